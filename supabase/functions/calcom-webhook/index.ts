@@ -1,0 +1,9 @@
+// Placeholder until its issue lands: answers 501 so a deployed stub is never mistaken for the function.
+Deno.serve(() =>
+  Response.json({
+    success: false,
+    error: { code: "not_implemented", message: "calcom-webhook is not implemented yet" },
+  }, {
+    status: 501,
+  })
+);
