@@ -1,0 +1,234 @@
+/**
+ * Typed client for the parts of Cal.com API v2 the integration uses: the key's account, bookings and
+ * user webhooks. See `docs/calcom-client.md` for the behaviour under rate limits and faults.
+ *
+ * @example
+ * ```ts
+ * const calcom = createCalcomClient({ apiKey, baseUrl: config.calcomApiUrl });
+ * for await (const page of calcom.listBookings({ afterUpdatedAt: watermark })) {
+ *   await store(page.bookings);
+ *   checkpoint(page.nextSkip);
+ * }
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { type BookingFilters, BookingFiltersSchema, bookingSearchParams } from "./booking_filters.ts";
+import { CalcomError, CalcomErrorCode } from "./errors.ts";
+import { type RateLimiter, rateLimiterForKey } from "./rate_limiter.ts";
+import {
+  type ApiBooking,
+  ApiBookingSchema,
+  BookingListResponseSchema,
+  type CalcomMe,
+  type CalcomWebhook,
+  MeSchema,
+  successEnvelope,
+  WebhookSchema,
+} from "./schemas.ts";
+import { createTransport } from "./transport.ts";
+import type { CalcomWebhookTrigger } from "./webhook_triggers.ts";
+
+export type { BookingFilters } from "./booking_filters.ts";
+export { type CalcomWebhookTrigger, calcomWebhookTriggers } from "./webhook_triggers.ts";
+
+/** Where Cal.com's hosted API lives. */
+export const defaultCalcomApiUrl = "https://api.cal.com";
+
+/** Options of {@linkcode createCalcomClient}; everything but the key has a production default. */
+export interface CalcomClientOptions {
+  /** The user's Cal.com API key (`cal_…`); sent only in the Authorization header. */
+  apiKey: string;
+  /** API origin, default `https://api.cal.com`. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /** Source of backoff jitter in [0, 1). */
+  random?: () => number;
+  /** Longest one HTTP attempt may take, default 15 000 ms. */
+  timeoutMs?: number;
+  /** Attempts per call including the first, default 5. */
+  maxAttempts?: number;
+  /**
+   * Longest one call may take, retries and rate-limit waits included, default 90 000 ms (one full
+   * rate-limit window plus the request). For `listBookings` this applies to each page.
+   */
+  deadlineMs?: number;
+  /** Absolute end no call may pass, e.g. the end of a sync run's time budget. */
+  deadlineAt?: Date;
+  /** Overrides the process-wide limiter of this key (tests). */
+  rateLimiter?: RateLimiter;
+}
+
+/** One page of `listBookings`. */
+export interface BookingPage {
+  bookings: ApiBooking[];
+  /** Offset this page was requested at. */
+  skip: number;
+  /** Offset of the next page: pass it as `skip` to resume after this page. */
+  nextSkip: number;
+  /** Bookings matching the filters, as Cal.com counted them for this page. */
+  totalItems: number;
+  hasNextPage: boolean;
+}
+
+/** Body of `createWebhook`. */
+export interface CreateWebhookInput {
+  /** Where Cal.com posts deliveries; unique per Cal.com user. */
+  subscriberUrl: string;
+  triggers: readonly (CalcomWebhookTrigger | string)[];
+  /** Signs deliveries (`X-Cal-Signature-256`); kept out of error messages. */
+  secret?: string;
+  /** Default true. */
+  active?: boolean;
+}
+
+/** A Cal.com API v2 client bound to one API key. Every failure is a {@linkcode CalcomError}. */
+export interface CalcomClient {
+  /** The account the key belongs to (`GET /v2/me`); a bad key fails with 401 UnauthorizedException. */
+  me(): Promise<CalcomMe>;
+  /**
+   * Pages through `GET /v2/bookings` from `filters.skip` (default 0), `take` 250 per page, sorted by
+   * `updatedAt` ascending unless asked otherwise, until Cal.com says there is no next page.
+   */
+  listBookings(filters?: BookingFilters): AsyncGenerator<BookingPage, void, undefined>;
+  /**
+   * One booking by uid (`GET /v2/bookings/{uid}`). The uid of a recurring series returns every
+   * occurrence as an array. An unknown uid fails with 404 NotFoundException.
+   */
+  getBooking(uid: string): Promise<ApiBooking | ApiBooking[]>;
+  /**
+   * Registers a user webhook. When the user already has one for this URL, fails with status 409 and
+   * code `ConflictException` (see {@linkcode findWebhookByUrl}).
+   */
+  createWebhook(input: CreateWebhookInput): Promise<CalcomWebhook>;
+  /** Every webhook of the key's user. */
+  listWebhooks(): Promise<CalcomWebhook[]>;
+  /** The user's webhook posting to exactly `subscriberUrl`, if any. */
+  findWebhookByUrl(subscriberUrl: string): Promise<CalcomWebhook | undefined>;
+  /** Removes a webhook; an unknown id fails with 404 NotFoundException. */
+  deleteWebhook(id: string): Promise<void>;
+}
+
+const webhookPageSize = 250;
+const MeResponseSchema = successEnvelope(MeSchema);
+const BookingResponseSchema = successEnvelope(z.union([ApiBookingSchema, z.array(ApiBookingSchema)]));
+const WebhookResponseSchema = successEnvelope(WebhookSchema);
+const WebhookListResponseSchema = successEnvelope(z.array(WebhookSchema));
+const DeletedResponseSchema = successEnvelope(z.unknown());
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function invalidRequest(message: string): CalcomError {
+  return new CalcomError(message, { code: CalcomErrorCode.invalidRequest, retryable: false });
+}
+
+/** Creates a client for one API key. Clients of the same key share its rate-limit state. */
+export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
+  // A key that a header cannot carry would make `Headers` throw a message we do not control.
+  if (!/^[\x21-\x7e]+$/.test(options.apiKey)) {
+    throw invalidRequest("Cal.com API key is empty or contains characters a header cannot carry");
+  }
+  const request = createTransport({
+    apiKey: options.apiKey,
+    baseUrl: options.baseUrl ?? defaultCalcomApiUrl,
+    fetch: options.fetch ?? fetch,
+    now: options.now ?? (() => new Date()),
+    sleep: options.sleep ?? defaultSleep,
+    random: options.random ?? Math.random,
+    timeoutMs: options.timeoutMs ?? 15_000,
+    maxAttempts: options.maxAttempts ?? 5,
+    deadlineMs: options.deadlineMs ?? 90_000,
+    deadlineAt: options.deadlineAt,
+    rateLimiter: options.rateLimiter
+      ? () => Promise.resolve(options.rateLimiter!)
+      : () => rateLimiterForKey(options.apiKey),
+  });
+
+  async function* listBookings(filters: BookingFilters = {}): AsyncGenerator<BookingPage, void, undefined> {
+    const parsed = BookingFiltersSchema.safeParse(filters);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalidRequest(`Invalid booking filter ${issue.path.join(".") || "(filters)"}: ${issue.message}`);
+    }
+    const resolved = parsed.data;
+    let skip = resolved.skip;
+    for (;;) {
+      const body = await request({
+        method: "GET",
+        path: "/v2/bookings",
+        query: bookingSearchParams(resolved, skip),
+        versioned: true,
+        schema: BookingListResponseSchema,
+      });
+      const bookings = body.data;
+      const nextSkip = skip + bookings.length;
+      // An empty page that claims a next one would loop forever; Cal.com computes hasNextPage from counts.
+      const hasNextPage = body.pagination.hasNextPage && bookings.length > 0;
+      yield { bookings, skip, nextSkip, totalItems: body.pagination.totalItems, hasNextPage };
+      if (!hasNextPage) return;
+      skip = nextSkip;
+    }
+  }
+
+  async function listWebhooks(): Promise<CalcomWebhook[]> {
+    const all: CalcomWebhook[] = [];
+    // The webhooks list has no pagination object: a short page is the last one.
+    for (let skip = 0;; skip += webhookPageSize) {
+      const body = await request({
+        method: "GET",
+        path: "/v2/webhooks",
+        query: new URLSearchParams({ take: String(webhookPageSize), skip: String(skip) }),
+        schema: WebhookListResponseSchema,
+      });
+      all.push(...body.data);
+      if (body.data.length < webhookPageSize) return all;
+    }
+  }
+
+  return {
+    async me() {
+      return (await request({ method: "GET", path: "/v2/me", schema: MeResponseSchema })).data;
+    },
+    listBookings,
+    async getBooking(uid) {
+      if (uid === "") throw invalidRequest("Booking uid is empty");
+      const body = await request({
+        method: "GET",
+        path: `/v2/bookings/${encodeURIComponent(uid)}`,
+        versioned: true,
+        schema: BookingResponseSchema,
+      });
+      return body.data;
+    },
+    async createWebhook(input) {
+      const body = await request({
+        method: "POST",
+        path: "/v2/webhooks",
+        body: {
+          subscriberUrl: input.subscriberUrl,
+          triggers: [...input.triggers],
+          active: input.active ?? true,
+          ...(input.secret === undefined ? {} : { secret: input.secret }),
+        },
+        schema: WebhookResponseSchema,
+        secrets: input.secret === undefined ? [] : [input.secret],
+      });
+      return body.data;
+    },
+    listWebhooks,
+    async findWebhookByUrl(subscriberUrl) {
+      return (await listWebhooks()).find((webhook) => webhook.subscriberUrl === subscriberUrl);
+    },
+    async deleteWebhook(id) {
+      if (id === "") throw invalidRequest("Webhook id is empty");
+      await request({
+        method: "DELETE",
+        path: `/v2/webhooks/${encodeURIComponent(id)}`,
+        schema: DeletedResponseSchema,
+      });
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Keeps a process under Cal.com's per-key rate limit (120 requests per 60 s by default) by reading the
+ * `X-RateLimit-Remaining-<Name>` and `X-RateLimit-Reset-<Name>` headers Cal.com sends on every response.
+ *
+ * @module
+ */
+
+/** Wait used after a 429 that carried no reset header: Cal.com's default block duration. */
+export const defaultBlockMs = 60_000;
+
+/** When a limit is exhausted but its reset header says 0, the window still has a fraction left. */
+const minimumExhaustedWaitMs = 1_000;
+
+/** The most restrictive limit a response reported, if it reported any. */
+export interface RateLimitReading {
+  remaining: number;
+  /** Milliseconds until that limit's window (or block) ends, relative to when the response arrived. */
+  resetMs: number;
+}
+
+/**
+ * Reads the rate-limit headers of a response. Cal.com names each limit (`Default` unless the key has a
+ * custom limit), so every `X-RateLimit-Remaining-*` is read and the most restrictive one wins.
+ * The reset header is seconds until the window ends, a small relative number, not a Unix timestamp.
+ */
+export function readRateLimit(headers: Headers): RateLimitReading | undefined {
+  let reading: RateLimitReading | undefined;
+  for (const [name, value] of headers) {
+    const match = /^x-ratelimit-remaining(-.+)?$/i.exec(name);
+    if (!match) continue;
+    const remaining = Number(value);
+    if (!Number.isFinite(remaining)) continue;
+    const resetSeconds = Number(headers.get(`x-ratelimit-reset${match[1] ?? ""}`));
+    const resetMs = Number.isFinite(resetSeconds) && resetSeconds > 0 ? resetSeconds * 1000 : 0;
+    const candidate = { remaining: Math.max(0, remaining), resetMs };
+    if (
+      !reading || candidate.remaining < reading.remaining ||
+      (candidate.remaining === reading.remaining && candidate.resetMs > reading.resetMs)
+    ) reading = candidate;
+  }
+  return reading;
+}
+
+/** What {@linkcode RateLimiter.acquire} needs: the caller's clock and sleep. */
+export interface LimiterClock {
+  /** Current time in epoch milliseconds. */
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** Outcome of {@linkcode RateLimiter.acquire}. */
+export type AcquireResult = { ok: true } | { ok: false; waitMs: number };
+
+/**
+ * Rate-limit state of one API key. Every client of that key in the process shares one instance (see
+ * {@linkcode rateLimiterForKey}), so two syncs of the same account do not overrun the limit together.
+ */
+export class RateLimiter {
+  /** Requests left in the current window, `undefined` while unknown (no response seen in the window). */
+  #remaining: number | undefined;
+  /** Epoch ms when the current window or block ends. */
+  #resetAt = 0;
+  #inFlight = 0;
+
+  /** Milliseconds the next request must wait before it starts; 0 when it may start now. */
+  waitMs(now: number): number {
+    if (now >= this.#resetAt) {
+      this.#remaining = undefined;
+      return 0;
+    }
+    if (this.#remaining === undefined || this.#remaining - this.#inFlight > 0) return 0;
+    return this.#resetAt - now;
+  }
+
+  /**
+   * Waits until a request may start without exceeding the limit and counts it as in flight. Returns
+   * `{ ok: false }` instead of waiting when the wait would end after `deadline` (epoch ms).
+   * Every successful acquire must be paired with {@linkcode RateLimiter.release}.
+   */
+  async acquire(clock: LimiterClock, deadline: number): Promise<AcquireResult> {
+    for (;;) {
+      const now = clock.now();
+      const waitMs = this.waitMs(now);
+      if (waitMs === 0) {
+        this.#inFlight++;
+        return { ok: true };
+      }
+      if (now + waitMs > deadline) return { ok: false, waitMs };
+      await clock.sleep(waitMs);
+    }
+  }
+
+  /**
+   * Ends an in-flight request and records what its response said about the limit (if it arrived).
+   * A 429 blocks the key until the reported reset, or for {@linkcode defaultBlockMs} without one.
+   */
+  release(now: number, response?: { status: number; headers: Headers }): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (!response) return;
+    const reading = readRateLimit(response.headers);
+    if (response.status === 429) {
+      this.block(now, reading && reading.resetMs > 0 ? reading.resetMs : defaultBlockMs);
+      return;
+    }
+    if (!reading) return;
+    const resetMs = reading.remaining === 0
+      ? Math.max(reading.resetMs, minimumExhaustedWaitMs)
+      : reading.resetMs;
+    this.#remaining = reading.remaining;
+    this.#resetAt = now + resetMs;
+  }
+
+  /** Allows no request until `now + ms`. */
+  block(now: number, ms: number): void {
+    this.#remaining = 0;
+    this.#resetAt = Math.max(this.#resetAt, now + ms);
+  }
+}
+
+const limiters = new Map<string, RateLimiter>();
+const maxLimiters = 1_000;
+
+async function keyId(apiKey: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(apiKey));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The process-wide limiter of an API key. The map is keyed by SHA-256 of the key, so the key itself
+ * is not kept in memory here.
+ */
+export async function rateLimiterForKey(apiKey: string): Promise<RateLimiter> {
+  const id = await keyId(apiKey);
+  let limiter = limiters.get(id);
+  if (!limiter) {
+    // A long-lived worker that saw many keys forgets the oldest; the next response re-teaches it.
+    if (limiters.size >= maxLimiters) limiters.delete(limiters.keys().next().value!);
+    limiter = new RateLimiter();
+    limiters.set(id, limiter);
+  }
+  return limiter;
+}
