@@ -1,0 +1,70 @@
+/**
+ * Cal.com webhook signatures: `X-Cal-Signature-256` is the lowercase hex HMAC-SHA256 of the exact body
+ * bytes Cal.com sent, keyed with the webhook secret (UTF-8). Without a secret Cal.com sends the literal
+ * `no-secret-provided`, which never verifies.
+ *
+ * @module
+ */
+
+/** Why a delivery failed verification; stored with unverified events, so it must never hold a secret. */
+export type SignatureFailureReason =
+  | "missing_signature"
+  | "no_secret_provided"
+  | "malformed_signature"
+  | "signature_mismatch";
+
+/** The outcome of {@linkcode verifyCalSignature}. */
+export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailureReason };
+
+/** The header value Cal.com sends for a webhook that has no secret. */
+export const NO_SECRET_PROVIDED = "no-secret-provided";
+
+const encoder = new TextEncoder();
+
+function toBytes(body: string | Uint8Array): Uint8Array<ArrayBuffer> {
+  return typeof body === "string" ? encoder.encode(body) : new Uint8Array(body);
+}
+
+function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    usage,
+  ]);
+}
+
+function toHex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Signs a body the way Cal.com does: lowercase hex HMAC-SHA256 of the body (a string is taken as UTF-8).
+ * Tests sign their fixtures with this, so they exercise the same code that production verifies with.
+ */
+export async function signCalBody(secret: string, body: string | Uint8Array): Promise<string> {
+  const key = await hmacKey(secret, "sign");
+  return toHex(await crypto.subtle.sign("HMAC", key, toBytes(body)));
+}
+
+const SIGNATURE_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * Checks `X-Cal-Signature-256` against the exact body bytes. The comparison is WebCrypto's HMAC verify,
+ * which is constant time; only the header's shape (64 lowercase hex characters, which says nothing about
+ * the secret) is checked before it.
+ */
+export async function verifyCalSignature(
+  secret: string,
+  body: string | Uint8Array,
+  header: string | null | undefined,
+): Promise<SignatureCheck> {
+  if (header === null || header === undefined || header.trim() === "") {
+    return { ok: false, reason: "missing_signature" };
+  }
+  const value = header.trim();
+  if (value === NO_SECRET_PROVIDED) return { ok: false, reason: "no_secret_provided" };
+  if (!SIGNATURE_PATTERN.test(value)) return { ok: false, reason: "malformed_signature" };
+  const signature = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) signature[i] = parseInt(value.slice(i * 2, i * 2 + 2), 16);
+  const key = await hmacKey(secret, "verify");
+  const ok = await crypto.subtle.verify("HMAC", key, signature, toBytes(body));
+  return ok ? { ok: true } : { ok: false, reason: "signature_mismatch" };
+}
