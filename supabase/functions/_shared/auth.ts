@@ -1,0 +1,145 @@
+/**
+ * Verification of the Supabase user JWT a client sends. The gateway (`verify_jwt = true`) may check it
+ * too, but the functions need the verified claims for RLS, so they verify it themselves: asymmetric keys
+ * from `SUPABASE_JWKS` or the project's JWKS endpoint (cached by jose), HS256 with `SUPABASE_JWT_SECRET`
+ * for legacy projects and local development. Only unexpired `role = authenticated` tokens with a user id
+ * pass; everything else is a 401.
+ *
+ * @module
+ */
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
+import { createMiddleware } from "hono/factory";
+import type { MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { ApiError, apiError } from "./api_error.ts";
+import type { Jwks } from "./config.ts";
+
+/** The verified caller: what RLS sees as `auth.uid()` and `auth.jwt()`. */
+export interface UserClaims {
+  /** The user's id (auth.users.id). */
+  sub: string;
+  role: "authenticated";
+  email?: string;
+  /** Every verified claim, passed to Postgres as `request.jwt.claims`. */
+  claims: Record<string, unknown>;
+}
+
+/** Verifies an `Authorization` header value and returns the caller, or throws a 401 `ApiError`. */
+export type UserVerifier = (authorization: string | undefined) => Promise<UserClaims>;
+
+/** Where the verifier finds its keys, and an injectable clock. */
+export interface UserVerifierOptions {
+  /** HS256 secret (legacy projects, local development). */
+  jwtSecret?: string;
+  /** A JWKS given inline (`SUPABASE_JWKS`); preferred to `jwksUrl`. */
+  jwks?: Jwks;
+  /** The project's JWKS endpoint, fetched on demand and cached. */
+  jwksUrl?: string;
+  /** The time tokens are checked against (tests); defaults to the real clock. */
+  now?: () => Date;
+}
+
+const ASYMMETRIC = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"];
+
+const ClaimsSchema = z.object({
+  sub: z.uuid(),
+  email: z.string().optional(),
+});
+
+function unauthorized(message: string) {
+  return apiError(401, "unauthorized", message);
+}
+
+/**
+ * Creates a verifier for user JWTs.
+ *
+ * @throws {Error} when it is given no key source at all (a configuration error)
+ */
+export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
+  const { jwtSecret, jwks, jwksUrl } = options;
+  if (!jwtSecret && !jwks && !jwksUrl) {
+    throw new Error("Cannot verify user tokens: no JWT secret, JWKS or JWKS URL configured");
+  }
+  const secret = jwtSecret ? new TextEncoder().encode(jwtSecret) : undefined;
+  let keySet: JWTVerifyGetKey | undefined;
+  const getKeySet = () =>
+    keySet ??= jwks
+      ? createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0])
+      : createRemoteJWKSet(new URL(jwksUrl!), { cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
+
+  return async function verifyUser(authorization) {
+    if (!authorization) throw unauthorized("Missing authorization header: sign in and send the user's JWT");
+    const match = authorization.match(/^Bearer\s+(\S+)\s*$/i);
+    if (!match) throw unauthorized("Authorization header must be 'Bearer <jwt>'");
+    const token = match[1];
+
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw unauthorized("Invalid token");
+    }
+    const currentDate = options.now?.();
+    let payload: JWTPayload;
+    try {
+      if (alg === "HS256") {
+        if (!secret) throw unauthorized("Invalid token: HS256 tokens are not accepted by this project");
+        ({ payload } = await jwtVerify(token, secret, {
+          algorithms: ["HS256"],
+          requiredClaims: ["exp"],
+          currentDate,
+        }));
+      } else if (alg && ASYMMETRIC.includes(alg) && (jwks || jwksUrl)) {
+        ({ payload } = await jwtVerify(token, getKeySet(), {
+          algorithms: ASYMMETRIC,
+          requiredClaims: ["exp"],
+          currentDate,
+        }));
+      } else {
+        throw unauthorized("Invalid token: unsupported signing algorithm");
+      }
+    } catch (err) {
+      throw verificationError(err);
+    }
+
+    // The role first: an anon key (no sub) deserves the message that says what to send instead
+    if (payload.role !== "authenticated") {
+      throw unauthorized("Only signed-in users may call this function: send a user's JWT, not an API key");
+    }
+    const claims = ClaimsSchema.safeParse(payload);
+    if (!claims.success) throw unauthorized("Invalid token: no user id");
+    return {
+      sub: claims.data.sub,
+      role: "authenticated",
+      email: claims.data.email,
+      claims: payload as Record<string, unknown>,
+    };
+  };
+}
+
+/** Maps jose's failures to 401s; a JWKS endpoint that cannot be reached is our problem, not the caller's. */
+function verificationError(err: unknown): Error {
+  if (err instanceof ApiError) return err;
+  if (err instanceof errors.JWTExpired) return unauthorized("Token has expired: refresh the session");
+  if (err instanceof errors.JWTClaimValidationFailed) return unauthorized("Invalid token: claims rejected");
+  if (err instanceof errors.JWKSNoMatchingKey) return unauthorized("Invalid token: unknown signing key");
+  if (err instanceof errors.JWSSignatureVerificationFailed) {
+    return unauthorized("Invalid token: signature does not match");
+  }
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || err instanceof TypeError) {
+    return new Error("Cannot verify token: signing keys unavailable", { cause: err });
+  }
+  return unauthorized("Invalid token");
+}
+
+/**
+ * Middleware that verifies the caller and sets `c.var.user`; requests without a valid user token end
+ * in a 401 before the handler runs.
+ */
+export function requireUser(verify: UserVerifier): MiddlewareHandler<{ Variables: { user: UserClaims } }> {
+  return createMiddleware<{ Variables: { user: UserClaims } }>(async function requireUserMiddleware(c, next) {
+    c.set("user", await verify(c.req.header("authorization")));
+    await next();
+  });
+}
