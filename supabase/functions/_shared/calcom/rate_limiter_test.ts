@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { defaultBlockMs, RateLimiter, rateLimiterForKey, readRateLimit } from "./rate_limiter.ts";
+import { fakeClock, testApiKey } from "./testing.ts";
+
+function limitHeaders(remaining: number, resetSeconds: number, name = "Default"): Headers {
+  return new Headers({
+    [`X-RateLimit-Limit-${name}`]: "120",
+    [`X-RateLimit-Remaining-${name}`]: String(remaining),
+    [`X-RateLimit-Reset-${name}`]: String(resetSeconds),
+  });
+}
+
+Deno.test("the Default limit headers are read as remaining requests and a relative reset in seconds", () => {
+  assert.deepEqual(readRateLimit(limitHeaders(7, 42)), { remaining: 7, resetMs: 42_000 });
+  assert.equal(readRateLimit(new Headers({ "content-type": "application/json" })), undefined);
+});
+
+Deno.test("of several named limits the most restrictive one is read", () => {
+  const headers = limitHeaders(50, 30);
+  for (const [name, value] of limitHeaders(0, 12, "Short")) headers.set(name, value);
+  assert.deepEqual(readRateLimit(headers), { remaining: 0, resetMs: 12_000 });
+});
+
+Deno.test("a limiter lets requests through until the headers say none remain, then waits for the reset", () => {
+  const limiter = new RateLimiter();
+  const now = 1_000_000;
+  assert.equal(limiter.waitMs(now), 0);
+  limiter.release(now, { status: 200, headers: limitHeaders(1, 30) });
+  assert.equal(limiter.waitMs(now), 0);
+  limiter.release(now + 10, { status: 200, headers: limitHeaders(0, 30) });
+  assert.equal(limiter.waitMs(now + 10), 30_000);
+  assert.equal(limiter.waitMs(now + 10 + 29_999), 1);
+  assert.equal(limiter.waitMs(now + 10 + 30_000), 0);
+});
+
+Deno.test("requests in flight count against what remains", async () => {
+  const clock = fakeClock();
+  const limiter = new RateLimiter();
+  limiter.release(clock.ms(), { status: 200, headers: limitHeaders(1, 20) });
+  assert.deepEqual(await limiter.acquire({ now: clock.ms, sleep: clock.sleep }, Infinity), { ok: true });
+  // The one remaining request is in flight: a second one must wait for the window to end.
+  assert.equal(limiter.waitMs(clock.ms()), 20_000);
+  assert.deepEqual(await limiter.acquire({ now: clock.ms, sleep: clock.sleep }, Infinity), { ok: true });
+  assert.deepEqual(clock.sleeps, [20_000]);
+});
+
+Deno.test("an exhausted limit whose reset reads 0 still waits a second", () => {
+  const limiter = new RateLimiter();
+  limiter.release(5_000, { status: 200, headers: limitHeaders(0, 0) });
+  assert.equal(limiter.waitMs(5_000), 1_000);
+});
+
+Deno.test("a 429 blocks until its reset, or for 60 seconds without one", () => {
+  const limiter = new RateLimiter();
+  limiter.release(0, { status: 429, headers: limitHeaders(0, 45) });
+  assert.equal(limiter.waitMs(0), 45_000);
+  const bare = new RateLimiter();
+  bare.release(0, { status: 429, headers: new Headers() });
+  assert.equal(bare.waitMs(0), defaultBlockMs);
+});
+
+Deno.test("acquire declines instead of waiting past the deadline", async () => {
+  const clock = fakeClock();
+  const limiter = new RateLimiter();
+  limiter.block(clock.ms(), 60_000);
+  const result = await limiter.acquire({ now: clock.ms, sleep: clock.sleep }, clock.ms() + 59_999);
+  assert.deepEqual(result, { ok: false, waitMs: 60_000 });
+  assert.deepEqual(clock.sleeps, []);
+});
+
+Deno.test("clients of the same key share one limiter and other keys get their own", async () => {
+  const key = testApiKey();
+  const a = await rateLimiterForKey(key);
+  assert.equal(await rateLimiterForKey(key), a);
+  assert.notEqual(await rateLimiterForKey(testApiKey()), a);
+});
