@@ -33,7 +33,10 @@ create table public.calcom_connections (
   last_sync_error text,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  unique (user_id, calcom_user_id)
+  unique (user_id, calcom_user_id),
+  -- Target of the child tables' (calcom_connection_id, user_id) foreign keys: a row can only belong to
+  -- the user who owns its connection, which is what their RLS policies rely on.
+  unique (id, user_id)
 );
 
 comment on table public.calcom_connections is
@@ -61,6 +64,10 @@ on public.calcom_connections for update
 to authenticated
 using ((select auth.uid()) = user_id)
 with check ((select auth.uid()) = user_id);
+
+-- Start from nothing: Supabase may grant the API roles everything on new public tables by default
+-- (config.toml's auto_expose_new_tables), and a table-wide select would expose the ciphertexts.
+revoke all on public.calcom_connections from anon, authenticated, service_role;
 
 -- Clients read every column but the two ciphertexts, and write only label and is_active; creating and
 -- deleting connections goes through the calcom-connection function, which also talks to Cal.com.

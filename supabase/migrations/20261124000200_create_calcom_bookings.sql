@@ -4,7 +4,7 @@
 create table public.calcom_bookings (
   id uuid primary key default gen_random_uuid(),
   user_id uuid not null references auth.users (id) on delete cascade,
-  calcom_connection_id uuid not null references public.calcom_connections (id) on delete cascade,
+  calcom_connection_id uuid not null,
   booking_id bigint not null,
   booking_uid text not null,
   event_type_id bigint,
@@ -41,7 +41,10 @@ create table public.calcom_bookings (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   unique (calcom_connection_id, booking_uid),
-  check (end_time >= start_time)
+  check (end_time >= start_time),
+  -- The row belongs to its connection's owner (never another user's), and goes with the connection.
+  foreign key (calcom_connection_id, user_id)
+    references public.calcom_connections (id, user_id) on delete cascade
 );
 
 comment on table public.calcom_bookings is
@@ -65,6 +68,9 @@ create policy "owners select their bookings"
 on public.calcom_bookings for select
 to authenticated
 using ((select auth.uid()) = user_id);
+
+-- Start from nothing: Supabase may grant the API roles everything on new public tables by default.
+revoke all on public.calcom_bookings from anon, authenticated, service_role;
 
 -- Clients read; the functions write through service_role.
 grant select on public.calcom_bookings to authenticated;

@@ -4,7 +4,7 @@
 create table public.calcom_webhook_events (
   id uuid primary key default gen_random_uuid(),
   user_id uuid not null references auth.users (id) on delete cascade,
-  calcom_connection_id uuid not null references public.calcom_connections (id) on delete cascade,
+  calcom_connection_id uuid not null,
   trigger_event text,
   booking_uid text,
   payload jsonb,
@@ -19,7 +19,10 @@ create table public.calcom_webhook_events (
   processed_at timestamptz,
   created_at timestamptz not null default now(),
   unique (calcom_connection_id, dedupe_key),
-  check (verified or dedupe_key is null)
+  check (verified or dedupe_key is null),
+  -- The row belongs to its connection's owner (never another user's), and goes with the connection.
+  foreign key (calcom_connection_id, user_id)
+    references public.calcom_connections (id, user_id) on delete cascade
 );
 
 comment on table public.calcom_webhook_events is
@@ -45,6 +48,9 @@ create policy "owners select their webhook events"
 on public.calcom_webhook_events for select
 to authenticated
 using ((select auth.uid()) = user_id);
+
+-- Start from nothing: Supabase may grant the API roles everything on new public tables by default.
+revoke all on public.calcom_webhook_events from anon, authenticated, service_role;
 
 -- Clients read; the functions write through service_role.
 grant select on public.calcom_webhook_events to authenticated;

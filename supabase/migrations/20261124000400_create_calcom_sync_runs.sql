@@ -4,7 +4,7 @@
 create table public.calcom_sync_runs (
   id uuid primary key default gen_random_uuid(),
   user_id uuid not null references auth.users (id) on delete cascade,
-  calcom_connection_id uuid not null references public.calcom_connections (id) on delete cascade,
+  calcom_connection_id uuid not null,
   trigger text not null check (trigger in ('manual', 'scheduled')),
   mode text not null check (mode in ('full', 'incremental')),
   status text not null default 'running' check (status in ('running', 'succeeded', 'partial', 'failed')),
@@ -21,7 +21,10 @@ create table public.calcom_sync_runs (
   heartbeat_at timestamptz not null default now(),
   finished_at timestamptz,
   created_at timestamptz not null default now(),
-  check ((status = 'running') = (finished_at is null))
+  check ((status = 'running') = (finished_at is null)),
+  -- The row belongs to its connection's owner (never another user's), and goes with the connection.
+  foreign key (calcom_connection_id, user_id)
+    references public.calcom_connections (id, user_id) on delete cascade
 );
 
 comment on table public.calcom_sync_runs is
@@ -43,6 +46,9 @@ create policy "owners select their sync runs"
 on public.calcom_sync_runs for select
 to authenticated
 using ((select auth.uid()) = user_id);
+
+-- Start from nothing: Supabase may grant the API roles everything on new public tables by default.
+revoke all on public.calcom_sync_runs from anon, authenticated, service_role;
 
 -- Clients read; the functions write through service_role.
 grant select on public.calcom_sync_runs to authenticated;

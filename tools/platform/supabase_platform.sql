@@ -90,6 +90,20 @@ $$;
 
 grant usage on schema public to anon, authenticated, service_role;
 
+-- Supabase grants the API roles everything on objects created in public (config.toml's
+-- auto_expose_new_tables, true unless set); mirror the most permissive case so the migrations' explicit
+-- revokes and grants are tested against it. supabase_admin exists on every real Supabase database, where
+-- this must not undo a project's own choice.
+do $$
+begin
+  if not exists (select 1 from pg_roles where rolname = 'supabase_admin') then
+    alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+  end if;
+end
+$$;
+
 do $$
 begin
   if not exists (select 1 from pg_publication where pubname = 'supabase_realtime') then
