@@ -1,0 +1,184 @@
+/**
+ * The Hono app every function is built on: routes under `/<name>` (the path Supabase hands a function),
+ * CORS for browser clients, request ids, a body size limit, one log line per request without secrets,
+ * and the JSON error envelope for every failure, including bad JSON and unknown routes.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import { ApiError, apiError, errorBody, type ErrorCode } from "./api_error.ts";
+import type { UserClaims } from "./auth.ts";
+import { createLogger, type Logger, scrub } from "./log.ts";
+
+export { ApiError, apiError, type ErrorBody, errorBody, type ErrorCode } from "./api_error.ts";
+
+/** What handlers find on `c.var`. */
+export interface AppEnv {
+  Variables: {
+    /** This request's id, also sent back as `x-request-id`. */
+    requestId: string;
+    /** The verified caller, set by `requireUser`. */
+    user: UserClaims;
+    /** A logger carrying the function name and request id. */
+    log: Logger;
+    /** The error code of a failed request, for the request log line. */
+    errorCode: ErrorCode;
+  };
+}
+
+/** Options of {@link createFunctionApp}. */
+export interface FunctionAppOptions {
+  /** Where log lines go; defaults to the console. */
+  log?: Logger;
+  /** Largest accepted request body in bytes (default 1 MB). */
+  maxBodyBytes?: number;
+}
+
+/** The headers supabase-js (and browsers using it) send to functions. */
+export const CORS_ALLOW_HEADERS = ["authorization", "x-client-info", "apikey", "content-type", "x-region"];
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: "invalid_request",
+  401: "unauthorized",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  413: "payload_too_large",
+};
+
+/**
+ * Creates a function's app with its routes based at `/<name>`; add routes relative to it
+ * (`app.get("/", …)` answers `GET /<name>`).
+ */
+export function createFunctionApp(name: string, options: FunctionAppOptions = {}): Hono<AppEnv> {
+  const baseLog = (options.log ?? createLogger()).child({ fn: name });
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const app = new Hono<AppEnv>({ strict: false }).basePath(`/${name}`);
+
+  app.use(async function requestContext(c, next) {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const log = baseLog.child({ requestId });
+    c.set("requestId", requestId);
+    c.set("log", log);
+    const started = performance.now();
+    await next();
+    c.header("x-request-id", requestId);
+    const status = c.res.status;
+    const fields = {
+      method: c.req.method,
+      // the path only: query strings are the caller's business and could carry anything
+      path: c.req.path,
+      status,
+      ms: Math.round(performance.now() - started),
+      userId: c.get("user")?.sub,
+      errorCode: c.get("errorCode"),
+    };
+    if (status >= 500) log.error("request failed", fields);
+    else log.info("request", fields);
+  });
+
+  app.use(cors({
+    origin: "*",
+    allowHeaders: CORS_ALLOW_HEADERS,
+    allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+    exposeHeaders: ["x-request-id"],
+    maxAge: 86400,
+  }));
+
+  app.use(bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw apiError(413, "payload_too_large", `Request body is larger than ${maxBodyBytes} bytes`);
+    },
+  }));
+
+  app.notFound((c) => {
+    c.set("errorCode", "not_found");
+    return c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      c.set("errorCode", err.code);
+      return c.json(errorBody(err.code, err.message, err.details), err.status);
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      const code = CODE_BY_STATUS[err.status] ?? "invalid_request";
+      c.set("errorCode", code);
+      return c.json(errorBody(code, err.message || "Invalid request"), err.status as ContentfulStatusCode);
+    }
+    c.set("errorCode", "internal_error");
+    (c.get("log") ?? baseLog).error("unhandled error", { error: err });
+    return c.json(errorBody("internal_error", "Internal server error"), 500);
+  });
+
+  return app;
+}
+
+/** One zod issue as the client sees it: where and what, never the value. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+function issuesOf(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "(root)",
+    message: issue.message,
+  }));
+}
+
+/**
+ * Reads the request body as JSON (whatever the content type says, as supabase-js sends strings as
+ * text/plain) and validates it; an empty body counts as `{}`.
+ *
+ * @throws {ApiError} 400 invalid_request for malformed JSON or a body the schema rejects, with the
+ * offending fields in `details.issues`
+ */
+export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw apiError(400, "invalid_request", "Request body is not valid JSON");
+    }
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw apiError(400, "invalid_request", "Invalid request body", { issues: issuesOf(result.error) });
+  }
+  return result.data;
+}
+
+/**
+ * Validates the query string (repeated parameters become arrays).
+ *
+ * @throws {ApiError} 400 invalid_request with the offending parameters in `details.issues`
+ */
+export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  const query = Object.fromEntries(
+    Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
+  );
+  const result = schema.safeParse(query);
+  if (!result.success) {
+    throw apiError(400, "invalid_request", "Invalid query parameters", { issues: issuesOf(result.error) });
+  }
+  return result.data;
+}
+
+/** The message of an unknown error made safe to store or show (secrets scrubbed, length bounded). */
+export function safeErrorMessage(err: unknown, max = 300): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return scrub(message).slice(0, max);
+}
