@@ -34,9 +34,9 @@ create table public.calcom_connections (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   unique (user_id, calcom_user_id),
-  -- Target of the child tables' (calcom_connection_id, user_id) foreign keys: a row can only belong to
+  -- Target of the child tables' (user_id, calcom_connection_id) foreign keys: a row can only belong to
   -- the user who owns its connection, which is what their RLS policies rely on.
-  unique (id, user_id)
+  unique (user_id, id)
 );
 
 comment on table public.calcom_connections is

@@ -43,8 +43,8 @@ create table public.calcom_bookings (
   unique (calcom_connection_id, booking_uid),
   check (end_time >= start_time),
   -- The row belongs to its connection's owner (never another user's), and goes with the connection.
-  foreign key (calcom_connection_id, user_id)
-    references public.calcom_connections (id, user_id) on delete cascade
+  foreign key (user_id, calcom_connection_id)
+    references public.calcom_connections (user_id, id) on delete cascade
 );
 
 comment on table public.calcom_bookings is
@@ -56,6 +56,10 @@ comment on column public.calcom_bookings.raw is 'The last source object (API boo
 
 -- "My bookings by start time", keyset-paginated by (start_time, id).
 create index calcom_bookings_user_id_start_time_idx on public.calcom_bookings (user_id, start_time, id);
+-- The same for one connection; also covers the (user_id, calcom_connection_id) foreign key, which
+-- deleting a connection looks its bookings up by.
+create index calcom_bookings_user_id_connection_id_start_time_idx
+  on public.calcom_bookings (user_id, calcom_connection_id, start_time, id);
 
 create trigger calcom_bookings_touch_updated_at
 before update on public.calcom_bookings

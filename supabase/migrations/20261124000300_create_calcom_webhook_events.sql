@@ -21,8 +21,8 @@ create table public.calcom_webhook_events (
   unique (calcom_connection_id, dedupe_key),
   check (verified or dedupe_key is null),
   -- The row belongs to its connection's owner (never another user's), and goes with the connection.
-  foreign key (calcom_connection_id, user_id)
-    references public.calcom_connections (id, user_id) on delete cascade
+  foreign key (user_id, calcom_connection_id)
+    references public.calcom_connections (user_id, id) on delete cascade
 );
 
 comment on table public.calcom_webhook_events is
@@ -35,7 +35,9 @@ comment on column public.calcom_webhook_events.raw_body is
 
 create index calcom_webhook_events_connection_received_idx
   on public.calcom_webhook_events (calcom_connection_id, received_at desc);
-create index calcom_webhook_events_user_id_idx on public.calcom_webhook_events (user_id);
+-- Covers both foreign keys (user_id, and user_id with calcom_connection_id) for cascading deletes.
+create index calcom_webhook_events_user_id_connection_id_idx
+  on public.calcom_webhook_events (user_id, calcom_connection_id);
 -- Finds the events waiting for a replay.
 create index calcom_webhook_events_unprocessed_idx
   on public.calcom_webhook_events (calcom_connection_id, received_at)

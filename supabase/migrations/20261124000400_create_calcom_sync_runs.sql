@@ -23,8 +23,8 @@ create table public.calcom_sync_runs (
   created_at timestamptz not null default now(),
   check ((status = 'running') = (finished_at is null)),
   -- The row belongs to its connection's owner (never another user's), and goes with the connection.
-  foreign key (calcom_connection_id, user_id)
-    references public.calcom_connections (id, user_id) on delete cascade
+  foreign key (user_id, calcom_connection_id)
+    references public.calcom_connections (user_id, id) on delete cascade
 );
 
 comment on table public.calcom_sync_runs is
@@ -37,7 +37,9 @@ create unique index calcom_sync_runs_one_running_idx
   where status = 'running';
 create index calcom_sync_runs_connection_started_idx
   on public.calcom_sync_runs (calcom_connection_id, started_at desc);
-create index calcom_sync_runs_user_id_idx on public.calcom_sync_runs (user_id);
+-- Covers both foreign keys (user_id, and user_id with calcom_connection_id) for cascading deletes.
+create index calcom_sync_runs_user_id_connection_id_idx
+  on public.calcom_sync_runs (user_id, calcom_connection_id);
 
 alter table public.calcom_sync_runs enable row level security;
 

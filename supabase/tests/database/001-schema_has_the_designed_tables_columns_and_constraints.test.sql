@@ -2,7 +2,7 @@
 -- triggers and the Realtime publication. Names are a contract with the functions and with apps.
 begin;
 \ir _helpers.psql
-select plan(42);
+select plan(43);
 
 -- Scoped to calcom_* tables throughout: an app that drops this integration into its own project keeps
 -- its own tables in public, and these files must pass there too.
@@ -57,18 +57,18 @@ select fk_ok(
   'a connection references its auth user'
 );
 select fk_ok(
-  'public', 'calcom_bookings', array['calcom_connection_id', 'user_id'],
-  'public', 'calcom_connections', array['id', 'user_id'],
+  'public', 'calcom_bookings', array['user_id', 'calcom_connection_id'],
+  'public', 'calcom_connections', array['user_id', 'id'],
   'a booking references its connection together with the connection''s owner'
 );
 select fk_ok(
-  'public', 'calcom_webhook_events', array['calcom_connection_id', 'user_id'],
-  'public', 'calcom_connections', array['id', 'user_id'],
+  'public', 'calcom_webhook_events', array['user_id', 'calcom_connection_id'],
+  'public', 'calcom_connections', array['user_id', 'id'],
   'a webhook event references its connection together with the connection''s owner'
 );
 select fk_ok(
-  'public', 'calcom_sync_runs', array['calcom_connection_id', 'user_id'],
-  'public', 'calcom_connections', array['id', 'user_id'],
+  'public', 'calcom_sync_runs', array['user_id', 'calcom_connection_id'],
+  'public', 'calcom_connections', array['user_id', 'id'],
   'a sync run references its connection together with the connection''s owner'
 );
 select is(
@@ -78,6 +78,17 @@ select is(
      and connamespace = 'public'::regnamespace),
   null,
   'every foreign key of a calcom table cascades on delete'
+);
+-- The advisors' unindexed_foreign_keys lint, kept here too: cascading deletes look rows up by these.
+select is_empty(
+  $$ select c.conrelid::regclass || ': ' || c.conname from pg_constraint c
+     where c.contype = 'f' and c.conrelid::regclass::text like 'calcom\_%'
+       and not exists (
+         select 1 from pg_index i
+         where i.indrelid = c.conrelid
+           and (string_to_array(i.indkey::text, ' ')::smallint[])[1:cardinality(c.conkey)] = c.conkey
+       ) $$,
+  'every foreign key of a calcom table has an index starting with its columns'
 );
 
 -- Uniqueness that the functions' upserts and conflict handling rely on.

@@ -91,7 +91,7 @@ select throws_ok(
      values (%L, %L, 8, 'uid-8', now(), now(), 'ACCEPTED', now()) $$, :'owner_id', :'other_connection'),
   '23503',
   'insert or update on table "calcom_bookings" violates foreign key constraint '
-    || '"calcom_bookings_calcom_connection_id_user_id_fkey"',
+    || '"calcom_bookings_user_id_calcom_connection_id_fkey"',
   'a booking cannot belong to someone other than its connection''s owner'
 );
 select lives_ok(
