@@ -1,0 +1,469 @@
+// Generated from supabase/migrations by `supabase gen types typescript --schema public`.
+// Do not edit: regenerate with `deno run -A tools/supabase_cli_check.ts --write`.
+
+export type Json = string | number | boolean | null | { [key: string]: Json | undefined } | Json[];
+
+export type Database = {
+  "public": {
+    Tables: {
+      "calcom_bookings": {
+        Row: {
+          "absent_host": boolean;
+          "attendees": NonNullable<Json>;
+          "booking_id": number;
+          "booking_uid": string;
+          "calcom_connection_id": string;
+          "calcom_created_at": string | null;
+          "cancellation_reason": string | null;
+          "created_at": string;
+          "custom_inputs": Json | null;
+          "description": string | null;
+          "end_time": string;
+          "event_type_id": number | null;
+          "event_type_slug": string | null;
+          "event_type_title": string | null;
+          "ical_uid": string | null;
+          "id": string;
+          "location": string | null;
+          "meeting_ended_at": string | null;
+          "meeting_started_at": string | null;
+          "meeting_url": string | null;
+          "metadata": NonNullable<Json>;
+          "organizer_email": string | null;
+          "organizer_id": number | null;
+          "organizer_name": string | null;
+          "organizer_timezone": string | null;
+          "organizer_username": string | null;
+          "raw": Json | null;
+          "recording_links": Json | null;
+          "recurring_booking_uid": string | null;
+          "rejection_reason": string | null;
+          "rescheduled_from_uid": string | null;
+          "rescheduled_to_uid": string | null;
+          "source_hash": string | null;
+          "source_updated_at": string;
+          "start_time": string;
+          "status": string;
+          "title": string;
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "absent_host"?: boolean;
+          "attendees"?: NonNullable<Json>;
+          "booking_id": number;
+          "booking_uid": string;
+          "calcom_connection_id": string;
+          "calcom_created_at"?: string | null;
+          "cancellation_reason"?: string | null;
+          "created_at"?: string;
+          "custom_inputs"?: Json | null;
+          "description"?: string | null;
+          "end_time": string;
+          "event_type_id"?: number | null;
+          "event_type_slug"?: string | null;
+          "event_type_title"?: string | null;
+          "ical_uid"?: string | null;
+          "id"?: string;
+          "location"?: string | null;
+          "meeting_ended_at"?: string | null;
+          "meeting_started_at"?: string | null;
+          "meeting_url"?: string | null;
+          "metadata"?: NonNullable<Json>;
+          "organizer_email"?: string | null;
+          "organizer_id"?: number | null;
+          "organizer_name"?: string | null;
+          "organizer_timezone"?: string | null;
+          "organizer_username"?: string | null;
+          "raw"?: Json | null;
+          "recording_links"?: Json | null;
+          "recurring_booking_uid"?: string | null;
+          "rejection_reason"?: string | null;
+          "rescheduled_from_uid"?: string | null;
+          "rescheduled_to_uid"?: string | null;
+          "source_hash"?: string | null;
+          "source_updated_at": string;
+          "start_time": string;
+          "status": string;
+          "title"?: string;
+          "updated_at"?: string;
+          "user_id": string;
+        };
+        Update: {
+          "absent_host"?: boolean;
+          "attendees"?: NonNullable<Json>;
+          "booking_id"?: number;
+          "booking_uid"?: string;
+          "calcom_connection_id"?: string;
+          "calcom_created_at"?: string | null;
+          "cancellation_reason"?: string | null;
+          "created_at"?: string;
+          "custom_inputs"?: Json | null;
+          "description"?: string | null;
+          "end_time"?: string;
+          "event_type_id"?: number | null;
+          "event_type_slug"?: string | null;
+          "event_type_title"?: string | null;
+          "ical_uid"?: string | null;
+          "id"?: string;
+          "location"?: string | null;
+          "meeting_ended_at"?: string | null;
+          "meeting_started_at"?: string | null;
+          "meeting_url"?: string | null;
+          "metadata"?: NonNullable<Json>;
+          "organizer_email"?: string | null;
+          "organizer_id"?: number | null;
+          "organizer_name"?: string | null;
+          "organizer_timezone"?: string | null;
+          "organizer_username"?: string | null;
+          "raw"?: Json | null;
+          "recording_links"?: Json | null;
+          "recurring_booking_uid"?: string | null;
+          "rejection_reason"?: string | null;
+          "rescheduled_from_uid"?: string | null;
+          "rescheduled_to_uid"?: string | null;
+          "source_hash"?: string | null;
+          "source_updated_at"?: string;
+          "start_time"?: string;
+          "status"?: string;
+          "title"?: string;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "calcom_bookings_user_id_calcom_connection_id_fkey";
+            columns: ["user_id", "calcom_connection_id"];
+            isOneToOne: false;
+            referencedRelation: "calcom_connections";
+            referencedColumns: ["user_id", "id"];
+          },
+        ];
+      };
+      "calcom_connections": {
+        Row: {
+          "api_key_encrypted": string;
+          "api_key_hint": string;
+          "calcom_email": string | null;
+          "calcom_time_zone": string | null;
+          "calcom_user_id": number;
+          "calcom_username": string | null;
+          "calcom_webhook_error": string | null;
+          "calcom_webhook_id": string | null;
+          "created_at": string;
+          "id": string;
+          "is_active": boolean;
+          "label": string;
+          "last_sync_error": string | null;
+          "last_sync_status": string | null;
+          "last_synced_at": string | null;
+          "sync_watermark": string | null;
+          "updated_at": string;
+          "user_id": string;
+          "webhook_secret_encrypted": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "api_key_encrypted": string;
+          "api_key_hint": string;
+          "calcom_email"?: string | null;
+          "calcom_time_zone"?: string | null;
+          "calcom_user_id": number;
+          "calcom_username"?: string | null;
+          "calcom_webhook_error"?: string | null;
+          "calcom_webhook_id"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "is_active"?: boolean;
+          "label"?: string;
+          "last_sync_error"?: string | null;
+          "last_sync_status"?: string | null;
+          "last_synced_at"?: string | null;
+          "sync_watermark"?: string | null;
+          "updated_at"?: string;
+          "user_id"?: string;
+          "webhook_secret_encrypted": string;
+        };
+        Update: {
+          "api_key_encrypted"?: string;
+          "api_key_hint"?: string;
+          "calcom_email"?: string | null;
+          "calcom_time_zone"?: string | null;
+          "calcom_user_id"?: number;
+          "calcom_username"?: string | null;
+          "calcom_webhook_error"?: string | null;
+          "calcom_webhook_id"?: string | null;
+          "created_at"?: string;
+          "id"?: string;
+          "is_active"?: boolean;
+          "label"?: string;
+          "last_sync_error"?: string | null;
+          "last_sync_status"?: string | null;
+          "last_synced_at"?: string | null;
+          "sync_watermark"?: string | null;
+          "updated_at"?: string;
+          "user_id"?: string;
+          "webhook_secret_encrypted"?: string;
+        };
+        Relationships: [];
+      };
+      "calcom_sync_runs": {
+        Row: {
+          "calcom_connection_id": string;
+          "created": number;
+          "created_at": string;
+          "error": string | null;
+          "fetched": number;
+          "filters": NonNullable<Json>;
+          "finished_at": string | null;
+          "heartbeat_at": string;
+          "id": string;
+          "mode": string;
+          "next_skip": number;
+          "pages": number;
+          "started_at": string;
+          "status": string;
+          "trigger": string;
+          "updated": number;
+          "user_id": string;
+          "watermark_after": string | null;
+          "watermark_before": string | null;
+        };
+        ComputedFields: never;
+        Insert: {
+          "calcom_connection_id": string;
+          "created"?: number;
+          "created_at"?: string;
+          "error"?: string | null;
+          "fetched"?: number;
+          "filters"?: NonNullable<Json>;
+          "finished_at"?: string | null;
+          "heartbeat_at"?: string;
+          "id"?: string;
+          "mode": string;
+          "next_skip"?: number;
+          "pages"?: number;
+          "started_at"?: string;
+          "status"?: string;
+          "trigger": string;
+          "updated"?: number;
+          "user_id": string;
+          "watermark_after"?: string | null;
+          "watermark_before"?: string | null;
+        };
+        Update: {
+          "calcom_connection_id"?: string;
+          "created"?: number;
+          "created_at"?: string;
+          "error"?: string | null;
+          "fetched"?: number;
+          "filters"?: NonNullable<Json>;
+          "finished_at"?: string | null;
+          "heartbeat_at"?: string;
+          "id"?: string;
+          "mode"?: string;
+          "next_skip"?: number;
+          "pages"?: number;
+          "started_at"?: string;
+          "status"?: string;
+          "trigger"?: string;
+          "updated"?: number;
+          "user_id"?: string;
+          "watermark_after"?: string | null;
+          "watermark_before"?: string | null;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "calcom_sync_runs_user_id_calcom_connection_id_fkey";
+            columns: ["user_id", "calcom_connection_id"];
+            isOneToOne: false;
+            referencedRelation: "calcom_connections";
+            referencedColumns: ["user_id", "id"];
+          },
+        ];
+      };
+      "calcom_webhook_events": {
+        Row: {
+          "attempts": number;
+          "booking_uid": string | null;
+          "calcom_connection_id": string;
+          "created_at": string;
+          "dedupe_key": string | null;
+          "error_message": string | null;
+          "id": string;
+          "payload": Json | null;
+          "processed": boolean;
+          "processed_at": string | null;
+          "raw_body": string | null;
+          "received_at": string;
+          "trigger_event": string | null;
+          "user_id": string;
+          "verification_error": string | null;
+          "verified": boolean;
+        };
+        ComputedFields: never;
+        Insert: {
+          "attempts"?: number;
+          "booking_uid"?: string | null;
+          "calcom_connection_id": string;
+          "created_at"?: string;
+          "dedupe_key"?: string | null;
+          "error_message"?: string | null;
+          "id"?: string;
+          "payload"?: Json | null;
+          "processed"?: boolean;
+          "processed_at"?: string | null;
+          "raw_body"?: string | null;
+          "received_at"?: string;
+          "trigger_event"?: string | null;
+          "user_id": string;
+          "verification_error"?: string | null;
+          "verified"?: boolean;
+        };
+        Update: {
+          "attempts"?: number;
+          "booking_uid"?: string | null;
+          "calcom_connection_id"?: string;
+          "created_at"?: string;
+          "dedupe_key"?: string | null;
+          "error_message"?: string | null;
+          "id"?: string;
+          "payload"?: Json | null;
+          "processed"?: boolean;
+          "processed_at"?: string | null;
+          "raw_body"?: string | null;
+          "received_at"?: string;
+          "trigger_event"?: string | null;
+          "user_id"?: string;
+          "verification_error"?: string | null;
+          "verified"?: boolean;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "calcom_webhook_events_user_id_calcom_connection_id_fkey";
+            columns: ["user_id", "calcom_connection_id"];
+            isOneToOne: false;
+            referencedRelation: "calcom_connections";
+            referencedColumns: ["user_id", "id"];
+          },
+        ];
+      };
+    };
+    Views: {
+      [_ in never]: never;
+    };
+    Functions: {
+      [_ in never]: never;
+    };
+    Enums: {
+      [_ in never]: never;
+    };
+    CompositeTypes: {
+      [_ in never]: never;
+    };
+  };
+};
+
+type DatabaseWithoutInternals = Omit<Database, "__InternalSupabase">;
+
+type DefaultSchema = DatabaseWithoutInternals[Extract<keyof Database, "public">];
+
+export type Tables<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals;
+  } ? keyof (
+      & DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+      & DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"]
+    )
+    : never = never,
+> = DefaultSchemaTableNameOrOptions extends { schema: keyof DatabaseWithoutInternals } ? (
+    & DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    & DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"]
+  )[TableName] extends {
+    Row: infer R;
+  } ? R
+  : never
+  : DefaultSchemaTableNameOrOptions extends keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
+    ? (DefaultSchema["Tables"] & DefaultSchema["Views"])[DefaultSchemaTableNameOrOptions] extends {
+      Row: infer R;
+    } ? R
+    : never
+  : never;
+
+export type TablesInsert<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals;
+  } ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never = never,
+> = DefaultSchemaTableNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+    Insert: infer I;
+  } ? I
+  : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+    ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+      Insert: infer I;
+    } ? I
+    : never
+  : never;
+
+export type TablesUpdate<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals;
+  } ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never = never,
+> = DefaultSchemaTableNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+    Update: infer U;
+  } ? U
+  : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+    ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+      Update: infer U;
+    } ? U
+    : never
+  : never;
+
+export type Enums<
+  DefaultSchemaEnumNameOrOptions extends
+    | keyof DefaultSchema["Enums"]
+    | { schema: keyof DatabaseWithoutInternals },
+  EnumName extends DefaultSchemaEnumNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals;
+  } ? keyof DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"]
+    : never = never,
+> = DefaultSchemaEnumNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"][EnumName]
+  : DefaultSchemaEnumNameOrOptions extends keyof DefaultSchema["Enums"]
+    ? DefaultSchema["Enums"][DefaultSchemaEnumNameOrOptions]
+  : never;
+
+export type CompositeTypes<
+  PublicCompositeTypeNameOrOptions extends
+    | keyof DefaultSchema["CompositeTypes"]
+    | { schema: keyof DatabaseWithoutInternals },
+  CompositeTypeName extends PublicCompositeTypeNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals;
+  } ? keyof DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"]
+    : never = never,
+> = PublicCompositeTypeNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"][CompositeTypeName]
+  : PublicCompositeTypeNameOrOptions extends keyof DefaultSchema["CompositeTypes"]
+    ? DefaultSchema["CompositeTypes"][PublicCompositeTypeNameOrOptions]
+  : never;
+
+export const Constants = {
+  "public": {
+    Enums: {},
+  },
+} as const;
