@@ -90,7 +90,6 @@ const REPLACED = new Set([
   "end_time",
   "status",
   "location",
-  "meeting_url",
   "raw",
   "source_updated_at",
   "source_hash",
@@ -105,6 +104,8 @@ const KEPT_WHEN_NULL = new Set([
   "organizer_email",
   "organizer_username",
   "organizer_timezone",
+  // cancellation payloads carry no video link: the booking still has one
+  "meeting_url",
   "custom_inputs",
   "metadata",
   "cancellation_reason",
