@@ -1,0 +1,64 @@
+/**
+ * Finds and builds the functions config.toml lists, from each one's `app.ts` (`createApp(deps)`, the
+ * project's convention) rather than its `index.ts`, which would start a server of its own. A function
+ * whose `app.ts` is missing, or fails to load, is still listed: the gateway answers 503 for it and says why.
+ *
+ * @module
+ */
+import type { Deps } from "../../supabase/functions/_shared/deps.ts";
+import type { FunctionConfig } from "./config_toml.ts";
+import type { GatewayFunction } from "./gateway.ts";
+
+/** Where the functions live: `supabase/functions/`. */
+export const functionsDirUrl = new URL("../../supabase/functions/", import.meta.url);
+
+/** A function's handler, or why there is none. */
+export interface LoadedFunction extends GatewayFunction {
+  name: string;
+}
+
+type AppModule = { createApp?: (deps: Deps) => { fetch(request: Request): Response | Promise<Response> } };
+
+async function fileExists(url: URL): Promise<boolean> {
+  try {
+    return (await Deno.stat(url)).isFile;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/**
+ * Loads every enabled function of `functions` (config.toml's tables) from `<dir>/<name>/app.ts` and
+ * builds it with `deps`; disabled functions are left out, as the Supabase CLI leaves them out.
+ */
+export async function loadFunctions(
+  functions: Record<string, FunctionConfig>,
+  deps: Deps,
+  dir: URL = functionsDirUrl,
+): Promise<LoadedFunction[]> {
+  const loaded: LoadedFunction[] = [];
+  for (const [name, config] of Object.entries(functions)) {
+    if (!config.enabled) continue;
+    const appUrl = new URL(`${name}/app.ts`, dir);
+    const base = { name, verifyJwt: config.verifyJwt };
+    if (!await fileExists(appUrl)) {
+      loaded.push({ ...base, unavailable: `supabase/functions/${name}/app.ts is missing (not built yet)` });
+      continue;
+    }
+    try {
+      const mod: AppModule = await import(appUrl.href);
+      if (typeof mod.createApp !== "function") {
+        loaded.push({ ...base, unavailable: `supabase/functions/${name}/app.ts does not export createApp` });
+        continue;
+      }
+      const app = mod.createApp(deps);
+      loaded.push({ ...base, fetch: (request) => app.fetch(request) });
+    } catch (err) {
+      // Like the edge runtime's BOOT_ERROR: the server keeps running, the function answers 503.
+      console.error(`Function ${name} failed to load:`, err);
+      loaded.push({ ...base, unavailable: `supabase/functions/${name}/app.ts failed to load (see the log)` });
+    }
+  }
+  return loaded;
+}
