@@ -3,7 +3,7 @@
 -- rows, and every other write is refused outright (no grant).
 begin;
 \ir _helpers.psql
-select plan(19);
+select plan(20);
 
 select calcom_tests.create_user('owner') as owner_id \gset
 select calcom_tests.create_user('stranger') as stranger_id \gset
@@ -65,6 +65,11 @@ select throws_ok(
     :'owner_id', :'connection_id'),
   '42501', 'permission denied for table calcom_webhook_events',
   'stranger cannot insert a webhook event into the owner''s log'
+);
+select throws_ok(
+  format($$ update public.calcom_webhook_events set processed = true where id = %L $$, :'event_id'),
+  '42501', 'permission denied for table calcom_webhook_events',
+  'stranger cannot update the owner''s webhook event'
 );
 select throws_ok(
   format($$ delete from public.calcom_webhook_events where id = %L $$, :'event_id'),
