@@ -43,7 +43,7 @@ export interface UserVerifierOptions {
 const ASYMMETRIC = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"];
 
 const ClaimsSchema = z.object({
-  sub: z.uuid(),
+  sub: z.guid(),
   email: z.string().optional(),
 });
 
