@@ -1,0 +1,493 @@
+/**
+ * Cal.com's rules for changing bookings (contract §6 and §10): create, cancel, reschedule (a new booking;
+ * the old one becomes CANCELLED with `rescheduled = true`; both share the iCalUID), confirm, decline,
+ * mark absent, meeting start/end. Each operation changes the store, bumps `updatedAt` like Prisma's
+ * `@updatedAt`, and returns the webhook events Cal.com would send, for `webhook_delivery.ts` to deliver.
+ *
+ * @module
+ */
+
+import { bookingNotFound } from "./bookings_query.ts";
+import { CalError } from "./errors.ts";
+import { bookingUid, type Random, uuidV4 } from "./ids.ts";
+import type {
+  AttendeeRecord,
+  BookingRecord,
+  BookingStatus,
+  EventTypeRecord,
+  Store,
+  UserRecord,
+} from "./store.ts";
+
+/** Triggers the sandbox sends on its own (the others can be built with `buildWebhook`). */
+export type StateTrigger =
+  | "BOOKING_CREATED"
+  | "BOOKING_REQUESTED"
+  | "BOOKING_RESCHEDULED"
+  | "BOOKING_CANCELLED"
+  | "BOOKING_REJECTED"
+  | "BOOKING_NO_SHOW_UPDATED"
+  | "MEETING_STARTED"
+  | "MEETING_ENDED";
+
+/** A webhook Cal.com would send after a change. */
+export interface WebhookEvent {
+  trigger: StateTrigger;
+  /** The organizer, whose webhooks receive it. */
+  userId: number;
+  booking: BookingRecord;
+  /** BOOKING_RESCHEDULED (and a rescheduling BOOKING_REQUESTED): the booking that was replaced. */
+  previous?: BookingRecord;
+  /** BOOKING_NO_SHOW_UPDATED: the attendees whose flag was set. */
+  noShow?: Array<{ email: string; noShow: boolean }>;
+  /** BOOKING_CANCELLED for one seat: the attendee who left. */
+  seatAttendee?: AttendeeRecord;
+}
+
+/** A new booking, in the sandbox's own terms (the HTTP create endpoint maps its body onto this). */
+export interface NewBooking {
+  /** Defaults to the organizer's first event type (30 min, no confirmation). */
+  eventTypeId?: number;
+  /** Defaults to tomorrow at the next full hour. */
+  start?: Date | string | number;
+  lengthInMinutes?: number;
+  title?: string;
+  description?: string;
+  /** Defaults from the event type: PENDING when it requires confirmation, else ACCEPTED. */
+  status?: BookingStatus;
+  attendee?: { name: string; email?: string; timeZone?: string; language?: string; phoneNumber?: string };
+  guests?: string[];
+  /** Raw location such as `integrations:daily`, an address or a URL; defaults to the event type's. */
+  location?: string;
+  metadata?: Record<string, string>;
+  /** Extra booking form answers. */
+  bookingFieldsResponses?: Record<string, unknown>;
+  /** Recurring event types: occurrences to create (defaults to the event type's count). */
+  recurrenceCount?: number;
+  /** Refuse past starts and overlaps like the public booking API does (off for in-process set-up). */
+  checkAvailability?: boolean;
+}
+
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
+
+/** The booking answers Cal.com stores for a booker. */
+function bookerResponses(
+  attendee: { name: string; email: string },
+  location: string,
+  guests: string[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    name: attendee.name,
+    email: attendee.email,
+    guests,
+    location: { value: location, optionValue: "" },
+    ...extra,
+  };
+}
+
+/** `metadata.videoCallUrl` for Cal Video bookings, as Cal.com fills it. */
+function videoMetadata(location: string | null, uid: string): Record<string, string> {
+  return location === "integrations:daily" ? { videoCallUrl: `https://app.cal.com/video/${uid}` } : {};
+}
+
+/** Booking operations over `store`, with time from `now` and ids from `random`. */
+export class BookingOperations {
+  readonly #store: Store;
+  readonly #now: () => number;
+  readonly #random: Random;
+
+  constructor(store: Store, now: () => number, random: Random) {
+    this.#store = store;
+    this.#now = now;
+    this.#random = random;
+  }
+
+  /** The booking named by `uid`, or a 404 like Cal.com's. */
+  get(uid: string): BookingRecord {
+    const b = this.#store.bookingsByUid.get(uid);
+    if (!b) throw bookingNotFound(uid);
+    return b;
+  }
+
+  #user(id: number): UserRecord {
+    const user = this.#store.users.get(id);
+    if (!user) throw new CalError(404, `User with id=${id} not found`);
+    return user;
+  }
+
+  #eventType(userId: number, id: number | undefined): EventTypeRecord {
+    if (id === undefined) {
+      const first = [...this.#store.eventTypes.values()].find((e) => e.userId === userId);
+      if (!first) throw new CalError(404, `Event type of user ${userId} not found.`);
+      return first;
+    }
+    const eventType = this.#store.eventTypes.get(id);
+    if (!eventType || eventType.userId !== userId) {
+      throw new CalError(404, `Event type with id ${id} not found.`);
+    }
+    return eventType;
+  }
+
+  /** Creates a booking (an array for recurring event types); events: BOOKING_CREATED or _REQUESTED. */
+  create(userId: number, input: NewBooking = {}): { bookings: BookingRecord[]; events: WebhookEvent[] } {
+    const user = this.#user(userId);
+    return this.createForEventType(this.#eventType(userId, input.eventTypeId), input, user);
+  }
+
+  /** Creates a booking of `eventType` (whose owner is the organizer). */
+  createForEventType(
+    eventType: EventTypeRecord,
+    input: NewBooking,
+    user = this.#user(eventType.userId),
+  ): { bookings: BookingRecord[]; events: WebhookEvent[] } {
+    const now = this.#now();
+    const start = input.start === undefined
+      ? Math.ceil((now + DAY) / 3_600_000) * 3_600_000
+      : new Date(input.start).getTime();
+    if (Number.isNaN(start)) throw new CalError(400, "Bad Request Exception");
+    const length = input.lengthInMinutes ?? eventType.length;
+    const attendee = {
+      name: input.attendee?.name ?? "Sam Guest",
+      email: input.attendee?.email ?? `guest${this.#store.nextId("attendee")}@example.org`,
+      timeZone: input.attendee?.timeZone ?? "America/New_York",
+      locale: input.attendee?.language ?? "en",
+      phoneNumber: input.attendee?.phoneNumber ?? null,
+    };
+    const count = eventType.recurringCount === null ? 1 : input.recurrenceCount ?? eventType.recurringCount;
+    const starts = Array.from({ length: count }, (_, i) => start + i * WEEK);
+
+    if (input.checkAvailability) {
+      if (start < now) throw new CalError(400, "Attempting to book a meeting in the past.");
+      for (const s of starts) this.#assertFree(user.id, s, s + length * 60_000, eventType);
+    }
+
+    if (eventType.seatsPerTimeSlot !== null) {
+      const existing = this.#seatedBookingAt(eventType, start);
+      if (existing) return this.#addSeat(existing, eventType, attendee, input, now);
+    }
+
+    const status = input.status ?? (eventType.requiresConfirmation ? "PENDING" : "ACCEPTED");
+    const location = input.location ?? eventType.location;
+    const guests = input.guests ?? [];
+    const recurringEventId = count > 1 || eventType.recurringCount !== null ? uuidV4(this.#random) : null;
+    const bookings = starts.map((s) => {
+      const uid = bookingUid(this.#random);
+      const responses = bookerResponses(attendee, location, guests, input.bookingFieldsResponses);
+      if (input.description) responses.notes = input.description;
+      const attendees: AttendeeRecord[] = [
+        { id: this.#store.nextId("attendee"), ...attendee, noShow: false },
+        ...guests.map((email) => ({
+          id: this.#store.nextId("attendee"),
+          name: "",
+          email,
+          timeZone: attendee.timeZone,
+          locale: attendee.locale,
+          phoneNumber: null,
+          noShow: false,
+        })),
+      ];
+      if (eventType.seatsPerTimeSlot !== null) {
+        attendees.length = 1;
+        attendees[0].seatUid = uuidV4(this.#random);
+        attendees[0].seatResponses = { name: attendee.name, email: attendee.email };
+      }
+      const b: BookingRecord = {
+        id: this.#store.nextId("booking"),
+        uid,
+        userId: user.id,
+        eventTypeId: eventType.id,
+        title: input.title ?? `${eventType.title} between ${user.name ?? user.username} and ${attendee.name}`,
+        description: input.description ?? "",
+        startTime: s,
+        endTime: s + length * 60_000,
+        createdAt: now,
+        updatedAt: now,
+        status,
+        location,
+        metadata: { ...videoMetadata(location, uid), ...input.metadata },
+        responses,
+        attendees,
+        noShowHost: false,
+        cancellationReason: null,
+        rejectionReason: null,
+        cancelledBy: null,
+        rescheduled: null,
+        fromReschedule: null,
+        rescheduledBy: null,
+        recurringEventId,
+        iCalUID: `${uid}@cal.com`,
+        iCalSequence: 0,
+        rating: null,
+        paid: false,
+        creationSource: "API_V2",
+      };
+      return b;
+    });
+    this.#store.insertBookings(bookings);
+    const trigger = status === "PENDING" ? "BOOKING_REQUESTED" : "BOOKING_CREATED";
+    // UNCONFIRMED: one webhook per occurrence of a recurring series (each occurrence is its own booking).
+    return { bookings, events: bookings.map((b) => ({ trigger, userId: user.id, booking: b })) };
+  }
+
+  #assertFree(userId: number, start: number, end: number, eventType: EventTypeRecord): void {
+    const byStart = this.#store.index(userId).byStart;
+    // Bookings are at most a day long, so only those starting in the previous day can overlap.
+    for (let i = byStart.lowerBound(start - DAY); i < byStart.length; i++) {
+      const b = byStart.at(i);
+      if (b.startTime >= end) break;
+      const busy = b.userId === userId && (b.status === "ACCEPTED" || b.status === "PENDING");
+      const sameSeatedSlot = eventType.seatsPerTimeSlot !== null && b.eventTypeId === eventType.id &&
+        b.startTime === start;
+      if (busy && b.endTime > start && !sameSeatedSlot) {
+        throw new CalError(400, "User either already has booking at this time or is not available");
+      }
+    }
+  }
+
+  #seatedBookingAt(eventType: EventTypeRecord, start: number): BookingRecord | undefined {
+    const byStart = this.#store.index(eventType.userId).byStart;
+    for (let i = byStart.lowerBound(start); i < byStart.length && byStart.at(i).startTime === start; i++) {
+      const b = byStart.at(i);
+      if (b.eventTypeId === eventType.id && b.status !== "CANCELLED" && b.status !== "REJECTED") return b;
+    }
+    return undefined;
+  }
+
+  #addSeat(
+    b: BookingRecord,
+    eventType: EventTypeRecord,
+    attendee: Omit<AttendeeRecord, "id" | "noShow">,
+    input: NewBooking,
+    now: number,
+  ): { bookings: BookingRecord[]; events: WebhookEvent[] } {
+    if (b.attendees.length >= (eventType.seatsPerTimeSlot ?? 0)) {
+      throw new CalError(409, "No more seats left at this seated booking.");
+    }
+    this.#store.update(b, now, (row) => {
+      row.attendees.push({
+        id: this.#store.nextId("attendee"),
+        ...attendee,
+        noShow: false,
+        seatUid: uuidV4(this.#random),
+        seatResponses: { name: attendee.name, email: attendee.email, ...input.bookingFieldsResponses },
+      });
+    });
+    const trigger = b.status === "PENDING" ? "BOOKING_REQUESTED" : "BOOKING_CREATED";
+    return { bookings: [b], events: [{ trigger, userId: b.userId, booking: b }] };
+  }
+
+  /**
+   * Cancels a booking, or every remaining occurrence when `uid` names a recurring series (one webhook
+   * for the series, as Cal.com sends). With `seatUid` only that attendee leaves a seated booking.
+   */
+  cancel(
+    uid: string,
+    options: {
+      reason?: string;
+      cancelledBy?: string | null;
+      cancelSubsequentBookings?: boolean;
+      seatUid?: string;
+    } = {},
+  ): { bookings: BookingRecord[]; events: WebhookEvent[] } {
+    const now = this.#now();
+    const series = this.#store.series.get(uid);
+    if (series && !this.#store.bookingsByUid.has(uid)) {
+      const remaining = series.filter((b) => b.status !== "CANCELLED" && b.endTime >= now);
+      for (const b of remaining) this.#markCancelled(b, now, options);
+      const events: WebhookEvent[] = remaining.length
+        ? [{ trigger: "BOOKING_CANCELLED", userId: remaining[0].userId, booking: remaining[0] }]
+        : [];
+      return { bookings: series, events };
+    }
+    const b = this.get(uid);
+    if (options.seatUid !== undefined) return this.#cancelSeat(b, options.seatUid, now);
+    if (b.status === "CANCELLED") {
+      throw new CalError(
+        400,
+        `Can't cancel booking with uid=${uid} because it has been cancelled already. Please provide uid of a booking that is not cancelled.`,
+      );
+    }
+    const targets = [b];
+    if (options.cancelSubsequentBookings && b.recurringEventId) {
+      const later = this.#store.series.get(b.recurringEventId) ?? [];
+      targets.push(...later.filter((o) => o !== b && o.startTime > b.startTime && o.status !== "CANCELLED"));
+    }
+    for (const t of targets) this.#markCancelled(t, now, options);
+    return { bookings: [b], events: [{ trigger: "BOOKING_CANCELLED", userId: b.userId, booking: b }] };
+  }
+
+  #markCancelled(
+    b: BookingRecord,
+    now: number,
+    options: { reason?: string; cancelledBy?: string | null },
+  ): void {
+    this.#store.update(b, now, (row) => {
+      row.status = "CANCELLED";
+      row.cancellationReason = options.reason ?? null;
+      row.cancelledBy = options.cancelledBy ?? null;
+      row.iCalSequence += 1;
+    });
+  }
+
+  /** UNCONFIRMED: Cal.com's seat cancellation path; modelled as BOOKING_CANCELLED naming the seat's attendee. */
+  #cancelSeat(
+    b: BookingRecord,
+    seatUid: string,
+    now: number,
+  ): { bookings: BookingRecord[]; events: WebhookEvent[] } {
+    const attendee = b.attendees.find((a) => a.seatUid === seatUid);
+    if (!attendee) throw new CalError(404, `Seat with uid=${seatUid} was not found in the database`);
+    this.#store.update(b, now, (row) => {
+      row.attendees = row.attendees.filter((a) => a !== attendee);
+    });
+    return {
+      bookings: [b],
+      events: [{ trigger: "BOOKING_CANCELLED", userId: b.userId, booking: b, seatAttendee: attendee }],
+    };
+  }
+
+  /**
+   * Reschedules: a new booking (new id and uid, `fromReschedule` = old uid, same iCalUID, sequence + 1)
+   * replaces the old one, which becomes CANCELLED with `rescheduled = true`. One event for the new
+   * booking: BOOKING_RESCHEDULED, or BOOKING_REQUESTED when the event type requires confirmation;
+   * no BOOKING_CANCELLED for the old one (contract §10).
+   */
+  reschedule(
+    uid: string,
+    options: { start: Date | string | number; reason?: string; rescheduledBy?: string | null },
+  ): { booking: BookingRecord; events: WebhookEvent[] } {
+    const old = this.get(uid);
+    if (old.status === "CANCELLED") {
+      const to = this.#store.rescheduledTo.get(uid);
+      // Wording after "cancelled" is UNCONFIRMED; the prefixes follow `canRescheduleBooking`.
+      throw new CalError(
+        400,
+        old.rescheduled && to
+          ? `Can't reschedule booking with uid=${uid} because it has been cancelled and rescheduled already to booking with uid=${to}. You probably want to reschedule ${to} instead by passing it within the request URL.`
+          : `Can't reschedule booking with uid=${uid} because it has been cancelled. Please provide uid of a booking that is not cancelled.`,
+      );
+    }
+    const now = this.#now();
+    const start = new Date(options.start).getTime();
+    if (Number.isNaN(start)) throw new CalError(400, "Bad Request Exception");
+    const eventType = old.eventTypeId === null ? undefined : this.#store.eventTypes.get(old.eventTypeId);
+    const newUid = bookingUid(this.#random);
+    const responses = { ...old.responses };
+    if (options.reason !== undefined) responses.rescheduledReason = options.reason;
+    const { videoCallUrl: _old, ...metadata } = old.metadata;
+    const status: BookingStatus = eventType?.requiresConfirmation ? "PENDING" : old.status;
+    const booking: BookingRecord = {
+      ...old,
+      id: this.#store.nextId("booking"),
+      uid: newUid,
+      startTime: start,
+      endTime: start + (old.endTime - old.startTime),
+      createdAt: now,
+      updatedAt: now,
+      status,
+      metadata: { ...videoMetadata(old.location, newUid), ...metadata },
+      responses,
+      attendees: old.attendees.map((a) => ({ ...a, id: this.#store.nextId("attendee"), noShow: false })),
+      noShowHost: false,
+      cancellationReason: null,
+      rejectionReason: null,
+      cancelledBy: null,
+      rescheduled: null,
+      fromReschedule: old.uid,
+      rescheduledBy: null,
+      iCalSequence: old.iCalSequence + 1,
+      creationSource: "API_V2",
+    };
+    this.#store.update(old, now, (row) => {
+      row.status = "CANCELLED";
+      row.rescheduled = true;
+      row.rescheduledBy = options.rescheduledBy ?? null;
+    });
+    this.#store.insertBookings([booking]);
+    const trigger = status === "PENDING" ? "BOOKING_REQUESTED" : "BOOKING_RESCHEDULED";
+    return { booking, events: [{ trigger, userId: booking.userId, booking, previous: old }] };
+  }
+
+  /** Confirms a pending booking; Cal.com then sends BOOKING_CREATED with status ACCEPTED. */
+  confirm(uid: string): { booking: BookingRecord; events: WebhookEvent[] } {
+    const b = this.get(uid);
+    // UNCONFIRMED wording: Cal.com refuses to confirm anything but a pending booking.
+    if (b.status === "ACCEPTED") throw new CalError(400, "Booking already confirmed");
+    if (b.status !== "PENDING") {
+      throw new CalError(400, `Booking with uid=${uid} is ${b.status.toLowerCase()} and can't be confirmed`);
+    }
+    this.#store.update(b, this.#now(), (row) => {
+      row.status = "ACCEPTED";
+    });
+    return { booking: b, events: [{ trigger: "BOOKING_CREATED", userId: b.userId, booking: b }] };
+  }
+
+  /** Declines a pending booking: REJECTED with a reason; event BOOKING_REJECTED. */
+  decline(uid: string, reason?: string): { booking: BookingRecord; events: WebhookEvent[] } {
+    const b = this.get(uid);
+    if (b.status !== "PENDING") {
+      // UNCONFIRMED wording.
+      throw new CalError(400, `Booking with uid=${uid} is ${b.status.toLowerCase()} and can't be declined`);
+    }
+    this.#store.update(b, this.#now(), (row) => {
+      row.status = "REJECTED";
+      row.rejectionReason = reason ?? null;
+    });
+    return { booking: b, events: [{ trigger: "BOOKING_REJECTED", userId: b.userId, booking: b }] };
+  }
+
+  /**
+   * Marks the host and/or attendees absent (only after the start). Attendee changes send
+   * BOOKING_NO_SHOW_UPDATED; a host-only change sends nothing (UNCONFIRMED in the contract; it is still
+   * visible to polling through updatedAt).
+   */
+  markAbsent(
+    uid: string,
+    options: { host?: boolean; attendees?: Array<{ email: string; absent: boolean }> },
+  ): { booking: BookingRecord; events: WebhookEvent[] } {
+    const b = this.get(uid);
+    const now = this.#now();
+    if (now < b.startTime) {
+      // UNCONFIRMED wording.
+      throw new CalError(400, `Booking with uid=${uid} can't be marked as absent before it has started`);
+    }
+    const changes = options.attendees ?? [];
+    for (const c of changes) {
+      if (!b.attendees.some((a) => a.email === c.email)) {
+        throw new CalError(
+          400,
+          `Attendee with email ${c.email} is not an attendee of booking with uid=${uid}`,
+        );
+      }
+    }
+    this.#store.update(b, now, (row) => {
+      if (options.host !== undefined) row.noShowHost = options.host;
+      for (const c of changes) {
+        for (const a of row.attendees) if (a.email === c.email) a.noShow = c.absent;
+      }
+    });
+    const events: WebhookEvent[] = changes.length
+      ? [{
+        trigger: "BOOKING_NO_SHOW_UPDATED",
+        userId: b.userId,
+        booking: b,
+        noShow: changes.map((c) => ({ email: c.email, noShow: c.absent })),
+      }]
+      : [];
+    return { booking: b, events };
+  }
+
+  /**
+   * The scheduled MEETING_STARTED / MEETING_ENDED webhook. Cal.com changes no booking column for it, so
+   * updatedAt stays; only accepted bookings have the trigger scheduled.
+   */
+  meeting(
+    uid: string,
+    trigger: "MEETING_STARTED" | "MEETING_ENDED",
+  ): { booking: BookingRecord; events: WebhookEvent[] } {
+    const b = this.get(uid);
+    return { booking: b, events: b.status === "ACCEPTED" ? [{ trigger, userId: b.userId, booking: b }] : [] };
+  }
+}

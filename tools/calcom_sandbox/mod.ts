@@ -1,0 +1,36 @@
+/**
+ * The Cal.com sandbox: a contract-faithful fake of Cal.com API v2 (bookings, me, webhooks, errors, rate
+ * limits) that also delivers signed webhooks. See `docs/calcom-sandbox.md`.
+ *
+ * ```ts
+ * await using sandbox = await startSandbox();
+ * const { user, apiKey } = sandbox.addUser();
+ * sandbox.seedBookings(user.id, 500, { seed: 7 });
+ * const res = await fetch(`${sandbox.url}/v2/bookings?take=250`, {
+ *   headers: { authorization: `Bearer ${apiKey}`, "cal-api-version": "2024-08-13" },
+ * });
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type AbsentChange,
+  type BuiltWebhook,
+  type Sandbox,
+  type SandboxOptions,
+  type SandboxUser,
+  startSandbox,
+} from "./sandbox.ts";
+export type { ApiBooking } from "./api_booking.ts";
+export type { NewBooking } from "./booking_operations.ts";
+export type { BuildWebhookOptions } from "./build_webhook.ts";
+export { CalError } from "./errors.ts";
+export type { FaultOptions } from "./faults.ts";
+export type { PaginationMeta } from "./pagination.ts";
+export { DEFAULT_RATE_LIMIT, type RateLimitConfig } from "./rate_limit.ts";
+export type { SeedOptions } from "./seed.ts";
+export type { RequestRecord } from "./server.ts";
+export type { EventTypeRecord } from "./store.ts";
+export { type Delivery, NO_SECRET, signBody, WEBHOOK_VERSION } from "./webhook_delivery.ts";
+export { WEBHOOK_TRIGGERS } from "./webhooks_routes.ts";

@@ -1,0 +1,374 @@
+/**
+ * `startSandbox()`: a contract-faithful fake of Cal.com API v2 and its webhooks on 127.0.0.1, with
+ * in-process controls for tests, the dev server and the benchmarks (users, seeded bookings, every
+ * state change with its signed webhook, request and delivery logs, faults, rate limits, clock).
+ *
+ * @module
+ */
+
+import { type ApiOptions, createApi } from "./api.ts";
+import type { ApiBooking } from "./api_booking.ts";
+import { toApiBooking } from "./api_booking.ts";
+import { BookingOperations, type NewBooking, type WebhookEvent } from "./booking_operations.ts";
+import { parseBookingsQuery, runBookingsQuery } from "./bookings_query.ts";
+import { createClock } from "./clock.ts";
+import { type FaultOptions, Faults } from "./faults.ts";
+import { apiKey as newApiKey, cryptoRandom, type Random, seededRandom } from "./ids.ts";
+import { buildWebhookBody, type BuildWebhookOptions } from "./build_webhook.ts";
+import { eventBody } from "./payloads.ts";
+import { DEFAULT_RATE_LIMIT, type RateLimitConfig, RateLimiter } from "./rate_limit.ts";
+import type { RouteContext } from "./route_context.ts";
+import { generateBookings, type SeedOptions } from "./seed.ts";
+import { type RequestRecord, startServer } from "./server.ts";
+import { type EventTypeRecord, Store, type UserRecord } from "./store.ts";
+import { deliver, type Delivery, subscribers, webhookHeaders } from "./webhook_delivery.ts";
+import { toWebhookOutput } from "./webhooks_routes.ts";
+
+/** Options of `startSandbox`. */
+export interface SandboxOptions {
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Clock source (default: system time); `setNow` freezes it. */
+  now?: () => Date;
+  /** Seed for generated ids and keys (default: cryptographically random). */
+  seed?: number;
+  /** Rate limit per API key (default Cal.com's 120 requests / 60 s, 60 s block). */
+  rateLimit?: Partial<RateLimitConfig>;
+  /** Include `error.details` in error bodies (non-production Cal.com); default false. */
+  errorDetails?: boolean;
+  /** Which guard refuses an unknown `cal_` key (see `ApiOptions`); default "throttler". */
+  unknownKeyGuard?: ApiOptions["unknownKeyGuard"];
+  /** Accept loopback/private subscriber URLs (default true: tests deliver to 127.0.0.1). */
+  allowPrivateSubscriberUrls?: boolean;
+  /** Per-attempt bound on webhook deliveries, ms (Cal.com sets none); default 10 000. */
+  webhookTimeoutMs?: number;
+  /** fetch used to deliver webhooks (default global fetch). */
+  fetch?: typeof fetch;
+}
+
+/** A sandbox user as `GET /v2/me` shows it. */
+export interface SandboxUser {
+  id: number;
+  username: string;
+  email: string;
+  name: string | null;
+  timeZone: string;
+}
+
+/** Attendee changes for `markAbsent`: an email alone means absent. */
+export type AbsentChange = string | { email: string; absent: boolean };
+
+/** A webhook body ready to send, with Cal.com's headers for a given secret. */
+export interface BuiltWebhook {
+  /** The exact body (JSON text) Cal.com would send. */
+  body: string;
+  /** The parsed body, for convenience. */
+  json: Record<string, unknown>;
+  /** Headers for a webhook with `secret` (null or omitted: `no-secret-provided`). */
+  headers(secret?: string | null): Promise<Record<string, string>>;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  /** Base URL like `http://127.0.0.1:PORT` (the API lives under `/v2`). */
+  readonly url: string;
+  /** Stops the server, dropping hung requests and in-flight deliveries. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+
+  /** Adds a user with four event types (30 min, confirmation-required, seated, recurring) and an API key. */
+  addUser(input?: { username?: string; email?: string; name?: string; timeZone?: string }): {
+    user: SandboxUser;
+    apiKey: string;
+  };
+  /** Adds another API key for a user; `expiresAt` makes it expire by the sandbox clock. */
+  addApiKey(userId: number, options?: { expiresAt?: Date | string | null }): string;
+  /** A user's event types. */
+  eventTypes(userId: number): EventTypeRecord[];
+  /** Adds `count` realistic bookings without sending webhooks; returns their uids in creation order. */
+  seedBookings(userId: number, count: number, options?: SeedOptions): string[];
+
+  /** Books (BOOKING_CREATED, or BOOKING_REQUESTED when confirmation is required); returns the first occurrence. */
+  createBooking(userId: number, input?: NewBooking): Promise<ApiBooking>;
+  /** Books a recurring series (the user's recurring event type unless `eventTypeId` says otherwise). */
+  createRecurringBooking(userId: number, input?: NewBooking): Promise<ApiBooking[]>;
+  /** Cancels (BOOKING_CANCELLED). */
+  cancelBooking(uid: string, reason?: string, options?: { cancelledBy?: string }): Promise<ApiBooking>;
+  /** Reschedules (BOOKING_RESCHEDULED for the new booking); returns the new booking. */
+  rescheduleBooking(
+    uid: string,
+    newStart: Date | string,
+    options?: { reason?: string; rescheduledBy?: string },
+  ): Promise<ApiBooking>;
+  /** Confirms a pending booking (BOOKING_CREATED with status ACCEPTED). */
+  confirmBooking(uid: string): Promise<ApiBooking>;
+  /** Declines a pending booking (BOOKING_REJECTED). */
+  rejectBooking(uid: string, reason?: string): Promise<ApiBooking>;
+  /** Marks the host and/or attendees absent (BOOKING_NO_SHOW_UPDATED when attendees change). */
+  markAbsent(uid: string, changes: { host?: boolean; attendees?: AbsentChange[] }): Promise<ApiBooking>;
+  /** Sends MEETING_STARTED (accepted bookings only); changes no booking column. */
+  startMeeting(uid: string): Promise<ApiBooking>;
+  /** Sends MEETING_ENDED (accepted bookings only); changes no booking column. */
+  endMeeting(uid: string): Promise<ApiBooking>;
+
+  /** A booking in API shape, or undefined. */
+  booking(uid: string): ApiBooking | undefined;
+  /** Every booking the user can list (hosted or attended), API shape, sorted by start. */
+  bookings(userId: number): ApiBooking[];
+  /** The user's webhooks in API shape. */
+  webhooks(userId: number): Record<string, unknown>[];
+  /** Builds a signed-ready body for any trigger without changing state (PING, RECORDING_READY, …). */
+  buildWebhook(
+    trigger: string,
+    booking?: string | { uid: string },
+    options?: BuildWebhookOptions,
+  ): BuiltWebhook;
+
+  /** Every webhook delivery attempt, oldest first. */
+  readonly deliveries: Delivery[];
+  resetDeliveries(): void;
+  /** Every request received, oldest first. */
+  readonly requests: RequestRecord[];
+  resetRequests(): void;
+
+  /** Replaces the injected faults (`{}` turns them off). */
+  setFaults(faults: FaultOptions): void;
+  /** Replaces the rate limit and clears all counters. */
+  setRateLimit(config: Partial<RateLimitConfig>): void;
+  /** Freezes the sandbox clock (null: back to the source clock). */
+  setNow(date: Date | string | null): void;
+  /** Moves the sandbox clock forward by `ms` (freezing it). */
+  advanceTime(ms: number): void;
+  /** The sandbox clock. */
+  now(): Date;
+}
+
+const EVENT_TYPES: Array<Omit<EventTypeRecord, "id" | "userId">> = [
+  {
+    slug: "30min",
+    title: "30 min meeting",
+    description: "",
+    length: 30,
+    requiresConfirmation: false,
+    seatsPerTimeSlot: null,
+    seatsShowAttendees: false,
+    recurringCount: null,
+    price: 0,
+    currency: "usd",
+    teamId: null,
+    location: "integrations:daily",
+  },
+  {
+    slug: "consult",
+    title: "Consult",
+    description: "Needs the host's confirmation",
+    length: 45,
+    requiresConfirmation: true,
+    seatsPerTimeSlot: null,
+    seatsShowAttendees: false,
+    recurringCount: null,
+    price: 0,
+    currency: "usd",
+    teamId: null,
+    location: "integrations:google:meet",
+  },
+  {
+    slug: "group-class",
+    title: "Group class",
+    description: "",
+    length: 60,
+    requiresConfirmation: false,
+    seatsPerTimeSlot: 5,
+    seatsShowAttendees: false,
+    recurringCount: null,
+    price: 0,
+    currency: "usd",
+    teamId: null,
+    location: "Friedrichstraße 123, 10117 Berlin",
+  },
+  {
+    slug: "weekly-sync",
+    title: "Weekly sync",
+    description: "",
+    length: 30,
+    requiresConfirmation: false,
+    seatsPerTimeSlot: null,
+    seatsShowAttendees: false,
+    recurringCount: 4,
+    price: 0,
+    currency: "usd",
+    teamId: null,
+    location: "integrations:daily",
+  },
+];
+
+/** Starts a sandbox on 127.0.0.1. */
+export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const clock = createClock(options.now);
+  const now = () => clock.now();
+  const random: Random = options.seed === undefined ? cryptoRandom : seededRandom(options.seed);
+  const store = new Store();
+  const ops = new BookingOperations(store, now, random);
+  const limiter = new RateLimiter(now, { ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
+  const faults = new Faults();
+  const deliveries: Delivery[] = [];
+  const requests: RequestRecord[] = [];
+  const closing = new AbortController();
+  const doFetch = options.fetch ?? fetch;
+
+  async function dispatch(events: WebhookEvent[]): Promise<void> {
+    for (const event of events) {
+      const targets = subscribers(store.webhooksOf(event.userId), event.trigger);
+      if (targets.length === 0) continue;
+      const body = JSON.stringify(eventBody(store, event, now()));
+      const attempts = await deliver(targets, event.trigger, body, {
+        fetch: doFetch,
+        now,
+        timeoutMs: options.webhookTimeoutMs ?? 10_000,
+        signal: closing.signal,
+      });
+      deliveries.push(...attempts);
+    }
+  }
+
+  const ctx: RouteContext = {
+    store,
+    ops,
+    now,
+    random,
+    dispatch,
+    allowPrivateSubscriberUrls: options.allowPrivateSubscriberUrls ?? true,
+  };
+  const api = createApi(ctx, limiter, {
+    errorDetails: options.errorDetails ?? false,
+    unknownKeyGuard: options.unknownKeyGuard ?? "throttler",
+  });
+  const server = startServer({ ...api, faults, now, requests }, options.port ?? 0);
+
+  const render = (uid: string) => toApiBooking(store, ops.get(uid));
+  const run = async (result: { events: WebhookEvent[] }) => await dispatch(result.events);
+
+  const sandbox: Sandbox = {
+    url: `http://127.0.0.1:${server.port}`,
+    async close() {
+      closing.abort();
+      await server.close();
+    },
+    async [Symbol.asyncDispose]() {
+      await sandbox.close();
+    },
+
+    addUser(input = {}) {
+      const id = store.nextId("user");
+      const username = input.username ?? `user${id}`;
+      const user: UserRecord = {
+        id,
+        username,
+        email: input.email ?? `${username}@example.com`,
+        name: input.name ?? `User ${id}`,
+        timeZone: input.timeZone ?? "Europe/Berlin",
+        timeFormat: 24,
+        weekStart: "Monday",
+        defaultScheduleId: id + 5000,
+        locale: "en",
+      };
+      store.addUser(user);
+      for (const template of EVENT_TYPES) {
+        const eventTypeId = store.nextId("eventType");
+        store.eventTypes.set(eventTypeId, { ...template, id: eventTypeId, userId: id });
+      }
+      const apiKey = sandbox.addApiKey(id);
+      return {
+        user: { id, username, email: user.email, name: user.name, timeZone: user.timeZone },
+        apiKey,
+      };
+    },
+    addApiKey(userId, keyOptions = {}) {
+      if (!store.users.has(userId)) throw new Error(`Unknown sandbox user ${userId}`);
+      const key = newApiKey(random);
+      const expiresAt = keyOptions.expiresAt ? new Date(keyOptions.expiresAt).getTime() : null;
+      store.apiKeys.set(key, { key, userId, expiresAt });
+      return key;
+    },
+    eventTypes: (userId) => [...store.eventTypes.values()].filter((e) => e.userId === userId),
+    seedBookings(userId, count, seedOptions = {}) {
+      const at = seedOptions.now === undefined ? now() : new Date(seedOptions.now).getTime();
+      const generated = generateBookings(store, userId, count, { seed: seedOptions.seed, now: at });
+      store.insertBookings(generated);
+      return generated.map((b) => b.uid);
+    },
+
+    async createBooking(userId, input) {
+      const result = ops.create(userId, input);
+      await run(result);
+      return toApiBooking(store, result.bookings[0]);
+    },
+    async createRecurringBooking(userId, input = {}) {
+      const recurring = sandbox.eventTypes(userId).find((e) => e.recurringCount !== null);
+      const result = ops.create(userId, { eventTypeId: recurring?.id, ...input });
+      await run(result);
+      return result.bookings.map((b) => toApiBooking(store, b));
+    },
+    async cancelBooking(uid, reason, cancelOptions = {}) {
+      await run(ops.cancel(uid, { reason, cancelledBy: cancelOptions.cancelledBy ?? null }));
+      return render(uid);
+    },
+    async rescheduleBooking(uid, newStart, rescheduleOptions = {}) {
+      const result = ops.reschedule(uid, { start: newStart, ...rescheduleOptions });
+      await run(result);
+      return toApiBooking(store, result.booking);
+    },
+    async confirmBooking(uid) {
+      await run(ops.confirm(uid));
+      return render(uid);
+    },
+    async rejectBooking(uid, reason) {
+      await run(ops.decline(uid, reason));
+      return render(uid);
+    },
+    async markAbsent(uid, changes) {
+      const attendees = changes.attendees?.map((a) => typeof a === "string" ? { email: a, absent: true } : a);
+      await run(ops.markAbsent(uid, { host: changes.host, attendees }));
+      return render(uid);
+    },
+    async startMeeting(uid) {
+      await run(ops.meeting(uid, "MEETING_STARTED"));
+      return render(uid);
+    },
+    async endMeeting(uid) {
+      await run(ops.meeting(uid, "MEETING_ENDED"));
+      return render(uid);
+    },
+
+    booking(uid) {
+      const b = store.bookingsByUid.get(uid);
+      return b && toApiBooking(store, b);
+    },
+    bookings(userId) {
+      const q = parseBookingsQuery(new URLSearchParams());
+      const all = runBookingsQuery(store, userId, { ...q, take: Number.MAX_SAFE_INTEGER }, now());
+      return all.bookings.map((b) => toApiBooking(store, b));
+    },
+    webhooks: (userId) => store.webhooksOf(userId).map(toWebhookOutput),
+    buildWebhook(trigger, booking, buildOptions = {}) {
+      const b = booking === undefined
+        ? undefined
+        : ops.get(typeof booking === "string" ? booking : booking.uid);
+      const json = buildWebhookBody(store, trigger, b, now(), buildOptions);
+      const body = JSON.stringify(json);
+      return { body, json, headers: (secret) => webhookHeaders(secret ?? null, body) };
+    },
+
+    deliveries,
+    resetDeliveries: () => void deliveries.splice(0),
+    requests,
+    resetRequests: () => void requests.splice(0),
+
+    setFaults: (f) => faults.set(f),
+    setRateLimit: (c) => limiter.configure(c),
+    setNow: (date) => clock.set(date),
+    advanceTime: (ms) => clock.advance(ms),
+    now: () => new Date(now()),
+  };
+  return Promise.resolve(sandbox);
+}

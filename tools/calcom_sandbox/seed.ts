@@ -1,0 +1,252 @@
+/**
+ * Realistic, deterministic booking history for a user: every status (accepted, pending, cancelled,
+ * rejected), recurring series, seated bookings, rescheduled pairs, absent attendees, several location
+ * kinds, spread over the past year and the next six months, with updatedAt values that are mostly
+ * distinct but sometimes equal (real data has ties). Same seed and same store state, same bookings.
+ *
+ * @module
+ */
+
+import { bookingUid, type Random, seededRandom, uuidV4 } from "./ids.ts";
+import type { AttendeeRecord, BookingRecord, BookingStatus, EventTypeRecord, Store } from "./store.ts";
+
+/** Options of `generateBookings`. */
+export interface SeedOptions {
+  /** Generator seed (default 1). */
+  seed?: number;
+  /** Reference time for "past" and "upcoming" (default: the sandbox clock). */
+  now?: Date | string | number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+const FIRST = ["Sam", "Ana", "Lee", "Noor", "Jonas", "Mia", "Ravi", "Chen", "Olga", "Tom", "Ines", "Kwame"];
+const LAST = ["Guest", "Buyer", "Client", "Okafor", "Schmidt", "Rossi", "Patel", "Wang", "Ivanova", "Silva"];
+const ZONES = [
+  "America/New_York",
+  "Europe/London",
+  "Europe/Berlin",
+  "Asia/Dubai",
+  "Asia/Tokyo",
+  "America/Sao_Paulo",
+];
+const LOCALES = ["en", "en", "en", "de", "es", "fr", "pt"];
+const REASONS = ["Travel plans changed", "Conflict", "No longer needed", "Feeling unwell", ""];
+
+/** Chooses one element of `xs`. */
+function pick<T>(r: Random, xs: readonly T[]): T {
+  return xs[Math.floor(r() * xs.length)];
+}
+
+/** Generates `count` bookings hosted by `userId`, using the event types the sandbox gives every user. */
+export function generateBookings(
+  store: Store,
+  userId: number,
+  count: number,
+  options: { seed?: number; now: number },
+): BookingRecord[] {
+  const user = store.users.get(userId);
+  if (!user) throw new Error(`Unknown sandbox user ${userId}`);
+  const types = [...store.eventTypes.values()].filter((e) => e.userId === userId);
+  const byKind = (f: (e: EventTypeRecord) => boolean) => types.find(f);
+  const regular = byKind((e) => !e.requiresConfirmation && !e.seatsPerTimeSlot && !e.recurringCount);
+  if (!regular) throw new Error(`Sandbox user ${userId} has no event type to seed bookings with`);
+  const confirm = byKind((e) => e.requiresConfirmation) ?? regular;
+  const seated = byKind((e) => e.seatsPerTimeSlot !== null) ?? regular;
+  const recurring = byKind((e) => e.recurringCount !== null) ?? regular;
+
+  const seed = options.seed ?? 1;
+  const r = seededRandom(seed);
+  // Uids come from their own stream, offset by the store's position, so seeding twice never collides.
+  const uidRandom = seededRandom((seed * 2654435761 + store.bookings.size * 40503 + userId) >>> 0);
+  const now = options.now;
+  const out: BookingRecord[] = [];
+  let lastUpdatedAt = now - 400 * DAY;
+
+  const person = () => {
+    const name = `${pick(r, FIRST)} ${pick(r, LAST)}`;
+    const email = `${name.toLowerCase().replace(" ", ".")}${Math.floor(r() * 1000)}@example.org`;
+    return { name, email, timeZone: pick(r, ZONES), locale: pick(r, LOCALES) };
+  };
+  const newUid = () => {
+    let uid = bookingUid(uidRandom);
+    while (store.bookingsByUid.has(uid)) uid = bookingUid(uidRandom);
+    return uid;
+  };
+  const locationFor = (uid: string): { location: string; metadata: Record<string, string> } => {
+    const x = r();
+    if (x < 0.45) {
+      return {
+        location: "integrations:daily",
+        metadata: { videoCallUrl: `https://app.cal.com/video/${uid}` },
+      };
+    }
+    if (x < 0.65) {
+      return {
+        location: "integrations:google:meet",
+        metadata: { videoCallUrl: "https://meet.google.com/abc-defg-hij" },
+      };
+    }
+    if (x < 0.8) return { location: `https://zoom.us/j/${Math.floor(r() * 1e10)}`, metadata: {} };
+    if (x < 0.9) return { location: "Friedrichstraße 123, 10117 Berlin", metadata: {} };
+    return { location: "+49 30 1234567", metadata: {} };
+  };
+
+  const make = (
+    eventType: EventTypeRecord,
+    start: number,
+    createdAt: number,
+    status: BookingStatus,
+    extra: Pick<Partial<BookingRecord>, "recurringEventId" | "fromReschedule" | "iCalUID" | "iCalSequence"> =
+      {},
+  ): BookingRecord => {
+    const uid = newUid();
+    const booker = person();
+    const guests = r() < 0.2 ? [`${pick(r, FIRST).toLowerCase()}@example.net`] : [];
+    const { location, metadata } = locationFor(uid);
+    const notes = r() < 0.3 ? "Looking forward" : "";
+    const attendees: AttendeeRecord[] = [
+      { id: store.nextId("attendee"), ...booker, phoneNumber: null, noShow: false },
+      ...guests.map((email) => ({
+        id: store.nextId("attendee"),
+        name: "",
+        email,
+        timeZone: booker.timeZone,
+        locale: booker.locale,
+        phoneNumber: null,
+        noShow: false,
+      })),
+    ];
+    const end = start + eventType.length * MINUTE;
+    const updatedAt = Math.min(now, createdAt + Math.floor(r() * 3 * DAY));
+    const responses: Record<string, unknown> = {
+      name: booker.name,
+      email: booker.email,
+      guests,
+      location: { value: location, optionValue: "" },
+    };
+    if (notes) responses.notes = notes;
+    const b: BookingRecord = {
+      id: store.nextId("booking"),
+      uid,
+      userId,
+      eventTypeId: eventType.id,
+      title: `${eventType.title} between ${user.name ?? user.username} and ${booker.name}`,
+      description: notes,
+      startTime: start,
+      endTime: end,
+      createdAt,
+      updatedAt,
+      status,
+      location,
+      metadata,
+      responses,
+      attendees,
+      noShowHost: false,
+      cancellationReason: null,
+      rejectionReason: null,
+      cancelledBy: null,
+      rescheduled: null,
+      fromReschedule: null,
+      rescheduledBy: null,
+      recurringEventId: null,
+      iCalUID: `${uid}@cal.com`,
+      iCalSequence: 0,
+      rating: null,
+      paid: false,
+      creationSource: pick(r, ["WEBAPP", "WEBAPP", "API_V2"]),
+    };
+    if (extra.recurringEventId !== undefined) b.recurringEventId = extra.recurringEventId;
+    if (extra.fromReschedule !== undefined) b.fromReschedule = extra.fromReschedule;
+    if (extra.iCalUID !== undefined) b.iCalUID = extra.iCalUID;
+    if (extra.iCalSequence !== undefined) b.iCalSequence = extra.iCalSequence;
+    if (status === "CANCELLED") {
+      b.cancellationReason = pick(r, REASONS) || null;
+      b.cancelledBy = r() < 0.5 ? booker.email : user.email;
+      b.iCalSequence = 1;
+    }
+    if (status === "REJECTED") b.rejectionReason = pick(r, REASONS) || null;
+    if (status === "ACCEPTED" && end < now && r() < 0.08) {
+      attendees[0].noShow = true;
+      if (r() < 0.3) b.noShowHost = true;
+    }
+    // About one in twenty bookings changes in the same millisecond as the previous one.
+    if (r() < 0.05 && lastUpdatedAt >= createdAt && lastUpdatedAt <= now) b.updatedAt = lastUpdatedAt;
+    lastUpdatedAt = b.updatedAt;
+    return b;
+  };
+
+  const randomStart = () => Math.round((now - 365 * DAY + r() * 545 * DAY) / (15 * MINUTE)) * 15 * MINUTE;
+  const createdBefore = (start: number) =>
+    Math.min(now - Math.floor(r() * HOUR), start - Math.floor(r() * 30 * DAY));
+
+  while (out.length < count) {
+    const kind = r();
+    const start = randomStart();
+    const createdAt = createdBefore(start);
+    const past = start < now;
+    if (kind < 0.06 && count - out.length >= 2) {
+      // A recurring series: weekly occurrences created together (equal createdAt and updatedAt).
+      const n = Math.min(recurring.recurringCount ?? 4, count - out.length);
+      const seriesId = uuidV4(uidRandom);
+      const status: BookingStatus = r() < 0.85 ? "ACCEPTED" : "CANCELLED";
+      let first: BookingRecord | undefined;
+      for (let i = 0; i < n; i++) {
+        const b = make(recurring, start + i * 7 * DAY, createdAt, status, { recurringEventId: seriesId });
+        if (first) {
+          b.updatedAt = first.updatedAt;
+          b.responses = first.responses;
+          b.attendees = first.attendees.map((a) => ({ ...a, id: store.nextId("attendee"), noShow: false }));
+        }
+        first ??= b;
+        out.push(b);
+      }
+    } else if (kind < 0.1) {
+      const n = 1 + Math.floor(r() * ((seated.seatsPerTimeSlot ?? 2) - 1));
+      const b = make(seated, start, createdAt, "ACCEPTED");
+      b.attendees = Array.from({ length: n }, () => {
+        const p = person();
+        return {
+          id: store.nextId("attendee"),
+          ...p,
+          phoneNumber: null,
+          noShow: false,
+          seatUid: uuidV4(uidRandom),
+          seatResponses: { name: p.name, email: p.email },
+        };
+      });
+      out.push(b);
+    } else if (kind < 0.14 && count - out.length >= 2) {
+      // A rescheduled pair: the old booking cancelled and pointing at the new one (same iCalUID).
+      const old = make(regular, start, createdAt, "CANCELLED");
+      old.cancellationReason = null;
+      old.cancelledBy = null;
+      old.iCalSequence = 0;
+      old.rescheduled = true;
+      old.rescheduledBy = old.attendees[0].email;
+      const moved = start + (1 + Math.floor(r() * 14)) * DAY;
+      const at = Math.min(now, Math.max(old.createdAt + HOUR, old.updatedAt));
+      old.updatedAt = at;
+      const neu = make(regular, moved, at, "ACCEPTED", {
+        fromReschedule: old.uid,
+        iCalUID: old.iCalUID,
+        iCalSequence: 1,
+      });
+      neu.responses = { ...old.responses, rescheduledReason: pick(r, REASONS.slice(0, 4)) };
+      neu.attendees = old.attendees.map((a) => ({ ...a, id: store.nextId("attendee") }));
+      neu.updatedAt = at;
+      out.push(old, neu);
+    } else if (kind < 0.34) {
+      const x = r();
+      const status: BookingStatus = past
+        ? (x < 0.6 ? "ACCEPTED" : x < 0.85 ? "REJECTED" : "CANCELLED")
+        : (x < 0.5 ? "PENDING" : x < 0.8 ? "ACCEPTED" : "REJECTED");
+      out.push(make(confirm, start, createdAt, status));
+    } else {
+      out.push(make(regular, start, createdAt, r() < 0.84 ? "ACCEPTED" : "CANCELLED"));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,260 @@
+/**
+ * The sandbox's state, shaped like Cal.com's database rows (Prisma `User`, `ApiKey`, `EventType`,
+ * `Booking`, `Attendee`, `Webhook`), with per-user indexes sorted by start, end, createdAt and
+ * updatedAt so listing stays O(log n + page) for large seeded accounts.
+ *
+ * The store only holds and indexes rows; the Cal.com rules for changing them live in
+ * `booking_operations.ts`.
+ *
+ * @module
+ */
+
+import { SortedList } from "./sorted_list.ts";
+
+/** Booking status as stored (Prisma enum); the API lower-cases it, webhooks keep it. */
+export type BookingStatus = "ACCEPTED" | "PENDING" | "CANCELLED" | "REJECTED" | "AWAITING_HOST";
+
+/** A Cal.com user. */
+export interface UserRecord {
+  id: number;
+  username: string;
+  email: string;
+  name: string | null;
+  timeZone: string;
+  timeFormat: 12 | 24;
+  weekStart: string;
+  defaultScheduleId: number | null;
+  locale: string;
+}
+
+/** An API key and its owner. */
+export interface ApiKeyRecord {
+  key: string;
+  userId: number;
+  /** Epoch ms, or null for "never expires". */
+  expiresAt: number | null;
+}
+
+/** The parts of an event type a booking reads. */
+export interface EventTypeRecord {
+  id: number;
+  userId: number;
+  slug: string;
+  title: string;
+  description: string;
+  length: number;
+  requiresConfirmation: boolean;
+  /** Set for seated event types. */
+  seatsPerTimeSlot: number | null;
+  seatsShowAttendees: boolean;
+  /** Occurrences per series for recurring event types (weekly), else null. */
+  recurringCount: number | null;
+  price: number;
+  currency: string;
+  /** Always null: the sandbox has no teams. */
+  teamId: number | null;
+  /** Location type used for new bookings, e.g. `integrations:daily`. */
+  location: string;
+}
+
+/** A booking attendee (Prisma `Attendee`), with seat data for seated bookings. */
+export interface AttendeeRecord {
+  id: number;
+  name: string;
+  email: string;
+  timeZone: string;
+  locale: string;
+  phoneNumber: string | null;
+  noShow: boolean;
+  /** Seated bookings: the attendee's seat reference uid. */
+  seatUid?: string;
+  /** Seated bookings: the attendee's own booking form answers. */
+  seatResponses?: Record<string, unknown>;
+  seatMetadata?: Record<string, unknown>;
+}
+
+/** A booking row. Times are epoch milliseconds. */
+export interface BookingRecord {
+  id: number;
+  uid: string;
+  userId: number;
+  eventTypeId: number | null;
+  title: string;
+  description: string | null;
+  startTime: number;
+  endTime: number;
+  createdAt: number;
+  updatedAt: number;
+  status: BookingStatus;
+  location: string | null;
+  /** Includes `videoCallUrl` for video locations (the API strips it, webhooks keep it). */
+  metadata: Record<string, string>;
+  /** Booking form answers, field name → value (`name`, `email`, `guests`, `notes`, `location`, …). */
+  responses: Record<string, unknown>;
+  attendees: AttendeeRecord[];
+  noShowHost: boolean;
+  cancellationReason: string | null;
+  rejectionReason: string | null;
+  cancelledBy: string | null;
+  rescheduled: boolean | null;
+  /** On a booking made by rescheduling: the uid of the booking it replaced. */
+  fromReschedule: string | null;
+  rescheduledBy: string | null;
+  recurringEventId: string | null;
+  iCalUID: string;
+  iCalSequence: number;
+  rating: number | null;
+  paid: boolean;
+  creationSource: string;
+}
+
+/** A user-level webhook subscription. */
+export interface WebhookRecord {
+  id: string;
+  userId: number;
+  subscriberUrl: string;
+  triggers: string[];
+  active: boolean;
+  payloadTemplate: string | null;
+  secret: string | null;
+  time: number | null;
+  timeUnit: string | null;
+  createdAt: number;
+}
+
+/** A user's bookings (hosted or attended), sorted four ways. */
+export interface BookingIndex {
+  byStart: SortedList<BookingRecord>;
+  byEnd: SortedList<BookingRecord>;
+  byCreated: SortedList<BookingRecord>;
+  byUpdated: SortedList<BookingRecord>;
+}
+
+function createIndex(): BookingIndex {
+  const id = (b: BookingRecord) => b.id;
+  return {
+    byStart: new SortedList((b) => b.startTime, id),
+    byEnd: new SortedList((b) => b.endTime, id),
+    byCreated: new SortedList((b) => b.createdAt, id),
+    byUpdated: new SortedList((b) => b.updatedAt, id),
+  };
+}
+
+/** In-memory Cal.com state with monotonically increasing numeric ids. */
+export class Store {
+  readonly users = new Map<number, UserRecord>();
+  readonly apiKeys = new Map<string, ApiKeyRecord>();
+  readonly eventTypes = new Map<number, EventTypeRecord>();
+  readonly bookings = new Map<number, BookingRecord>();
+  readonly bookingsByUid = new Map<string, BookingRecord>();
+  /** Recurring series id → occurrences. */
+  readonly series = new Map<string, BookingRecord[]>();
+  /** Old uid → uid of the booking that replaced it by rescheduling. */
+  readonly rescheduledTo = new Map<string, string>();
+  readonly webhooks = new Map<string, WebhookRecord>();
+  readonly #indexes = new Map<number, BookingIndex>();
+  readonly #userIdByEmail = new Map<string, number>();
+  #nextId = { user: 1001, eventType: 2001, booking: 10001, attendee: 90001 };
+
+  /** Allocates the next id of a kind. */
+  nextId(kind: "user" | "eventType" | "booking" | "attendee"): number {
+    return this.#nextId[kind]++;
+  }
+
+  /** Adds a user; bookings already attended under the user's email become visible to them. */
+  addUser(user: UserRecord): void {
+    this.users.set(user.id, user);
+    this.#indexes.set(user.id, createIndex());
+    this.#userIdByEmail.set(user.email.toLowerCase(), user.id);
+    const attended = [...this.bookings.values()].filter((b) => this.#viewers(b).includes(user.id));
+    this.#indexAll(user.id, attended);
+  }
+
+  /** The index of bookings `userId` can list: hosted ones and ones they attend (contract §2.2 scope). */
+  index(userId: number): BookingIndex {
+    const index = this.#indexes.get(userId);
+    if (!index) throw new Error(`Unknown sandbox user ${userId}`);
+    return index;
+  }
+
+  /** User ids that see `b` in their list: the organizer and users whose email is an attendee's. */
+  #viewers(b: BookingRecord): number[] {
+    let ids: number[] | undefined;
+    for (const a of b.attendees) {
+      const id = this.#userIdByEmail.get(a.email) ??
+        (/[A-Z]/.test(a.email) ? this.#userIdByEmail.get(a.email.toLowerCase()) : undefined);
+      if (id !== undefined && id !== b.userId && !ids?.includes(id)) (ids ??= [b.userId]).push(id);
+    }
+    return ids ?? [b.userId];
+  }
+
+  #indexAll(userId: number, bookings: BookingRecord[]): void {
+    const index = this.#indexes.get(userId);
+    if (!index || bookings.length === 0) return;
+    if (bookings.length === 1) {
+      for (const list of Object.values(index)) list.insert(bookings[0]);
+    } else {
+      for (const list of Object.values(index)) list.insertMany(bookings);
+    }
+  }
+
+  #register(b: BookingRecord): void {
+    this.bookings.set(b.id, b);
+    this.bookingsByUid.set(b.uid, b);
+    if (b.recurringEventId) {
+      const occurrences = this.series.get(b.recurringEventId) ?? [];
+      occurrences.push(b);
+      occurrences.sort((x, y) => x.startTime - y.startTime || x.id - y.id);
+      this.series.set(b.recurringEventId, occurrences);
+    }
+    if (b.fromReschedule) this.rescheduledTo.set(b.fromReschedule, b.uid);
+  }
+
+  /** Stores new bookings and indexes them for every viewer (one sort per index for a batch). */
+  insertBookings(bookings: BookingRecord[]): void {
+    const perViewer = new Map<number, BookingRecord[]>();
+    for (const b of bookings) {
+      this.#register(b);
+      for (const id of this.#viewers(b)) {
+        const list = perViewer.get(id) ?? [];
+        list.push(b);
+        perViewer.set(id, list);
+      }
+    }
+    for (const [id, list] of perViewer) this.#indexAll(id, list);
+  }
+
+  /**
+   * Changes a booking in place and sets its updatedAt to `now`, re-indexing it: the change Prisma's
+   * `@updatedAt` makes visible to `afterUpdatedAt` polling.
+   */
+  update(b: BookingRecord, now: number, change: (b: BookingRecord) => void): void {
+    const before = this.#viewers(b);
+    for (const id of before) this.#indexes.get(id)?.byUpdated.remove(b);
+    change(b);
+    b.updatedAt = now;
+    const after = this.#viewers(b);
+    for (const id of before) {
+      if (!after.includes(id)) {
+        const index = this.#indexes.get(id);
+        if (index) { for (const key of ["byStart", "byEnd", "byCreated"] as const) index[key].remove(b); }
+      }
+    }
+    for (const id of after) {
+      const index = this.#indexes.get(id);
+      if (!index) continue;
+      if (before.includes(id)) index.byUpdated.insert(b);
+      else for (const list of Object.values(index)) list.insert(b);
+    }
+  }
+
+  /** A user's webhooks in creation order. */
+  webhooksOf(userId: number): WebhookRecord[] {
+    return [...this.webhooks.values()].filter((w) => w.userId === userId);
+  }
+
+  /** Whether `userId` may see `b` (organizer or attendee). */
+  canView(userId: number, b: BookingRecord): boolean {
+    return this.#viewers(b).includes(userId);
+  }
+}
