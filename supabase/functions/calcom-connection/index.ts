@@ -1,9 +1,6 @@
-// Placeholder until its issue lands: answers 501 so a deployed stub is never mistaken for the function.
-Deno.serve(() =>
-  Response.json({
-    success: false,
-    error: { code: "not_implemented", message: "calcom-connection is not implemented yet" },
-  }, {
-    status: 501,
-  })
-);
+// Serves the app; deps are built on the first request, so a bad configuration answers a JSON 500 naming
+// the variable instead of crashing the isolate.
+import { serveFunction } from "../_shared/serve.ts";
+import { createApp } from "./app.ts";
+
+serveFunction("calcom-connection", createApp);

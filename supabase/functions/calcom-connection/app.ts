@@ -1,0 +1,252 @@
+/**
+ * calcom-connection: connect, list and disconnect a user's Cal.com accounts.
+ *
+ * - `GET /calcom-connection` → `{success, connected, connection, connections}`
+ * - `POST /calcom-connection` `{apiKey, label?, webhookSecret?, registerWebhook?}` → 201 new / 200 updated,
+ *   `{success, message, connection, webhookUrl}`
+ * - `DELETE /calcom-connection?id=<uuid>` → `{success, message}`
+ *
+ * See docs/api.md for the contract and docs/security.md for how the secrets are kept.
+ *
+ * @module
+ */
+import type { Hono } from "hono";
+import type { CalcomMe } from "../_shared/calcom/schemas.ts";
+import { isCalcomError } from "../_shared/calcom/errors.ts";
+import { requireUser, type UserClaims } from "../_shared/auth.ts";
+import type { CalcomCallOptions, Deps } from "../_shared/deps.ts";
+import { apiError, type AppEnv, createFunctionApp, parseJsonBody, parseQuery } from "../_shared/http.ts";
+import {
+  apiKeyHint,
+  type ConnectRequest,
+  ConnectRequestSchema,
+  DisconnectQuerySchema,
+  generateWebhookSecret,
+} from "./connect_request.ts";
+import {
+  deleteConnection,
+  findConnection,
+  findConnectionByCalcomUser,
+  insertConnection,
+  listConnections,
+  readCiphertexts,
+  setWebhookState,
+  updateConnection,
+} from "./connection_store.ts";
+import { type ConnectionRow, toConnectionView } from "./connection_view.ts";
+import { registerWebhook } from "./register_webhook.ts";
+import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
+
+/** A person is waiting: fail fast rather than retry through a minute of Cal.com trouble. */
+const INTERACTIVE: CalcomCallOptions = { maxAttempts: 2, timeoutMs: 10_000, deadlineMs: 20_000 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Creates the calcom-connection app. */
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = createFunctionApp("calcom-connection", { log: deps.log });
+  const base = deps.config.publicFunctionsUrl;
+  const auth = requireUser(deps.verifyUser);
+
+  app.get("/", auth, async (c) => {
+    const rows = await deps.db.asUser(c.var.user, listConnections);
+    const connections = rows.map((row) => toConnectionView(row, base));
+    return c.json({
+      success: true,
+      connected: connections.some((conn) => conn.isActive),
+      connection: connections[0] ?? null,
+      connections,
+    });
+  });
+
+  app.post("/", auth, async (c) => {
+    const user = c.var.user;
+    const body = await parseJsonBody(c, ConnectRequestSchema);
+    const calcom = deps.calcom(body.apiKey, INTERACTIVE);
+    const me = await validateKey(() => calcom.me());
+
+    const existing = await deps.db.asUser(user, (tx) => findConnectionByCalcomUser(tx, me.id));
+    const id = existing?.id ?? crypto.randomUUID();
+    const secret = body.webhookSecret ?? (existing && await storedWebhookSecret(deps, id, user)) ??
+      generateWebhookSecret();
+    await saveConnection(deps, user, { id, isNew: !existing, body, me, secret });
+
+    const webhookUrl = webhookUrlFor(base, id);
+    const webhook = await webhookState(deps, calcom, { webhookUrl, secret, body, existing });
+    if (webhook.state) {
+      const state = webhook.state;
+      await deps.db.asService((tx) => setWebhookState(tx, id, user.sub, state));
+    }
+    if (webhook.state?.error) {
+      c.var.log.warn("webhook not registered", { connectionId: id, reason: webhook.state.error });
+    }
+
+    const row = await deps.db.asUser(user, (tx) => findConnection(tx, id));
+    if (!row) throw new Error("Connection vanished right after it was saved");
+    const who = me.username ?? me.email;
+    return c.json({
+      success: true,
+      message: `${existing ? "Reconnected" : "Connected"} Cal.com account ${who}; ${webhook.note}`,
+      connection: toConnectionView(row, base),
+      webhookUrl,
+    }, existing ? 200 : 201);
+  });
+
+  app.delete("/", auth, async (c) => {
+    const user = c.var.user;
+    const { id } = parseQuery(c, DisconnectQuerySchema);
+    const target = await pickConnection(deps, user, id);
+
+    let note = "";
+    if (target.calcom_webhook_id) {
+      const removed = await removeWebhook(deps, user, target.id, target.calcom_webhook_id);
+      if (!removed.ok) {
+        c.var.log.warn("webhook not removed", { connectionId: target.id, error: removed.error });
+        note =
+          "; its Cal.com webhook could not be removed: delete it in Cal.com under Settings → Developer → " +
+          "Webhooks";
+      }
+    }
+    const deleted = await deps.db.asService((tx) => deleteConnection(tx, target.id, user.sub));
+    if (!deleted) throw apiError(404, "not_found", "Cal.com connection not found");
+    return c.json({
+      success: true,
+      message: `Disconnected Cal.com account ${target.calcom_username ?? target.label}${note}`,
+    });
+  });
+
+  app.all("/", () => {
+    throw apiError(405, "method_not_allowed", "Use GET, POST or DELETE on calcom-connection");
+  });
+
+  return app;
+}
+
+/** Calls Cal.com to validate a key: a refused key is the caller's problem, anything else is Cal.com's. */
+async function validateKey(me: () => Promise<CalcomMe>): Promise<CalcomMe> {
+  try {
+    return await me();
+  } catch (err) {
+    if (isCalcomError(err) && (err.status === 401 || err.status === 403)) {
+      throw apiError(
+        400,
+        "invalid_api_key",
+        "Cal.com rejected the API key: check that it is complete and not expired or revoked",
+      );
+    }
+    if (isCalcomError(err)) {
+      throw apiError(
+        502,
+        "calcom_unavailable",
+        "Cal.com could not be reached to check the API key: try again later",
+      );
+    }
+    throw err;
+  }
+}
+
+/** The webhook secret kept from an earlier connect, so an existing webhook stays valid; undefined if unreadable. */
+async function storedWebhookSecret(deps: Deps, id: string, user: UserClaims): Promise<string | undefined> {
+  const stored = await deps.db.asService((tx) => readCiphertexts(tx, id, user.sub));
+  if (!stored) return undefined;
+  try {
+    return await deps.secrets.decrypt(stored.webhookSecret, id);
+  } catch {
+    // e.g. its key was retired: a new secret and a re-registered webhook repair it
+    return undefined;
+  }
+}
+
+async function saveConnection(
+  deps: Deps,
+  user: UserClaims,
+  input: { id: string; isNew: boolean; body: ConnectRequest; me: CalcomMe; secret: string },
+): Promise<void> {
+  const { id, body, me } = input;
+  // The row id is the additional data: each ciphertext only opens in this row
+  const write = {
+    id,
+    userId: user.sub,
+    label: body.label ?? (input.isNew ? `Cal.com ${me.username ?? me.email}`.slice(0, 100) : undefined),
+    apiKeyEncrypted: await deps.secrets.encrypt(body.apiKey, id),
+    apiKeyHint: apiKeyHint(body.apiKey),
+    webhookSecretEncrypted: await deps.secrets.encrypt(input.secret, id),
+    calcomUserId: me.id,
+    calcomUsername: me.username ?? null,
+    calcomEmail: me.email,
+    calcomTimeZone: me.timeZone ?? null,
+  };
+  const saved = await deps.db.asService((tx) =>
+    input.isNew ? insertConnection(tx, write) : updateConnection(tx, write)
+  );
+  if (!saved) {
+    throw apiError(409, "conflict", "This Cal.com account is being connected by another request: try again");
+  }
+}
+
+/** What to record about the webhook (nothing when it stays as it was) and what to tell the caller. */
+async function webhookState(
+  deps: Deps,
+  calcom: ReturnType<Deps["calcom"]>,
+  input: { webhookUrl: string; secret: string; body: ConnectRequest; existing: ConnectionRow | undefined },
+): Promise<{ state?: { webhookId: string | null; error: string | null }; note: string }> {
+  if (input.body.registerWebhook === false) {
+    return { note: "webhook registration skipped as requested" };
+  }
+  if (isLocalUrl(input.webhookUrl)) {
+    const error =
+      `Not registered: ${deps.config.publicFunctionsUrl} is a local address Cal.com cannot reach ` +
+      "(set PUBLIC_FUNCTIONS_URL to the functions' public URL)";
+    // A webhook registered earlier, from a public URL, is left alone
+    return input.existing?.calcom_webhook_id
+      ? { note: "webhook left as it was (local functions URL)" }
+      : { state: { webhookId: null, error }, note: "webhook not registered: the functions URL is local" };
+  }
+  const result = await registerWebhook(calcom, { subscriberUrl: input.webhookUrl, secret: input.secret });
+  if (result.webhookId === null) {
+    return {
+      state: { webhookId: null, error: result.error },
+      note: "the webhook could not be registered (see webhookError)",
+    };
+  }
+  return { state: { webhookId: result.webhookId, error: null }, note: "webhook registered" };
+}
+
+/** The connection a DELETE means: the given id, or the only one. Someone else's is not found. */
+async function pickConnection(deps: Deps, user: UserClaims, id: string | undefined): Promise<ConnectionRow> {
+  if (id !== undefined) {
+    const row = UUID.test(id) ? await deps.db.asUser(user, (tx) => findConnection(tx, id)) : undefined;
+    if (!row) throw apiError(404, "not_found", "Cal.com connection not found");
+    return row;
+  }
+  const rows = await deps.db.asUser(user, listConnections);
+  if (rows.length === 0) throw apiError(404, "not_found", "No Cal.com connection to disconnect");
+  if (rows.length > 1) {
+    throw apiError(
+      400,
+      "invalid_request",
+      `You have ${rows.length} Cal.com connections: pass ?id=<connection id> to choose one`,
+      { connectionIds: rows.map((r) => r.id) },
+    );
+  }
+  return rows[0];
+}
+
+/** Deletes the connection's webhook at Cal.com; one that is already gone counts as removed. */
+async function removeWebhook(
+  deps: Deps,
+  user: UserClaims,
+  id: string,
+  webhookId: string,
+): Promise<{ ok: true } | { ok: false; error: unknown }> {
+  try {
+    const stored = await deps.db.asService((tx) => readCiphertexts(tx, id, user.sub));
+    if (!stored) return { ok: true };
+    const apiKey = await deps.secrets.decrypt(stored.apiKey, id);
+    await deps.calcom(apiKey, INTERACTIVE).deleteWebhook(webhookId);
+    return { ok: true };
+  } catch (err) {
+    if (isCalcomError(err) && err.status === 404) return { ok: true };
+    return { ok: false, error: err };
+  }
+}

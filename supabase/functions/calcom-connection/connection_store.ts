@@ -1,0 +1,132 @@
+/**
+ * The calcom_connections statements of the connection function. Reads for clients run in an `asUser`
+ * transaction (RLS picks the rows, column grants keep the ciphertexts out); writes and secret reads run
+ * as service and always filter by the verified user id as well.
+ *
+ * @module
+ */
+import type { Tx } from "../_shared/db.ts";
+import type { ConnectionRow } from "./connection_view.ts";
+
+const VIEW_COLUMNS = [
+  "id",
+  "label",
+  "api_key_hint",
+  "calcom_user_id",
+  "calcom_username",
+  "calcom_email",
+  "calcom_time_zone",
+  "calcom_webhook_id",
+  "calcom_webhook_error",
+  "is_active",
+  "last_synced_at",
+  "last_sync_status",
+  "created_at",
+];
+
+/** The caller's connections, oldest first (run as the user). */
+export async function listConnections(tx: Tx): Promise<ConnectionRow[]> {
+  return await tx<ConnectionRow[]>`
+    select ${tx(VIEW_COLUMNS)} from public.calcom_connections order by created_at, id`;
+}
+
+/** One of the caller's connections by id (run as the user: someone else's is simply not found). */
+export async function findConnection(tx: Tx, id: string): Promise<ConnectionRow | undefined> {
+  const [row] = await tx<ConnectionRow[]>`
+    select ${tx(VIEW_COLUMNS)} from public.calcom_connections where id = ${id}`;
+  return row;
+}
+
+/** The caller's connection to a Cal.com account, if any (run as the user). */
+export async function findConnectionByCalcomUser(
+  tx: Tx,
+  calcomUserId: number,
+): Promise<ConnectionRow | undefined> {
+  const [row] = await tx<ConnectionRow[]>`
+    select ${tx(VIEW_COLUMNS)} from public.calcom_connections where calcom_user_id = ${calcomUserId}`;
+  return row;
+}
+
+/** The stored ciphertexts of a user's connection (run as service). */
+export async function readCiphertexts(
+  tx: Tx,
+  id: string,
+  userId: string,
+): Promise<{ apiKey: string; webhookSecret: string } | undefined> {
+  const [row] = await tx<{ api_key_encrypted: string; webhook_secret_encrypted: string }[]>`
+    select api_key_encrypted, webhook_secret_encrypted from public.calcom_connections
+    where id = ${id} and user_id = ${userId}`;
+  return row && { apiKey: row.api_key_encrypted, webhookSecret: row.webhook_secret_encrypted };
+}
+
+/** What a connect writes: the account as Cal.com describes it and the encrypted secrets. */
+export interface ConnectionWrite {
+  id: string;
+  userId: string;
+  label?: string;
+  apiKeyEncrypted: string;
+  apiKeyHint: string;
+  webhookSecretEncrypted: string;
+  calcomUserId: number;
+  calcomUsername: string | null;
+  calcomEmail: string | null;
+  calcomTimeZone: string | null;
+}
+
+/**
+ * Inserts a new connection (run as service). Returns false when the user already has one for this
+ * Cal.com account: a concurrent connect won the race.
+ */
+export async function insertConnection(tx: Tx, w: ConnectionWrite): Promise<boolean> {
+  const rows = await tx`
+    insert into public.calcom_connections (
+      id, user_id, label, api_key_encrypted, api_key_hint, webhook_secret_encrypted,
+      calcom_user_id, calcom_username, calcom_email, calcom_time_zone
+    ) values (
+      ${w.id}, ${w.userId}, ${w.label ?? "Cal.com"}, ${w.apiKeyEncrypted}, ${w.apiKeyHint},
+      ${w.webhookSecretEncrypted}, ${w.calcomUserId}, ${w.calcomUsername}, ${w.calcomEmail}, ${w.calcomTimeZone}
+    )
+    on conflict (user_id, calcom_user_id) do nothing
+    returning id`;
+  return rows.length === 1;
+}
+
+/**
+ * Updates an existing connection in place on reconnect (run as service): new key and secret, fresh
+ * account details, active again; the label only when one was given.
+ */
+export async function updateConnection(tx: Tx, w: ConnectionWrite): Promise<boolean> {
+  const rows = await tx`
+    update public.calcom_connections set
+      label = coalesce(${w.label ?? null}, label),
+      api_key_encrypted = ${w.apiKeyEncrypted},
+      api_key_hint = ${w.apiKeyHint},
+      webhook_secret_encrypted = ${w.webhookSecretEncrypted},
+      calcom_username = ${w.calcomUsername},
+      calcom_email = ${w.calcomEmail},
+      calcom_time_zone = ${w.calcomTimeZone},
+      is_active = true
+    where id = ${w.id} and user_id = ${w.userId} and calcom_user_id = ${w.calcomUserId}
+    returning id`;
+  return rows.length === 1;
+}
+
+/** Records the outcome of registering the webhook (run as service). */
+export async function setWebhookState(
+  tx: Tx,
+  id: string,
+  userId: string,
+  state: { webhookId: string | null; error: string | null },
+): Promise<void> {
+  await tx`
+    update public.calcom_connections
+    set calcom_webhook_id = ${state.webhookId}, calcom_webhook_error = ${state.error}
+    where id = ${id} and user_id = ${userId}`;
+}
+
+/** Deletes a user's connection; bookings, webhook events and sync runs go with it (run as service). */
+export async function deleteConnection(tx: Tx, id: string, userId: string): Promise<boolean> {
+  const rows = await tx`
+    delete from public.calcom_connections where id = ${id} and user_id = ${userId} returning id`;
+  return rows.length === 1;
+}

@@ -1,0 +1,59 @@
+/**
+ * Registers a connection's webhook with Cal.com so it pushes booking changes, reusing one that already
+ * posts to the same URL when it is signed with the same secret and listens to every trigger (Cal.com
+ * lists webhooks with their secrets). One that does not match is deleted and created again rather than
+ * patched, so nothing of a hand-made webhook (payload template, version) survives: the result is exactly
+ * one webhook for the URL, with our secret and triggers, in the shape the webhook function expects.
+ *
+ * @module
+ */
+import { type CalcomClient, calcomWebhookTriggers } from "../_shared/calcom/client.ts";
+import type { CalcomWebhook } from "../_shared/calcom/schemas.ts";
+import { isCalcomError } from "../_shared/calcom/errors.ts";
+import { safeErrorMessage } from "../_shared/http.ts";
+
+/** The outcome: a webhook id, or why there is none (safe to store and show: no secrets). */
+export type WebhookRegistration =
+  | { webhookId: string; outcome: "created" | "reused" | "replaced" }
+  | { webhookId: null; error: string };
+
+function matches(webhook: CalcomWebhook, secret: string): boolean {
+  const triggers = new Set(webhook.triggers ?? []);
+  return webhook.secret === secret && webhook.active !== false &&
+    calcomWebhookTriggers.every((t) => triggers.has(t));
+}
+
+/** Creates (or reuses, or replaces) the webhook for `subscriberUrl`; never throws. */
+export async function registerWebhook(
+  client: CalcomClient,
+  input: { subscriberUrl: string; secret: string },
+): Promise<WebhookRegistration> {
+  const create = () =>
+    client.createWebhook({
+      subscriberUrl: input.subscriberUrl,
+      triggers: calcomWebhookTriggers,
+      secret: input.secret,
+      active: true,
+    });
+  try {
+    try {
+      return { webhookId: (await create()).id, outcome: "created" };
+    } catch (err) {
+      if (!(isCalcomError(err) && err.status === 409)) throw err;
+    }
+    // Cal.com allows one webhook per (user, URL): this one was registered before, by us or by hand
+    const existing = await client.findWebhookByUrl(input.subscriberUrl);
+    if (existing && matches(existing, input.secret)) return { webhookId: existing.id, outcome: "reused" };
+    if (existing) await client.deleteWebhook(existing.id);
+    return { webhookId: (await create()).id, outcome: "replaced" };
+  } catch (err) {
+    return {
+      webhookId: null,
+      error: isCalcomError(err)
+        ? `Cal.com did not register the webhook: ${
+          safeErrorMessage(err, 400).split(input.secret).join("[redacted]")
+        }`
+        : "Cal.com did not register the webhook: unexpected error",
+    };
+  }
+}
