@@ -16,7 +16,7 @@ export interface ApiBooking {
   start: string;
   end: string;
   createdAt: string;
-  updatedAt: string;
+  updatedAt: string | null;
   icsUid: string;
   location: string | null;
   hosts: Array<Record<string, unknown>>;
@@ -109,7 +109,7 @@ export function toApiBooking(store: Store, b: BookingRecord, options: ApiBooking
     location,
     absentHost: b.noShowHost,
     createdAt: iso(b.createdAt),
-    updatedAt: iso(b.updatedAt),
+    updatedAt: b.updatedAt === null ? null : iso(b.updatedAt),
     metadata,
     rating: b.rating,
     icsUid: b.iCalUID,

@@ -197,12 +197,14 @@ export function runBookingsQuery(
     if (field === q.sort.field) {
       if (after !== undefined) lo = Math.max(lo, list.lowerBound(after));
       if (before !== undefined) hi = Math.min(hi, list.upperBound(before));
+      // A null updatedAt sits at the end of its index (key Infinity) and matches no comparison.
+      if (after !== undefined || before !== undefined) hi = Math.min(hi, list.lowerBound(Infinity));
     } else predicates.push(...key);
   };
-  const after = (v: number | undefined, get: (b: BookingRecord) => number) =>
-    v === undefined ? [] : [(b: BookingRecord) => get(b) >= v];
-  const before = (v: number | undefined, get: (b: BookingRecord) => number) =>
-    v === undefined ? [] : [(b: BookingRecord) => get(b) <= v];
+  const after = (v: number | undefined, get: (b: BookingRecord) => number | null): Predicate[] =>
+    v === undefined ? [] : [(b) => (get(b) ?? -Infinity) >= v];
+  const before = (v: number | undefined, get: (b: BookingRecord) => number | null): Predicate[] =>
+    v === undefined ? [] : [(b) => (get(b) ?? Infinity) <= v];
   range("start", q.afterStart, undefined, after(q.afterStart, (b) => b.startTime));
   range("end", undefined, q.beforeEnd, before(q.beforeEnd, (b) => b.endTime));
   range("created", q.afterCreatedAt, q.beforeCreatedAt, [

@@ -305,3 +305,28 @@ Deno.test("a user also lists bookings they attend under their own email", async 
   assert.deepEqual(data.map((b) => b.uid), [booking.uid]);
   assert.equal(data[0].hosts[0].id, host.user.id);
 });
+
+Deno.test("a null updatedAt sorts last ascending, first descending, and matches no updatedAt filter", async () => {
+  await using sandbox = await startSandbox();
+  sandbox.setNow(NOW);
+  const { user, apiKey } = sandbox.addUser();
+  sandbox.seedBookings(user.id, 400, { seed: 5, nullUpdatedAtShare: 0.5 });
+  const f = { sandbox, apiKey, userId: user.id, uids: {} };
+  const all = await list(f, "take=250&sortUpdatedAt=asc&skip=150");
+  const nulls = sandbox.bookings(user.id).filter((b) => b.updatedAt === null);
+  assert.ok(nulls.length > 10, `some bookings have no updatedAt (${nulls.length})`);
+  assert.deepEqual(all.data.slice(-nulls.length).map((b) => b.updatedAt), nulls.map(() => null));
+
+  const desc = await list(f, `take=${nulls.length}&sortUpdatedAt=desc`);
+  assert.ok(desc.data.every((b) => b.updatedAt === null));
+
+  const after = await list(f, "take=250&sortUpdatedAt=asc&afterUpdatedAt=1970-01-01T00:00:00Z");
+  const before = await list(f, "take=250&beforeUpdatedAt=2999-01-01T00:00:00Z");
+  assert.equal(after.pagination.totalItems, 400 - nulls.length);
+  assert.equal(before.pagination.totalItems, 400 - nulls.length);
+  assert.ok(after.data.every((b) => b.updatedAt !== null));
+
+  const oldest = nulls[0];
+  const byCreated = await list(f, `afterCreatedAt=${oldest.createdAt}&beforeCreatedAt=${oldest.createdAt}`);
+  assert.ok(byCreated.uids.includes(oldest.uid));
+});

@@ -260,7 +260,7 @@ export function meetingRow(store: Store, b: BookingRecord): Record<string, unkno
     endTime: formatTime(b.endTime, "millis"),
     location: b.location,
     createdAt: formatTime(b.createdAt, "millis"),
-    updatedAt: formatTime(b.updatedAt, "millis"),
+    updatedAt: b.updatedAt === null ? null : formatTime(b.updatedAt, "millis"),
     status: b.status,
     paid: b.paid,
     destinationCalendarId: null,

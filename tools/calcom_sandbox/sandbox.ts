@@ -293,7 +293,11 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     eventTypes: (userId) => [...store.eventTypes.values()].filter((e) => e.userId === userId),
     seedBookings(userId, count, seedOptions = {}) {
       const at = seedOptions.now === undefined ? now() : new Date(seedOptions.now).getTime();
-      const generated = generateBookings(store, userId, count, { seed: seedOptions.seed, now: at });
+      const generated = generateBookings(store, userId, count, {
+        seed: seedOptions.seed,
+        now: at,
+        nullUpdatedAtShare: seedOptions.nullUpdatedAtShare,
+      });
       store.insertBookings(generated);
       return generated.map((b) => b.uid);
     },

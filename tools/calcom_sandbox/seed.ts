@@ -16,6 +16,11 @@ export interface SeedOptions {
   seed?: number;
   /** Reference time for "past" and "upcoming" (default: the sandbox clock). */
   now?: Date | string | number;
+  /**
+   * Share (0..1) of plain bookings created over 90 days ago whose updatedAt is null, as on very old
+   * Cal.com rows (the column is nullable). Default 0: every seeded booking has an updatedAt.
+   */
+  nullUpdatedAtShare?: number;
 }
 
 const MINUTE = 60_000;
@@ -45,7 +50,7 @@ export function generateBookings(
   store: Store,
   userId: number,
   count: number,
-  options: { seed?: number; now: number },
+  options: { seed?: number; now: number; nullUpdatedAtShare?: number },
 ): BookingRecord[] {
   const user = store.users.get(userId);
   if (!user) throw new Error(`Unknown sandbox user ${userId}`);
@@ -62,6 +67,9 @@ export function generateBookings(
   // Uids come from their own stream, offset by the store's position, so seeding twice never collides.
   const uidRandom = seededRandom((seed * 2654435761 + store.bookings.size * 40503 + userId) >>> 0);
   const now = options.now;
+  // A separate stream, so asking for null updatedAt values changes nothing else about the data.
+  const nullRandom = seededRandom((seed ^ 0x5bd1e995) >>> 0);
+  const nullShare = options.nullUpdatedAtShare ?? 0;
   const out: BookingRecord[] = [];
   let lastUpdatedAt = now - 400 * DAY;
 
@@ -120,7 +128,7 @@ export function generateBookings(
       })),
     ];
     const end = start + eventType.length * MINUTE;
-    const updatedAt = Math.min(now, createdAt + Math.floor(r() * 3 * DAY));
+    const updatedAt = createdAt + Math.floor(r() * Math.min(3 * DAY, now - createdAt));
     const responses: Record<string, unknown> = {
       name: booker.name,
       email: booker.email,
@@ -174,7 +182,7 @@ export function generateBookings(
     }
     // About one in twenty bookings changes in the same millisecond as the previous one.
     if (r() < 0.05 && lastUpdatedAt >= createdAt && lastUpdatedAt <= now) b.updatedAt = lastUpdatedAt;
-    lastUpdatedAt = b.updatedAt;
+    lastUpdatedAt = b.updatedAt ?? lastUpdatedAt;
     return b;
   };
 
@@ -227,8 +235,8 @@ export function generateBookings(
       old.rescheduled = true;
       old.rescheduledBy = old.attendees[0].email;
       const moved = start + (1 + Math.floor(r() * 14)) * DAY;
-      const at = Math.min(now, Math.max(old.createdAt + HOUR, old.updatedAt));
-      old.updatedAt = at;
+      // Both rows change in the reschedule's transaction: the old one's update is the new one's creation.
+      const at = old.updatedAt ?? old.createdAt;
       const neu = make(regular, moved, at, "ACCEPTED", {
         fromReschedule: old.uid,
         iCalUID: old.iCalUID,
@@ -245,7 +253,9 @@ export function generateBookings(
         : (x < 0.5 ? "PENDING" : x < 0.8 ? "ACCEPTED" : "REJECTED");
       out.push(make(confirm, start, createdAt, status));
     } else {
-      out.push(make(regular, start, createdAt, r() < 0.84 ? "ACCEPTED" : "CANCELLED"));
+      const b = make(regular, start, createdAt, r() < 0.84 ? "ACCEPTED" : "CANCELLED");
+      if (nullShare > 0 && b.createdAt < now - 90 * DAY && nullRandom() < nullShare) b.updatedAt = null;
+      out.push(b);
     }
   }
   return out;

@@ -84,7 +84,8 @@ export interface BookingRecord {
   startTime: number;
   endTime: number;
   createdAt: number;
-  updatedAt: number;
+  /** Null only for very old rows (the column is nullable); any change sets it. */
+  updatedAt: number | null;
   status: BookingStatus;
   location: string | null;
   /** Includes `videoCallUrl` for video locations (the API strips it, webhooks keep it). */
@@ -136,7 +137,8 @@ function createIndex(): BookingIndex {
     byStart: new SortedList((b) => b.startTime, id),
     byEnd: new SortedList((b) => b.endTime, id),
     byCreated: new SortedList((b) => b.createdAt, id),
-    byUpdated: new SortedList((b) => b.updatedAt, id),
+    // A null updatedAt sorts last ascending and first descending, as Postgres orders nulls by default.
+    byUpdated: new SortedList((b) => b.updatedAt ?? Infinity, id),
   };
 }
 
