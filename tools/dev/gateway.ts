@@ -132,8 +132,18 @@ export function createGateway(options: GatewayOptions): Hono {
     // Supabase hands the function the path without the /functions/v1 prefix.
     const target = new URL(url);
     target.pathname = `/${rest}`;
+    // A fresh request rather than `new Request(target, raw)`: copying the signal makes Deno warn that it
+    // aborts on successful responses.
+    const raw = c.req.raw;
+    const forwarded = new Request(target, {
+      method: raw.method,
+      headers: raw.headers,
+      body: raw.body,
+      // @ts-ignore: Deno needs it for streamed bodies; the DOM RequestInit type lacks it
+      duplex: "half",
+    });
     try {
-      return await fn.fetch(new Request(target, c.req.raw));
+      return await fn.fetch(forwarded);
     } catch (err) {
       console.error(`Function ${name} failed:`, err);
       return errorJson(500, "internal_error", "Request failed due to an internal server error");

@@ -1,0 +1,332 @@
+/**
+ * `startDevServer(options)`: the whole local stack in one process. A database (an external
+ * `DATABASE_URL`, or an embedded PGlite kept in `<dataDir>/pglite`) with the platform SQL and the
+ * migrations applied and a dev user in auth.users; the Cal.com sandbox with a seeded dev host (unless
+ * `CALCOM_API_URL` names a real Cal.com); and the three functions behind a gateway that honours
+ * `verify_jwt` from config.toml, on 127.0.0.1.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import postgres from "postgres";
+import type { JSONWebKeySet } from "jose";
+import { loadConfig } from "../../supabase/functions/_shared/config.ts";
+import { createDeps, type Deps } from "../../supabase/functions/_shared/deps.ts";
+import { createLogger } from "../../supabase/functions/_shared/log.ts";
+import { applyMigrations, applyPlatform } from "../db/apply_schema.ts";
+import { type Sandbox, startSandbox } from "../calcom_sandbox/mod.ts";
+import { readFunctionsConfig } from "./config_toml.ts";
+import { DEFAULT_DB_PORT, DEFAULT_SANDBOX_PORT, type DevOptions } from "./dev_options.ts";
+import { type DataDirLock, lockDataDir } from "./data_dir_lock.ts";
+import { devLogSink } from "./dev_log.ts";
+import { signAnonKey, signUserToken } from "./dev_tokens.ts";
+import { createDevWebhookRegistrar, withDevWebhookRegistration } from "./dev_webhooks.ts";
+import { loadFunctions } from "./function_apps.ts";
+import { createGateway } from "./gateway.ts";
+import { loadOrCreateLocalSecrets } from "./local_secrets.ts";
+import { type EmbeddedPostgres, isPortFree, startEmbeddedPostgres } from "./pglite_server.ts";
+import { createSandboxControl } from "./sandbox_control.ts";
+
+const configTomlUrl = new URL("../../supabase/config.toml", import.meta.url);
+
+/** The dev user every newcomer gets a token for. */
+export const DEV_USER_EMAIL = "dev@example.test";
+/** How many bookings the sandbox's dev host starts with. */
+export const SEEDED_BOOKINGS = 40;
+/** Lifetime of the printed dev user token: a week, Supabase's longest. */
+const USER_TOKEN_SECONDS = 7 * 24 * 3600;
+
+/** What a running dev server tells the banner, `/_dev/info` and the tests. */
+export interface DevServerInfo {
+  /** `http://127.0.0.1:PORT`: what supabase-js takes as the project URL. */
+  supabaseUrl: string;
+  functionsUrl: string;
+  port: number;
+  functions: { name: string; verifyJwt: boolean; available: boolean; unavailable?: string }[];
+  database: {
+    kind: "embedded" | "external";
+    /** Connection URL; an external one with its password masked. */
+    url: string;
+    dataDir?: string;
+    migrationsApplied: string[];
+  };
+  calcom: {
+    apiUrl: string;
+    sandbox?: { url: string; userId: number; username: string; apiKey: string; bookings: number };
+  };
+  anonKey: string;
+  devUser: { id: string; email: string; accessToken: string; expiresAt: string };
+  encryptionKeySource: "env" | "generated" | "file";
+  encryptionKeyFile?: string;
+}
+
+/** A running dev server. */
+export interface DevServer extends DevServerInfo {
+  /** The sandbox, when the dev server runs one (tests drive it directly too). */
+  sandbox?: Sandbox;
+  /** Stops everything: HTTP server, sandbox, pool, embedded database. Safe to call twice. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Masks the password of a postgres URL for printing. */
+export function maskDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "****";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+/** Finds the dev user in auth.users, creating it as GoTrue would on sign-up when missing. */
+async function ensureDevUser(sql: postgres.Sql): Promise<string> {
+  const [found] = await sql<
+    { id: string }[]
+  >`select id from auth.users where email = ${DEV_USER_EMAIL} limit 1`;
+  if (found) return found.id;
+  const id = crypto.randomUUID();
+  await sql`
+    insert into auth.users (id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
+    values (${id}, 'authenticated', 'authenticated', ${DEV_USER_EMAIL}, now(),
+            ${sql.json({ provider: "email", providers: ["email"] })}, ${sql.json({})})`;
+  return id;
+}
+
+function parseJwks(text: string | undefined): JSONWebKeySet | undefined {
+  if (!text) return undefined;
+  const parsed = JSON.parse(text);
+  return Array.isArray(parsed) ? { keys: parsed } : parsed;
+}
+
+/** What is running, stopped in the order the fields are listed. */
+interface Running {
+  /** First: no new requests, and the ones in flight finish while the database is still there. */
+  server?: Deno.HttpServer;
+  sandbox?: Sandbox;
+  deps?: Deps;
+  embedded?: EmbeddedPostgres;
+  lock?: DataDirLock;
+}
+
+/** Stops what is running, all of it even when one step fails; rethrows the first failure. */
+async function stopAll(running: Running): Promise<void> {
+  const steps = [
+    () => running.server?.shutdown(),
+    () => running.sandbox?.close(),
+    () => running.deps?.db.end(),
+    () => running.embedded?.close(),
+    () => running.lock?.release(),
+  ];
+  let first: unknown;
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  if (first !== undefined) throw first;
+}
+
+/**
+ * Starts the dev stack. `log` receives one line per request and the dev server's own notes.
+ *
+ * @throws {Error} when a port is taken, the database cannot be reached, or the configuration is invalid
+ *   (everything started so far is stopped again)
+ */
+export async function startDevServer(
+  options: DevOptions,
+  log: (line: string) => void = (line) => console.log(line),
+): Promise<DevServer> {
+  const running: Running = {};
+  let stopping: Promise<void> | undefined;
+  const stop = () => stopping ??= stopAll(running);
+  try {
+    const functionsConfig = readFunctionsConfig(await Deno.readTextFile(configTomlUrl));
+    if (options.reset && options.databaseUrl) {
+      throw new Error(
+        "--reset only empties the embedded database; it does nothing to DATABASE_URL's database",
+      );
+    }
+
+    // The HTTP port first: failing on a taken port should not cost a database start.
+    if (options.port !== 0 && !isPortFree(options.port)) {
+      throw new Error(
+        `Port ${options.port} is in use (another dev server, or supabase start?): choose one with --port or PORT`,
+      );
+    }
+
+    let encryptionKey = options.encryptionKey;
+    let encryptionKeySource: DevServerInfo["encryptionKeySource"] = "env";
+    let encryptionKeyFile: string | undefined;
+    if (!encryptionKey) {
+      const local = await loadOrCreateLocalSecrets(options.dataDir);
+      encryptionKey = local.encryptionKey;
+      encryptionKeySource = local.created ? "generated" : "file";
+      encryptionKeyFile = local.path;
+    }
+
+    let embedded: EmbeddedPostgres | undefined;
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      running.lock = await lockDataDir(options.dataDir);
+      embedded = await startEmbeddedPostgres({
+        dataDir: `${options.dataDir}/pglite`,
+        reset: options.reset,
+        port: options.dbPort,
+        fallbackToFreePort: options.dbPort === DEFAULT_DB_PORT,
+      });
+      running.embedded = embedded;
+      databaseUrl = embedded.url;
+    }
+
+    // One connection, ended before the functions' pool opens: PGlite serves one client at a time well.
+    const admin = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+    let migrationsApplied: string[];
+    let devUserId: string;
+    try {
+      await applyPlatform(admin);
+      migrationsApplied = await applyMigrations(admin);
+      devUserId = await ensureDevUser(admin);
+    } finally {
+      await admin.end({ timeout: 5 });
+    }
+
+    let sandbox: Sandbox | undefined;
+    let sandboxInfo: DevServerInfo["calcom"]["sandbox"];
+    if (!options.calcomApiUrl) {
+      let sandboxPort = options.sandboxPort;
+      if (sandboxPort === DEFAULT_SANDBOX_PORT && !isPortFree(sandboxPort)) sandboxPort = 0;
+      // A fixed seed: the dev host and its API key are the same on every start, so a connection stored
+      // in the embedded database keeps working after a restart (the sandbox itself keeps no state).
+      sandbox = await startSandbox({ port: sandboxPort, seed: 1 });
+      running.sandbox = sandbox;
+      const { user, apiKey } = sandbox.addUser({
+        username: "dev-host",
+        email: "dev-host@example.com",
+        name: "Dev Host",
+        timeZone: "Europe/Berlin",
+      });
+      sandbox.seedBookings(user.id, SEEDED_BOOKINGS, { seed: 1 });
+      sandboxInfo = {
+        url: sandbox.url,
+        userId: user.id,
+        username: user.username,
+        apiKey,
+        bookings: sandbox.bookings(user.id).length,
+      };
+    }
+    const calcomApiUrl = options.calcomApiUrl ?? sandbox!.url;
+
+    let handler: (request: Request) => Response | Promise<Response> = () =>
+      Response.json({ success: false, error: { code: "starting", message: "The dev server is starting" } }, {
+        status: 503,
+      });
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: options.port, onListen() {} },
+      (request) => handler(request),
+    );
+    running.server = server;
+    const port = server.addr.port;
+    const supabaseUrl = `http://127.0.0.1:${port}`;
+    const functionsUrl = `${supabaseUrl}/functions/v1`;
+
+    const config = loadConfig({
+      ...options.passthrough,
+      SUPABASE_DB_URL: databaseUrl,
+      SUPABASE_URL: supabaseUrl,
+      CALCOM_ENCRYPTION_KEY: encryptionKey,
+      SUPABASE_JWT_SECRET: options.jwtSecret,
+      CALCOM_API_URL: calcomApiUrl,
+      // PGlite hangs under a postgres.js pool of more than one connection.
+      ...(embedded ? { CALCOM_DB_POOL_MAX: "1" } : {}),
+    });
+    const deps: Deps = createDeps(config, { log: createLogger({ sink: devLogSink(log) }) });
+    running.deps = deps;
+
+    const loaded = await loadFunctions(functionsConfig, deps);
+    if (sandbox) {
+      const register = createDevWebhookRegistrar(deps, functionsUrl);
+      for (const fn of loaded) {
+        if (fn.name === "calcom-connection" && fn.fetch) {
+          fn.fetch = withDevWebhookRegistration(fn.fetch, register, log);
+        }
+      }
+    }
+
+    const now = new Date();
+    const anonKey = await signAnonKey(options.jwtSecret);
+    const accessToken = await signUserToken({
+      sub: devUserId,
+      email: DEV_USER_EMAIL,
+      secret: options.jwtSecret,
+      supabaseUrl,
+      now,
+      expiresInSeconds: USER_TOKEN_SECONDS,
+    });
+    const jwks = parseJwks(options.passthrough.SUPABASE_JWKS);
+
+    const info: DevServerInfo = {
+      supabaseUrl,
+      functionsUrl,
+      port,
+      functions: loaded.map((f) => ({
+        name: f.name,
+        verifyJwt: f.verifyJwt,
+        available: f.fetch !== undefined,
+        ...(f.unavailable ? { unavailable: f.unavailable } : {}),
+      })),
+      database: {
+        kind: embedded ? "embedded" : "external",
+        url: embedded ? embedded.url : maskDatabaseUrl(databaseUrl),
+        ...(embedded ? { dataDir: embedded.dataDir } : {}),
+        migrationsApplied,
+      },
+      calcom: { apiUrl: calcomApiUrl, ...(sandboxInfo ? { sandbox: sandboxInfo } : {}) },
+      anonKey,
+      devUser: {
+        id: devUserId,
+        email: DEV_USER_EMAIL,
+        accessToken,
+        expiresAt: new Date(now.getTime() + USER_TOKEN_SECONDS * 1000).toISOString(),
+      },
+      encryptionKeySource,
+      ...(encryptionKeyFile ? { encryptionKeyFile } : {}),
+    };
+
+    const routes = new Hono();
+    routes.get("/", (c) =>
+      c.json({
+        name: "calcom-supabase dev server",
+        functions: info.functions.map((f) => `${functionsUrl}/${f.name}`),
+        info: `${supabaseUrl}/_dev/info`,
+      }));
+    routes.get("/_dev/health", (c) => c.json({ ok: true }));
+    // Local-only conveniences for scripts and tests: the keys the banner prints, as JSON.
+    routes.get("/_dev/info", (c) => c.json(info));
+    // Where Supabase publishes the project's signing keys; empty unless SUPABASE_JWKS is given.
+    routes.get("/auth/v1/.well-known/jwks.json", (c) => c.json({ keys: jwks?.keys ?? [] }));
+    if (sandbox && sandboxInfo) {
+      routes.route(
+        "/",
+        createSandboxControl({ sandbox, userId: sandboxInfo.userId, apiKey: sandboxInfo.apiKey }),
+      );
+    }
+
+    const gateway = createGateway({
+      functions: Object.fromEntries(loaded.map((f) => [f.name, f])),
+      jwtSecret: options.jwtSecret,
+      jwks,
+      routes,
+      log,
+    });
+    handler = (request) => gateway.fetch(request);
+
+    return { ...info, sandbox, close: stop, [Symbol.asyncDispose]: stop };
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+}

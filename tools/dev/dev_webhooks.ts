@@ -1,0 +1,108 @@
+/**
+ * Webhooks in development. The connection function registers a webhook with Cal.com only when the
+ * functions' URL is public, since Cal.com cannot reach 127.0.0.1. The in-process sandbox can, so when the
+ * dev server talks to the sandbox it registers the webhook itself right after a successful connect,
+ * with the function's own code (same URL, secret and triggers), and records it on the connection as the
+ * function would have. Disconnecting then removes it through the function, as in production.
+ *
+ * @module
+ */
+import type { Deps } from "../../supabase/functions/_shared/deps.ts";
+import {
+  readCiphertexts,
+  setWebhookState,
+} from "../../supabase/functions/calcom-connection/connection_store.ts";
+import { registerWebhook } from "../../supabase/functions/calcom-connection/register_webhook.ts";
+import { webhookUrlFor } from "../../supabase/functions/calcom-connection/webhook_url.ts";
+
+/** What registering did for one connection. */
+export type DevWebhookResult =
+  | { status: "registered"; webhookId: string; url: string }
+  | { status: "already-registered" | "not-found" }
+  | { status: "failed"; error: string };
+
+/** Registers a connection's webhook at the sandbox, pointing at the local webhook function. */
+export type DevWebhookRegistrar = (connectionId: string) => Promise<DevWebhookResult>;
+
+/**
+ * Creates the registrar for the dev server's functions URL (`http://127.0.0.1:PORT/functions/v1`).
+ */
+export function createDevWebhookRegistrar(deps: Deps, functionsUrl: string): DevWebhookRegistrar {
+  return async (connectionId) => {
+    const [row] = await deps.db.asService((tx) =>
+      tx<{ user_id: string; calcom_webhook_id: string | null }[]>`
+        select user_id, calcom_webhook_id from public.calcom_connections where id = ${connectionId}`
+    );
+    if (!row) return { status: "not-found" };
+    if (row.calcom_webhook_id) return { status: "already-registered" };
+    const stored = await deps.db.asService((tx) => readCiphertexts(tx, connectionId, row.user_id));
+    if (!stored) return { status: "not-found" };
+    // The row id is the additional data the function encrypted both secrets with.
+    const apiKey = await deps.secrets.decrypt(stored.apiKey, connectionId);
+    const secret = await deps.secrets.decrypt(stored.webhookSecret, connectionId);
+    const url = webhookUrlFor(functionsUrl, connectionId);
+    const result = await registerWebhook(deps.calcom(apiKey), { subscriberUrl: url, secret });
+    const state = result.webhookId === null
+      ? { webhookId: null, error: result.error }
+      : { webhookId: result.webhookId, error: null };
+    await deps.db.asService((tx) => setWebhookState(tx, connectionId, row.user_id, state));
+    return result.webhookId === null
+      ? { status: "failed", error: result.error }
+      : { status: "registered", webhookId: result.webhookId, url };
+  };
+}
+
+type Handler = (request: Request) => Response | Promise<Response>;
+
+/**
+ * Wraps the connection function: after a successful `POST` (connect or reconnect) that did not ask to
+ * skip the webhook, registers the connection's webhook before the answer goes out, so the sandbox's next
+ * change is delivered, and amends the answer to say so (header `x-dev-webhook: registered-by-dev-server`).
+ */
+export function withDevWebhookRegistration(
+  handler: Handler,
+  register: DevWebhookRegistrar,
+  log: (line: string) => void,
+): Handler {
+  return async (request) => {
+    if (request.method !== "POST") return await handler(request);
+    const wanted = await request.clone().json().then(
+      (body) => body?.registerWebhook !== false,
+      () => false,
+    );
+    const response = await handler(request);
+    if (!wanted || (response.status !== 200 && response.status !== 201)) return response;
+    const id = await response.clone().json().then((body) => body?.connection?.id, () => undefined);
+    if (typeof id !== "string") return response;
+    let result: DevWebhookResult;
+    try {
+      result = await register(id);
+    } catch (err) {
+      log(`dev: could not register the sandbox webhook: ${err instanceof Error ? err.name : "error"}`);
+      return response;
+    }
+    if (result.status === "failed") log(`dev: could not register the sandbox webhook: ${result.error}`);
+    if (result.status !== "registered") return response;
+    log(`dev: registered the sandbox webhook ${result.url}`);
+    return await reportRegistration(response);
+  };
+}
+
+/**
+ * The function's answer, amended to say the dev server registered the webhook (the function itself
+ * reported it skipped, as the URL is local), so the answer agrees with the next `GET`.
+ */
+async function reportRegistration(response: Response): Promise<Response> {
+  const body = await response.json();
+  if (body?.connection && typeof body.connection === "object") {
+    body.connection.webhookRegistered = true;
+    body.connection.webhookError = null;
+  }
+  if (typeof body?.message === "string") {
+    body.message += " (the dev server registered it with the Cal.com sandbox instead)";
+  }
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  headers.set("x-dev-webhook", "registered-by-dev-server");
+  return new Response(JSON.stringify(body), { status: response.status, headers });
+}
