@@ -13,6 +13,7 @@ import {
   type StackUser,
   startFunctionStack,
 } from "../../../tools/testing/function_stack.ts";
+import { tablesContaining } from "../../../tools/testing/database_scan.ts";
 import { signTestJwt } from "../../../tools/testing/jwt.ts";
 
 const FN = "calcom-connection";
@@ -38,22 +39,6 @@ async function rowsOf(stack: FunctionStack, userId: string) {
     select id, label, api_key_hint, api_key_encrypted, webhook_secret_encrypted, calcom_user_id, calcom_username,
            calcom_email, calcom_time_zone, calcom_webhook_id, calcom_webhook_error, is_active, created_at
     from public.calcom_connections where user_id = ${userId} order by created_at, id`;
-}
-
-/** Every row of every table in every schema, as text, that contains `needle`. */
-async function databaseRowsContaining(stack: FunctionStack, needle: string): Promise<string[]> {
-  const tables = await stack.deps.db.sql<{ schema: string; name: string }[]>`
-    select table_schema as schema, table_name as name from information_schema.tables
-    where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')`;
-  const hits: string[] = [];
-  for (const t of tables) {
-    const [{ n }] = await stack.deps.db.sql.unsafe(
-      `select count(*)::int as n from "${t.schema}"."${t.name}" r where strpos(r::text, $1) > 0`,
-      [needle],
-    );
-    if (n > 0) hits.push(`${t.schema}.${t.name}`);
-  }
-  return hits;
 }
 
 Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts over HTTP", async (t) => {
@@ -404,7 +389,7 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
     assert.ok(keys.length >= 5);
     assert.ok(stack.logs.length > 10);
     for (const key of keys) {
-      assert.deepEqual(await databaseRowsContaining(stack, key), [], "plaintext key in the database");
+      assert.deepEqual(await tablesContaining(stack.deps.db.sql, key), [], "plaintext key in the database");
       assert.ok(!responses.some((r) => r.includes(key)), "key in a response");
       assert.ok(!stack.logs.some((line) => line.includes(key)), "key in a log line");
     }
@@ -413,7 +398,7 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
     for (const row of stored) {
       const secret = await stack.deps.secrets.decrypt(row.webhook_secret_encrypted, row.id);
       assert.deepEqual(
-        await databaseRowsContaining(stack, secret),
+        await tablesContaining(stack.deps.db.sql, secret),
         [],
         "plaintext webhook secret in the database",
       );
@@ -421,6 +406,8 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
       assert.ok(!stack.logs.some((line) => line.includes(secret)), "webhook secret in a log line");
     }
     // the scan itself finds what is there
-    assert.deepEqual(await databaseRowsContaining(stack, keys[0].slice(-4)), ["public.calcom_connections"]);
+    assert.deepEqual(await tablesContaining(stack.deps.db.sql, stored[0].webhook_secret_encrypted), [
+      "public.calcom_connections",
+    ]);
   });
 });
