@@ -74,7 +74,8 @@ export class RateLimiter {
 
   /**
    * Waits until a request may start without exceeding the limit and counts it as in flight. Returns
-   * `{ ok: false }` instead of waiting when the wait would end after `deadline` (epoch ms).
+   * `{ ok: false }` instead of waiting when the wait would not end before `deadline` (epoch ms): a
+   * request that may only start at the deadline has no time left to run.
    * Every successful acquire must be paired with {@linkcode RateLimiter.release}.
    */
   async acquire(clock: LimiterClock, deadline: number): Promise<AcquireResult> {
@@ -85,7 +86,7 @@ export class RateLimiter {
         this.#inFlight++;
         return { ok: true };
       }
-      if (now + waitMs > deadline) return { ok: false, waitMs };
+      if (now + waitMs >= deadline) return { ok: false, waitMs };
       await clock.sleep(waitMs);
     }
   }

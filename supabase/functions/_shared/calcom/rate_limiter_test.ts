@@ -59,13 +59,17 @@ Deno.test("a 429 blocks until its reset, or for 60 seconds without one", () => {
   assert.equal(bare.waitMs(0), defaultBlockMs);
 });
 
-Deno.test("acquire declines instead of waiting past the deadline", async () => {
+Deno.test("acquire declines instead of waiting until or past the deadline", async () => {
   const clock = fakeClock();
   const limiter = new RateLimiter();
   limiter.block(clock.ms(), 60_000);
-  const result = await limiter.acquire({ now: clock.ms, sleep: clock.sleep }, clock.ms() + 59_999);
-  assert.deepEqual(result, { ok: false, waitMs: 60_000 });
+  const clockFns = { now: clock.ms, sleep: clock.sleep };
+  assert.deepEqual(await limiter.acquire(clockFns, clock.ms() + 59_999), { ok: false, waitMs: 60_000 });
+  // Waiting until the deadline itself would leave no time for the request.
+  assert.deepEqual(await limiter.acquire(clockFns, clock.ms() + 60_000), { ok: false, waitMs: 60_000 });
   assert.deepEqual(clock.sleeps, []);
+  assert.deepEqual(await limiter.acquire(clockFns, clock.ms() + 60_001), { ok: true });
+  assert.deepEqual(clock.sleeps, [60_000]);
 });
 
 Deno.test("clients of the same key share one limiter and other keys get their own", async () => {
