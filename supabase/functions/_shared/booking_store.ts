@@ -21,6 +21,7 @@
  */
 import { type BookingRow, BookingRowSchema, type BookingStatus } from "./booking_row.ts";
 import type { Tx } from "./db.ts";
+import { toJsonbText } from "./jsonb_text.ts";
 
 /** What a batch upsert did, per row of the (deduplicated) batch. */
 export interface UpsertResult {
@@ -235,17 +236,12 @@ export function dedupeBookingRows(rows: readonly BookingRow[]): BookingRow[] {
   return [...byUid.values()];
 }
 
-/** Postgres jsonb cannot hold U+0000 (text columns neither): Cal.com text could, in theory, carry it. */
-export function withoutNul(json: string): string {
-  return json.includes("\\u0000") ? json.replaceAll("\\u0000", "\\ufffd") : json;
-}
-
 async function toRecords(rows: readonly BookingRow[]): Promise<string> {
   const records = await Promise.all(rows.map(async (row) => {
     const valid = BookingRowSchema.parse(row);
     return { ...valid, raw: valid.raw ?? null, source_hash: await bookingSourceHash(valid) };
   }));
-  return withoutNul(JSON.stringify(records));
+  return toJsonbText(records);
 }
 
 /**
@@ -451,7 +447,7 @@ export async function mergeBookingFacts(
     uid,
     facts.meetingStartedAt ?? null,
     facts.meetingEndedAt ?? null,
-    facts.recordingLinks ? withoutNul(JSON.stringify(facts.recordingLinks)) : null,
+    facts.recordingLinks ? toJsonbText(facts.recordingLinks) : null,
     facts.absentHost ?? null,
     facts.attendeeAbsences ? JSON.stringify(facts.attendeeAbsences) : null,
   ]);

@@ -1,9 +1,4 @@
-// Placeholder until its issue lands: answers 501 so a deployed stub is never mistaken for the function.
-Deno.serve(() =>
-  Response.json({
-    success: false,
-    error: { code: "not_implemented", message: "calcom-webhook is not implemented yet" },
-  }, {
-    status: 501,
-  })
-);
+import { serveFunction } from "../_shared/serve.ts";
+import { createApp } from "./app.ts";
+
+serveFunction("calcom-webhook", createApp);

@@ -1,0 +1,53 @@
+/**
+ * The calcom-webhook function: Cal.com's signed deliveries for one connection
+ * (`POST /calcom-webhook/:connectionId`, no JWT: the signature is the authentication), and the owner's
+ * replay of events that were not processed (`POST /calcom-webhook/:connectionId/replay`, user JWT).
+ * See `docs/webhooks.md`.
+ *
+ * @module
+ */
+import type { Hono } from "hono";
+import { requireUser } from "../_shared/auth.ts";
+import type { Deps } from "../_shared/deps.ts";
+import { apiError, type AppEnv, createFunctionApp } from "../_shared/http.ts";
+import { receiveDelivery } from "./receive_delivery.ts";
+import { replayEvents } from "./replay_events.ts";
+import { findWebhookConnection, isConnectionId } from "./webhook_connection.ts";
+
+/** Limits, changeable for tests. */
+export interface WebhookAppOptions {
+  /** Largest accepted body in bytes (default 1 MB). */
+  maxBodyBytes?: number;
+  /** Unverified deliveries logged per connection and rolling hour (default 100). */
+  unverifiedPerHour?: number;
+  /** Events one replay call re-processes at most (default 500). */
+  replayBatch?: number;
+}
+
+/** Builds the app. */
+export function createApp(deps: Deps, options: WebhookAppOptions = {}): Hono<AppEnv> {
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const unverifiedPerHour = options.unverifiedPerHour ?? 100;
+  const replayBatch = options.replayBatch ?? 500;
+  const app = createFunctionApp("calcom-webhook", { log: deps.log, maxBodyBytes });
+
+  app.post("/:connectionId", (c) => receiveDelivery(c, deps, { maxBodyBytes, unverifiedPerHour }));
+
+  app.post("/:connectionId/replay", requireUser(deps.verifyUser), async (c) => {
+    const connectionId = c.req.param("connectionId");
+    const notFound = () => apiError(404, "not_found", "No Cal.com connection with this id");
+    if (!isConnectionId(connectionId)) throw notFound();
+    // ownership is decided by RLS, as the user; the replay itself writes as service role
+    const visible = await deps.db.asUser(
+      c.var.user,
+      (tx) => tx`select id from public.calcom_connections where id = ${connectionId}`,
+    );
+    if (visible.length === 0) throw notFound();
+    const connection = await deps.db.asService((tx) => findWebhookConnection(tx, connectionId));
+    if (!connection) throw notFound();
+    const result = await replayEvents(deps, connection, replayBatch);
+    return c.json({ success: true, ...result });
+  });
+
+  return app;
+}

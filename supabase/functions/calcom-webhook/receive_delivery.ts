@@ -1,0 +1,169 @@
+/**
+ * One Cal.com delivery, `POST /calcom-webhook/:connectionId`: find the connection, read the exact body
+ * (bounded), verify the signature before parsing anything, then log, apply and mark the event in one
+ * transaction.
+ *
+ * Answers: 404 for an unknown connection (nothing stored), 413 for an oversized body, 401 for a bad
+ * signature (logged unverified, bounded per hour, never processed), and 200 for every correctly signed
+ * delivery, processed or not, so Cal.com never disables the webhook over an event we failed to apply.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import { apiError, type AppEnv } from "../_shared/http.ts";
+import type { Deps } from "../_shared/deps.ts";
+import { type SignatureFailureReason, verifyCalSignature } from "../_shared/cal_signature.ts";
+import { jsonbSafeBody } from "../_shared/jsonb_text.ts";
+import { describeWebhookBody } from "../_shared/webhook_payloads.ts";
+import {
+  findEventByDedupeKey,
+  insertVerifiedEvent,
+  logUnverifiedEvent,
+  recordEventOutcome,
+  webhookDedupeKey,
+} from "../_shared/webhook_events_store.ts";
+import { processWebhookEvent } from "./process_event.ts";
+import { BodyTooLargeError, readBodyBytes } from "./read_body.ts";
+import { findWebhookConnection, isConnectionId, type WebhookConnection } from "./webhook_connection.ts";
+
+/** Limits of the delivery route. */
+export interface DeliveryOptions {
+  maxBodyBytes: number;
+  /** Unverified deliveries logged per connection and rolling hour; more are answered but not logged. */
+  unverifiedPerHour: number;
+}
+
+/** The answer to a correctly signed delivery. */
+export interface DeliveryReceipt {
+  received: true;
+  processed: boolean;
+  /** The trigger, when the body said one. */
+  event: string | null;
+  /** The id of the event in `calcom_webhook_events`. */
+  eventId: string | null;
+  duplicate?: true;
+}
+
+const REJECTION: Record<SignatureFailureReason | "secret_unavailable", string> = {
+  missing_signature: "Missing X-Cal-Signature-256 header",
+  no_secret_provided:
+    "Webhook is signed without a secret: set the connection's secret on the Cal.com webhook",
+  malformed_signature: "Malformed X-Cal-Signature-256 header: expected 64 lowercase hex digits",
+  signature_mismatch: "Invalid webhook signature",
+  secret_unavailable: "Cannot verify the webhook signature: the connection's secret cannot be decrypted",
+};
+
+function notFound() {
+  return apiError(404, "not_found", "No Cal.com connection with this id");
+}
+
+/** The body as text and JSON, or why it is neither (the raw text is then kept for a replay). */
+function parseBody(bytes: Uint8Array): { value: unknown; json: string } | { error: string; rawBody: string } {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return { error: "Body is not valid UTF-8", rawBody: new TextDecoder().decode(bytes) };
+  }
+  try {
+    const value = JSON.parse(text);
+    return jsonbSafeBody(text, value);
+  } catch {
+    return { error: "Body is not valid JSON", rawBody: text };
+  }
+}
+
+async function rejectUnverified(
+  c: Context<AppEnv>,
+  deps: Deps,
+  options: DeliveryOptions,
+  connection: WebhookConnection,
+  reason: SignatureFailureReason | "secret_unavailable",
+  receivedAt: Date,
+): Promise<never> {
+  const logged = await deps.db.asService((tx) =>
+    logUnverifiedEvent(tx, {
+      connectionId: connection.id,
+      userId: connection.userId,
+      reason,
+      receivedAt,
+      maxPerHour: options.unverifiedPerHour,
+    })
+  );
+  c.var.log.warn("webhook delivery not verified", { connectionId: connection.id, reason, logged });
+  if (reason === "secret_unavailable") throw apiError(500, "internal_error", REJECTION[reason]);
+  throw apiError(401, "unauthorized", REJECTION[reason], { reason });
+}
+
+/** Handles one delivery; see the module doc for the answers. */
+export async function receiveDelivery(
+  c: Context<AppEnv>,
+  deps: Deps,
+  options: DeliveryOptions,
+): Promise<Response> {
+  const connectionId = c.req.param("connectionId") ?? "";
+  if (!isConnectionId(connectionId)) throw notFound();
+  const declared = Number(c.req.header("content-length"));
+  if (declared > options.maxBodyBytes) {
+    throw apiError(413, "payload_too_large", `Request body is larger than ${options.maxBodyBytes} bytes`);
+  }
+  const connection = await deps.db.asService((tx) => findWebhookConnection(tx, connectionId));
+  if (!connection) throw notFound();
+
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await readBodyBytes(c.req.raw, options.maxBodyBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw apiError(413, "payload_too_large", err.message);
+    throw err;
+  }
+  const receivedAt = deps.now();
+
+  let secret: string;
+  try {
+    secret = await deps.secrets.decrypt(connection.webhookSecretEncrypted, connection.id);
+  } catch (err) {
+    c.var.log.error("cannot decrypt webhook secret", { connectionId: connection.id, error: err });
+    return await rejectUnverified(c, deps, options, connection, "secret_unavailable", receivedAt);
+  }
+  const check = await verifyCalSignature(secret, bytes, c.req.header("x-cal-signature-256"));
+  if (!check.ok) return await rejectUnverified(c, deps, options, connection, check.reason, receivedAt);
+
+  const dedupeKey = await webhookDedupeKey(bytes);
+  const parsed = parseBody(bytes);
+  const { trigger, bookingUid } = "error" in parsed
+    ? { trigger: null, bookingUid: null }
+    : describeWebhookBody(parsed.value);
+
+  const receipt = await deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
+    const eventId = await insertVerifiedEvent(tx, {
+      connectionId: connection.id,
+      userId: connection.userId,
+      dedupeKey,
+      trigger,
+      bookingUid,
+      payloadJson: "error" in parsed ? null : parsed.json,
+      rawBody: "error" in parsed ? parsed.rawBody : null,
+      errorMessage: "error" in parsed ? parsed.error : null,
+      receivedAt,
+    });
+    if (eventId === null) {
+      const seen = await findEventByDedupeKey(tx, connection.id, dedupeKey);
+      return {
+        received: true,
+        processed: seen?.processed ?? false,
+        event: seen?.trigger ?? trigger,
+        eventId: seen?.id ?? null,
+        duplicate: true,
+      };
+    }
+    if ("error" in parsed) return { received: true, processed: false, event: null, eventId };
+    const outcome = await processWebhookEvent(tx, connection, parsed.value);
+    await recordEventOutcome(tx, eventId, { ...outcome, at: deps.now() });
+    if (!outcome.processed) {
+      c.var.log.warn("webhook event not processed", { connectionId: connection.id, eventId, trigger });
+    }
+    return { received: true, processed: outcome.processed, event: trigger, eventId };
+  });
+  return c.json(receipt, 200);
+}

@@ -1,0 +1,37 @@
+/**
+ * The connection a webhook URL names, read as service role: Cal.com carries no user token, so the
+ * connection id in the URL and the signature made with its secret are all there is.
+ *
+ * @module
+ */
+import type { Tx } from "../_shared/db.ts";
+import type { EventConnection } from "./process_event.ts";
+
+/** A connection with what verifying its webhooks needs. */
+export interface WebhookConnection extends EventConnection {
+  /** The secret box ciphertext of the webhook secret (the connection id is its additional data). */
+  webhookSecretEncrypted: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a path segment can be a connection id at all (anything else is a 404 without a query). */
+export function isConnectionId(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Reads a connection by id; null when there is none. */
+export async function findWebhookConnection(tx: Tx, connectionId: string): Promise<WebhookConnection | null> {
+  const [row] = await tx<
+    { id: string; user_id: string; is_active: boolean; webhook_secret_encrypted: string }[]
+  >`
+    select id, user_id, is_active, webhook_secret_encrypted from public.calcom_connections
+    where id = ${connectionId}`;
+  if (!row) return null;
+  return {
+    id: row.id,
+    userId: row.user_id,
+    isActive: row.is_active,
+    webhookSecretEncrypted: row.webhook_secret_encrypted,
+  };
+}
