@@ -8,6 +8,15 @@
 /** Wait used after a 429 that carried no reset header: Cal.com's default block duration. */
 export const defaultBlockMs = 60_000;
 
+/**
+ * Longest wait a reset header can impose. Cal.com's windows and blocks last 60 s; a reset further away
+ * is bogus or was measured on another clock, and would stall every call of the key until a deadline.
+ */
+export const maxResetMs = 10 * 60_000;
+
+/** Reset values above this many seconds (2001-09-09) are Unix timestamps, not durations. */
+const unixTimestampFloor = 1_000_000_000;
+
 /** When a limit is exhausted but its reset header says 0, the window still has a fraction left. */
 const minimumExhaustedWaitMs = 1_000;
 
@@ -19,11 +28,13 @@ export interface RateLimitReading {
 }
 
 /**
- * Reads the rate-limit headers of a response. Cal.com names each limit (`Default` unless the key has a
- * custom limit), so every `X-RateLimit-Remaining-*` is read and the most restrictive one wins.
- * The reset header is seconds until the window ends, a small relative number, not a Unix timestamp.
+ * Reads the rate-limit headers of a response that arrived at `now` (epoch ms). Cal.com names each limit
+ * (`Default` unless the key has a custom limit), so every `X-RateLimit-Remaining-*` is read and the most
+ * restrictive one wins. The reset header is seconds until the window ends, a small relative number; a
+ * value that can only be a Unix timestamp (some docs describe it so) is read as one. Either way the
+ * wait is capped at {@linkcode maxResetMs}.
  */
-export function readRateLimit(headers: Headers): RateLimitReading | undefined {
+export function readRateLimit(headers: Headers, now: number): RateLimitReading | undefined {
   let reading: RateLimitReading | undefined;
   for (const [name, value] of headers) {
     const match = /^x-ratelimit-remaining(-.+)?$/i.exec(name);
@@ -31,8 +42,13 @@ export function readRateLimit(headers: Headers): RateLimitReading | undefined {
     const remaining = Number(value);
     if (!Number.isFinite(remaining)) continue;
     const resetSeconds = Number(headers.get(`x-ratelimit-reset${match[1] ?? ""}`));
-    const resetMs = Number.isFinite(resetSeconds) && resetSeconds > 0 ? resetSeconds * 1000 : 0;
-    const candidate = { remaining: Math.max(0, remaining), resetMs };
+    const resetMs = Number.isFinite(resetSeconds) && resetSeconds > 0
+      ? Math.min(
+        maxResetMs,
+        resetSeconds > unixTimestampFloor ? resetSeconds * 1000 - now : resetSeconds * 1000,
+      )
+      : 0;
+    const candidate = { remaining: Math.max(0, remaining), resetMs: Math.max(0, resetMs) };
     if (
       !reading || candidate.remaining < reading.remaining ||
       (candidate.remaining === reading.remaining && candidate.resetMs > reading.resetMs)
@@ -64,8 +80,10 @@ export class RateLimiter {
 
   /** Milliseconds the next request must wait before it starts; 0 when it may start now. */
   waitMs(now: number): number {
-    if (now >= this.#resetAt) {
+    // A reset further away than any header can set was recorded on another clock (a test's frozen one).
+    if (now >= this.#resetAt || this.#resetAt - now > maxResetMs) {
       this.#remaining = undefined;
+      this.#resetAt = 0;
       return 0;
     }
     if (this.#remaining === undefined || this.#remaining - this.#inFlight > 0) return 0;
@@ -98,7 +116,7 @@ export class RateLimiter {
   release(now: number, response?: { status: number; headers: Headers }): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (!response) return;
-    const reading = readRateLimit(response.headers);
+    const reading = readRateLimit(response.headers, now);
     if (response.status === 429) {
       this.block(now, reading && reading.resetMs > 0 ? reading.resetMs : defaultBlockMs);
       return;
@@ -113,6 +131,7 @@ export class RateLimiter {
 
   /** Allows no request until `now + ms`. */
   block(now: number, ms: number): void {
+    this.waitMs(now); // forgets a stale reset first, so it cannot outlive this block
     this.#remaining = 0;
     this.#resetAt = Math.max(this.#resetAt, now + ms);
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { defaultBlockMs, RateLimiter, rateLimiterForKey, readRateLimit } from "./rate_limiter.ts";
+import { defaultBlockMs, maxResetMs, RateLimiter, rateLimiterForKey, readRateLimit } from "./rate_limiter.ts";
 import { fakeClock, testApiKey } from "./testing.ts";
 
 function limitHeaders(remaining: number, resetSeconds: number, name = "Default"): Headers {
@@ -11,14 +11,24 @@ function limitHeaders(remaining: number, resetSeconds: number, name = "Default")
 }
 
 Deno.test("the Default limit headers are read as remaining requests and a relative reset in seconds", () => {
-  assert.deepEqual(readRateLimit(limitHeaders(7, 42)), { remaining: 7, resetMs: 42_000 });
-  assert.equal(readRateLimit(new Headers({ "content-type": "application/json" })), undefined);
+  assert.deepEqual(readRateLimit(limitHeaders(7, 42), 0), { remaining: 7, resetMs: 42_000 });
+  assert.equal(readRateLimit(new Headers({ "content-type": "application/json" }), 0), undefined);
+});
+
+Deno.test("a reset that can only be a Unix timestamp is read as one", () => {
+  const now = Date.parse("2026-01-15T12:00:00.000Z");
+  assert.deepEqual(readRateLimit(limitHeaders(0, now / 1000 + 30), now), { remaining: 0, resetMs: 30_000 });
+  assert.deepEqual(readRateLimit(limitHeaders(0, now / 1000 - 30), now), { remaining: 0, resetMs: 0 });
+});
+
+Deno.test("no reset header makes the client wait more than ten minutes", () => {
+  assert.deepEqual(readRateLimit(limitHeaders(0, 86_400), 0), { remaining: 0, resetMs: maxResetMs });
 });
 
 Deno.test("of several named limits the most restrictive one is read", () => {
   const headers = limitHeaders(50, 30);
   for (const [name, value] of limitHeaders(0, 12, "Short")) headers.set(name, value);
-  assert.deepEqual(readRateLimit(headers), { remaining: 0, resetMs: 12_000 });
+  assert.deepEqual(readRateLimit(headers, 0), { remaining: 0, resetMs: 12_000 });
 });
 
 Deno.test("a limiter lets requests through until the headers say none remain, then waits for the reset", () => {
@@ -57,6 +67,15 @@ Deno.test("a 429 blocks until its reset, or for 60 seconds without one", () => {
   const bare = new RateLimiter();
   bare.release(0, { status: 429, headers: new Headers() });
   assert.equal(bare.waitMs(0), defaultBlockMs);
+});
+
+Deno.test("a reset recorded on a clock far ahead of the caller's is forgotten", () => {
+  const limiter = new RateLimiter();
+  limiter.release(Date.parse("2030-01-01T00:00:00Z"), { status: 200, headers: limitHeaders(0, 60) });
+  assert.equal(limiter.waitMs(Date.parse("2026-01-01T00:00:00Z")), 0);
+  limiter.release(Date.parse("2030-01-01T00:00:00Z"), { status: 200, headers: limitHeaders(0, 60) });
+  limiter.block(Date.parse("2026-01-01T00:00:00Z"), 5_000);
+  assert.equal(limiter.waitMs(Date.parse("2026-01-01T00:00:00Z")), 5_000);
 });
 
 Deno.test("acquire declines instead of waiting until or past the deadline", async () => {
