@@ -40,8 +40,8 @@ export interface Received {
   body: string;
 }
 
-/** A local webhook receiver answering `status` (default 200) and recording what it got. */
-export function startReceiver(status = 200): {
+/** A local webhook receiver answering `status` (default 200, or a function) and recording what it got. */
+export function startReceiver(answer: number | (() => Response) = 200): {
   url: string;
   received: Received[];
   close(): Promise<void>;
@@ -50,7 +50,7 @@ export function startReceiver(status = 200): {
   const received: Received[] = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     received.push({ path: new URL(req.url).pathname, headers: req.headers, body: await req.text() });
-    return new Response("ok", { status });
+    return typeof answer === "number" ? new Response("ok", { status: answer }) : answer();
   });
   const close = async () => {
     await server.shutdown();
