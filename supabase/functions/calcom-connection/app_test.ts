@@ -42,7 +42,8 @@ async function rowsOf(stack: FunctionStack, userId: string) {
 }
 
 Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts over HTTP", async (t) => {
-  await using stack = await startFunctionStack({ [FN]: createApp });
+  // A short per-request timeout lets the "Cal.com hangs" case finish in a second
+  await using stack = await startFunctionStack({ [FN]: createApp }, { calcom: { timeoutMs: 500 } });
   const { sandbox } = stack;
   const keys: string[] = [];
   const addCalUser = (username?: string) => {
@@ -153,13 +154,19 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
   });
 
   await t.step(
-    "Cal.com failing or unreachable is a 502 calcom_unavailable and nothing is stored",
+    "Cal.com failing, hanging or unreachable is a 502 calcom_unavailable and nothing is stored",
     async () => {
       const user = await stack.signUp();
       const cal = addCalUser();
       try {
         for (
-          const faults of [{ errorRate: 1 }, { errorRate: 1, errorStatus: 503 }, { dropConnection: true }]
+          const faults of [
+            { errorRate: 1 },
+            { errorRate: 1, errorStatus: 503 },
+            { dropConnection: true },
+            { hang: true },
+            { malformedBody: true },
+          ]
         ) {
           sandbox.setFaults(faults);
           const res = await connect(user, { apiKey: cal.apiKey });
