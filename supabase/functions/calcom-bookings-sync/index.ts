@@ -1,9 +1,9 @@
-// Placeholder until its issue lands: answers 501 so a deployed stub is never mistaken for the function.
-Deno.serve(() =>
-  Response.json({
-    success: false,
-    error: { code: "not_implemented", message: "calcom-bookings-sync is not implemented yet" },
-  }, {
-    status: 501,
-  })
+// calcom-bookings-sync: the app in app.ts, its dependencies built from the function's secrets.
+import { serveFunction } from "../_shared/serve.ts";
+import { createApp } from "./app.ts";
+
+// CALCOM_CRON_SECRET is read here, not in _shared/config.ts, because only this function uses it.
+serveFunction(
+  "calcom-bookings-sync",
+  (deps) => createApp(deps, { cronSecret: Deno.env.get("CALCOM_CRON_SECRET") }),
 );

@@ -1,0 +1,164 @@
+/**
+ * calcom-bookings-sync: mirror a user's Cal.com bookings into Postgres and read them back.
+ *
+ * - `POST /calcom-bookings-sync` `{connectionId?, full?, status?, afterStart?, beforeEnd?}` → a sync run:
+ *   `{success, source:"api", count, created, updated, pages, status, mode, lastSynced, syncRunId}`
+ * - `GET /calcom-bookings-sync?fromDb=true&status=&afterStart=&beforeEnd=&limit=&cursor=&connectionId=` →
+ *   stored bookings: `{success, source:"database", bookings, count, nextCursor}`; without `fromDb` (and
+ *   without `cursor`) an incremental sync runs first and the answer adds its numbers, `source:"api"`
+ * - `POST /calcom-bookings-sync/scheduled` with the `x-calcom-cron-secret` header → every active
+ *   connection, for pg_cron (supabase/sql/schedule_sync.sql)
+ *
+ * See docs/sync.md for the paging design, the run lifecycle and the response fields.
+ *
+ * @module
+ */
+import type { Hono } from "hono";
+import { requireUser, type UserClaims } from "../_shared/auth.ts";
+import type { Deps } from "../_shared/deps.ts";
+import { apiError, type AppEnv, createFunctionApp, parseJsonBody, parseQuery } from "../_shared/http.ts";
+import { decodeCursor, readBookings } from "./bookings_query.ts";
+import { resolveConnection } from "./connection_access.ts";
+import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
+import { runScheduledSync } from "./scheduled_sync.ts";
+import { firstPageBudgetMs, runSync, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
+import { ReadQuerySchema, type SyncBody, SyncBodySchema } from "./sync_request.ts";
+import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_runs.ts";
+
+/** Settings of the app beyond `Deps` (all optional). */
+export interface SyncAppOptions {
+  /** `CALCOM_CRON_SECRET`; without it the scheduled route answers 401. */
+  cronSecret?: string;
+  /** See {@linkcode SyncTiming}; default one minute. */
+  watermarkLagMs?: number;
+  /** See {@linkcode SyncTiming}; default the run deadline plus one minute. */
+  staleAfterMs?: number;
+  /** A run's time budget; default `config.syncDeadlineSeconds` (tests inject a tiny one). */
+  deadlineMs?: number;
+}
+
+/** Time a run keeps for saving its last page and its outcome after the deadline passes. */
+const marginMs = 60_000;
+
+/** Creates the calcom-bookings-sync app. */
+export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv> {
+  const app = createFunctionApp("calcom-bookings-sync", { log: deps.log });
+  const auth = requireUser(deps.verifyUser);
+  const deadlineMs = options.deadlineMs ?? deps.config.syncDeadlineSeconds * 1000;
+  const timing: SyncTiming = {
+    staleAfterMs: options.staleAfterMs ?? Math.max(deadlineMs, firstPageBudgetMs) + marginMs,
+    watermarkLagMs: options.watermarkLagMs ?? 60_000,
+  };
+
+  async function sync(user: UserClaims, body: SyncBody): Promise<SyncOutcome> {
+    const connectionId = await deps.db.asUser(user, (tx) => resolveConnection(tx, body.connectionId));
+    try {
+      return await runSync(deps, {
+        connectionId,
+        trigger: "manual",
+        full: body.full,
+        scope: { status: body.status, afterStart: body.afterStart, beforeEnd: body.beforeEnd },
+        deadlineAt: new Date(deps.now().getTime() + deadlineMs),
+        ...timing,
+      });
+    } catch (err) {
+      if (err instanceof SyncConflictError) {
+        throw apiError(409, "conflict", "A sync of this connection is already running", {
+          syncRunId: err.runId,
+        });
+      }
+      if (err instanceof SyncRunLostError) {
+        throw apiError(409, "conflict", "This sync was taken over by another one", { syncRunId: err.runId });
+      }
+      if (err instanceof SyncConnectionGoneError) {
+        throw apiError(404, "not_found", "Cal.com connection not found");
+      }
+      throw err;
+    }
+  }
+
+  app.post("/scheduled", async (c) => {
+    if (!await cronSecretMatches(options.cronSecret, c.req.header(cronSecretHeader))) {
+      throw apiError(401, "unauthorized", `Scheduled sync needs the cron secret in ${cronSecretHeader}`);
+    }
+    const summary = await runScheduledSync(deps, {
+      ...timing,
+      deadlineAt: new Date(deps.now().getTime() + deadlineMs),
+      perConnectionMs: Math.max(10_000, deadlineMs / 4),
+      minSliceMs: Math.min(5_000, deadlineMs / 10),
+    });
+    const complete = summary.deferred.length === 0 && summary.results.every((r) => r.status === "succeeded");
+    return c.json({ success: true, source: "api", status: complete ? "succeeded" : "partial", ...summary });
+  });
+
+  app.post("/", auth, async (c) => {
+    const body = await parseJsonBody(c, SyncBodySchema);
+    const outcome = await sync(c.var.user, body);
+    return c.json({ success: true, source: "api", ...outcomeFields(outcome) });
+  });
+
+  app.get("/", auth, async (c) => {
+    const user = c.var.user;
+    const query = parseQuery(c, ReadQuerySchema);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !after) {
+      throw apiError(400, "invalid_request", "Invalid query parameters", {
+        issues: [{ path: "cursor", message: "is not a cursor this function returned" }],
+      });
+    }
+    // Paging through what the first page's sync stored needs no new sync on every page.
+    const syncFirst = !query.fromDb && !after;
+    let outcome: SyncOutcome | undefined;
+    if (syncFirst) outcome = await sync(user, { connectionId: query.connectionId, full: false });
+    const page = await deps.db.asUser(user, async (tx) => {
+      if (query.connectionId) await resolveConnection(tx, query.connectionId);
+      return await readBookings(tx, {
+        userId: user.sub,
+        connectionId: query.connectionId,
+        status: query.status,
+        afterStart: query.afterStart,
+        beforeEnd: query.beforeEnd,
+        limit: query.limit,
+        after,
+      });
+    });
+    return c.json({
+      success: true,
+      source: outcome ? "api" : "database",
+      bookings: page.bookings,
+      count: page.bookings.length,
+      nextCursor: page.nextCursor,
+      ...(outcome
+        ? { ...outcomeFields(outcome), count: page.bookings.length, fetched: outcome.fetched }
+        : {}),
+    });
+  });
+
+  return app;
+}
+
+/**
+ * The response fields of a run; a failed run becomes the error answer (the run stays recorded with
+ * its error, and the next call resumes it).
+ */
+function outcomeFields(outcome: SyncOutcome) {
+  const fields = {
+    count: outcome.fetched,
+    created: outcome.created,
+    updated: outcome.updated,
+    pages: outcome.pages,
+    status: outcome.status,
+    mode: outcome.mode,
+    lastSynced: outcome.lastSyncedAt?.toISOString() ?? null,
+    syncRunId: outcome.runId,
+    resumedFrom: outcome.resumedFromRunId,
+  };
+  if (outcome.status !== "failed") return fields;
+  const error = outcome.error!;
+  const details = { ...fields };
+  if (error.code === "invalid_api_key") throw apiError(400, "invalid_api_key", error.message, details);
+  if (error.code === "internal_error") {
+    throw apiError(500, "internal_error", "Internal server error", details);
+  }
+  throw apiError(502, "calcom_unavailable", error.message, details);
+}

@@ -1,0 +1,219 @@
+/**
+ * The stored bookings read (`GET ?fromDb=true`): the caller's own rows under RLS, filtered, in
+ * (start_time, id) order with keyset pagination and an opaque cursor, in the camelCase shape
+ * documented in docs/sync.md.
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { Tx } from "../_shared/db.ts";
+
+/** Where the next page starts: the last row's start time (microseconds, UTC) and id. */
+export interface BookingCursor {
+  startTime: string;
+  id: string;
+}
+
+const CursorSchema = z.object({
+  s: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  i: z.uuid(),
+});
+
+/** Encodes a cursor as base64url JSON: opaque to clients, who only hand it back. */
+export function encodeCursor(cursor: BookingCursor): string {
+  const json = JSON.stringify({ s: cursor.startTime, i: cursor.id });
+  return btoa(json).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** Decodes a cursor; undefined when it is not one this function made. */
+export function decodeCursor(text: string): BookingCursor | undefined {
+  try {
+    const normal = text.replaceAll("-", "+").replaceAll("_", "/");
+    const json = JSON.parse(atob(normal.padEnd(Math.ceil(normal.length / 4) * 4, "=")));
+    const parsed = CursorSchema.safeParse(json);
+    return parsed.success ? { startTime: parsed.data.s, id: parsed.data.i } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to read. */
+export interface BookingsFilter {
+  userId: string;
+  connectionId?: string;
+  /** Stored statuses (uppercase). */
+  status?: string[];
+  /** start_time ≥ (ISO). */
+  afterStart?: string;
+  /** end_time ≤ (ISO). */
+  beforeEnd?: string;
+  limit: number;
+  after?: BookingCursor;
+}
+
+/** A booking as the API returns it. */
+export interface BookingView {
+  id: string;
+  connectionId: string;
+  bookingId: number;
+  uid: string;
+  title: string;
+  description: string | null;
+  status: string;
+  startTime: string;
+  endTime: string;
+  eventType: { id: number | null; slug: string | null; title: string | null };
+  organizer: {
+    id: number | null;
+    name: string | null;
+    email: string | null;
+    username: string | null;
+    timeZone: string | null;
+  };
+  attendees: unknown[];
+  location: string | null;
+  meetingUrl: string | null;
+  customInputs: Record<string, unknown> | null;
+  metadata: Record<string, unknown>;
+  rescheduledFromUid: string | null;
+  rescheduledToUid: string | null;
+  cancellationReason: string | null;
+  rejectionReason: string | null;
+  icalUid: string | null;
+  recurringBookingUid: string | null;
+  absentHost: boolean;
+  meetingStartedAt: string | null;
+  meetingEndedAt: string | null;
+  recordingLinks: unknown;
+  calcomCreatedAt: string | null;
+  sourceUpdatedAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface BookingRecord {
+  id: string;
+  calcom_connection_id: string;
+  booking_id: number;
+  booking_uid: string;
+  title: string;
+  description: string | null;
+  status: string;
+  start_time: Date;
+  end_time: Date;
+  event_type_id: number | null;
+  event_type_slug: string | null;
+  event_type_title: string | null;
+  organizer_id: number | null;
+  organizer_name: string | null;
+  organizer_email: string | null;
+  organizer_username: string | null;
+  organizer_timezone: string | null;
+  attendees: unknown[];
+  location: string | null;
+  meeting_url: string | null;
+  custom_inputs: Record<string, unknown> | null;
+  metadata: Record<string, unknown>;
+  rescheduled_from_uid: string | null;
+  rescheduled_to_uid: string | null;
+  cancellation_reason: string | null;
+  rejection_reason: string | null;
+  ical_uid: string | null;
+  recurring_booking_uid: string | null;
+  absent_host: boolean;
+  meeting_started_at: Date | null;
+  meeting_ended_at: Date | null;
+  recording_links: unknown;
+  calcom_created_at: Date | null;
+  source_updated_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  start_key: string;
+}
+
+const isoOrNull = (d: Date | null) => (d === null ? null : d.toISOString());
+
+/** The API shape of a stored booking. */
+export function toBookingView(r: Omit<BookingRecord, "start_key">): BookingView {
+  return {
+    id: r.id,
+    connectionId: r.calcom_connection_id,
+    bookingId: r.booking_id,
+    uid: r.booking_uid,
+    title: r.title,
+    description: r.description,
+    status: r.status,
+    startTime: r.start_time.toISOString(),
+    endTime: r.end_time.toISOString(),
+    eventType: { id: r.event_type_id, slug: r.event_type_slug, title: r.event_type_title },
+    organizer: {
+      id: r.organizer_id,
+      name: r.organizer_name,
+      email: r.organizer_email,
+      username: r.organizer_username,
+      timeZone: r.organizer_timezone,
+    },
+    attendees: r.attendees,
+    location: r.location,
+    meetingUrl: r.meeting_url,
+    customInputs: r.custom_inputs,
+    metadata: r.metadata,
+    rescheduledFromUid: r.rescheduled_from_uid,
+    rescheduledToUid: r.rescheduled_to_uid,
+    cancellationReason: r.cancellation_reason,
+    rejectionReason: r.rejection_reason,
+    icalUid: r.ical_uid,
+    recurringBookingUid: r.recurring_booking_uid,
+    absentHost: r.absent_host,
+    meetingStartedAt: isoOrNull(r.meeting_started_at),
+    meetingEndedAt: isoOrNull(r.meeting_ended_at),
+    recordingLinks: r.recording_links,
+    calcomCreatedAt: isoOrNull(r.calcom_created_at),
+    sourceUpdatedAt: r.source_updated_at.toISOString(),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/** One page of bookings and the cursor of the next (null on the last page). */
+export interface BookingsPage {
+  bookings: BookingView[];
+  nextCursor: string | null;
+}
+
+/**
+ * Reads one page in (start_time, id) order. Run it in a user transaction: RLS is the boundary, the
+ * `user_id` condition only lets the planner use the (user_id, start_time, id) index.
+ */
+export async function readBookings(tx: Tx, filter: BookingsFilter): Promise<BookingsPage> {
+  const none = tx``;
+  const rows = await tx<BookingRecord[]>`
+    select id, calcom_connection_id, booking_id, booking_uid, title, description, status, start_time, end_time,
+      event_type_id, event_type_slug, event_type_title, organizer_id, organizer_name, organizer_email,
+      organizer_username, organizer_timezone, attendees, location, meeting_url, custom_inputs, metadata,
+      rescheduled_from_uid, rescheduled_to_uid, cancellation_reason, rejection_reason, ical_uid,
+      recurring_booking_uid, absent_host, meeting_started_at, meeting_ended_at, recording_links,
+      calcom_created_at, source_updated_at, created_at, updated_at,
+      to_char(start_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as start_key
+    from public.calcom_bookings
+    where user_id = ${filter.userId}
+      ${filter.connectionId ? tx`and calcom_connection_id = ${filter.connectionId}` : none}
+      ${filter.status ? tx`and status = any(${filter.status}::text[])` : none}
+      ${filter.afterStart ? tx`and start_time >= ${filter.afterStart}::timestamptz` : none}
+      ${filter.beforeEnd ? tx`and end_time <= ${filter.beforeEnd}::timestamptz` : none}
+      ${
+    filter.after
+      ? tx`and (start_time, id) > (${filter.after.startTime}::timestamptz, ${filter.after.id}::uuid)`
+      : none
+  }
+    order by start_time, id
+    limit ${filter.limit + 1}`;
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    bookings: page.map(({ start_key: _, ...row }) => toBookingView(row)),
+    nextCursor: rows.length > filter.limit && last
+      ? encodeCursor({ startTime: last.start_key, id: last.id })
+      : null,
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * One sync run of one connection, end to end: start (or resume) the run, page through Cal.com as the
+ * plan says, save each page with its checkpoint, stop at the deadline, and record the outcome.
+ *
+ * @module
+ */
+import type { BookingRow } from "../_shared/booking_row.ts";
+import type { BookingPage, CalcomClient } from "../_shared/calcom/client.ts";
+import { CalcomError } from "../_shared/calcom/errors.ts";
+import type { ApiBooking } from "../_shared/calcom/schemas.ts";
+import type { Deps } from "../_shared/deps.ts";
+import { mapApiBooking } from "../_shared/map_api_booking.ts";
+import { applyPage, finalWatermark, nextRequest, type SyncScope } from "./sync_plan.ts";
+import {
+  finishSyncRun,
+  savePage,
+  startSyncRun,
+  type StoredCheckpoint,
+  type SyncErrorCode,
+  SyncRunLostError,
+  type SyncRunStatus,
+  type SyncTrigger,
+} from "./sync_runs.ts";
+
+/** Time the first page of a run may take whatever the deadline: a run always saves one page. */
+export const firstPageBudgetMs = 30_000;
+
+/** What a run needs from the function's dependencies. */
+export type SyncEngineDeps = Pick<Deps, "db" | "secrets" | "calcom" | "now" | "log">;
+
+/** Timing of runs; see docs/sync.md. */
+export interface SyncTiming {
+  /** A running run whose heartbeat is older than this is taken as crashed. */
+  staleAfterMs: number;
+  /** How far behind the chain's start the watermark stays (Cal.com commits and clocks lag). */
+  watermarkLagMs: number;
+}
+
+/** One run to make. */
+export interface SyncRequest extends SyncTiming {
+  connectionId: string;
+  trigger: SyncTrigger;
+  full: boolean;
+  scope: SyncScope;
+  /** The run stops (partial) at this time; resumable by the next call. */
+  deadlineAt: Date;
+}
+
+/** What a run did, for the response and the scheduled summary. */
+export interface SyncOutcome {
+  runId: string;
+  status: Exclude<SyncRunStatus, "running">;
+  mode: "full" | "incremental";
+  /** Requests answered (pages received) in this run. */
+  pages: number;
+  /** Bookings received in this run. */
+  fetched: number;
+  created: number;
+  updated: number;
+  /** Set when the run failed: safe to show the owner. */
+  error?: { code: SyncErrorCode; message: string };
+  lastSyncedAt: Date | null;
+  /** The stopped run this one continued, if any. */
+  resumedFromRunId: string | null;
+  /** The crashed run this one took over, if any. */
+  tookOverRunId: string | null;
+}
+
+/** How a failure ends the run. */
+export type FailureVerdict =
+  | { status: "partial" }
+  | { status: "failed"; code: SyncErrorCode; message: string; deactivate: boolean };
+
+/**
+ * Classifies what stopped a run. Retryable failures at or past the deadline are the deadline's doing
+ * (partial); a rejected key fails and pauses the connection; everything else fails, resumable.
+ */
+export function classifyFailure(err: unknown, deadlinePassed: boolean): FailureVerdict {
+  if (err instanceof CalcomError) {
+    if (err.code === "DeadlineExceeded" || (err.retryable && deadlinePassed)) return { status: "partial" };
+    if (err.status === 401 || err.status === 403) {
+      return {
+        status: "failed",
+        code: "invalid_api_key",
+        message:
+          `Cal.com rejected the API key (HTTP ${err.status}): connect the account again with a valid key`,
+        deactivate: true,
+      };
+    }
+    if (err.status === 429) {
+      return {
+        status: "failed",
+        code: "rate_limited",
+        message: "Cal.com's rate limit stopped the sync: the next sync continues where this one stopped",
+        deactivate: false,
+      };
+    }
+    // The client builds its messages from the method, path, status and Cal.com's words, never the key.
+    return {
+      status: "failed",
+      code: "calcom_unavailable",
+      message: err.message.slice(0, 300),
+      deactivate: false,
+    };
+  }
+  return {
+    status: "failed",
+    code: "internal_error",
+    message: "The sync failed on an internal error: the next sync continues where this one stopped",
+    deactivate: false,
+  };
+}
+
+/** The first page of a listing; the generator is closed so it never asks for a second. */
+async function firstPage(pages: AsyncGenerator<BookingPage, void, undefined>): Promise<BookingPage> {
+  try {
+    const result = await pages.next();
+    if (result.done) throw new Error("Cal.com listing ended without a page");
+    return result.value;
+  } finally {
+    await pages.return(undefined);
+  }
+}
+
+/**
+ * Runs one sync of a connection until done, the deadline, or a failure, and records the outcome.
+ * Never throws for Cal.com failures (they are outcomes); throws what the caller answers differently.
+ *
+ * @throws {import("./sync_runs.ts").SyncConflictError} while another run of the connection is alive
+ * @throws {import("./sync_runs.ts").SyncConnectionGoneError} when the connection does not exist
+ * @throws {SyncRunLostError} when another caller took the run over meanwhile
+ */
+export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promise<SyncOutcome> {
+  const log = deps.log.child({ connectionId: request.connectionId });
+  const started = await deps.db.asService((tx) =>
+    startSyncRun(tx, {
+      connectionId: request.connectionId,
+      trigger: request.trigger,
+      full: request.full,
+      scope: request.scope,
+      now: deps.now(),
+      staleAfterMs: request.staleAfterMs,
+    })
+  );
+  const { run } = started;
+  if (started.tookOverRunId) log.warn("took over a crashed sync run", { runId: started.tookOverRunId });
+  const totals = { pages: 0, fetched: 0, created: 0, updated: 0 };
+  let checkpoint: StoredCheckpoint = started.checkpoint;
+  let verdict: FailureVerdict | { status: "succeeded" } = { status: "partial" };
+  let unreadableKey: FailureVerdict | undefined;
+
+  try {
+    let client: CalcomClient;
+    try {
+      const apiKey = await deps.secrets.decrypt(started.apiKeyEncrypted, request.connectionId);
+      // The first page may overrun a deadline shorter than a request, so every run makes progress.
+      const firstPageEnd = deps.now().getTime() + firstPageBudgetMs;
+      client = deps.calcom(apiKey, {
+        deadlineAt: new Date(Math.max(request.deadlineAt.getTime(), firstPageEnd)),
+      });
+    } catch (err) {
+      log.error("cannot decrypt the connection's API key", { error: err });
+      unreadableKey = {
+        status: "failed",
+        code: "invalid_api_key",
+        message: "The stored Cal.com API key cannot be read: connect the account again",
+        deactivate: false,
+      };
+      throw err;
+    }
+    while (checkpoint.plan.phase !== "done") {
+      if (totals.pages > 0 && deps.now() >= request.deadlineAt) break;
+      const page = await firstPage(client.listBookings(nextRequest(checkpoint.plan, request.scope)));
+      const step = applyPage<ApiBooking>(checkpoint.plan, page);
+      const next: StoredCheckpoint = { ...checkpoint, plan: step.next };
+      const rows = mapRows(step.accepted, log);
+      const result = await deps.db.asService((tx) =>
+        savePage(tx, {
+          run,
+          userId: started.userId,
+          rows,
+          fetched: step.accepted.length,
+          checkpoint: next,
+          now: deps.now(),
+        })
+      );
+      totals.pages++;
+      totals.fetched += step.accepted.length;
+      totals.created += result.created;
+      totals.updated += result.updated;
+      checkpoint = next;
+    }
+    verdict = checkpoint.plan.phase === "done" ? { status: "succeeded" } : { status: "partial" };
+  } catch (err) {
+    if (err instanceof SyncRunLostError) throw err;
+    verdict = unreadableKey ?? classifyFailure(err, deps.now() >= request.deadlineAt);
+    if (verdict.status === "failed" && verdict.code === "internal_error") {
+      log.error("sync run failed", { runId: run.id, error: err });
+    }
+  }
+
+  const failed = verdict.status === "failed" ? verdict : undefined;
+  const finished = await deps.db.asService((tx) =>
+    finishSyncRun(tx, {
+      run,
+      status: verdict.status,
+      error: failed?.message,
+      errorCode: failed?.code,
+      deactivate: failed?.deactivate,
+      final: verdict.status === "succeeded"
+        ? finalWatermark(checkpoint.plan, {
+          startedAt: new Date(checkpoint.chainStartedAt),
+          lagMs: request.watermarkLagMs,
+          previous: started.previousWatermark,
+        })
+        : undefined,
+      now: deps.now(),
+    })
+  );
+  return {
+    runId: run.id,
+    status: verdict.status,
+    mode: run.mode,
+    ...totals,
+    ...(failed ? { error: { code: failed.code, message: failed.message } } : {}),
+    lastSyncedAt: finished.lastSyncedAt,
+    resumedFromRunId: run.resumed_from_run_id,
+    tookOverRunId: started.tookOverRunId,
+  };
+}
+
+/** Maps API bookings to rows; one Cal.com cannot describe in a row is logged and left out, not fatal. */
+function mapRows(bookings: readonly ApiBooking[], log: SyncEngineDeps["log"]): BookingRow[] {
+  const rows: BookingRow[] = [];
+  for (const booking of bookings) {
+    try {
+      rows.push(mapApiBooking(booking));
+    } catch (err) {
+      log.warn("booking left out of the sync", { uid: booking.uid, error: err });
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,71 @@
+/**
+ * The calcom-bookings-sync request shapes: the POST body (what to sync) and the GET query (what to
+ * read), validated with zod; anything invalid is a 400.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { BOOKING_STATUSES } from "../_shared/booking_row.ts";
+import { BookingStatusFilterSchema } from "../_shared/calcom/booking_filters.ts";
+
+/** Largest page of `GET ?fromDb=true`. */
+export const maxReadLimit = 250;
+/** Page size of `GET ?fromDb=true` when `limit` is not given. */
+export const defaultReadLimit = 50;
+
+const Instant = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time with a time zone" })
+  .transform((v) => new Date(v).toISOString());
+
+/** A list given as an array or as one comma-separated string (`status=accepted,pending`). */
+function listOf<T extends z.ZodType>(item: T) {
+  return z.preprocess(
+    (v) => {
+      const parts = (Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : v) as unknown;
+      return Array.isArray(parts)
+        ? parts.map((p) => (typeof p === "string" ? p.trim().toLowerCase() : p)).filter((p) => p !== "")
+        : parts;
+    },
+    z.array(item).min(1, "must name at least one status"),
+  ).transform((values) => [...new Set(values as z.output<T>[])]);
+}
+
+/**
+ * `POST /calcom-bookings-sync`. `status` narrows the run with Cal.com's own list filter (upcoming,
+ * recurring, past, cancelled, unconfirmed), as do `afterStart`/`beforeEnd`; a narrowed run reads only
+ * that part and leaves the watermark alone. Unknown keys are ignored, as the seed's clients may send more.
+ */
+export const SyncBodySchema = z.object({
+  connectionId: z.uuid({ error: "must be a connection id (uuid)" }).optional(),
+  full: z.boolean().default(false),
+  status: listOf(BookingStatusFilterSchema).optional(),
+  afterStart: Instant.optional(),
+  beforeEnd: Instant.optional(),
+});
+
+/** A parsed POST body. */
+export type SyncBody = z.output<typeof SyncBodySchema>;
+
+const StoredStatusSchema = z.enum(BOOKING_STATUSES.map((s) => s.toLowerCase()) as [string, ...string[]]);
+
+const Flag = z.enum(["true", "false", "1", "0", ""], { error: "must be true or false" })
+  .transform((v) => v === "true" || v === "1");
+
+/**
+ * `GET /calcom-bookings-sync`: `status` filters the stored status (accepted, pending, cancelled,
+ * rejected, awaiting_host; any case), `afterStart` start ≥, `beforeEnd` end ≤, `limit` 1..250 (50),
+ * `cursor` the `nextCursor` of the previous page.
+ */
+export const ReadQuerySchema = z.object({
+  fromDb: Flag.default(false),
+  connectionId: z.uuid({ error: "must be a connection id (uuid)" }).optional(),
+  status: listOf(StoredStatusSchema).transform((s) => s.map((v) => v.toUpperCase())).optional(),
+  afterStart: Instant.optional(),
+  beforeEnd: Instant.optional(),
+  limit: z.string().regex(/^\d+$/, "must be a whole number from 1 to 250").transform(Number)
+    .pipe(z.number().min(1, "must be at least 1").max(maxReadLimit, "must be at most 250"))
+    .default(defaultReadLimit),
+  cursor: z.string().min(1).max(200).optional(),
+});
+
+/** A parsed GET query. */
+export type ReadQuery = z.output<typeof ReadQuerySchema>;
