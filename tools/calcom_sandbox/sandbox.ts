@@ -358,9 +358,9 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       const b = booking === undefined
         ? undefined
         : ops.get(typeof booking === "string" ? booking : booking.uid);
-      const json = buildWebhookBody(store, trigger, b, now(), buildOptions);
-      const body = JSON.stringify(json);
-      return { body, json, headers: (secret) => webhookHeaders(secret ?? null, body) };
+      const body = JSON.stringify(buildWebhookBody(store, trigger, b, now(), buildOptions));
+      // Parsed back from the text, so `json` holds exactly what is sent (no undefined keys).
+      return { body, json: JSON.parse(body), headers: (secret) => webhookHeaders(secret ?? null, body) };
     },
 
     deliveries,
