@@ -53,6 +53,7 @@ const PASSTHROUGH = [
   "PUBLIC_FUNCTIONS_URL",
   "SUPABASE_JWKS",
   "CALCOM_DB_POOL_MAX",
+  "CALCOM_CRON_SECRET",
 ];
 
 export const USAGE = `Usage: deno task dev [options]   (npm run dev -- [options])

@@ -246,7 +246,11 @@ export async function startDevServer(
     const deps: Deps = createDeps(config, { log: createLogger({ sink: devLogSink(log) }) });
     running.deps = deps;
 
-    const loaded = await loadFunctions(functionsConfig, deps);
+    // What the functions' index.ts files read from the environment themselves.
+    const cronSecret = options.passthrough.CALCOM_CRON_SECRET;
+    const loaded = await loadFunctions(functionsConfig, deps, {
+      appOptions: cronSecret ? { "calcom-bookings-sync": { cronSecret } } : {},
+    });
     if (sandbox) {
       const register = createDevWebhookRegistrar(deps, functionsUrl);
       for (const fn of loaded) {

@@ -17,7 +17,9 @@ export interface LoadedFunction extends GatewayFunction {
   name: string;
 }
 
-type AppModule = { createApp?: (deps: Deps) => { fetch(request: Request): Response | Promise<Response> } };
+type AppModule = {
+  createApp?: (deps: Deps, options?: unknown) => { fetch(request: Request): Response | Promise<Response> };
+};
 
 async function fileExists(url: URL): Promise<boolean> {
   try {
@@ -30,13 +32,16 @@ async function fileExists(url: URL): Promise<boolean> {
 
 /**
  * Loads every enabled function of `functions` (config.toml's tables) from `<dir>/<name>/app.ts` and
- * builds it with `deps`; disabled functions are left out, as the Supabase CLI leaves them out.
+ * builds it with `deps` (and `appOptions[name]`, the second argument some apps take, e.g. what their
+ * index.ts reads from the environment); disabled functions are left out, as the Supabase CLI leaves
+ * them out.
  */
 export async function loadFunctions(
   functions: Record<string, FunctionConfig>,
   deps: Deps,
-  dir: URL = functionsDirUrl,
+  options: { dir?: URL; appOptions?: Record<string, unknown> } = {},
 ): Promise<LoadedFunction[]> {
+  const dir = options.dir ?? functionsDirUrl;
   const loaded: LoadedFunction[] = [];
   for (const [name, config] of Object.entries(functions)) {
     if (!config.enabled) continue;
@@ -52,7 +57,9 @@ export async function loadFunctions(
         loaded.push({ ...base, unavailable: `supabase/functions/${name}/app.ts does not export createApp` });
         continue;
       }
-      const app = mod.createApp(deps);
+      const app = options.appOptions?.[name] === undefined
+        ? mod.createApp(deps)
+        : mod.createApp(deps, options.appOptions[name]);
       loaded.push({ ...base, fetch: (request) => app.fetch(request) });
     } catch (err) {
       // Like the edge runtime's BOOT_ERROR: the server keeps running, the function answers 503.

@@ -19,8 +19,8 @@ const deps = { marker: "deps" } as unknown as Deps;
 
 Deno.test("a function with an app.ts is built with the deps; a missing or broken one is listed as unavailable", async () => {
   await withFunctionsDir({
-    "ready/app.ts": `export function createApp(deps) {
-      return { fetch: (req) => Response.json({ path: new URL(req.url).pathname, deps: deps.marker }) };
+    "ready/app.ts": `export function createApp(deps, options) {
+      return { fetch: (req) => Response.json({ path: new URL(req.url).pathname, deps: deps.marker, options }) };
     }`,
     "wrong/app.ts": "export const nothing = 1;",
     "broken/app.ts": "export function createApp( {",
@@ -39,7 +39,7 @@ Deno.test("a function with an app.ts is built with the deps; a missing or broken
           off: { enabled: false, verifyJwt: true },
         },
         deps,
-        dir,
+        { dir, appOptions: { ready: { cronSecret: "s" } } },
       );
     } finally {
       console.error = original;
@@ -52,6 +52,6 @@ Deno.test("a function with an app.ts is built with the deps; a missing or broken
     ]);
     assert.equal(errors.length, 1);
     const res = await loaded[0].fetch!(new Request("http://x/ready/a"));
-    assert.deepEqual(await res.json(), { path: "/ready/a", deps: "deps" });
+    assert.deepEqual(await res.json(), { path: "/ready/a", deps: "deps", options: { cronSecret: "s" } });
   });
 });
