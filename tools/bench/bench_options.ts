@@ -1,0 +1,102 @@
+/**
+ * Command-line options of `deno task bench`: which benchmarks run and how long, so a `--quick` run
+ * smoke-tests the whole harness in seconds while the committed result is a full run.
+ *
+ * @module
+ */
+
+/** The benchmarks `--only` can pick. */
+export const BENCHMARKS = ["webhook", "sync", "peer"] as const;
+/** One benchmark name. */
+export type BenchmarkName = typeof BENCHMARKS[number];
+
+/** What one run measures and how much. */
+export interface BenchOptions {
+  quick: boolean;
+  only: Set<BenchmarkName>;
+  /** Seconds of load per webhook scenario. */
+  webhookSeconds: number;
+  /** Concurrent HTTP connections of the load tool. */
+  connections: number;
+  /** Booking counts of the full-sync benchmark, smallest first. */
+  syncSizes: number[];
+  /** Share of the largest size changed before the incremental sync. */
+  incrementalShare: number;
+  /** Where the JSON result goes; undefined: `bench-results/<date>.json`. */
+  out?: string;
+  /** Print the table only, write no JSON. */
+  dryRun: boolean;
+}
+
+const USAGE =
+  `Usage: deno task bench [--quick] [--only webhook,sync,peer] [--seconds N] [--sizes 10000,100000]
+                       [--connections N] [--out FILE] [--no-write]`;
+
+/** Thrown for a bad command line; the message ends with the usage. */
+export class BenchUsageError extends Error {
+  constructor(problem: string) {
+    super(`${problem}\n${USAGE}`);
+    this.name = "BenchUsageError";
+  }
+}
+
+function positiveInts(flag: string, text: string | undefined): number[] {
+  const values = (text ?? "").split(",").map((v) => v.trim()).filter((v) => v !== "").map(Number);
+  if (values.length === 0 || !values.every((n) => Number.isInteger(n) && n > 0)) {
+    throw new BenchUsageError(`${flag} needs positive whole numbers, comma-separated`);
+  }
+  return values;
+}
+
+/** Parses the bench command line; `--quick` shortens every default, explicit flags still win. */
+export function parseBenchArgs(args: readonly string[]): BenchOptions {
+  const quick = args.includes("--quick");
+  const options: BenchOptions = {
+    quick,
+    only: new Set(BENCHMARKS),
+    webhookSeconds: quick ? 2 : 15,
+    connections: 16,
+    syncSizes: quick ? [1_000, 5_000] : [10_000, 100_000],
+    incrementalShare: 0.01,
+    dryRun: false,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new BenchUsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case "--quick":
+        break;
+      case "--only": {
+        const names = value().split(",").map((v) => v.trim()).filter((v) => v !== "");
+        const unknown = names.filter((n) => !(BENCHMARKS as readonly string[]).includes(n));
+        if (names.length === 0 || unknown.length) {
+          throw new BenchUsageError(`Unknown benchmark: ${unknown.join(", ") || "(none)"}`);
+        }
+        options.only = new Set(names as BenchmarkName[]);
+        break;
+      }
+      case "--seconds":
+        options.webhookSeconds = positiveInts(arg, value())[0];
+        break;
+      case "--connections":
+        options.connections = positiveInts(arg, value())[0];
+        break;
+      case "--sizes":
+        options.syncSizes = positiveInts(arg, value()).sort((a, b) => a - b);
+        break;
+      case "--out":
+        options.out = value();
+        break;
+      case "--no-write":
+        options.dryRun = true;
+        break;
+      default:
+        throw new BenchUsageError(`Unknown argument: ${arg}`);
+    }
+  }
+  return options;
+}

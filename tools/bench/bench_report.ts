@@ -1,0 +1,42 @@
+/**
+ * The shape of one benchmark run as written to `bench-results/<date>.json`.
+ *
+ * @module
+ */
+import type { MachineInfo } from "./machine_info.ts";
+import type { SyncBenchResult } from "./sync_bench.ts";
+import type { WebhookBenchResult } from "./webhook_bench.ts";
+
+/** One target of the issue, checked against this run. */
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** The machine's 1-minute load while the run went on (the benchmark's own processes included). */
+export interface LoadRecord {
+  /** `/proc/loadavg` (1, 5, 15 min) before anything started: the other users of the machine. */
+  before: [number, number, number];
+  after: [number, number, number];
+  /** 1-minute load sampled every 5 s during the run. */
+  samples: { atSeconds: number; load1: number }[];
+}
+
+/** A whole run. */
+export interface BenchReport {
+  machine: MachineInfo;
+  options: {
+    quick: boolean;
+    webhookSeconds: number;
+    connections: number;
+    syncSizes: number[];
+    incrementalShare: number;
+  };
+  load: LoadRecord;
+  durationSeconds: number;
+  webhook?: WebhookBenchResult;
+  sync?: SyncBenchResult;
+  targets: TargetCheck[];
+}

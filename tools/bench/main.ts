@@ -1,0 +1,109 @@
+/**
+ * `deno task bench`: the performance benchmarks of issue 8, each side by side with the best this machine
+ * can do in the same run. Prints markdown tables and writes `bench-results/<date>.json`.
+ * See `docs/benchmarks.md` for what each figure means. Not part of `npm test`.
+ *
+ * ```sh
+ * deno task bench --quick          # smoke test in well under a minute
+ * deno task bench                  # the full run (several minutes)
+ * deno task bench --only webhook   # one benchmark
+ * ```
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { BenchUsageError, parseBenchArgs } from "./bench_options.ts";
+import type { BenchReport, LoadRecord } from "./bench_report.ts";
+import { loadAverage, machineInfo } from "./machine_info.ts";
+import { formatReport } from "./report_table.ts";
+import { runSyncBench } from "./sync_bench.ts";
+import { checkTargets } from "./targets.ts";
+import { runWebhookBench } from "./webhook_bench.ts";
+import { checkWrk } from "./wrk.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+async function main(args: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseBenchArgs(args);
+  } catch (err) {
+    if (err instanceof BenchUsageError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  let loadTool = "wrk not needed";
+  if (options.only.has("webhook")) {
+    try {
+      loadTool = await checkWrk();
+    } catch (err) {
+      console.error((err as Error).message);
+      return 1;
+    }
+  }
+  const started = performance.now();
+  const log = (line: string) =>
+    console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+  const machine = await machineInfo(loadTool);
+  const load: LoadRecord = { before: await loadAverage(), after: [0, 0, 0], samples: [] };
+  if (load.before[0] > 1 && !options.quick) {
+    log(`warning: load average is ${load.before[0]} before the run; figures will be noisy`);
+  }
+  const sampler = setInterval(async () => {
+    load.samples.push({
+      atSeconds: Math.round((performance.now() - started) / 1000),
+      load1: (await loadAverage())[0],
+    });
+  }, 5000);
+
+  const report: BenchReport = {
+    machine,
+    options: {
+      quick: options.quick,
+      webhookSeconds: options.webhookSeconds,
+      connections: options.connections,
+      syncSizes: options.syncSizes,
+      incrementalShare: options.incrementalShare,
+    },
+    load,
+    durationSeconds: 0,
+    targets: [],
+  };
+  try {
+    if (options.only.has("webhook")) {
+      report.webhook = await runWebhookBench({
+        seconds: options.webhookSeconds,
+        connections: options.connections,
+        quick: options.quick,
+        log,
+      });
+    }
+    if (options.only.has("sync") || options.only.has("peer")) {
+      report.sync = await runSyncBench({
+        sizes: options.syncSizes,
+        incrementalShare: options.only.has("sync") ? options.incrementalShare : 0,
+        peer: options.only.has("peer"),
+        log,
+      });
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  load.after = await loadAverage();
+  report.durationSeconds = (performance.now() - started) / 1000;
+  report.targets = checkTargets(report);
+
+  console.log(formatReport(report));
+  if (!options.dryRun) {
+    const file = options.out ??
+      `${ROOT}bench-results/${machine.date.slice(0, 10)}${options.quick ? "-quick" : ""}.json`;
+    await Deno.mkdir(dirname(file), { recursive: true });
+    await Deno.writeTextFile(file, JSON.stringify(report, null, 2) + "\n");
+    log(`wrote ${file}`);
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,157 @@
+/**
+ * The printed form of a run: markdown tables (machine, webhook, sync, targets), the same text that
+ * `docs/benchmarks.md` quotes for the committed result.
+ *
+ * @module
+ */
+import type { BenchReport } from "./bench_report.ts";
+import type { LoadFigures } from "./webhook_bench.ts";
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+const fixed = (n: number, digits = 1) => n.toFixed(digits);
+const ms = (n: number) => n.toFixed(1);
+const times = (n: number) => `${n.toFixed(2)}×`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+function loadRow(run: string, server: string, f: LoadFigures): string[] {
+  return [
+    run,
+    server,
+    int(f.requestsPerSecond),
+    ms(f.latencyMs.p50),
+    ms(f.latencyMs.p99),
+    String(f.errors),
+    mib(f.peakRssBytes),
+  ];
+}
+
+/** Formats the whole report as markdown. */
+export function formatReport(report: BenchReport): string {
+  const m = report.machine;
+  const parts: string[] = [];
+  const samples = report.load.samples.map((s) => s.load1);
+  parts.push(
+    `Run ${m.date}${
+      report.options.quick ? " (--quick: smoke test, not a measurement)" : ""
+    } on ${m.cpuModel}, ` +
+      `${m.cores} cores, ${Math.round(m.memoryMb / 1024)} GiB; Deno ${m.deno}; ` +
+      `${m.postgres.split(" on ")[0]}; ${m.loadTool}.`,
+    `Load average (1 min) before: ${report.load.before[0].toFixed(2)}; during (this run included): ` +
+      `${
+        samples.length ? `${Math.min(...samples).toFixed(2)}–${Math.max(...samples).toFixed(2)}` : "n/a"
+      }; ` +
+      `after: ${report.load.after[0].toFixed(2)}. Total ${fixed(report.durationSeconds, 0)} s.`,
+  );
+  const w = report.webhook;
+  if (w) {
+    parts.push(
+      `### Webhook ingestion (${w.connections} connections, ${w.seconds} s per run after ${w.warmupSeconds} s warm-up)`,
+      table(
+        ["Run", "Server", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS"],
+        [
+          loadRow("plain", "calcom-webhook", w.plain.function),
+          loadRow("plain", "limit", w.plain.limit),
+          [
+            "plain",
+            "**ratio**",
+            `**${times(w.plain.throughputRatio)}**`,
+            "",
+            `**${times(w.plain.p99Ratio)}**`,
+            "",
+            "",
+          ],
+          loadRow("mixed", "calcom-webhook", w.mixed.function),
+          loadRow("mixed", "limit", w.mixed.limit),
+          [
+            "mixed",
+            "**ratio**",
+            `**${times(w.mixed.throughputRatio)}**`,
+            "",
+            `**${times(w.mixed.p99Ratio)}**`,
+            "",
+            "",
+          ],
+        ],
+      ),
+    );
+  }
+  const s = report.sync;
+  if (s) {
+    parts.push(
+      "### Full sync (function vs database limit vs sandbox alone)",
+      table(
+        [
+          "Bookings",
+          "function s",
+          "function rows/s",
+          "DB limit rows/s",
+          "ratio",
+          "requests (min)",
+          "peak RSS (before)",
+          "peak heap",
+          "sandbox alone rows/s",
+        ],
+        s.sizes.map((z) => [
+          int(z.bookings),
+          fixed(z.function.seconds, 2),
+          int(z.function.rowsPerSecond),
+          int(z.limit.rowsPerSecond),
+          `**${times(z.ratio)}**`,
+          `${z.function.requests} (${z.function.minimumRequests})`,
+          `${mib(z.function.peakRssBytes)} (${mib(z.function.baselineRssBytes)})`,
+          mib(z.function.peakHeapUsedBytes),
+          int(z.sandbox.rowsPerSecond),
+        ]),
+      ),
+    );
+    if (s.incremental) {
+      const i = s.incremental;
+      parts.push(
+        `Incremental sync after ${int(i.changed)} of ${int(i.bookings)} bookings changed: ` +
+          `${fixed(i.seconds, 2)} s, ${i.requests} Cal.com requests (minimum ${i.minimumRequests}), ` +
+          `${int(i.fetched)} bookings fetched, ${int(i.updated)} updated.`,
+      );
+    }
+    const peers = s.sizes.filter((z) => z.peer);
+    if (peers.length) {
+      parts.push(
+        "### Peer (the seed's approach: accepted and pending only, one statement per booking)",
+        table(
+          [
+            "Bookings",
+            "peer s",
+            "peer rows",
+            "peer rows/s",
+            "rows it misses",
+            "ours rows/s ÷ peer",
+            "peer s ÷ ours",
+          ],
+          peers.map((z) => [
+            int(z.bookings),
+            fixed(z.peer!.seconds, 2),
+            int(z.peer!.rows),
+            int(z.peer!.rowsPerSecond),
+            int(z.peer!.missedRows),
+            `**${times(z.peer!.rowsPerSecondRatio)}**`,
+            times(z.peer!.wallTimeRatio),
+          ]),
+        ),
+      );
+    }
+  }
+  if (report.targets.length) {
+    parts.push(
+      "### Targets",
+      table(
+        ["Target", "Goal", "Measured", "Met"],
+        report.targets.map((t) => [t.name, t.target, t.measured, t.met ? "yes" : "**no**"]),
+      ),
+    );
+  }
+  return parts.join("\n\n") + "\n";
+}

@@ -1,0 +1,85 @@
+/**
+ * The issue's targets for this machine, checked against a run: webhook throughput at least 0.8 of its
+ * limit with a p99 at most 1.5 times the limit's and no errors; full sync at least 0.5 of the database
+ * limit; exactly the minimum number of Cal.com requests; memory that does not grow with the bookings.
+ *
+ * @module
+ */
+import type { TargetCheck } from "./bench_report.ts";
+import type { SyncBenchResult } from "./sync_bench.ts";
+import type { WebhookBenchResult, WebhookComparison } from "./webhook_bench.ts";
+
+const ratio = (x: number) => `${x.toFixed(2)}×`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function webhookTargets(name: string, c: WebhookComparison): TargetCheck[] {
+  return [
+    {
+      name: `webhook ${name}: throughput vs limit`,
+      target: "≥ 0.80×",
+      measured: ratio(c.throughputRatio),
+      met: c.throughputRatio >= 0.8,
+    },
+    {
+      name: `webhook ${name}: p99 vs limit p99`,
+      target: "≤ 1.50×",
+      measured: ratio(c.p99Ratio),
+      met: c.p99Ratio <= 1.5,
+    },
+    {
+      name: `webhook ${name}: errors`,
+      target: "0",
+      measured: String(c.function.errors),
+      met: c.function.errors === 0,
+    },
+  ];
+}
+
+/** Checks every target the run has figures for. */
+export function checkTargets(run: { webhook?: WebhookBenchResult; sync?: SyncBenchResult }): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  if (run.webhook) {
+    checks.push(...webhookTargets("plain", run.webhook.plain), ...webhookTargets("mixed", run.webhook.mixed));
+  }
+  if (run.sync) {
+    for (const s of run.sync.sizes) {
+      checks.push({
+        name: `full sync ${s.bookings}: rows/s vs database limit`,
+        target: "≥ 0.50×",
+        measured: ratio(s.ratio),
+        met: s.ratio >= 0.5,
+      }, {
+        name: `full sync ${s.bookings}: Cal.com requests`,
+        target: `= ${s.function.minimumRequests}`,
+        measured: String(s.function.requests),
+        met: s.function.requests === s.function.minimumRequests,
+      }, {
+        name: `full sync ${s.bookings}: all bookings stored`,
+        target: String(s.bookings),
+        measured: String(s.function.rows),
+        met: s.function.rows === s.bookings,
+      });
+    }
+    const inc = run.sync.incremental;
+    if (inc) {
+      checks.push({
+        name: `incremental sync (${inc.changed} of ${inc.bookings} changed): Cal.com requests`,
+        target: `= ${inc.minimumRequests}`,
+        measured: String(inc.requests),
+        met: inc.requests === inc.minimumRequests,
+      });
+    }
+    if (run.sync.sizes.length > 1) {
+      const g = run.sync.memoryGrowth;
+      const first = run.sync.sizes[0].bookings;
+      const last = run.sync.sizes[run.sync.sizes.length - 1].bookings;
+      checks.push({
+        name: `sync memory: peak RSS ${last} minus ${first}`,
+        target: `≤ ${mib(g.allowedBytes)}`,
+        measured: mib(g.rssBytes),
+        met: g.rssBytes <= g.allowedBytes,
+      });
+    }
+  }
+  return checks;
+}

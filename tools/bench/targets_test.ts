@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import type { SyncBenchResult, SyncSizeResult } from "./sync_bench.ts";
+import { checkTargets } from "./targets.ts";
+import type { LoadFigures, WebhookBenchResult } from "./webhook_bench.ts";
+
+function load(rps: number, p99: number, errors = 0): LoadFigures {
+  return {
+    requestsPerSecond: rps,
+    requests: rps * 10,
+    durationS: 10,
+    latencyMs: { mean: p99 / 2, max: p99 * 2, p50: p99 / 3, p90: p99 / 2, p99, p999: p99 },
+    errors,
+    statuses: { "200": rps * 10 },
+    wrapped: false,
+    peakRssBytes: 1,
+    peakHeapUsedBytes: 1,
+    database: { events: 0, processedEvents: 0, bookings: 0, olderTitles: 0, forged: 0 },
+  };
+}
+
+function size(bookings: number, ratio: number, requests: number, peakRssBytes: number): SyncSizeResult {
+  const fn = {
+    seconds: 1,
+    calls: 1,
+    status: "succeeded",
+    requests,
+    minimumRequests: Math.ceil(bookings / 250) + 1,
+    requestsByPath: {},
+    fetched: bookings,
+    created: bookings,
+    updated: 0,
+    rows: bookings,
+    rowsPerSecond: bookings,
+    baselineRssBytes: 0,
+    peakRssBytes,
+    peakHeapUsedBytes: 0,
+  };
+  return {
+    bookings,
+    function: fn,
+    limit: { dbSeconds: 1, statements: 1, rowsPerSecond: bookings / ratio },
+    sandbox: { seconds: 1, rowsPerSecond: 1, requests: 1, largestPageBytes: 1 },
+    ratio,
+  };
+}
+
+Deno.test("webhook targets compare throughput, p99 and errors with the limit", () => {
+  const webhook = {
+    plain: { function: load(850, 30), limit: load(1000, 20), throughputRatio: 0.85, p99Ratio: 1.5 },
+    mixed: { function: load(700, 40, 2), limit: load(1000, 20), throughputRatio: 0.7, p99Ratio: 2 },
+  } as unknown as WebhookBenchResult;
+  const checks = checkTargets({ webhook });
+  assert.deepEqual(checks.map((c) => [c.name, c.met]), [
+    ["webhook plain: throughput vs limit", true],
+    ["webhook plain: p99 vs limit p99", true],
+    ["webhook plain: errors", true],
+    ["webhook mixed: throughput vs limit", false],
+    ["webhook mixed: p99 vs limit p99", false],
+    ["webhook mixed: errors", false],
+  ]);
+});
+
+Deno.test("sync targets ask for half the database limit, the minimum requests and flat memory", () => {
+  const sync: SyncBenchResult = {
+    sizes: [size(10_000, 0.6, 41, 100 * 2 ** 20), size(100_000, 0.4, 402, 130 * 2 ** 20)],
+    incremental: {
+      ...size(100_000, 1, 5, 0).function,
+      bookings: 100_000,
+      changed: 1000,
+      minimumRequests: 5,
+    },
+    memoryGrowth: { rssBytes: 30 * 2 ** 20, heapUsedBytes: 0, pageBytes: 1, allowedBytes: 16 * 2 ** 20 },
+  };
+  const checks = checkTargets({ sync });
+  assert.deepEqual(checks.map((c) => [c.name, c.measured, c.met]), [
+    ["full sync 10000: rows/s vs database limit", "0.60×", true],
+    ["full sync 10000: Cal.com requests", "41", true],
+    ["full sync 10000: all bookings stored", "10000", true],
+    ["full sync 100000: rows/s vs database limit", "0.40×", false],
+    ["full sync 100000: Cal.com requests", "402", false],
+    ["full sync 100000: all bookings stored", "100000", true],
+    ["incremental sync (1000 of 100000 changed): Cal.com requests", "5", true],
+    ["sync memory: peak RSS 100000 minus 10000", "30.0 MiB", false],
+  ]);
+});

@@ -1,0 +1,244 @@
+/**
+ * Benchmark 1, webhook ingestion: the real `calcom-webhook` function over HTTP on 127.0.0.1 against its
+ * limit (`webhook_limit_process.ts`), each in its own process on a fresh Postgres database, loaded by wrk
+ * with 16 connections for a fixed time with pre-signed unique `BOOKING_CREATED` deliveries; then the
+ * same with a mix of duplicates, older states and forged signatures.
+ *
+ * @module
+ */
+import { createTestDatabase } from "../db/test_database.ts";
+import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
+import { startBenchProcess } from "./bench_process.ts";
+import {
+  buildDeliveries,
+  countKinds,
+  type Delivery,
+  type DeliveryKind,
+  MIXED,
+  writeDeliveries,
+} from "./webhook_deliveries.ts";
+import { runWrk, type WrkResult } from "./wrk.ts";
+
+/** What one load run measured. */
+export interface LoadFigures {
+  requestsPerSecond: number;
+  requests: number;
+  durationS: number;
+  latencyMs: WrkResult["latencyMs"];
+  /** Socket errors plus answers that were not the expected ones (see `docs/benchmarks.md`). */
+  errors: number;
+  statuses: Record<string, number>;
+  /** Deliveries sent more than once because the load outran the prepared set (then duplicates). */
+  wrapped: boolean;
+  /** Peak resident memory of the server process during the measured run. */
+  peakRssBytes: number;
+  peakHeapUsedBytes: number;
+  /** What the database holds afterwards. */
+  database: {
+    events: number;
+    processedEvents: number;
+    bookings: number;
+    olderTitles: number;
+    forged: number;
+  };
+}
+
+/** The server against its limit under the same load. */
+export interface WebhookComparison {
+  function: LoadFigures;
+  limit: LoadFigures;
+  /** function requests/s ÷ limit requests/s. */
+  throughputRatio: number;
+  /** function p99 ÷ limit p99. */
+  p99Ratio: number;
+}
+
+/** Result of the webhook benchmark. */
+export interface WebhookBenchResult {
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+  dbPoolMax: number;
+  plain: WebhookComparison;
+  mixed: WebhookComparison & { mix: typeof MIXED; sentKinds: Record<DeliveryKind, number> };
+}
+
+/** Deliveries prepared per second of load: more than both servers can take on this machine. */
+const DELIVERIES_PER_SECOND = 4000;
+const POOL_MAX = 4;
+
+type Server = "function" | "limit";
+
+interface Scenario {
+  server: Server;
+  deliveries: Delivery[];
+  file: string;
+  warmupFile: string;
+}
+
+async function runScenario(
+  scenario: Scenario,
+  common: {
+    connectionId: string;
+    secret: string;
+    seconds: number;
+    warmupSeconds: number;
+    connections: number;
+  },
+): Promise<LoadFigures> {
+  await using db = await createTestDatabase();
+  const encryptionKey = randomEncryptionKey();
+  const connection = await createBenchConnection(db.sql, {
+    encryptionKey,
+    apiKey: "cal_test_bench_webhook_key",
+    calcomUserId: 1,
+    webhookSecret: common.secret,
+    connectionId: common.connectionId,
+  });
+  const env: Record<string, string> = scenario.server === "function"
+    ? { ...functionEnv({ dbUrl: db.url, encryptionKey }), BENCH_FUNCTION: "calcom-webhook" }
+    : {
+      BENCH_DB_URL: db.url,
+      BENCH_WEBHOOK_SECRET: common.secret,
+      BENCH_USER_ID: connection.userId,
+      BENCH_CONNECTION_ID: connection.connectionId,
+      BENCH_POOL_MAX: String(POOL_MAX),
+    };
+  const entry = scenario.server === "function"
+    ? "tools/bench/function_process.ts"
+    : "tools/bench/webhook_limit_process.ts";
+  await using server = await startBenchProcess(entry, env, { label: `webhook-${scenario.server}` });
+  // JIT, pool connections and caches warm up on deliveries of their own, outside the measurement
+  await runWrk({
+    baseUrl: server.url,
+    payloadFile: scenario.warmupFile,
+    connections: common.connections,
+    seconds: common.warmupSeconds,
+  });
+  await server.resetPeaks();
+  const result = await runWrk({
+    baseUrl: server.url,
+    payloadFile: scenario.file,
+    connections: common.connections,
+    seconds: common.seconds,
+  });
+  const memory = await server.memory();
+  // the answers still in flight when wrk stopped land before the database is read
+  await server.stop();
+  const [database] = await db.sql<LoadFigures["database"][]>`
+    select
+      (select count(*) from public.calcom_webhook_events)::int as events,
+      (select count(*) from public.calcom_webhook_events where processed)::int as "processedEvents",
+      (select count(*) from public.calcom_bookings)::int as bookings,
+      (select count(*) from public.calcom_bookings where title = 'Older title')::int as "olderTitles",
+      (select count(*) from public.calcom_bookings where title = 'Forged booking')::int as forged`;
+  return {
+    requestsPerSecond: result.requestsPerSecond,
+    requests: result.requests,
+    durationS: result.durationS,
+    latencyMs: result.latencyMs,
+    errors: countErrors(result, scenario.deliveries, common.connections),
+    statuses: result.statuses,
+    wrapped: result.sent > result.lines,
+    peakRssBytes: Math.max(memory.proc.peakRssBytes, memory.inside.rss),
+    peakHeapUsedBytes: memory.inside.heapUsed,
+    database,
+  };
+}
+
+/**
+ * Errors: socket errors, answers other than 2xx and 401, and a count of 401s that differs from the number
+ * of forged deliveries among the first `requests` sent by more than `slack` (wrk sends in file order but
+ * the last `connections` deliveries may still have been in flight when it stopped).
+ */
+export function countErrors(
+  result: Pick<WrkResult, "socketErrors" | "statuses" | "requests">,
+  deliveries: readonly Pick<Delivery, "kind">[],
+  slack: number,
+): number {
+  let unexpected = 0;
+  let unauthorized = 0;
+  for (const [status, count] of Object.entries(result.statuses)) {
+    if (status === "401") unauthorized += count;
+    else if (!status.startsWith("2")) unexpected += count;
+  }
+  let forged = 0;
+  for (let i = 0; i < result.requests; i++) {
+    if (deliveries[i % deliveries.length].kind === "bad_signature") forged++;
+  }
+  return result.socketErrors + unexpected + Math.max(0, Math.abs(unauthorized - forged) - slack);
+}
+
+function compare(fn: LoadFigures, limit: LoadFigures): WebhookComparison {
+  return {
+    function: fn,
+    limit,
+    throughputRatio: fn.requestsPerSecond / limit.requestsPerSecond,
+    p99Ratio: fn.latencyMs.p99 / limit.latencyMs.p99,
+  };
+}
+
+/** Runs the four load runs (limit, function, function mixed, limit mixed: ABBA against drift). */
+export async function runWebhookBench(
+  options: { seconds: number; connections: number; quick: boolean; log: (line: string) => void },
+): Promise<WebhookBenchResult> {
+  const warmupSeconds = options.quick ? 1 : 3;
+  const connectionId = crypto.randomUUID();
+  const secret = `whsec_${crypto.randomUUID().replaceAll("-", "")}`;
+  const path = `/calcom-webhook/${connectionId}`;
+  const dir = await Deno.makeTempDir({ prefix: "bench_webhook_" });
+  try {
+    options.log("webhook: signing deliveries");
+    const count = options.seconds * DELIVERIES_PER_SECOND;
+    const warmup = await buildDeliveries({
+      count: warmupSeconds * DELIVERIES_PER_SECOND,
+      secret,
+      path,
+      prefix: "warm",
+    });
+    const plain = await buildDeliveries({ count, secret, path, prefix: "plain" });
+    const mixed = await buildDeliveries({ count, secret, path, mix: MIXED, seed: 7, prefix: "mixed" });
+    const files = { warmup: `${dir}/warmup.tsv`, plain: `${dir}/plain.tsv`, mixed: `${dir}/mixed.tsv` };
+    await writeDeliveries(files.warmup, warmup);
+    await writeDeliveries(files.plain, plain);
+    await writeDeliveries(files.mixed, mixed);
+    const common = {
+      connectionId,
+      secret,
+      seconds: options.seconds,
+      warmupSeconds,
+      connections: options.connections,
+    };
+    const run = async (server: Server, name: "plain" | "mixed") => {
+      options.log(
+        `webhook: ${name} load on the ${server} (${options.seconds} s, ${options.connections} connections)`,
+      );
+      const deliveries = name === "plain" ? plain : mixed;
+      const figures = await runScenario(
+        { server, deliveries, file: files[name], warmupFile: files.warmup },
+        common,
+      );
+      options.log(
+        `webhook: ${name} ${server}: ${
+          figures.requestsPerSecond.toFixed(0)
+        } req/s, p50 ${figures.latencyMs.p50} ms, ` +
+          `p99 ${figures.latencyMs.p99} ms, errors ${figures.errors}`,
+      );
+      return figures;
+    };
+    const limitPlain = await run("limit", "plain");
+    const functionPlain = await run("function", "plain");
+    const functionMixed = await run("function", "mixed");
+    const limitMixed = await run("limit", "mixed");
+    return {
+      connections: options.connections,
+      seconds: options.seconds,
+      warmupSeconds,
+      dbPoolMax: POOL_MAX,
+      plain: compare(functionPlain, limitPlain),
+      mixed: { ...compare(functionMixed, limitMixed), mix: MIXED, sentKinds: countKinds(mixed) },
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
