@@ -60,9 +60,27 @@ const DEFAULT_STATUS: Record<string, BookingStatus> = {
   BOOKING_CREATED: "ACCEPTED",
   BOOKING_REQUESTED: "PENDING",
   BOOKING_RESCHEDULED: "ACCEPTED",
-  BOOKING_PAID: "ACCEPTED",
-  BOOKING_PAYMENT_INITIATED: "ACCEPTED",
 };
+
+/**
+ * The status a booking trigger stands for. Payment triggers hard-code ACCEPTED in the payload (contract
+ * §9.6), but Cal.com creates a paid booking unconfirmed until it is paid, and keeps it unconfirmed after
+ * payment when the event type requires confirmation: the status is derived from that instead.
+ */
+function statusOf(trigger: string, p: BookingPayload): BookingStatus {
+  switch (trigger) {
+    case "BOOKING_CANCELLED":
+      return "CANCELLED";
+    case "BOOKING_REJECTED":
+      return "REJECTED";
+    case "BOOKING_PAYMENT_INITIATED":
+      return "PENDING";
+    case "BOOKING_PAID":
+      return p.requiresConfirmation === true ? "PENDING" : "ACCEPTED";
+    default:
+      return p.status ? toBookingStatus(p.status) : DEFAULT_STATUS[trigger];
+  }
+}
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);
@@ -171,14 +189,7 @@ function envelopeTime(createdAt: unknown, trigger: string): string {
 function planBooking(trigger: string, payload: unknown, createdAt: unknown): BookingOp[] {
   const p = parse(BookingPayloadSchema, payload, `${trigger} payload`);
   const sourceTime = envelopeTime(createdAt, trigger);
-  const status = trigger === "BOOKING_CANCELLED"
-    ? "CANCELLED"
-    : trigger === "BOOKING_REJECTED"
-    ? "REJECTED"
-    : p.status
-    ? toBookingStatus(p.status)
-    : DEFAULT_STATUS[trigger];
-  const row = bookingRow(trigger, p, status, sourceTime);
+  const row = bookingRow(trigger, p, statusOf(trigger, p), sourceTime);
   const ops: BookingOp[] = [{ kind: "upsert", row }];
   const isReschedule = trigger === "BOOKING_RESCHEDULED" || trigger === "BOOKING_REQUESTED";
   if (isReschedule && p.rescheduleUid) {

@@ -198,12 +198,18 @@ Deno.test("BOOKING_REJECTED maps to a rejected booking with its reason", () => {
 Deno.test("payment triggers upsert the booking without taking payment details as its metadata", () => {
   for (const name of ["BOOKING_PAID", "BOOKING_PAYMENT_INITIATED"] as const) {
     const row = upsertOf(ops(name)[0]);
-    assert.deepEqual([row.booking_uid, row.status, row.metadata], [
-      "Qe5vWm7Rk2Ls9Pa4Dt6Yh1",
-      "ACCEPTED",
-      null,
-    ]);
+    assert.deepEqual([row.booking_uid, row.metadata], ["Qe5vWm7Rk2Ls9Pa4Dt6Yh1", null]);
   }
+});
+
+Deno.test("a payment not made yet leaves the booking pending whatever the payload claims", () => {
+  assert.equal(upsertOf(ops("BOOKING_PAYMENT_INITIATED")[0]).status, "PENDING");
+});
+
+Deno.test("a paid booking is accepted unless its event type requires confirmation", () => {
+  assert.equal(upsertOf(ops("BOOKING_PAID")[0]).status, "ACCEPTED");
+  const confirm = ops("BOOKING_PAID", (b) => payloadOf(b).requiresConfirmation = true);
+  assert.equal(upsertOf(confirm[0]).status, "PENDING");
 });
 
 Deno.test("BOOKING_NO_SHOW_UPDATED maps to attendee absence facts", () => {

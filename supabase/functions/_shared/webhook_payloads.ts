@@ -108,6 +108,7 @@ export const BookingPayloadSchema = z.looseObject({
   bookingId: z.number().int(),
   type: text,
   eventTitle: text,
+  requiresConfirmation: z.boolean().nullish(),
   organizer: WebhookPersonSchema.nullish(),
   rescheduleUid: text,
   rescheduleId: int,

@@ -115,7 +115,10 @@ const CASES: Record<WebhookFixtureName, FixtureCase> = {
   },
   BOOKING_PAYMENT_INITIATED: {
     processed: true,
-    check: (rows) => assert.deepEqual(only(rows, "Qe5vWm7Rk2Ls9Pa4Dt6Yh1").metadata, {}),
+    check(rows) {
+      const b = only(rows, "Qe5vWm7Rk2Ls9Pa4Dt6Yh1");
+      assert.deepEqual([b.status, b.metadata], ["PENDING", {}]);
+    },
   },
   BOOKING_NO_SHOW_UPDATED: {
     before: ["BOOKING_CREATED"],
