@@ -148,16 +148,14 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
   let checkpoint: StoredCheckpoint = started.checkpoint;
   let verdict: FailureVerdict | { status: "succeeded" } = { status: "partial" };
   let unreadableKey: FailureVerdict | undefined;
+  // The first page may overrun a deadline shorter than a request, so every run makes progress.
+  const callsEnd = new Date(Math.max(request.deadlineAt.getTime(), deps.now().getTime() + firstPageBudgetMs));
 
   try {
     let client: CalcomClient;
     try {
       const apiKey = await deps.secrets.decrypt(started.apiKeyEncrypted, request.connectionId);
-      // The first page may overrun a deadline shorter than a request, so every run makes progress.
-      const firstPageEnd = deps.now().getTime() + firstPageBudgetMs;
-      client = deps.calcom(apiKey, {
-        deadlineAt: new Date(Math.max(request.deadlineAt.getTime(), firstPageEnd)),
-      });
+      client = deps.calcom(apiKey, { deadlineAt: callsEnd });
     } catch (err) {
       log.error("cannot decrypt the connection's API key", { error: err });
       unreadableKey = {
@@ -193,7 +191,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
     verdict = checkpoint.plan.phase === "done" ? { status: "succeeded" } : { status: "partial" };
   } catch (err) {
     if (err instanceof SyncRunLostError) throw err;
-    verdict = unreadableKey ?? classifyFailure(err, deps.now() >= request.deadlineAt);
+    verdict = unreadableKey ?? classifyFailure(err, deps.now() >= callsEnd);
     if (verdict.status === "failed" && verdict.code === "internal_error") {
       log.error("sync run failed", { runId: run.id, error: err });
     }
