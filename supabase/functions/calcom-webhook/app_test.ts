@@ -6,6 +6,7 @@ import {
   webhookFixture,
   type WebhookFixtureName,
 } from "../_shared/fixtures/webhooks/mod.ts";
+import { createApp } from "./app.ts";
 import { startWebhookTestEnv, type WebhookTestEnv } from "./test_env.ts";
 
 type Row = postgres.Row;
@@ -602,4 +603,25 @@ Deno.test("calcom-webhook deliveries", async (t) => {
     assert.doesNotMatch(text, /whsec_/);
     assert.doesNotMatch(text, /[0-9a-f]{64}/);
   });
+});
+
+Deno.test("the app handles a signed delivery in-process exactly as over HTTP", async () => {
+  await using env = await startWebhookTestEnv();
+  const app = createApp(env.deps);
+  const { connectionId, webhookSecret } = await env.connection();
+  const body = serialise(webhookFixture("BOOKING_REJECTED"));
+  const res = await app.request(`/calcom-webhook/${connectionId}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-cal-signature-256": await signCalBody(webhookSecret, body),
+    },
+    body,
+  });
+  assert.equal(res.status, 200);
+  assert.deepEqual((await res.json()).processed, true);
+  assert.equal((await booking(env, connectionId, "P9cd2Lq0XwE7hVb3sNn1Ta"))?.status, "REJECTED");
+  const unsigned = await app.request(`/calcom-webhook/${connectionId}`, { method: "POST", body });
+  assert.equal(unsigned.status, 401);
+  assert.equal((await unsigned.json()).error.details.reason, "missing_signature");
 });
