@@ -83,7 +83,7 @@ export function withDevWebhookRegistration(
     }
     if (result.status === "failed") log(`dev: could not register the sandbox webhook: ${result.error}`);
     if (result.status !== "registered") return response;
-    log(`dev: registered the sandbox webhook ${result.url}`);
+    log(`dev: registered the sandbox webhook ${result.url} (the function skips local URLs)`);
     return await reportRegistration(response);
   };
 }

@@ -37,7 +37,9 @@ Deno.test("after a successful connect the dev server registers the webhook and t
   assert.deepEqual(body.connection, { id: "c1", webhookRegistered: true, webhookError: null });
   assert.match(body.message, /the dev server registered it with the Cal\.com sandbox instead\)$/);
   assert.deepEqual(calls, ["c1"]);
-  assert.deepEqual(lines, ["dev: registered the sandbox webhook http://127.0.0.1/fn/calcom-webhook/c1"]);
+  assert.deepEqual(lines, [
+    "dev: registered the sandbox webhook http://127.0.0.1/fn/calcom-webhook/c1 (the function skips local URLs)",
+  ]);
 });
 
 Deno.test("a connect that asks to skip the webhook, a failed connect and a GET are passed through untouched", async () => {

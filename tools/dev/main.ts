@@ -50,15 +50,12 @@ async function main(): Promise<number> {
     startupSeconds: (performance.now() - started) / 1000,
   }));
 
+  // The listeners stay for the whole shutdown: under `npm run dev` one Ctrl-C arrives several times (from
+  // the terminal and forwarded by npm and deno task), and a signal without a listener would kill the
+  // process midway. The timeout below bounds the shutdown instead.
   const { promise: stopSignal, resolve } = Promise.withResolvers<string>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const listeners = signals.map((signal) => {
-    const listener = () => resolve(signal);
-    Deno.addSignalListener(signal, listener);
-    return [signal, listener] as const;
-  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => resolve(signal));
   const signal = await stopSignal;
-  for (const [s, listener] of listeners) Deno.removeSignalListener(s, listener);
 
   console.log(`${time()} ${signal}: stopping`);
   const timeout = new Promise<"timeout">((r) => {
