@@ -1,0 +1,45 @@
+-- Optional: run the scheduled booking sync every five minutes with pg_cron and pg_net. Both extensions
+-- exist on Supabase (enable them under Database → Extensions) but not on plain Postgres, which is why
+-- this is not a migration: run it once in the SQL editor, or with psql, on the project's database.
+--
+-- It calls POST <functions URL>/calcom-bookings-sync/scheduled, which syncs every active connection
+-- incrementally within one deadline (docs/sync.md, "Scheduled sync"). Nothing secret is written here:
+-- the job reads the URL and the two credentials from Vault at every run, so rotating them is a Vault
+-- update. Store them first (once; `vault.update_secret` changes them later):
+--
+--   select vault.create_secret('https://<project-ref>.supabase.co/functions/v1', 'calcom_functions_url');
+--   select vault.create_secret('<the CALCOM_CRON_SECRET function secret>', 'calcom_cron_secret');
+--   select vault.create_secret('<the project''s anon key>', 'calcom_functions_anon_key');
+--
+-- The anon key only gets the call past the gateway's `verify_jwt`; the function itself trusts nothing but
+-- the cron secret. (A project that has only the new `sb_publishable_…` keys sets `verify_jwt = false` for
+-- calcom-bookings-sync instead: the function verifies user tokens itself.)
+--
+-- Undo: select cron.unschedule('calcom-bookings-sync');
+
+create extension if not exists pg_cron;
+create extension if not exists pg_net with schema extensions;
+
+-- cron.schedule replaces a job of the same name, so running this file again changes the job in place.
+select cron.schedule(
+  'calcom-bookings-sync',
+  '*/5 * * * *',
+  $job$
+  select net.http_post(
+    url := (select decrypted_secret from vault.decrypted_secrets where name = 'calcom_functions_url')
+      || '/calcom-bookings-sync/scheduled',
+    headers := jsonb_build_object(
+      'content-type', 'application/json',
+      'authorization', 'Bearer ' || (
+        select decrypted_secret from vault.decrypted_secrets where name = 'calcom_functions_anon_key'
+      ),
+      'x-calcom-cron-secret', (
+        select decrypted_secret from vault.decrypted_secrets where name = 'calcom_cron_secret'
+      )
+    ),
+    body := '{}'::jsonb,
+    -- The call runs up to CALCOM_SYNC_DEADLINE_SECONDS (100 s by default); pg_net's default is 5 s.
+    timeout_milliseconds := 150000
+  );
+  $job$
+);
