@@ -117,4 +117,25 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
     const other = res.body.results.find((r: { connectionId: string }) => r.connectionId === b.connectionId);
     assert.equal(other.status, "succeeded");
   });
+
+  await t.step("finished runs older than 30 days are pruned, each connection's latest one kept", async () => {
+    const insertOld = (connectionId: string, userId: string, daysAgo: number) =>
+      sql`
+        insert into public.calcom_sync_runs (
+          user_id, calcom_connection_id, trigger, mode, status, started_at, finished_at
+        ) values (
+          ${userId}, ${connectionId}, 'scheduled', 'incremental', 'succeeded',
+          now() - make_interval(days => ${daysAgo}), now() - make_interval(days => ${daysAgo})
+        ) returning id`;
+    for (const days of [40, 41, 42]) await insertOld(b.connectionId, b.user.id, days);
+    await insertOld(pausedId, pausedUser.id, 50);
+    const [kept] = await insertOld(pausedId, pausedUser.id, 45);
+    await sql`delete from public.calcom_sync_runs where status = 'running'`;
+    const res = await scheduled(CRON_SECRET);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.prunedRuns, 4);
+    const old =
+      await sql`select id from public.calcom_sync_runs where started_at < now() - interval '30 days'`;
+    assert.deepEqual(old.map((r) => r.id), [kept.id]);
+  });
 });

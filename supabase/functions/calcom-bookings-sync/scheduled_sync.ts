@@ -6,7 +6,10 @@
  * @module
  */
 import { runSync, type SyncEngineDeps, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
-import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_runs.ts";
+import { pruneSyncRuns, SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_runs.ts";
+
+/** Finished runs are kept this long (a connection's latest one always): the schedule makes ~300 a day. */
+export const runRetentionMs = 30 * 86_400_000;
 
 /** One connection's line in the summary. */
 export interface ScheduledResult {
@@ -29,6 +32,8 @@ export interface ScheduledSummary {
   results: ScheduledResult[];
   /** Connections the overall deadline left for the next call. */
   deferred: string[];
+  /** Finished runs older than the retention deleted by this call. */
+  prunedRuns: number;
 }
 
 /** Budgets of a scheduled call. */
@@ -110,5 +115,8 @@ export async function runScheduledSync(
       }
     }
   }
-  return { connections: connections.length, results, deferred };
+  const prunedRuns = await deps.db.asService((tx) =>
+    pruneSyncRuns(tx, new Date(deps.now().getTime() - runRetentionMs))
+  );
+  return { connections: connections.length, results, deferred, prunedRuns };
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { BookingRow } from "../_shared/booking_row.ts";
+import { BookingOwnerError } from "../_shared/booking_store.ts";
 import type { BookingPage, CalcomClient } from "../_shared/calcom/client.ts";
 import { CalcomError } from "../_shared/calcom/errors.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
@@ -16,6 +17,7 @@ import {
   savePage,
   startSyncRun,
   type StoredCheckpoint,
+  SyncConnectionGoneError,
   type SyncErrorCode,
   SyncRunLostError,
   type SyncRunStatus,
@@ -191,6 +193,8 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
     verdict = checkpoint.plan.phase === "done" ? { status: "succeeded" } : { status: "partial" };
   } catch (err) {
     if (err instanceof SyncRunLostError) throw err;
+    // The connection was deleted under us: its runs went with it, there is nothing to record.
+    if (err instanceof BookingOwnerError) throw new SyncConnectionGoneError(request.connectionId);
     verdict = unreadableKey ?? classifyFailure(err, deps.now() >= callsEnd);
     if (verdict.status === "failed" && verdict.code === "internal_error") {
       log.error("sync run failed", { runId: run.id, error: err });

@@ -121,10 +121,16 @@ const RUN_COLUMNS =
   updated, watermark_before, watermark_after, error, error_code, checkpoint, resumed_from_run_id, started_at,
   heartbeat_at, finished_at`;
 
-/** The scope as stored in `filters`: only the keys given, so equal scopes compare equal as jsonb. */
+/**
+ * The scope as stored in `filters`: only the keys given, statuses sorted, so equal scopes compare equal
+ * as jsonb (and a stopped run is continued by a call that asks for the same thing in another order).
+ */
 export function scopeFilters(scope: SyncScope): Record<string, string | string[]> {
   const entries = Object.entries(scope).filter(([, v]) => v !== undefined);
-  return Object.fromEntries(entries.map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+  return Object.fromEntries(entries.map(([k, v]) => [
+    k,
+    v instanceof Date ? v.toISOString() : Array.isArray(v) ? [...v].sort() : v,
+  ]));
 }
 
 const isScoped = (scope: SyncScope) => Object.keys(scopeFilters(scope)).length > 0;
@@ -328,4 +334,26 @@ export async function finishSyncRun(tx: Tx, input: FinishSyncRunInput): Promise<
     where id = ${input.run.calcom_connection_id}
     returning last_synced_at`;
   return { run, lastSyncedAt: connection?.last_synced_at ?? null };
+}
+
+/**
+ * Deletes finished runs older than `before`, keeping each connection's latest finished run (the one a
+ * next call may continue), at most `limit` rows per call. Returns how many it deleted.
+ */
+export async function pruneSyncRuns(tx: Tx, before: Date, limit = 5000): Promise<number> {
+  const deleted = await tx`
+    delete from public.calcom_sync_runs
+    where id in (
+      select r.id from public.calcom_sync_runs r
+      where r.status <> 'running' and r.finished_at < ${before}
+        and r.id <> (
+          select x.id from public.calcom_sync_runs x
+          where x.calcom_connection_id = r.calcom_connection_id and x.status <> 'running'
+          order by x.started_at desc, x.created_at desc
+          limit 1
+        )
+      limit ${limit}
+    )
+    returning id`;
+  return deleted.length;
 }
