@@ -26,6 +26,7 @@ function loadRow(run: string, server: string, f: LoadFigures): string[] {
     ms(f.latencyMs.p50),
     ms(f.latencyMs.p99),
     String(f.errors),
+    `${f.cpuMsPerRequest.server.toFixed(2)} + ${f.cpuMsPerRequest.database.toFixed(2)}`,
     mib(f.peakRssBytes),
   ];
 }
@@ -52,7 +53,7 @@ export function formatReport(report: BenchReport): string {
     parts.push(
       `### Webhook ingestion (${w.connections} connections, ${w.seconds} s per run after ${w.warmupSeconds} s warm-up)`,
       table(
-        ["Run", "Server", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS"],
+        ["Run", "Server", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req (server + db)", "peak RSS"],
         [
           loadRow("plain", "calcom-webhook", w.plain.function),
           loadRow("plain", "limit", w.plain.limit),
@@ -64,6 +65,7 @@ export function formatReport(report: BenchReport): string {
             `**${times(w.plain.p99Ratio)}**`,
             "",
             "",
+            "",
           ],
           loadRow("mixed", "calcom-webhook", w.mixed.function),
           loadRow("mixed", "limit", w.mixed.limit),
@@ -73,6 +75,7 @@ export function formatReport(report: BenchReport): string {
             `**${times(w.mixed.throughputRatio)}**`,
             "",
             `**${times(w.mixed.p99Ratio)}**`,
+            "",
             "",
             "",
           ],
@@ -106,6 +109,19 @@ export function formatReport(report: BenchReport): string {
           `${mib(z.function.peakRssBytes)} (${mib(z.function.baselineRssBytes)})`,
           mib(z.function.peakHeapUsedBytes),
           int(z.sandbox.rowsPerSecond),
+        ]),
+      ),
+    );
+    parts.push(
+      "CPU seconds during each sync (2 cores: the sum is what competes):",
+      table(
+        ["Bookings", "function process", "its database backends", "sandbox (harness)", "DB limit backends"],
+        s.sizes.map((z) => [
+          int(z.bookings),
+          fixed(z.function.cpuSeconds.function, 2),
+          fixed(z.function.cpuSeconds.database, 2),
+          fixed(z.function.cpuSeconds.sandbox, 2),
+          fixed(z.limit.cpuSeconds.database, 2),
         ]),
       ),
     );

@@ -18,6 +18,7 @@ import { type BenchProcess, startBenchProcess } from "./bench_process.ts";
 import { readAllPages } from "./calcom_pages.ts";
 import { upsertPage } from "./direct_upsert.ts";
 import { type PeerRun, runPeerSync } from "./peer_sync.ts";
+import { backendCpuBetween, databaseBackendCpu, readProcCpuSeconds } from "./proc_cpu.ts";
 
 /** Bookings per Cal.com page, the API's maximum. */
 export const PAGE_SIZE = 250;
@@ -52,8 +53,10 @@ export interface SyncSizeResult {
     baselineRssBytes: number;
     peakRssBytes: number;
     peakHeapUsedBytes: number;
+    /** CPU seconds during the sync: the function process, its database backends, this process (the sandbox). */
+    cpuSeconds: { function: number; database: number; sandbox: number };
   };
-  limit: { dbSeconds: number; statements: number; rowsPerSecond: number };
+  limit: { dbSeconds: number; statements: number; rowsPerSecond: number; cpuSeconds: { database: number } };
   /** The sandbox alone: the same pages read by a bare client, timed from request to last byte. */
   sandbox: { seconds: number; rowsPerSecond: number; requests: number; largestPageBytes: number };
   /** function rows/s ÷ limit rows/s. */
@@ -151,18 +154,21 @@ async function syncThroughFunction(
   };
 }
 
-/** Changes `count` bookings (confirming pending ones, cancelling accepted ones); returns how many changed. */
+/**
+ * Changes `count` bookings spread over the list (confirming pending ones, cancelling accepted ones);
+ * returns how many bookings the sandbox now shows as changed since.
+ */
 async function changeBookings(sandbox: Sandbox, userId: number, count: number): Promise<number> {
-  const before = sandbox.bookings(userId);
+  // single bookings only: cancelling one occurrence of a series could change the others too
+  const open = sandbox.bookings(userId).filter((b) =>
+    (b.status === "accepted" || b.status === "pending") && !b.recurringBookingUid
+  );
   const since = sandbox.now().getTime();
-  const stride = Math.max(1, Math.floor(before.length / count));
-  let done = 0;
-  for (let i = 0; i < before.length && done < count; i += stride) {
-    const b = before[i];
-    if (b.status === "accepted" && !b.recurringBookingUid) await sandbox.cancelBooking(b.uid, "Bench change");
-    else if (b.status === "pending" && !b.recurringBookingUid) await sandbox.confirmBooking(b.uid);
-    else continue;
-    done++;
+  const stride = Math.max(1, Math.floor(open.length / count));
+  for (let i = 0, done = 0; i < open.length && done < count; i += stride, done++) {
+    const b = open[i];
+    if (b.status === "accepted") await sandbox.cancelBooking(b.uid, "Bench change");
+    else await sandbox.confirmBooking(b.uid);
   }
   // counted from the sandbox's truth: one change may touch more than one booking
   return sandbox.bookings(userId).filter((b) => Date.parse(String(b.updatedAt)) >= since).length;
@@ -174,13 +180,13 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
 }> {
   const log = (line: string) => options.log(`sync ${n}: ${line}`);
   const { user, apiKey } = sandbox.addUser({ username: `bench${n}` });
-  let t = performance.now();
+  const t = performance.now();
   sandbox.seedBookings(user.id, n, { seed: n });
   const total = sandbox.bookings(user.id).length;
   log(`seeded ${total} bookings in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   // the limit, and the sandbox alone: the same pages, straight into Postgres
-  const limit = { dbSeconds: 0, statements: 0, rowsPerSecond: 0 };
+  const limit = { dbSeconds: 0, statements: 0, rowsPerSecond: 0, cpuSeconds: { database: 0 } };
   let sandboxRead;
   {
     await using db = await createTestDatabase();
@@ -189,6 +195,7 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
       apiKey,
       calcomUserId: user.id,
     });
+    const dbCpu = await databaseBackendCpu(db.name);
     sandboxRead = await readAllPages({ baseUrl: sandbox.url, apiKey }, async (bookings) => {
       const rows: BookingRow[] = bookings.map(mapApiBooking);
       const started = performance.now();
@@ -197,6 +204,7 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
       limit.statements++;
     });
     limit.rowsPerSecond = sandboxRead.bookings / limit.dbSeconds;
+    limit.cpuSeconds.database = backendCpuBetween(dbCpu, await databaseBackendCpu(db.name));
     log(
       `limit ${limit.rowsPerSecond.toFixed(0)} rows/s (${
         limit.dbSeconds.toFixed(2)
@@ -228,7 +236,11 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
     };
     await server.resetPeaks();
     const baseline = await server.memory();
-    t = performance.now();
+    const cpu = {
+      function: await readProcCpuSeconds(server.pid),
+      database: await databaseBackendCpu(db.name),
+      sandbox: await readProcCpuSeconds(Deno.pid),
+    };
     const sync = await syncThroughFunction(server, sandbox, {
       jwt,
       connectionId: connection.connectionId,
@@ -236,18 +248,26 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
       minimumRequests: minimumRequests(total),
       rows,
     });
+    const cpuSeconds = {
+      function: await readProcCpuSeconds(server.pid) - cpu.function,
+      database: backendCpuBetween(cpu.database, await databaseBackendCpu(db.name)),
+      sandbox: await readProcCpuSeconds(Deno.pid) - cpu.sandbox,
+    };
     const memory = await server.memory();
     fn = {
       ...sync,
       baselineRssBytes: baseline.proc.rssBytes,
       peakRssBytes: Math.max(memory.proc.peakRssBytes, memory.inside.rss),
       peakHeapUsedBytes: memory.inside.heapUsed,
+      cpuSeconds,
     };
+    const peakMib = (fn.peakRssBytes / 2 ** 20).toFixed(0);
     log(
       `function ${fn.rowsPerSecond.toFixed(0)} rows/s, ${fn.seconds.toFixed(2)} s, ${fn.requests} requests ` +
-        `(minimum ${fn.minimumRequests}), peak RSS ${
-          (fn.peakRssBytes / 2 ** 20).toFixed(0)
-        } MiB, rows ${fn.rows}`,
+        `(minimum ${fn.minimumRequests}), peak RSS ${peakMib} MiB, rows ${fn.rows}; CPU s: function ` +
+        `${cpuSeconds.function.toFixed(2)}, database ${cpuSeconds.database.toFixed(2)}, sandbox ${
+          cpuSeconds.sandbox.toFixed(2)
+        }`,
     );
     if (last && options.incrementalShare > 0) {
       const changed = await changeBookings(sandbox, user.id, Math.round(total * options.incrementalShare));

@@ -12,6 +12,7 @@ function load(rps: number, p99: number, errors = 0): LoadFigures {
     errors,
     statuses: { "200": rps * 10 },
     wrapped: false,
+    cpuMsPerRequest: { server: 1, database: 1 },
     peakRssBytes: 1,
     peakHeapUsedBytes: 1,
     database: { events: 0, processedEvents: 0, bookings: 0, olderTitles: 0, forged: 0 },
@@ -34,11 +35,12 @@ function size(bookings: number, ratio: number, requests: number, peakRssBytes: n
     baselineRssBytes: 0,
     peakRssBytes,
     peakHeapUsedBytes: 0,
+    cpuSeconds: { function: 0, database: 0, sandbox: 0 },
   };
   return {
     bookings,
     function: fn,
-    limit: { dbSeconds: 1, statements: 1, rowsPerSecond: bookings / ratio },
+    limit: { dbSeconds: 1, statements: 1, rowsPerSecond: bookings / ratio, cpuSeconds: { database: 1 } },
     sandbox: { seconds: 1, rowsPerSecond: 1, requests: 1, largestPageBytes: 1 },
     ratio,
   };

@@ -9,6 +9,7 @@
 import { createTestDatabase } from "../db/test_database.ts";
 import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
 import { startBenchProcess } from "./bench_process.ts";
+import { backendCpuBetween, databaseBackendCpu, readProcCpuSeconds } from "./proc_cpu.ts";
 import {
   buildDeliveries,
   countKinds,
@@ -30,6 +31,11 @@ export interface LoadFigures {
   statuses: Record<string, number>;
   /** Deliveries sent more than once because the load outran the prepared set (then duplicates). */
   wrapped: boolean;
+  /**
+   * CPU milliseconds per answered request: the server process, and the Postgres backends of its
+   * database. On a machine with few cores, throughput follows their sum.
+   */
+  cpuMsPerRequest: { server: number; database: number };
   /** Peak resident memory of the server process during the measured run. */
   peakRssBytes: number;
   peakHeapUsedBytes: number;
@@ -116,12 +122,20 @@ async function runScenario(
     seconds: common.warmupSeconds,
   });
   await server.resetPeaks();
+  const cpuBefore = {
+    server: await readProcCpuSeconds(server.pid),
+    database: await databaseBackendCpu(db.name),
+  };
   const result = await runWrk({
     baseUrl: server.url,
     payloadFile: scenario.file,
     connections: common.connections,
     seconds: common.seconds,
   });
+  const cpu = {
+    server: await readProcCpuSeconds(server.pid) - cpuBefore.server,
+    database: backendCpuBetween(cpuBefore.database, await databaseBackendCpu(db.name)),
+  };
   const memory = await server.memory();
   // the answers still in flight when wrk stopped land before the database is read
   await server.stop();
@@ -140,6 +154,10 @@ async function runScenario(
     errors: countErrors(result, scenario.deliveries, common.connections),
     statuses: result.statuses,
     wrapped: result.sent > result.lines,
+    cpuMsPerRequest: {
+      server: (cpu.server * 1000) / result.requests,
+      database: (cpu.database * 1000) / result.requests,
+    },
     peakRssBytes: Math.max(memory.proc.peakRssBytes, memory.inside.rss),
     peakHeapUsedBytes: memory.inside.heapUsed,
     database,
@@ -222,7 +240,10 @@ export async function runWebhookBench(
         `webhook: ${name} ${server}: ${
           figures.requestsPerSecond.toFixed(0)
         } req/s, p50 ${figures.latencyMs.p50} ms, ` +
-          `p99 ${figures.latencyMs.p99} ms, errors ${figures.errors}`,
+          `p99 ${figures.latencyMs.p99} ms, errors ${figures.errors}, CPU/request ` +
+          `${figures.cpuMsPerRequest.server.toFixed(2)} ms server + ${
+            figures.cpuMsPerRequest.database.toFixed(2)
+          } ms database`,
       );
       return figures;
     };
