@@ -70,7 +70,7 @@ export interface WebhookBenchResult {
 }
 
 /** Deliveries prepared per second of load: more than both servers can take on this machine. */
-const DELIVERIES_PER_SECOND = 4000;
+const DELIVERIES_PER_SECOND = 2500;
 const POOL_MAX = 4;
 
 type Server = "function" | "limit";
