@@ -3,7 +3,7 @@
  * `supabase test db` does on a Supabase stack: a fresh database with the platform and migrations
  * (tools/db/test_database.ts), `create extension if not exists pgtap with schema extensions`, then
  * `pg_prove` on every `*.sql` file. Prints pg_prove's output (its `Files=N, Tests=N` summary and any
- * `Failed X/Y subtests` lines are what tools/test.ts counts), drops the database whatever happened and
+ * `Failed X/Y subtests` lines are what tools/run_tests.ts counts), drops the database whatever happened and
  * exits with pg_prove's code.
  *
  * Usage: `deno run -A tools/pgtap.ts [pg_prove flags, e.g. --verbose] [test files]`

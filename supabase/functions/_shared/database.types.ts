@@ -211,9 +211,11 @@ export type Database = {
       "calcom_sync_runs": {
         Row: {
           "calcom_connection_id": string;
+          "checkpoint": Json | null;
           "created": number;
           "created_at": string;
           "error": string | null;
+          "error_code": string | null;
           "fetched": number;
           "filters": NonNullable<Json>;
           "finished_at": string | null;
@@ -222,6 +224,7 @@ export type Database = {
           "mode": string;
           "next_skip": number;
           "pages": number;
+          "resumed_from_run_id": string | null;
           "started_at": string;
           "status": string;
           "trigger": string;
@@ -233,9 +236,11 @@ export type Database = {
         ComputedFields: never;
         Insert: {
           "calcom_connection_id": string;
+          "checkpoint"?: Json | null;
           "created"?: number;
           "created_at"?: string;
           "error"?: string | null;
+          "error_code"?: string | null;
           "fetched"?: number;
           "filters"?: NonNullable<Json>;
           "finished_at"?: string | null;
@@ -244,6 +249,7 @@ export type Database = {
           "mode": string;
           "next_skip"?: number;
           "pages"?: number;
+          "resumed_from_run_id"?: string | null;
           "started_at"?: string;
           "status"?: string;
           "trigger": string;
@@ -254,9 +260,11 @@ export type Database = {
         };
         Update: {
           "calcom_connection_id"?: string;
+          "checkpoint"?: Json | null;
           "created"?: number;
           "created_at"?: string;
           "error"?: string | null;
+          "error_code"?: string | null;
           "fetched"?: number;
           "filters"?: NonNullable<Json>;
           "finished_at"?: string | null;
@@ -265,6 +273,7 @@ export type Database = {
           "mode"?: string;
           "next_skip"?: number;
           "pages"?: number;
+          "resumed_from_run_id"?: string | null;
           "started_at"?: string;
           "status"?: string;
           "trigger"?: string;

@@ -40,7 +40,7 @@ select columns_are('public', 'calcom_webhook_events', array[
 select columns_are('public', 'calcom_sync_runs', array[
   'id', 'user_id', 'calcom_connection_id', 'trigger', 'mode', 'status', 'filters', 'pages', 'fetched',
   'created', 'updated', 'next_skip', 'watermark_before', 'watermark_after', 'error', 'started_at',
-  'heartbeat_at', 'finished_at', 'created_at'
+  'heartbeat_at', 'finished_at', 'created_at', 'checkpoint', 'resumed_from_run_id', 'error_code'
 ], 'calcom_sync_runs has the designed columns');
 
 -- Keys and ownership.
