@@ -23,7 +23,10 @@ import { backendCpuBetween, databaseBackendCpu, readProcCpuSeconds } from "./pro
 /** Bookings per Cal.com page, the API's maximum. */
 export const PAGE_SIZE = 250;
 
-/** The fewest requests a sync of `n` bookings can make: every page, plus the one that says it was the last. */
+/**
+ * The issue's minimum for a sync of `n` bookings, ceil(n/250)+1: every full page, plus the last one
+ * (partial or empty) that says there is no next.
+ */
 export function minimumRequests(n: number): number {
   return Math.ceil(n / PAGE_SIZE) + 1;
 }

@@ -1,7 +1,8 @@
 /**
  * The issue's targets for this machine, checked against a run: webhook throughput at least 0.8 of its
  * limit with a p99 at most 1.5 times the limit's and no errors; full sync at least 0.5 of the database
- * limit; exactly the minimum number of Cal.com requests; memory that does not grow with the bookings.
+ * limit; no more Cal.com requests than the minimum, ceil(N/250)+1 (the last page, partial or empty, is
+ * the one that says there is no next); memory that does not grow with the bookings.
  *
  * @module
  */
@@ -50,9 +51,9 @@ export function checkTargets(run: { webhook?: WebhookBenchResult; sync?: SyncBen
         met: s.ratio >= 0.5,
       }, {
         name: `full sync ${s.bookings}: Cal.com requests`,
-        target: `= ${s.function.minimumRequests}`,
+        target: `≤ ${s.function.minimumRequests}`,
         measured: String(s.function.requests),
-        met: s.function.requests === s.function.minimumRequests,
+        met: s.function.requests <= s.function.minimumRequests,
       }, {
         name: `full sync ${s.bookings}: all bookings stored`,
         target: String(s.bookings),
@@ -64,9 +65,9 @@ export function checkTargets(run: { webhook?: WebhookBenchResult; sync?: SyncBen
     if (inc) {
       checks.push({
         name: `incremental sync (${inc.changed} of ${inc.bookings} changed): Cal.com requests`,
-        target: `= ${inc.minimumRequests}`,
+        target: `≤ ${inc.minimumRequests}`,
         measured: String(inc.requests),
-        met: inc.requests === inc.minimumRequests,
+        met: inc.requests <= inc.minimumRequests,
       });
     }
     if (run.sync.sizes.length > 1) {
