@@ -97,8 +97,11 @@ async function main(args: string[]): Promise<number> {
 
   console.log(formatReport(report));
   if (!options.dryRun) {
+    // a quick run is a smoke test, not a result: it goes to the git-ignored .local/
     const file = options.out ??
-      `${ROOT}bench-results/${machine.date.slice(0, 10)}${options.quick ? "-quick" : ""}.json`;
+      (options.quick
+        ? `${ROOT}.local/bench/${machine.date.slice(0, 10)}-quick.json`
+        : `${ROOT}bench-results/${machine.date.slice(0, 10)}.json`);
     await Deno.mkdir(dirname(file), { recursive: true });
     await Deno.writeTextFile(file, JSON.stringify(report, null, 2) + "\n");
     log(`wrote ${file}`);
