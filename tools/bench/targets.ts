@@ -41,6 +41,13 @@ export function checkTargets(run: { webhook?: WebhookBenchResult; sync?: SyncBen
   const checks: TargetCheck[] = [];
   if (run.webhook) {
     checks.push(...webhookTargets("plain", run.webhook.plain), ...webhookTargets("mixed", run.webhook.mixed));
+    const db = run.webhook.mixed.function.database;
+    checks.push({
+      name: "webhook mixed: older states and forged deliveries not stored",
+      target: "0",
+      measured: String(db.olderTitles + db.forged),
+      met: db.olderTitles + db.forged === 0,
+    });
   }
   if (run.sync) {
     for (const s of run.sync.sizes) {

@@ -59,6 +59,7 @@ Deno.test("webhook targets compare throughput, p99 and errors with the limit", (
     ["webhook mixed: throughput vs limit", false],
     ["webhook mixed: p99 vs limit p99", false],
     ["webhook mixed: errors", false],
+    ["webhook mixed: older states and forged deliveries not stored", true],
   ]);
 });
 
