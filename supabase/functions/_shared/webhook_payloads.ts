@@ -7,21 +7,14 @@
  * @module
  */
 import { z } from "zod";
+import { calcomWebhookTriggers } from "./calcom/webhook_triggers.ts";
 
-/** Every trigger Cal.com can send (contract §5, plus PING from the web UI's test button). */
+/**
+ * Every trigger Cal.com can send (contract §5, plus PING from the web UI's test button): the ones the
+ * integration subscribes to, then those it only logs.
+ */
 export const KNOWN_TRIGGERS = [
-  "BOOKING_CREATED",
-  "BOOKING_REQUESTED",
-  "BOOKING_RESCHEDULED",
-  "BOOKING_CANCELLED",
-  "BOOKING_REJECTED",
-  "BOOKING_PAID",
-  "BOOKING_PAYMENT_INITIATED",
-  "BOOKING_NO_SHOW_UPDATED",
-  "MEETING_STARTED",
-  "MEETING_ENDED",
-  "RECORDING_READY",
-  "RECORDING_TRANSCRIPTION_GENERATED",
+  ...calcomWebhookTriggers,
   "AFTER_HOSTS_CAL_VIDEO_NO_SHOW",
   "AFTER_GUESTS_CAL_VIDEO_NO_SHOW",
   "FORM_SUBMITTED",
