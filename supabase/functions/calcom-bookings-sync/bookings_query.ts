@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { Tx } from "../_shared/db.ts";
+import { isStorableInstant } from "./sync_request.ts";
 
 /** Where the next page starts: the last row's start time (microseconds, UTC) and id. */
 export interface BookingCursor {
@@ -15,7 +16,8 @@ export interface BookingCursor {
 }
 
 const CursorSchema = z.object({
-  s: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/),
+  // a real calendar time in the years Postgres reads back, or the keyset cast would fail with a 500
+  s: z.iso.datetime({ precision: 6 }).refine(isStorableInstant),
   i: z.uuid(),
 });
 

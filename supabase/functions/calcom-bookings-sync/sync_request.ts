@@ -13,7 +13,17 @@ export const maxReadLimit = 250;
 /** Page size of `GET ?fromDb=true` when `limit` is not given. */
 export const defaultReadLimit = 50;
 
+/**
+ * Whether an ISO date-time lands, in UTC, within the years Postgres reads back from ISO text (0001 to
+ * 9999): `0000-…` or `0001-01-01T05:00+14:00` pass the ISO format but would fail the `timestamptz` cast.
+ */
+export function isStorableInstant(iso: string): boolean {
+  const year = new Date(iso).getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}
+
 const Instant = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-time with a time zone" })
+  .refine(isStorableInstant, "must be a date-time between the years 1 and 9999")
   .transform((v) => new Date(v).toISOString());
 
 /** A list given as an array or as one comma-separated string (`status=accepted,pending`). */
