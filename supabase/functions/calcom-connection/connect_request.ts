@@ -26,6 +26,11 @@ export const ConnectRequestSchema = z.object({
   apiKey: ApiKeySchema,
   /** A name for the connection; defaults to one with the Cal.com username. */
   label: z.string().trim().min(1, "Label must not be empty").max(100, "Label must be at most 100 characters")
+    // Postgres text cannot hold U+0000, and a lone surrogate would be stored as U+FFFD: refuse both
+    .refine(
+      (label) => label.isWellFormed() && !/\p{Cc}/u.test(label),
+      "Label must be text without control characters",
+    )
     .optional(),
   /**
    * The webhook signing secret, for a webhook the user registers in Cal.com themselves; generated
