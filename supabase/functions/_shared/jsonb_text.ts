@@ -46,3 +46,37 @@ export function jsonbSafeBody(text: string, parsed: unknown): { json: string; va
   const value = wellFormed(parsed);
   return { json: toJsonbText(value), value };
 }
+
+/** Deepest nesting kept as jsonb: Postgres parses jsonb recursively and fails past its stack limit. */
+export const maxJsonbDepth = 1000;
+/** Longest number token kept as jsonb: `numeric` overflows at 131,072 digits (`1e131072` too). */
+const maxNumberLength = 1000;
+const maxExponent = 16_000;
+
+/**
+ * Whether valid JSON text can be cast to jsonb: nested at most {@link maxJsonbDepth} deep, and every
+ * number within what `numeric` holds. One pass over the text, outside strings only.
+ */
+export function jsonbStorable(json: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < json.length && json.charCodeAt(i) !== 0x22; i++) {
+        if (json.charCodeAt(i) === 0x5c /* \ */) i++;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > maxJsonbDepth) return false;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
+      const match = /-?\d+(?:\.\d+)?(?:[eE]([+-]?\d+))?/y;
+      match.lastIndex = i;
+      const number = match.exec(json)!;
+      if (number[0].length > maxNumberLength) return false;
+      if (number[1] !== undefined && Math.abs(Number(number[1])) > maxExponent) return false;
+      i += number[0].length - 1;
+    }
+  }
+  return true;
+}

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { jsonbSafe, jsonbSafeBody, textSafe, toJsonbText } from "./jsonb_text.ts";
+import {
+  jsonbSafe,
+  jsonbSafeBody,
+  jsonbStorable,
+  maxJsonbDepth,
+  textSafe,
+  toJsonbText,
+} from "./jsonb_text.ts";
 
 Deno.test("a NUL escape in JSON text is replaced by U+FFFD", () => {
   assert.equal(JSON.parse(toJsonbText({ a: "x\u0000y" })).a, "x\ufffdy");
@@ -34,4 +41,14 @@ Deno.test("a body without surrogate escapes is stored as its own text", () => {
   const result = jsonbSafeBody(text, parsed);
   assert.equal(result.json, text);
   assert.equal(result.value, parsed);
+});
+
+Deno.test("JSON nested deeper than jsonb takes or with a number numeric cannot hold is not storable", () => {
+  const nested = (depth: number) => `{"a":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+  assert.equal(jsonbStorable(nested(maxJsonbDepth - 1)), true);
+  assert.equal(jsonbStorable(nested(maxJsonbDepth)), false);
+  assert.equal(jsonbStorable('{"n":1e200000}'), false);
+  assert.equal(jsonbStorable('{"n":-2.5E-20000}'), false);
+  assert.equal(jsonbStorable(`{"n":${"9".repeat(1001)}}`), false);
+  assert.equal(jsonbStorable('{"n":-1.5e+300,"m":12,"s":"1e999999 [[[[ \\" {{"}'), true);
 });

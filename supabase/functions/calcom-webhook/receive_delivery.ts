@@ -13,7 +13,7 @@ import type { Context } from "hono";
 import { apiError, type AppEnv } from "../_shared/http.ts";
 import type { Deps } from "../_shared/deps.ts";
 import { type SignatureFailureReason, verifyCalSignature } from "../_shared/cal_signature.ts";
-import { jsonbSafeBody } from "../_shared/jsonb_text.ts";
+import { jsonbSafeBody, jsonbStorable } from "../_shared/jsonb_text.ts";
 import { describeWebhookBody } from "../_shared/webhook_payloads.ts";
 import {
   findEventByDedupeKey,
@@ -65,12 +65,20 @@ function parseBody(bytes: Uint8Array): { value: unknown; json: string } | { erro
   } catch {
     return { error: "Body is not valid UTF-8", rawBody: new TextDecoder().decode(bytes) };
   }
+  let value: unknown;
   try {
-    const value = JSON.parse(text);
-    return jsonbSafeBody(text, value);
+    value = JSON.parse(text);
   } catch {
     return { error: "Body is not valid JSON", rawBody: text };
   }
+  // A cast that fails would fail the whole delivery with a 500: keep such a body raw instead
+  if (!jsonbStorable(text)) {
+    return {
+      error: "Body is JSON that Postgres jsonb cannot hold (nested too deep or a huge number)",
+      rawBody: text,
+    };
+  }
+  return jsonbSafeBody(text, value);
 }
 
 async function rejectUnverified(
