@@ -192,7 +192,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
     }
     verdict = checkpoint.plan.phase === "done" ? { status: "succeeded" } : { status: "partial" };
   } catch (err) {
-    if (err instanceof SyncRunLostError) throw err;
+    if (err instanceof SyncRunLostError || err instanceof SyncConnectionGoneError) throw err;
     // The connection was deleted under us: its runs went with it, there is nothing to record.
     if (err instanceof BookingOwnerError) throw new SyncConnectionGoneError(request.connectionId);
     verdict = unreadableKey ?? classifyFailure(err, deps.now() >= callsEnd);

@@ -241,6 +241,21 @@ async function watermarkUids(tx: Tx, connectionId: string, watermark: string): P
   return stored.success ? stored.data.watermarkUids ?? [] : [];
 }
 
+/**
+ * Locks the connection row before any run row. A disconnect locks the connection and then deletes its
+ * runs by cascade; taking the locks in the other order (run, then the connection through a booking's
+ * foreign key or the sync state update) deadlocks against it. `share` only keeps the row from being
+ * deleted; `update` also serialises the sync state written at the end.
+ *
+ * @throws {SyncConnectionGoneError} when the connection was deleted meanwhile
+ */
+async function lockConnection(tx: Tx, connectionId: string, mode: "share" | "update"): Promise<void> {
+  const rows = mode === "share"
+    ? await tx`select 1 from public.calcom_connections where id = ${connectionId} for key share`
+    : await tx`select 1 from public.calcom_connections where id = ${connectionId} for no key update`;
+  if (rows.length === 0) throw new SyncConnectionGoneError(connectionId);
+}
+
 /** One received page, ready to save. */
 export interface SavePageInput {
   run: Pick<SyncRunRow, "id" | "calcom_connection_id">;
@@ -257,9 +272,11 @@ export interface SavePageInput {
  * caller's transaction, so a crash leaves both or neither.
  *
  * @throws {SyncRunLostError} when the run is no longer running (taken over): roll back
+ * @throws {SyncConnectionGoneError} when the connection was deleted meanwhile
  */
 export async function savePage(tx: Tx, input: SavePageInput): Promise<UpsertResult> {
-  // The run row first: it is the lock that proves this caller still owns the run.
+  await lockConnection(tx, input.run.calcom_connection_id, "share");
+  // Then the run row: it is the lock that proves this caller still owns the run.
   const owned = await tx`
     update public.calcom_sync_runs set heartbeat_at = ${input.now}
     where id = ${input.run.id} and status = 'running'
@@ -305,8 +322,10 @@ export interface FinishedSyncRun {
  * connection's watermark and `last_synced_at`.
  *
  * @throws {SyncRunLostError} when the run was taken over meanwhile (the other caller owns the outcome)
+ * @throws {SyncConnectionGoneError} when the connection was deleted meanwhile
  */
 export async function finishSyncRun(tx: Tx, input: FinishSyncRunInput): Promise<FinishedSyncRun> {
+  await lockConnection(tx, input.run.calcom_connection_id, "update");
   const succeeded = input.status === "succeeded";
   const [run] = await tx<SyncRunRow[]>`
     update public.calcom_sync_runs
