@@ -45,8 +45,8 @@ export function checkTargets(run: { webhook?: WebhookBenchResult; sync?: SyncBen
     checks.push({
       name: "webhook mixed: older states and forged deliveries not stored",
       target: "0",
-      measured: String(db.olderTitles + db.forged),
-      met: db.olderTitles + db.forged === 0,
+      measured: String(db.olderStatesKept + db.forged),
+      met: db.olderStatesKept + db.forged === 0,
     });
   }
   if (run.sync) {

@@ -15,7 +15,7 @@ function load(rps: number, p99: number, errors = 0): LoadFigures {
     cpuMsPerRequest: { server: 1, database: 1 },
     peakRssBytes: 1,
     peakHeapUsedBytes: 1,
-    database: { events: 0, processedEvents: 0, bookings: 0, olderTitles: 0, forged: 0 },
+    database: { events: 0, processedEvents: 0, bookings: 0, olderStatesKept: 0, forged: 0 },
   };
 }
 

@@ -44,7 +44,12 @@ export interface LoadFigures {
     events: number;
     processedEvents: number;
     bookings: number;
-    olderTitles: number;
+    /**
+     * Bookings holding an older state although the newer one was processed: a broken order guard.
+     * (An older state whose newer one never arrived, because wrk stopped first, is no fault.)
+     */
+    olderStatesKept: number;
+    /** Bookings created by a forged delivery. */
     forged: number;
   };
 }
@@ -144,7 +149,11 @@ async function runScenario(
       (select count(*) from public.calcom_webhook_events)::int as events,
       (select count(*) from public.calcom_webhook_events where processed)::int as "processedEvents",
       (select count(*) from public.calcom_bookings)::int as bookings,
-      (select count(*) from public.calcom_bookings where title = 'Older title')::int as "olderTitles",
+      (select count(*) from public.calcom_bookings b
+       where b.title = 'Older title' and exists (
+         select 1 from public.calcom_webhook_events e
+         where e.booking_uid = b.booking_uid and e.processed
+           and e.payload -> 'payload' ->> 'title' <> 'Older title'))::int as "olderStatesKept",
       (select count(*) from public.calcom_bookings where title = 'Forged booking')::int as forged`;
   return {
     requestsPerSecond: result.requestsPerSecond,
