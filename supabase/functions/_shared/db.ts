@@ -31,6 +31,11 @@ export interface DbOptions {
   max?: number;
   /** Seconds an idle connection stays open; short, because Edge Function isolates come and go. */
   idleTimeout?: number;
+  /**
+   * Longest a statement of `asUser`/`asService` may run or wait for a lock (default 30 s), so a stuck
+   * database answers a 500 instead of holding the request, and its pool slot, until the runtime kills it.
+   */
+  statementTimeoutMs?: number;
 }
 
 /** Creates the pool (connections open lazily, on first query). */
@@ -52,19 +57,22 @@ export function createDb(url: string, options: DbOptions = {}): Db {
       },
     },
   });
+  const timeout = `${options.statementTimeoutMs ?? 30_000}ms`;
   return {
     sql,
     async asUser(user, fn) {
       const claims = JSON.stringify({ ...user.claims, sub: user.sub, role: "authenticated" });
       return await sql.begin(async (tx) => {
-        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
+        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true),
+                        set_config('statement_timeout', ${timeout}, true)`;
         return await fn(tx);
       }) as Awaited<ReturnType<typeof fn>>;
     },
     async asService(fn) {
       return await sql.begin(async (tx) => {
         await tx`select set_config('role', 'service_role', true),
-                        set_config('request.jwt.claims', '{"role":"service_role"}', true)`;
+                        set_config('request.jwt.claims', '{"role":"service_role"}', true),
+                        set_config('statement_timeout', ${timeout}, true)`;
         return await fn(tx);
       }) as Awaited<ReturnType<typeof fn>>;
     },

@@ -106,3 +106,32 @@ Deno.test("db transactions run with the caller's identity or as service_role", a
     await db.end();
   }
 });
+
+Deno.test("a statement stuck behind a lock fails after the statement timeout instead of hanging", async () => {
+  await using testDb = await createTestDatabase();
+  const db = createDb(testDb.url, { max: 2, statementTimeoutMs: 200 });
+  const holder = await testDb.sql.reserve();
+  try {
+    const dana = await createUser(testDb.sql);
+    const id = await insertConnection(testDb.sql, dana, 514);
+    await holder`begin`;
+    await holder`select 1 from public.calcom_connections where id = ${id} for update`;
+    await assert.rejects(
+      db.asService((tx) => tx`delete from public.calcom_connections where id = ${id}`),
+      { code: "57014" },
+    );
+    await assert.rejects(
+      db.asUser(
+        claimsFor(dana),
+        (tx) => tx`update public.calcom_connections set label = 'x' where id = ${id}`,
+      ),
+      { code: "57014" },
+    );
+    await holder`rollback`;
+    const [row] = await db.asService((tx) => tx`select count(*)::int as n from public.calcom_connections`);
+    assert.equal(row.n, 1);
+  } finally {
+    holder.release();
+    await db.end();
+  }
+});
