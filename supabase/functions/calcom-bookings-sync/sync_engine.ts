@@ -10,6 +10,7 @@ import type { BookingPage, CalcomClient } from "../_shared/calcom/client.ts";
 import { CalcomError } from "../_shared/calcom/errors.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { Deps } from "../_shared/deps.ts";
+import { safeErrorMessage } from "../_shared/http.ts";
 import { mapApiBooking } from "../_shared/map_api_booking.ts";
 import { applyPage, finalWatermark, nextRequest, type SyncScope } from "./sync_plan.ts";
 import {
@@ -97,11 +98,11 @@ export function classifyFailure(err: unknown, deadlinePassed: boolean): FailureV
         deactivate: false,
       };
     }
-    // The client builds its messages from the method, path, status and Cal.com's words, never the key.
+    // The client builds its messages without the key; scrubbing again guards against Cal.com's own words.
     return {
       status: "failed",
       code: "calcom_unavailable",
-      message: err.message.slice(0, 300),
+      message: safeErrorMessage(err),
       deactivate: false,
     };
   }

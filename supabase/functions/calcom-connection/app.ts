@@ -35,12 +35,11 @@ import {
 } from "./connection_store.ts";
 import { type ConnectionRow, toConnectionView } from "./connection_view.ts";
 import { registerWebhook } from "./register_webhook.ts";
+import { isUuid } from "../_shared/uuid.ts";
 import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
 
 /** A person is waiting: fail fast rather than retry through a minute of Cal.com trouble. */
 const INTERACTIVE: CalcomCallOptions = { maxAttempts: 2, timeoutMs: 10_000, deadlineMs: 20_000 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Creates the calcom-connection app. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -215,7 +214,7 @@ async function webhookState(
 /** The connection a DELETE means: the given id, or the only one. Someone else's is not found. */
 async function pickConnection(deps: Deps, user: UserClaims, id: string | undefined): Promise<ConnectionRow> {
   if (id !== undefined) {
-    const row = UUID.test(id) ? await deps.db.asUser(user, (tx) => findConnection(tx, id)) : undefined;
+    const row = isUuid(id) ? await deps.db.asUser(user, (tx) => findConnection(tx, id)) : undefined;
     if (!row) throw apiError(404, "not_found", "Cal.com connection not found");
     return row;
   }

@@ -6,6 +6,7 @@
  */
 import type { Tx } from "../_shared/db.ts";
 import type { EventConnection } from "./process_event.ts";
+import { isUuid } from "../_shared/uuid.ts";
 
 /** A connection with what verifying its webhooks needs. */
 export interface WebhookConnection extends EventConnection {
@@ -13,11 +14,9 @@ export interface WebhookConnection extends EventConnection {
   webhookSecretEncrypted: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Whether a path segment can be a connection id at all (anything else is a 404 without a query). */
 export function isConnectionId(value: string): boolean {
-  return UUID.test(value);
+  return isUuid(value);
 }
 
 /** Reads a connection by id; null when there is none. */
