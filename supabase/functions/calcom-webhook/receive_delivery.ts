@@ -57,6 +57,19 @@ function notFound() {
   return apiError(404, "not_found", "No Cal.com connection with this id");
 }
 
+/**
+ * Answers 404 when the connection was deleted between finding it and writing its event (a delivery racing a
+ * disconnect): the ownership foreign key then refuses the insert (23503), and the connection is simply gone.
+ */
+export async function goneAsNotFound<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if ((err as { code?: unknown })?.code === "23503") throw notFound();
+    throw err;
+  }
+}
+
 /** The body as text and JSON, or why it is neither (the raw text is then kept for a replay). */
 function parseBody(bytes: Uint8Array): { value: unknown; json: string } | { error: string; rawBody: string } {
   let text: string;
@@ -89,7 +102,7 @@ async function rejectUnverified(
   reason: SignatureFailureReason | "secret_unavailable",
   receivedAt: Date,
 ): Promise<never> {
-  const logged = await deps.db.asService((tx) =>
+  const logged = await goneAsNotFound(deps.db.asService((tx) =>
     logUnverifiedEvent(tx, {
       connectionId: connection.id,
       userId: connection.userId,
@@ -97,7 +110,7 @@ async function rejectUnverified(
       receivedAt,
       maxPerHour: options.unverifiedPerHour,
     })
-  );
+  ));
   c.var.log.warn("webhook delivery not verified", { connectionId: connection.id, reason, logged });
   if (reason === "secret_unavailable") throw apiError(500, "internal_error", REJECTION[reason]);
   throw apiError(401, "unauthorized", REJECTION[reason], { reason });
@@ -143,7 +156,7 @@ export async function receiveDelivery(
     ? { trigger: null, bookingUid: null }
     : describeWebhookBody(parsed.value);
 
-  const receipt = await deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
+  const receipt = await goneAsNotFound(deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
     const eventId = await insertVerifiedEvent(tx, {
       connectionId: connection.id,
       userId: connection.userId,
@@ -172,6 +185,6 @@ export async function receiveDelivery(
       c.var.log.warn("webhook event not processed", { connectionId: connection.id, eventId, trigger });
     }
     return { received: true, processed: outcome.processed, event: trigger, eventId };
-  });
+  }));
   return c.json(receipt, 200);
 }
