@@ -66,7 +66,7 @@ export async function checkWrk(): Promise<string> {
     const out = await new Deno.Command("wrk", { args: ["--version"], stdout: "piped", stderr: "piped" })
       .output();
     // wrk prints its version and usage, and exits 1, for --version
-    return new TextDecoder().decode(out.stdout).split("\n")[0].trim();
+    return new TextDecoder().decode(out.stdout).split("\n")[0].replace(/\s*Copyright.*$/, "").trim();
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) throw new Error(`wrk is not installed. ${WRK_INSTALL_HINT}`);
     throw err;
