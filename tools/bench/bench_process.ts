@@ -16,6 +16,8 @@ export interface BenchProcess {
   logFile: string;
   /** Peaks seen from inside (`Deno.memoryUsage()`) and the kernel's view (`VmRSS`, `VmHWM`). */
   memory(): Promise<{ inside: MemoryPeaks; proc: ProcMemory }>;
+  /** V8 heap still reachable after a full GC, in bytes (needs `exposeGc` at start). */
+  liveHeapBytes(): Promise<number>;
   /** Resets both peaks, e.g. after a warm-up. */
   resetPeaks(): Promise<void>;
   stop(): Promise<void>;
@@ -36,7 +38,12 @@ async function tail(file: string, lines = 30): Promise<string> {
 export async function startBenchProcess(
   entry: string,
   env: Record<string, string>,
-  options: { startTimeoutMs?: number; label?: string } = {},
+  options: {
+    startTimeoutMs?: number;
+    label?: string;
+    /** Start with `--expose-gc`, for {@linkcode BenchProcess.liveHeapBytes} (GC runs only when asked). */
+    exposeGc?: boolean;
+  } = {},
 ): Promise<BenchProcess> {
   const dir = await Deno.makeTempDir({ prefix: "bench_" });
   const portFile = `${dir}/ports`;
@@ -50,6 +57,7 @@ export async function startBenchProcess(
       "run",
       "-A",
       "--quiet",
+      ...(options.exposeGc ? ["--v8-flags=--expose-gc"] : []),
       `--config=${ROOT}deno.json`,
       `${ROOT}${entry}`,
     ],
@@ -102,6 +110,12 @@ export async function startBenchProcess(
     async memory() {
       const inside = await (await fetch(`${control}/memory`)).json() as MemoryPeaks;
       return { inside, proc: await readProcMemory(child.pid) };
+    },
+    async liveHeapBytes() {
+      const res = await fetch(`${control}/live-heap`, { method: "POST" });
+      const body = await res.json();
+      if (!res.ok) throw new Error(body.error);
+      return body.heapUsed;
     },
     async resetPeaks() {
       const res = await fetch(`${control}/reset`, { method: "POST" });

@@ -48,7 +48,7 @@ export function startMemorySampler(intervalMs = 50): {
 }
 
 /**
- * Serves `handler` and a control server (`GET /memory`, `POST /reset`), then writes
+ * Serves `handler` and a control server (`GET /memory`, `POST /reset`, `POST /live-heap`), then writes
  * `<port> <control port>` to `BENCH_PORT_FILE`. `POST /reset` also resets the kernel's peak RSS of
  * this process (`/proc/self/clear_refs`), so one process can measure phases one after another.
  */
@@ -60,6 +60,17 @@ export function serveForBench(handler: (request: Request) => Response | Promise<
   const control = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
     const path = new URL(request.url).pathname;
     if (path === "/memory") return Response.json(sampler.read());
+    if (path === "/live-heap" && request.method === "POST") {
+      // what is still reachable: only with --expose-gc (the harness asks for it where it needs this)
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) {
+        return Response.json({ error: "Run with --v8-flags=--expose-gc to measure the live heap" }, {
+          status: 409,
+        });
+      }
+      gc();
+      return Response.json({ heapUsed: Deno.memoryUsage().heapUsed });
+    }
     if (path === "/reset" && request.method === "POST") {
       sampler.reset();
       try {

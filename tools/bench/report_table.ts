@@ -96,7 +96,7 @@ export function formatReport(report: BenchReport): string {
           "ratio",
           "requests (min)",
           "peak RSS (before)",
-          "peak heap",
+          "peak heap (live after GC: before → after)",
           "sandbox alone rows/s",
         ],
         s.sizes.map((z) => [
@@ -107,7 +107,9 @@ export function formatReport(report: BenchReport): string {
           `**${times(z.ratio)}**`,
           `${z.function.requests} (${z.function.minimumRequests})`,
           `${mib(z.function.peakRssBytes)} (${mib(z.function.baselineRssBytes)})`,
-          mib(z.function.peakHeapUsedBytes),
+          `${mib(z.function.peakHeapUsedBytes)} (${mib(z.function.liveHeapBytes.before)} → ${
+            mib(z.function.liveHeapBytes.after)
+          })`,
           int(z.sandbox.rowsPerSecond),
         ]),
       ),

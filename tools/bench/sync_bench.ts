@@ -56,6 +56,8 @@ export interface SyncSizeResult {
     baselineRssBytes: number;
     peakRssBytes: number;
     peakHeapUsedBytes: number;
+    /** V8 heap still reachable after a full GC, before and after the sync: what a sync leaves behind. */
+    liveHeapBytes: { before: number; after: number };
     /** CPU seconds during the sync: the function process, its database backends, this process (the sandbox). */
     cpuSeconds: { function: number; database: number; sandbox: number };
   };
@@ -87,7 +89,14 @@ export interface SyncBenchResult {
   sizes: SyncSizeResult[];
   incremental?: IncrementalResult;
   /** Peak memory of the largest size minus the smallest's, and the page body size it is judged against. */
-  memoryGrowth: { rssBytes: number; heapUsedBytes: number; pageBytes: number; allowedBytes: number };
+  memoryGrowth: {
+    rssBytes: number;
+    heapUsedBytes: number;
+    /** Live heap left after the largest sync minus after the smallest's. */
+    liveHeapBytes: number;
+    pageBytes: number;
+    allowedBytes: number;
+  };
 }
 
 /** Options of {@linkcode runSyncBench}. */
@@ -231,6 +240,7 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
     };
     await using server = await startBenchProcess("tools/bench/function_process.ts", env, {
       label: `sync-${n}`,
+      exposeGc: true,
     });
     const jwt = await signTestJwt({ sub: connection.userId, expiresIn: 7200 });
     const rows = async () => {
@@ -239,6 +249,7 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
       >`select count(*)::int as count from public.calcom_bookings`;
       return count;
     };
+    const liveHeapBefore = await server.liveHeapBytes();
     await server.resetPeaks();
     const baseline = await server.memory();
     const cpu = {
@@ -259,11 +270,13 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
       sandbox: await readProcCpuSeconds(Deno.pid) - cpu.sandbox,
     };
     const memory = await server.memory();
+    const liveHeapAfter = await server.liveHeapBytes();
     fn = {
       ...sync,
       baselineRssBytes: baseline.proc.rssBytes,
       peakRssBytes: Math.max(memory.proc.peakRssBytes, memory.inside.rss),
       peakHeapUsedBytes: memory.inside.heapUsed,
+      liveHeapBytes: { before: liveHeapBefore, after: liveHeapAfter },
       cpuSeconds,
     };
     const peakMib = (fn.peakRssBytes / 2 ** 20).toFixed(0);
@@ -345,6 +358,7 @@ export async function runSyncBench(options: SyncBenchOptions): Promise<SyncBench
     memoryGrowth: {
       rssBytes: last.function.peakRssBytes - first.function.peakRssBytes,
       heapUsedBytes: last.function.peakHeapUsedBytes - first.function.peakHeapUsedBytes,
+      liveHeapBytes: last.function.liveHeapBytes.after - first.function.liveHeapBytes.after,
       pageBytes: last.sandbox.largestPageBytes,
       allowedBytes: ALLOWED_GROWTH_BYTES,
     },
