@@ -12,7 +12,7 @@ import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { Deps } from "../_shared/deps.ts";
 import { safeErrorMessage } from "../_shared/http.ts";
 import { mapApiBooking } from "../_shared/map_api_booking.ts";
-import { applyPage, finalWatermark, nextRequest, type SyncScope } from "./sync_plan.ts";
+import { applyPage, finalWatermark, nextRequest, type SyncCheckpoint, type SyncScope } from "./sync_plan.ts";
 import {
   finishSyncRun,
   savePage,
@@ -114,6 +114,18 @@ export function classifyFailure(err: unknown, deadlinePassed: boolean): FailureV
   };
 }
 
+/** A promise's outcome as a value, so a rejection waiting behind a slow save is not unhandled. */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if (!settled.ok) throw settled.error;
+  return settled.value;
+}
+
 /** The first page of a listing; the generator is closed so it never asks for a second. */
 async function firstPage(pages: AsyncGenerator<BookingPage, void, undefined>): Promise<BookingPage> {
   try {
@@ -169,22 +181,40 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       };
       throw err;
     }
-    while (checkpoint.plan.phase !== "done") {
-      if (totals.pages > 0 && deps.now() >= request.deadlineAt) break;
-      const page = await firstPage(client.listBookings(nextRequest(checkpoint.plan, request.scope)));
+    // Fetching page k+1 overlaps saving page k: the request's filters come from the plan, known before
+    // the save, and the process (parsing, mapping) and the database then work at the same time. Saves stay
+    // in order and the checkpoint only moves with them, so a stop anywhere still resumes after the last
+    // saved page. At most one page waits ahead, so memory stays at about one page.
+    const fetchPage = (plan: SyncCheckpoint) =>
+      settle(firstPage(client.listBookings(nextRequest(plan, request.scope))));
+    let pending = checkpoint.plan.phase === "done" ? undefined : fetchPage(checkpoint.plan);
+    while (pending) {
+      const page = unwrap(await pending);
+      pending = undefined;
       const step = applyPage<ApiBooking>(checkpoint.plan, page);
       const next: StoredCheckpoint = { ...checkpoint, plan: step.next };
-      const rows = mapRows(step.accepted, log);
-      const result = await deps.db.asService((tx) =>
-        savePage(tx, {
-          run,
-          userId: started.userId,
-          rows,
-          fetched: step.accepted.length,
-          checkpoint: next,
-          now: deps.now(),
-        })
-      );
+      // Checked before the request starts, as the sequential loop did: a page asked for before the
+      // deadline is saved, so no request is wasted and every answered request is a saved page.
+      if (next.plan.phase !== "done" && deps.now() < request.deadlineAt) pending = fetchPage(next.plan);
+      let result: { created: number; updated: number };
+      try {
+        const rows = mapRows(step.accepted, log);
+        result = await deps.db.asService((tx) =>
+          savePage(tx, {
+            run,
+            userId: started.userId,
+            rows,
+            fetched: step.accepted.length,
+            checkpoint: next,
+            now: deps.now(),
+          })
+        );
+      } catch (err) {
+        // The prefetched page is dropped (the resumed run asks for it again), but waited for: a request
+        // still running after the run has ended would race its successor and blur the request counts.
+        await pending;
+        throw err;
+      }
       totals.pages++;
       totals.fetched += step.accepted.length;
       totals.created += result.created;
