@@ -363,7 +363,14 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
-      [_ in never]: never;
+      "calcom_upsert_bookings": {
+        Args: { "p_connection_id": string; "p_rows": Json; "p_user_id": string };
+        Returns: {
+          "created": number;
+          "owned": number;
+          "updated": number;
+        }[];
+      };
     };
     Enums: {
       [_ in never]: never;
