@@ -181,24 +181,28 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       };
       throw err;
     }
-    // Fetching page k+1 overlaps saving page k: the request's filters come from the plan, known before
-    // the save, and the process (parsing, mapping) and the database then work at the same time. Saves stay
-    // in order and the checkpoint only moves with them, so a stop anywhere still resumes after the last
-    // saved page. At most one page waits ahead, so memory stays at about one page.
-    const fetchPage = (plan: SyncCheckpoint) =>
-      settle(firstPage(client.listBookings(nextRequest(plan, request.scope))));
-    let pending = checkpoint.plan.phase === "done" ? undefined : fetchPage(checkpoint.plan);
+    // Page k+1 is fetched, planned and mapped while page k is saved: its request's filters come from the
+    // plan page k is saved with, known before the save, so the process (parsing, validation, mapping) and
+    // the database work at the same time instead of taking turns. Saves stay in order and the checkpoint
+    // only moves with them, so a stop anywhere still resumes after the last saved page. At most one page
+    // waits ahead, so memory stays at about one page.
+    const preparePage = (plan: SyncCheckpoint) =>
+      settle(
+        firstPage(client.listBookings(nextRequest(plan, request.scope))).then((page) => {
+          const step = applyPage<ApiBooking>(plan, page);
+          return { step, rows: mapRows(step.accepted, log) };
+        }),
+      );
+    let pending = checkpoint.plan.phase === "done" ? undefined : preparePage(checkpoint.plan);
     while (pending) {
-      const page = unwrap(await pending);
+      const { step, rows } = unwrap(await pending);
       pending = undefined;
-      const step = applyPage<ApiBooking>(checkpoint.plan, page);
       const next: StoredCheckpoint = { ...checkpoint, plan: step.next };
       // Checked before the request starts, as the sequential loop did: a page asked for before the
       // deadline is saved, so no request is wasted and every answered request is a saved page.
-      if (next.plan.phase !== "done" && deps.now() < request.deadlineAt) pending = fetchPage(next.plan);
+      if (next.plan.phase !== "done" && deps.now() < request.deadlineAt) pending = preparePage(next.plan);
       let result: { created: number; updated: number };
       try {
-        const rows = mapRows(step.accepted, log);
         result = await deps.db.asService((tx) =>
           savePage(tx, {
             run,
