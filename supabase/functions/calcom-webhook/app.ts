@@ -10,6 +10,7 @@ import type { Hono } from "hono";
 import { requireUser } from "../_shared/auth.ts";
 import type { Deps } from "../_shared/deps.ts";
 import { apiError, type AppEnv, createFunctionApp } from "../_shared/http.ts";
+import { createConnectionCache } from "./connection_cache.ts";
 import { receiveDelivery } from "./receive_delivery.ts";
 import { replayEvents } from "./replay_events.ts";
 import { findWebhookConnection, isConnectionId } from "./webhook_connection.ts";
@@ -22,6 +23,8 @@ export interface WebhookAppOptions {
   unverifiedPerHour?: number;
   /** Events one replay call re-processes at most (default 500). */
   replayBatch?: number;
+  /** How long a connection read for a delivery serves the next ones (default 60 s: connection_cache.ts). */
+  connectionTtlMs?: number;
 }
 
 /** Builds the app. */
@@ -31,7 +34,11 @@ export function createApp(deps: Deps, options: WebhookAppOptions = {}): Hono<App
   const replayBatch = options.replayBatch ?? 500;
   const app = createFunctionApp("calcom-webhook", { log: deps.log, maxBodyBytes });
 
-  app.post("/:connectionId", (c) => receiveDelivery(c, deps, { maxBodyBytes, unverifiedPerHour }));
+  const connections = createConnectionCache({ now: deps.now, ttlMs: options.connectionTtlMs });
+  app.post(
+    "/:connectionId",
+    (c) => receiveDelivery(c, deps, { maxBodyBytes, unverifiedPerHour, connections }),
+  );
 
   app.post("/:connectionId/replay", requireUser(deps.verifyUser), async (c) => {
     const connectionId = c.req.param("connectionId");

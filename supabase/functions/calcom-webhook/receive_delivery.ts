@@ -1,7 +1,7 @@
 /**
- * One Cal.com delivery, `POST /calcom-webhook/:connectionId`: find the connection, read the exact body
- * (bounded), verify the signature before parsing anything, then log, apply and mark the event in one
- * transaction.
+ * One Cal.com delivery, `POST /calcom-webhook/:connectionId`: find the connection (in memory for up to
+ * a minute after it was read, see `connection_cache.ts`), read the exact body (bounded), verify the
+ * signature before parsing anything, then log, apply and mark the event in one transaction.
  *
  * Answers: 404 for an unknown connection (nothing stored), 413 for an oversized body, 401 for a bad
  * signature (logged unverified, bounded per hour, never processed), and 200 for every correctly signed
@@ -25,12 +25,16 @@ import {
 import { processWebhookEvent } from "./process_event.ts";
 import { BodyTooLargeError, readBodyBytes } from "./read_body.ts";
 import { findWebhookConnection, isConnectionId, type WebhookConnection } from "./webhook_connection.ts";
+import type { ConnectionCache, VerifiedConnection } from "./connection_cache.ts";
+import type { EventConnection } from "./process_event.ts";
 
 /** Limits of the delivery route. */
 export interface DeliveryOptions {
   maxBodyBytes: number;
   /** Unverified deliveries logged per connection and rolling hour; more are answered but not logged. */
   unverifiedPerHour: number;
+  /** Connections verified recently, shared by the deliveries of one app. */
+  connections: ConnectionCache;
 }
 
 /** The answer to a correctly signed delivery. */
@@ -98,7 +102,7 @@ async function rejectUnverified(
   c: Context<AppEnv>,
   deps: Deps,
   options: DeliveryOptions,
-  connection: WebhookConnection,
+  connection: EventConnection,
   reason: SignatureFailureReason | "secret_unavailable",
   receivedAt: Date,
 ): Promise<never> {
@@ -116,6 +120,27 @@ async function rejectUnverified(
   throw apiError(401, "unauthorized", REJECTION[reason], { reason });
 }
 
+/** Decrypts a connection's secret; on failure the delivery is logged unverified and answered 500. */
+async function unlock(
+  c: Context<AppEnv>,
+  deps: Deps,
+  options: DeliveryOptions,
+  connection: WebhookConnection,
+  receivedAt: Date,
+): Promise<VerifiedConnection> {
+  const { webhookSecretEncrypted, ...rest } = connection;
+  try {
+    return { ...rest, secret: await deps.secrets.decrypt(webhookSecretEncrypted, connection.id) };
+  } catch (err) {
+    c.var.log.error("cannot decrypt webhook secret", { connectionId: connection.id, error: err });
+    return await rejectUnverified(c, deps, options, connection, "secret_unavailable", receivedAt);
+  }
+}
+
+function readConnection(deps: Deps, connectionId: string): Promise<WebhookConnection | null> {
+  return deps.db.asService((tx) => findWebhookConnection(tx, connectionId));
+}
+
 /** Handles one delivery; see the module doc for the answers. */
 export async function receiveDelivery(
   c: Context<AppEnv>,
@@ -128,8 +153,9 @@ export async function receiveDelivery(
   if (declared > options.maxBodyBytes) {
     throw apiError(413, "payload_too_large", `Request body is larger than ${options.maxBodyBytes} bytes`);
   }
-  const connection = await deps.db.asService((tx) => findWebhookConnection(tx, connectionId));
-  if (!connection) throw notFound();
+  const cached = options.connections.get(connectionId);
+  const stored = cached ? null : await readConnection(deps, connectionId);
+  if (!cached && !stored) throw notFound();
 
   let bytes: Uint8Array<ArrayBuffer>;
   try {
@@ -139,16 +165,20 @@ export async function receiveDelivery(
     throw err;
   }
   const receivedAt = deps.now();
+  const signature = c.req.header("x-cal-signature-256");
 
-  let secret: string;
-  try {
-    secret = await deps.secrets.decrypt(connection.webhookSecretEncrypted, connection.id);
-  } catch (err) {
-    c.var.log.error("cannot decrypt webhook secret", { connectionId: connection.id, error: err });
-    return await rejectUnverified(c, deps, options, connection, "secret_unavailable", receivedAt);
+  let connection = cached ?? await unlock(c, deps, options, stored!, receivedAt);
+  let check = await verifyCalSignature(connection.secret, bytes, signature);
+  if (!check.ok && cached) {
+    // the secret may have changed since the read: never answer 401 on a stale entry
+    options.connections.drop(connectionId);
+    const fresh = await readConnection(deps, connectionId);
+    if (!fresh) throw notFound();
+    connection = await unlock(c, deps, options, fresh, receivedAt);
+    check = await verifyCalSignature(connection.secret, bytes, signature);
   }
-  const check = await verifyCalSignature(secret, bytes, c.req.header("x-cal-signature-256"));
   if (!check.ok) return await rejectUnverified(c, deps, options, connection, check.reason, receivedAt);
+  if (!cached) options.connections.set(connection);
 
   const dedupeKey = await webhookDedupeKey(bytes);
   const parsed = parseBody(bytes);
@@ -156,7 +186,7 @@ export async function receiveDelivery(
     ? { trigger: null, bookingUid: null }
     : describeWebhookBody(parsed.value);
 
-  const receipt = await goneAsNotFound(deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
+  const write = goneAsNotFound(deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
     const eventId = await insertVerifiedEvent(tx, {
       connectionId: connection.id,
       userId: connection.userId,
@@ -186,5 +216,13 @@ export async function receiveDelivery(
     }
     return { received: true, processed: outcome.processed, event: trigger, eventId };
   }));
+  let receipt: DeliveryReceipt;
+  try {
+    receipt = await write;
+  } catch (err) {
+    // deleted since it was read (or cached): the next delivery reads it again, and finds nothing
+    options.connections.drop(connectionId);
+    throw err;
+  }
   return c.json(receipt, 200);
 }

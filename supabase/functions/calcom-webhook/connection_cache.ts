@@ -1,0 +1,70 @@
+/**
+ * What verifying a connection's deliveries needs, kept in memory for a short while: the isolate serves
+ * many deliveries, and reading the connection and decrypting its secret for each one cost a transaction
+ * of its own (4 round trips) and an AES-GCM decryption per delivery.
+ *
+ * Staleness is bounded by the TTL (60 s by default, counted from the read, never extended by use): a
+ * connection deleted in the meantime is still refused at once (its event insert fails and the delivery
+ * answers 404, which also drops the entry), a paused one is seen as paused within the TTL, and an entry
+ * whose secret no longer verifies a delivery is dropped and read again before answering 401.
+ *
+ * @module
+ */
+import type { EventConnection } from "./process_event.ts";
+
+/** A connection whose webhook secret was read and decrypted. */
+export interface VerifiedConnection extends EventConnection {
+  /** The plaintext webhook secret: in memory only, never logged. */
+  secret: string;
+}
+
+/** The cache's operations; times come from the injected clock. */
+export interface ConnectionCache {
+  /** The entry read less than the TTL ago, or null. */
+  get(connectionId: string): VerifiedConnection | null;
+  /** Stores an entry just read from the database (its age starts now). */
+  set(connection: VerifiedConnection): void;
+  /** Forgets a connection (a failed verification, a 404, a decryption failure). */
+  drop(connectionId: string): void;
+}
+
+/** Options of {@linkcode createConnectionCache}. */
+export interface ConnectionCacheOptions {
+  now: () => Date;
+  /** How long an entry is used after its read (default 60 s). */
+  ttlMs?: number;
+  /** Most connections kept; the oldest read goes first (default 1,000). */
+  maxEntries?: number;
+}
+
+/** Default TTL of a cached connection: a paused or re-keyed connection is seen within this. */
+export const CONNECTION_TTL_MS = 60_000;
+
+/** Creates an empty cache. */
+export function createConnectionCache(options: ConnectionCacheOptions): ConnectionCache {
+  const ttlMs = options.ttlMs ?? CONNECTION_TTL_MS;
+  const maxEntries = options.maxEntries ?? 1_000;
+  const entries = new Map<string, { connection: VerifiedConnection; readAt: number }>();
+  return {
+    get(connectionId) {
+      const entry = entries.get(connectionId);
+      if (!entry) return null;
+      const age = options.now().getTime() - entry.readAt;
+      // a clock that went back counts as expired too: never trust an entry of unknown age
+      if (age >= ttlMs || age < 0) {
+        entries.delete(connectionId);
+        return null;
+      }
+      return entry.connection;
+    },
+    set(connection) {
+      entries.delete(connection.id);
+      entries.set(connection.id, { connection, readAt: options.now().getTime() });
+      // Map keeps insertion order: the first key is the oldest read
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    },
+    drop(connectionId) {
+      entries.delete(connectionId);
+    },
+  };
+}
