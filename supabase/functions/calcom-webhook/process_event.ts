@@ -1,7 +1,9 @@
 /**
  * Applies one logged webhook event to the bookings mirror, inside the caller's transaction (the one
- * that logged it or locked it for a replay). The writes run in a savepoint: a failure rolls them back
- * and leaves the event in the log with its error, unprocessed and replayable.
+ * that logged it or locked it for a replay). No savepoint on the happy path (it cost two round trips per
+ * delivery): a failed write throws {@linkcode EventApplyError} out of the transaction, which rolls back
+ * whole, and {@linkcode logFailedApply} records the event with its error in a second one, unprocessed and
+ * replayable. The event is never half-applied.
  *
  * @module
  */
@@ -26,6 +28,17 @@ export class BookingNotMirroredError extends Error {
   }
 }
 
+/**
+ * Applying an event failed: its transaction must roll back (it may be aborted already), and `outcome`
+ * is what to record about the event in a new one.
+ */
+export class EventApplyError extends Error {
+  constructor(readonly outcome: EventOutcome, options?: ErrorOptions) {
+    super(outcome.error ?? "Cannot apply the webhook event", options);
+    this.name = "EventApplyError";
+  }
+}
+
 async function runOp(tx: Tx, connection: EventConnection, op: BookingOp): Promise<void> {
   const owner = { userId: connection.userId, connectionId: connection.id };
   if (op.kind === "upsert") {
@@ -44,9 +57,9 @@ async function runOp(tx: Tx, connection: EventConnection, op: BookingOp): Promis
 }
 
 /**
- * Processes a parsed body for a connection: maps it to booking writes and applies them. Never throws for
- * a bad event (the outcome says why it was not processed); database failures outside the savepoint,
- * such as a lost connection, do propagate.
+ * Processes a parsed body for a connection: maps it to booking writes and applies them. A body that
+ * cannot be applied for what it says (unknown trigger, bad payload, paused connection) is an outcome;
+ * a failed write throws {@linkcode EventApplyError}: run the transaction with {@linkcode logFailedApply}.
  */
 export async function processWebhookEvent(
   tx: Tx,
@@ -70,11 +83,27 @@ export async function processWebhookEvent(
   }
   if (plan.kind === "ignored") return { processed: true, error: null };
   try {
-    await tx.savepoint(async (sp) => {
-      for (const op of plan.ops) await runOp(sp, connection, op);
-    });
+    for (const op of plan.ops) await runOp(tx, connection, op);
   } catch (err) {
-    return { processed: false, error: safeErrorMessage(err), bookingUid: plan.bookingUid };
+    const outcome = { processed: false, error: safeErrorMessage(err), bookingUid: plan.bookingUid };
+    throw new EventApplyError(outcome, { cause: err });
   }
   return { processed: true, error: null, bookingUid: plan.bookingUid };
+}
+
+/**
+ * Runs `apply` (a transaction that calls {@linkcode processWebhookEvent}); when applying failed, that
+ * transaction rolled back whole and `logFailure` records the outcome in a new one. Other failures, such
+ * as a lost connection, propagate.
+ */
+export async function logFailedApply<T>(
+  apply: () => Promise<T>,
+  logFailure: (outcome: EventOutcome) => Promise<T>,
+): Promise<T> {
+  try {
+    return await apply();
+  } catch (err) {
+    if (err instanceof EventApplyError) return await logFailure(err.outcome);
+    throw err;
+  }
 }

@@ -12,17 +12,19 @@
 import type { Context } from "hono";
 import { apiError, type AppEnv } from "../_shared/http.ts";
 import type { Deps } from "../_shared/deps.ts";
+import type { Tx } from "../_shared/db.ts";
 import { type SignatureFailureReason, verifyCalSignature } from "../_shared/cal_signature.ts";
 import { jsonbSafeBody, jsonbStorable } from "../_shared/jsonb_text.ts";
 import { describeWebhookBody } from "../_shared/webhook_payloads.ts";
 import {
+  type EventOutcome,
   findEventByDedupeKey,
   insertVerifiedEvent,
   logUnverifiedEvent,
   recordEventOutcome,
   webhookDedupeKey,
 } from "../_shared/webhook_events_store.ts";
-import { processWebhookEvent } from "./process_event.ts";
+import { logFailedApply, processWebhookEvent } from "./process_event.ts";
 import { BodyTooLargeError, readBodyBytes } from "./read_body.ts";
 import { findWebhookConnection, isConnectionId, type WebhookConnection } from "./webhook_connection.ts";
 import type { ConnectionCache, VerifiedConnection } from "./connection_cache.ts";
@@ -186,8 +188,8 @@ export async function receiveDelivery(
     ? { trigger: null, bookingUid: null }
     : describeWebhookBody(parsed.value);
 
-  const write = goneAsNotFound(deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
-    const eventId = await insertVerifiedEvent(tx, {
+  const logEvent = (tx: Tx) =>
+    insertVerifiedEvent(tx, {
       connectionId: connection.id,
       userId: connection.userId,
       dedupeKey,
@@ -198,24 +200,41 @@ export async function receiveDelivery(
       errorMessage: "error" in parsed ? parsed.error : null,
       receivedAt,
     });
-    if (eventId === null) {
-      const seen = await findEventByDedupeKey(tx, connection.id, dedupeKey);
-      return {
-        received: true,
-        processed: seen?.processed ?? false,
-        event: seen?.trigger ?? trigger,
-        eventId: seen?.id ?? null,
-        duplicate: true,
-      };
-    }
-    if ("error" in parsed) return { received: true, processed: false, event: null, eventId };
-    const outcome = await processWebhookEvent(tx, connection, parsed.value);
+  const duplicate = async (tx: Tx): Promise<DeliveryReceipt> => {
+    const seen = await findEventByDedupeKey(tx, connection.id, dedupeKey);
+    return {
+      received: true,
+      processed: seen?.processed ?? false,
+      event: seen?.trigger ?? trigger,
+      eventId: seen?.id ?? null,
+      duplicate: true,
+    };
+  };
+  const record = async (tx: Tx, eventId: string, outcome: EventOutcome): Promise<DeliveryReceipt> => {
     await recordEventOutcome(tx, eventId, { ...outcome, at: deps.now() });
     if (!outcome.processed) {
       c.var.log.warn("webhook event not processed", { connectionId: connection.id, eventId, trigger });
     }
     return { received: true, processed: outcome.processed, event: trigger, eventId };
-  }));
+  };
+
+  const write = goneAsNotFound(logFailedApply(
+    () =>
+      deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
+        const eventId = await logEvent(tx);
+        if (eventId === null) return await duplicate(tx);
+        if ("error" in parsed) return { received: true, processed: false, event: null, eventId };
+        return await record(tx, eventId, await processWebhookEvent(tx, connection, parsed.value));
+      }),
+    // the apply failed and everything rolled back: log the event again, with its error
+    (failure) =>
+      deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
+        const eventId = await logEvent(tx);
+        // an identical delivery logged it in the meantime
+        if (eventId === null) return await duplicate(tx);
+        return await record(tx, eventId, failure);
+      }),
+  ));
   let receipt: DeliveryReceipt;
   try {
     receipt = await write;

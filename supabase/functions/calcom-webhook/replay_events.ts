@@ -14,7 +14,7 @@ import {
   recordEventOutcome,
   type ReplayableEvent,
 } from "../_shared/webhook_events_store.ts";
-import { type EventConnection, processWebhookEvent } from "./process_event.ts";
+import { type EventConnection, logFailedApply, processWebhookEvent } from "./process_event.ts";
 
 /** What a replay did. */
 export interface ReplayResult {
@@ -45,16 +45,28 @@ export async function replayEvents(
   let processed = 0;
   let failed = 0;
   for (const id of ids) {
-    const outcome = await deps.db.asService(async (tx) => {
-      const event = await lockReplayableEvent(tx, connection.id, id);
-      if (!event) return null;
-      const parsed = bodyOf(event);
-      const result = "error" in parsed
-        ? { processed: false, error: parsed.error }
-        : await processWebhookEvent(tx, connection, parsed.body);
-      await recordEventOutcome(tx, event.id, { ...result, at: deps.now(), isRetry: true });
-      return result;
-    });
+    const outcome = await logFailedApply(
+      () =>
+        deps.db.asService(async (tx) => {
+          const event = await lockReplayableEvent(tx, connection.id, id);
+          if (!event) return null;
+          const parsed = bodyOf(event);
+          const result = "error" in parsed
+            ? { processed: false, error: parsed.error }
+            : await processWebhookEvent(tx, connection, parsed.body);
+          await recordEventOutcome(tx, event.id, { ...result, at: deps.now(), isRetry: true });
+          return result;
+        }),
+      // the apply rolled back with its lock: lock the event again (unless another replay took it) and
+      // record the failure
+      (failure) =>
+        deps.db.asService(async (tx) => {
+          const event = await lockReplayableEvent(tx, connection.id, id);
+          if (!event) return null;
+          await recordEventOutcome(tx, event.id, { ...failure, at: deps.now(), isRetry: true });
+          return failure;
+        }),
+    );
     if (outcome?.processed) processed++;
     else if (outcome) failed++;
   }
