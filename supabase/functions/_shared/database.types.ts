@@ -363,6 +363,31 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      "calcom_insert_verified_event": {
+        Args: {
+          "p_booking_uid": string;
+          "p_connection_id": string;
+          "p_dedupe_key": string;
+          "p_error_message": string;
+          "p_payload": string;
+          "p_raw_body": string;
+          "p_received_at": string;
+          "p_trigger": string;
+          "p_user_id": string;
+        };
+        Returns: string;
+      };
+      "calcom_record_event_outcome": {
+        Args: {
+          "p_at": string;
+          "p_booking_uid": string;
+          "p_error_message": string;
+          "p_event_id": string;
+          "p_is_retry": boolean;
+          "p_processed": boolean;
+        };
+        Returns: undefined;
+      };
       "calcom_upsert_bookings": {
         Args: { "p_connection_id": string; "p_rows": Json; "p_user_id": string };
         Returns: {

@@ -70,17 +70,14 @@ export interface VerifiedEvent {
  * @returns the new event's id, or null for a duplicate
  */
 export async function insertVerifiedEvent(tx: Tx, event: VerifiedEvent): Promise<string | null> {
-  const rows = await tx<{ id: string }[]>`
-    insert into public.calcom_webhook_events
-      (user_id, calcom_connection_id, trigger_event, booking_uid, payload, raw_body, verified, processed,
-       error_message, dedupe_key, received_at)
-    values (${event.userId}, ${event.connectionId}, ${event.trigger}, ${event.bookingUid},
-      ${event.payloadJson === null ? null : jsonbSafe(event.payloadJson)}::text::jsonb,
-      ${event.rawBody === null ? null : textSafe(event.rawBody)}, true, false, ${event.errorMessage ?? null},
-      ${event.dedupeKey}, ${event.receivedAt})
-    on conflict (calcom_connection_id, dedupe_key) do nothing
-    returning id`;
-  return rows[0]?.id ?? null;
+  // public.calcom_insert_verified_event: the same insert, planned once per session
+  const [row] = await tx<{ id: string | null }[]>`
+    select public.calcom_insert_verified_event(${event.userId}, ${event.connectionId}, ${event.dedupeKey},
+      ${event.trigger}, ${event.bookingUid},
+      ${event.payloadJson === null ? null : jsonbSafe(event.payloadJson)},
+      ${event.rawBody === null ? null : textSafe(event.rawBody)}, ${event.errorMessage ?? null},
+      ${event.receivedAt}) as id`;
+  return row?.id ?? null;
 }
 
 /** What the log holds about an earlier delivery of the same body. */
@@ -120,14 +117,13 @@ export async function recordEventOutcome(
   eventId: string,
   outcome: EventOutcome & { at: Date; isRetry?: boolean },
 ): Promise<void> {
+  // public.calcom_record_event_outcome: the same update, planned once per session
   await tx`
-    update public.calcom_webhook_events set
-      processed = ${outcome.processed},
-      error_message = ${outcome.error === null ? null : textSafe(outcome.error)},
-      processed_at = ${outcome.processed ? outcome.at : null},
-      booking_uid = coalesce(${outcome.bookingUid ?? null}, booking_uid),
-      attempts = attempts + ${outcome.isRetry ? 1 : 0}
-    where id = ${eventId}`;
+    select public.calcom_record_event_outcome(${eventId}, ${outcome.processed},
+      ${outcome.error === null ? null : textSafe(outcome.error)}, ${outcome.at}, ${
+    outcome.bookingUid ?? null
+  },
+      ${outcome.isRetry ?? false})`;
 }
 
 /** Counts a connection's verified events still waiting to be processed. */
