@@ -57,7 +57,16 @@ export function createDb(url: string, options: DbOptions = {}): Db {
       },
     },
   });
-  const timeout = `${options.statementTimeoutMs ?? 30_000}ms`;
+  const timeoutMs = options.statementTimeoutMs ?? 30_000;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
+    throw new RangeError("statementTimeoutMs must be a non-negative integer");
+  }
+  const timeout = `${timeoutMs}ms`;
+  // Without parameters: postgres.js describes every unprepared statement that has some before running it (a
+  // round trip of its own), and a statement without one is pipelined with the transaction's first query
+  const serviceSetup = `select set_config('role', 'service_role', true),
+    set_config('request.jwt.claims', '{"role":"service_role"}', true),
+    set_config('statement_timeout', '${timeout}', true)`;
   return {
     sql,
     async asUser(user, fn) {
@@ -69,11 +78,11 @@ export function createDb(url: string, options: DbOptions = {}): Db {
       }) as Awaited<ReturnType<typeof fn>>;
     },
     async asService(fn) {
-      return await sql.begin(async (tx) => {
-        await tx`select set_config('role', 'service_role', true),
-                        set_config('request.jwt.claims', '{"role":"service_role"}', true),
-                        set_config('statement_timeout', ${timeout}, true)`;
-        return await fn(tx);
+      return await sql.begin((tx) => {
+        // sent now, so it runs before fn's first statement, which follows without waiting for its answer
+        const setup = tx.unsafe(serviceSetup).execute();
+        setup.catch(() => {}); // observed by Promise.all below, unless fn throws synchronously
+        return Promise.all([setup, fn(tx)]).then(([, result]) => result);
       }) as Awaited<ReturnType<typeof fn>>;
     },
     async end() {
