@@ -9,41 +9,9 @@
  * @module
  */
 import type postgres from "postgres";
-import type { BookingRow } from "../../supabase/functions/_shared/booking_row.ts";
+import { BOOKING_ROW_COLUMNS, type BookingRow } from "../../supabase/functions/_shared/booking_row.ts";
 
-/** The row columns and their SQL types, in `BookingRow` order. */
-const COLUMNS: [keyof BookingRow, string][] = [
-  ["booking_id", "bigint"],
-  ["booking_uid", "text"],
-  ["event_type_id", "bigint"],
-  ["event_type_slug", "text"],
-  ["event_type_title", "text"],
-  ["title", "text"],
-  ["description", "text"],
-  ["start_time", "timestamptz"],
-  ["end_time", "timestamptz"],
-  ["status", "text"],
-  ["organizer_id", "bigint"],
-  ["organizer_name", "text"],
-  ["organizer_email", "text"],
-  ["organizer_username", "text"],
-  ["organizer_timezone", "text"],
-  ["attendees", "jsonb"],
-  ["location", "text"],
-  ["meeting_url", "text"],
-  ["custom_inputs", "jsonb"],
-  ["metadata", "jsonb"],
-  ["rescheduled_from_uid", "text"],
-  ["rescheduled_to_uid", "text"],
-  ["cancellation_reason", "text"],
-  ["rejection_reason", "text"],
-  ["ical_uid", "text"],
-  ["recurring_booking_uid", "text"],
-  ["absent_host", "boolean"],
-  ["calcom_created_at", "timestamptz"],
-  ["source_updated_at", "timestamptz"],
-  ["raw", "jsonb"],
-];
+const COLUMNS = BOOKING_ROW_COLUMNS;
 
 const NAMES = COLUMNS.map(([c]) => c);
 /** `not null` columns with a default that a row may leave null. */

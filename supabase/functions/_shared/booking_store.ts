@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { type BookingRow, BookingRowSchema, type BookingStatus } from "./booking_row.ts";
+import { BOOKING_ROW_COLUMNS, type BookingRow, BookingRowSchema, type BookingStatus } from "./booking_row.ts";
 import type { Tx } from "./db.ts";
 import { toJsonbText } from "./jsonb_text.ts";
 
@@ -51,39 +51,7 @@ export class BookingOwnerError extends Error {
  * Columns of a booking row as `jsonb_to_recordset` reads them, in insert order (the same list as in
  * `calcom_upsert_bookings`).
  */
-const COLUMNS: [string, string][] = [
-  ["booking_id", "bigint"],
-  ["booking_uid", "text"],
-  ["event_type_id", "bigint"],
-  ["event_type_slug", "text"],
-  ["event_type_title", "text"],
-  ["title", "text"],
-  ["description", "text"],
-  ["start_time", "timestamptz"],
-  ["end_time", "timestamptz"],
-  ["status", "text"],
-  ["organizer_id", "bigint"],
-  ["organizer_name", "text"],
-  ["organizer_email", "text"],
-  ["organizer_username", "text"],
-  ["organizer_timezone", "text"],
-  ["attendees", "jsonb"],
-  ["location", "text"],
-  ["meeting_url", "text"],
-  ["custom_inputs", "jsonb"],
-  ["metadata", "jsonb"],
-  ["rescheduled_from_uid", "text"],
-  ["rescheduled_to_uid", "text"],
-  ["cancellation_reason", "text"],
-  ["rejection_reason", "text"],
-  ["ical_uid", "text"],
-  ["recurring_booking_uid", "text"],
-  ["absent_host", "boolean"],
-  ["calcom_created_at", "timestamptz"],
-  ["source_updated_at", "timestamptz"],
-  ["raw", "jsonb"],
-  ["source_hash", "text"],
-];
+const COLUMNS: readonly (readonly [string, string])[] = [...BOOKING_ROW_COLUMNS, ["source_hash", "text"]];
 
 /**
  * Columns that are `not null` with a default: the insert stores the default for "not given" (the
