@@ -3,40 +3,16 @@
  * error envelope, never a 500 or a non-JSON answer, and nothing of another user's is reachable.
  */
 import assert from "node:assert/strict";
-import { type FunctionStack, startFunctionStack } from "../../../tools/testing/function_stack.ts";
+import { startFunctionStack } from "../../../tools/testing/function_stack.ts";
+import { type FuzzCase, sendFuzzCase } from "../../../tools/testing/fuzz_request.ts";
 import { createApp } from "./app.ts";
 import { encodeCursor } from "./bookings_query.ts";
 import { connectedUser, sandboxLagMs } from "./sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
 
-interface FuzzCase {
-  name: string;
-  method?: string;
-  /** Appended to `/<FN>`, query string included. */
-  path?: string;
-  body?: string;
-  headers?: Record<string, string>;
-  /** Send no Authorization header. */
-  anonymous?: boolean;
-  status: number;
-  code: string;
-}
-
 function rawCursor(json: string): string {
   return btoa(json).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-async function send(stack: FunctionStack, token: string, c: FuzzCase): Promise<Response> {
-  return await fetch(`${stack.server.url}/${FN}${c.path ?? ""}`, {
-    method: c.method ?? "GET",
-    headers: {
-      ...(c.anonymous ? {} : { authorization: `Bearer ${token}` }),
-      apikey: stack.anonKey,
-      ...c.headers,
-    },
-    body: c.body,
-  });
 }
 
 Deno.test("calcom-bookings-sync answers every malformed request with a 4xx JSON error", async (t) => {
@@ -265,7 +241,7 @@ Deno.test("calcom-bookings-sync answers every malformed request with a 4xx JSON 
 
   for (const c of cases) {
     await t.step(`${c.name} → ${c.status} ${c.code}`, async () => {
-      const res = await send(stack, user.token, c);
+      const res = await sendFuzzCase(stack, FN, user.token, c, "GET");
       const text = await res.text();
       assert.equal(res.status, c.status, text);
       assert.match(res.headers.get("content-type") ?? "", /application\/json/);

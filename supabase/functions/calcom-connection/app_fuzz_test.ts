@@ -3,34 +3,11 @@
  * envelope, never a 500 or a non-JSON answer, and no API key shows in a response or a log line.
  */
 import assert from "node:assert/strict";
-import { type FunctionStack, startFunctionStack } from "../../../tools/testing/function_stack.ts";
+import { startFunctionStack } from "../../../tools/testing/function_stack.ts";
+import { type FuzzCase, sendFuzzCase } from "../../../tools/testing/fuzz_request.ts";
 import { createApp } from "./app.ts";
 
 const FN = "calcom-connection";
-
-interface FuzzCase {
-  name: string;
-  method?: string;
-  /** Appended to `/<FN>`, query string included. */
-  path?: string;
-  body?: string;
-  headers?: Record<string, string>;
-  anonymous?: boolean;
-  status: number;
-  code: string;
-}
-
-async function send(stack: FunctionStack, token: string, c: FuzzCase): Promise<Response> {
-  return await fetch(`${stack.server.url}/${FN}${c.path ?? ""}`, {
-    method: c.method ?? "POST",
-    headers: {
-      ...(c.anonymous ? {} : { authorization: `Bearer ${token}` }),
-      apikey: stack.anonKey,
-      ...c.headers,
-    },
-    body: c.body,
-  });
-}
 
 Deno.test("calcom-connection answers every malformed request with a 4xx JSON error", async (t) => {
   await using stack = await startFunctionStack({ [FN]: createApp });
@@ -178,7 +155,7 @@ Deno.test("calcom-connection answers every malformed request with a 4xx JSON err
 
   for (const c of cases) {
     await t.step(`${c.name} → ${c.status} ${c.code}`, async () => {
-      const res = await send(stack, user.token, c);
+      const res = await sendFuzzCase(stack, FN, user.token, c, "POST");
       const text = await res.text();
       assert.equal(res.status, c.status, text);
       assert.match(res.headers.get("content-type") ?? "", /application\/json/);
