@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { hmacSha256, macsEqual } from "./sha256.ts";
 
 /** Why a delivery failed verification; stored with unverified events, so it must never hold a secret. */
 export type SignatureFailureReason =
@@ -19,43 +20,29 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailur
 /** The header value Cal.com sends for a webhook that has no secret. */
 export const NO_SECRET_PROVIDED = "no-secret-provided";
 
-const encoder = new TextEncoder();
-
-function toBytes(body: string | Uint8Array): Uint8Array<ArrayBuffer> {
-  return typeof body === "string" ? encoder.encode(body) : new Uint8Array(body);
-}
-
-function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    usage,
-  ]);
-}
-
-function toHex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
  * Signs a body the way Cal.com does: lowercase hex HMAC-SHA256 of the body (a string is taken as UTF-8).
  * Tests sign their fixtures with this, so they exercise the same code that production verifies with.
  */
-export async function signCalBody(secret: string, body: string | Uint8Array): Promise<string> {
-  const key = await hmacKey(secret, "sign");
-  return toHex(await crypto.subtle.sign("HMAC", key, toBytes(body)));
+export function signCalBody(secret: string, body: string | Uint8Array): string {
+  return toHex(hmacSha256(secret, body));
 }
 
 const SIGNATURE_PATTERN = /^[0-9a-f]{64}$/;
 
 /**
- * Checks `X-Cal-Signature-256` against the exact body bytes. The comparison is WebCrypto's HMAC verify,
- * which is constant time; only the header's shape (64 lowercase hex characters, which says nothing about
- * the secret) is checked before it.
+ * Checks `X-Cal-Signature-256` against the exact body bytes. The MACs are compared in constant time; only
+ * the header's shape (64 lowercase hex characters, which says nothing about the secret) is checked before.
  */
-export async function verifyCalSignature(
+export function verifyCalSignature(
   secret: string,
   body: string | Uint8Array,
   header: string | null | undefined,
-): Promise<SignatureCheck> {
+): SignatureCheck {
   if (header === null || header === undefined || header.trim() === "") {
     return { ok: false, reason: "missing_signature" };
   }
@@ -64,7 +51,6 @@ export async function verifyCalSignature(
   if (!SIGNATURE_PATTERN.test(value)) return { ok: false, reason: "malformed_signature" };
   const signature = new Uint8Array(32);
   for (let i = 0; i < 32; i++) signature[i] = parseInt(value.slice(i * 2, i * 2 + 2), 16);
-  const key = await hmacKey(secret, "verify");
-  const ok = await crypto.subtle.verify("HMAC", key, signature, toBytes(body));
+  const ok = macsEqual(hmacSha256(secret, body), signature);
   return ok ? { ok: true } : { ok: false, reason: "signature_mismatch" };
 }

@@ -85,9 +85,7 @@ export async function startWebhookTestEnv(options: WebhookAppOptions = {}): Prom
     webhookUrl: (connectionId) => `${server.url}/calcom-webhook/${connectionId}`,
     async deliver(connectionId, body, opts) {
       const headers: Record<string, string> = { "content-type": "application/json", ...opts.headers };
-      const signature = opts.signature !== undefined
-        ? opts.signature
-        : await signCalBody(opts.secret ?? "", body);
+      const signature = opts.signature !== undefined ? opts.signature : signCalBody(opts.secret ?? "", body);
       if (signature !== null) headers["x-cal-signature-256"] = signature;
       return await fetch(env.webhookUrl(connectionId), { method: "POST", headers, body });
     },
