@@ -43,6 +43,8 @@ export async function startBenchProcess(
     label?: string;
     /** Start with `--expose-gc`, for {@linkcode BenchProcess.liveHeapBytes} (GC runs only when asked). */
     exposeGc?: boolean;
+    /** More flags for `deno run`, e.g. `--inspect=127.0.0.1:9229` for a CPU profile. */
+    denoFlags?: string[];
   } = {},
 ): Promise<BenchProcess> {
   const dir = await Deno.makeTempDir({ prefix: "bench_" });
@@ -58,6 +60,7 @@ export async function startBenchProcess(
       "-A",
       "--quiet",
       ...(options.exposeGc ? ["--v8-flags=--expose-gc"] : []),
+      ...(options.denoFlags ?? []),
       `--config=${ROOT}deno.json`,
       `${ROOT}${entry}`,
     ],

@@ -1,0 +1,80 @@
+/**
+ * Where the webhook function's CPU goes under the benchmark's load: serves `calcom-webhook` in its own
+ * process with the V8 inspector on, loads it with wrk (plain unique deliveries, 16 connections), records a
+ * CPU profile through the inspector protocol while the load runs, and prints the functions and the files
+ * with the most self time. Optionally writes the `.cpuprofile` (Chrome DevTools opens it).
+ *
+ * Run: `DENO_NO_PACKAGE_JSON=1 deno run -A tools/bench/profile_webhook.ts [--seconds 8] [--mixed]
+ * [--out FILE]` (`--mixed`: the benchmark's mix of duplicates, older states and forged signatures).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { createTestDatabase } from "../db/test_database.ts";
+import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
+import { startBenchProcess } from "./bench_process.ts";
+import { buildDeliveries, MIXED, writeDeliveries } from "./webhook_deliveries.ts";
+import { runWrk } from "./wrk.ts";
+import { summarizeProfile } from "./cpu_profile.ts";
+import { inspectorSession } from "./inspector_session.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    seconds: { type: "string" },
+    out: { type: "string" },
+    port: { type: "string" },
+    mixed: { type: "boolean" },
+  },
+});
+const seconds = Number(args.seconds ?? 8);
+const inspectPort = Number(args.port ?? 9239);
+
+const connectionId = crypto.randomUUID();
+const secret = `whsec_${crypto.randomUUID().replaceAll("-", "")}`;
+const path = `/calcom-webhook/${connectionId}`;
+const dir = await Deno.makeTempDir({ prefix: "profile_webhook_" });
+const files = { warmup: `${dir}/warmup.tsv`, load: `${dir}/load.tsv` };
+await writeDeliveries(files.warmup, await buildDeliveries({ count: 3000, secret, path, prefix: "warm" }));
+await writeDeliveries(
+  files.load,
+  await buildDeliveries({
+    count: seconds * 1000,
+    secret,
+    path,
+    prefix: "load",
+    ...(args.mixed ? { mix: MIXED, seed: 7 } : {}),
+  }),
+);
+
+await using db = await createTestDatabase();
+const encryptionKey = randomEncryptionKey();
+await createBenchConnection(db.sql, {
+  encryptionKey,
+  apiKey: "cal_test_profile_key",
+  calcomUserId: 1,
+  webhookSecret: secret,
+  connectionId,
+});
+await using server = await startBenchProcess(
+  "tools/bench/function_process.ts",
+  { ...functionEnv({ dbUrl: db.url, encryptionKey }), BENCH_FUNCTION: "calcom-webhook" },
+  { label: "webhook-profile", denoFlags: [`--inspect=127.0.0.1:${inspectPort}`] },
+);
+const load = { baseUrl: server.url, connections: 16 };
+await runWrk({ ...load, payloadFile: files.warmup, seconds: 3 });
+
+await using inspector = await inspectorSession(inspectPort);
+await inspector.send("Profiler.enable");
+await inspector.send("Profiler.setSamplingInterval", { interval: 200 });
+await inspector.send("Profiler.start");
+const result = await runWrk({ ...load, payloadFile: files.load, seconds });
+const { profile } = await inspector.send("Profiler.stop") as { profile: unknown };
+
+console.log(`${result.requestsPerSecond.toFixed(0)} req/s under the profiler (slower than without it)\n`);
+console.log(summarizeProfile(profile as Parameters<typeof summarizeProfile>[0], { top: 40 }));
+if (args.out) {
+  await Deno.writeTextFile(args.out, JSON.stringify(profile));
+  console.log(`\nProfile written to ${args.out}`);
+}
+await Deno.remove(dir, { recursive: true });
