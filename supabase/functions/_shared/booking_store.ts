@@ -22,6 +22,7 @@
 import { BOOKING_ROW_COLUMNS, type BookingRow, BookingRowSchema, type BookingStatus } from "./booking_row.ts";
 import type { Tx } from "./db.ts";
 import { toJsonbText } from "./jsonb_text.ts";
+import { sha256Hex } from "./sha256.ts";
 
 /** What a batch upsert did, per row of the (deduplicated) batch. */
 export interface UpsertResult {
@@ -82,10 +83,9 @@ const UPSERT_SQL = "select * from public.calcom_upsert_bookings($1::uuid, $2::uu
  * is the mapper's and the source's own, both stable for the same source object; a source that reorders
  * its keys costs one needless rewrite, not a wrong skip.
  */
-export async function bookingSourceHash(row: BookingRow): Promise<string> {
+export function bookingSourceHash(row: BookingRow): string {
   const { source_updated_at: _, ...content } = row;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(content)));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(JSON.stringify(content));
 }
 
 /** Keeps one row per uid: the newest source time, the later one in the batch on a tie. */
@@ -100,12 +100,18 @@ export function dedupeBookingRows(rows: readonly BookingRow[]): BookingRow[] {
   return [...byUid.values()];
 }
 
-async function toRecords(rows: readonly BookingRow[]): Promise<string> {
-  const records = await Promise.all(rows.map(async (row) => {
+/**
+ * The batch `public.calcom_upsert_bookings` takes, as JSON text: each row validated against
+ * {@linkcode BookingRowSchema} and given its content hash. Rows must be deduplicated by uid first
+ * ({@linkcode dedupeBookingRows}).
+ *
+ * @throws {z.ZodError} when a row does not match the schema
+ */
+export function bookingRecordsJson(rows: readonly BookingRow[]): string {
+  return toJsonbText(rows.map((row) => {
     const valid = BookingRowSchema.parse(row);
-    return { ...valid, raw: valid.raw ?? null, source_hash: await bookingSourceHash(valid) };
+    return { ...valid, raw: valid.raw ?? null, source_hash: bookingSourceHash(valid) };
   }));
-  return toJsonbText(records);
 }
 
 /**
@@ -124,7 +130,7 @@ export async function upsertBookings(
   if (unique.length === 0) return { created: 0, updated: 0, skipped: 0 };
   const [result] = await tx.unsafe<{ owned: number; created: number; updated: number }[]>(
     UPSERT_SQL,
-    [userId, connectionId, await toRecords(unique)],
+    [userId, connectionId, bookingRecordsJson(unique)],
   );
   if (result.owned === 0) throw new BookingOwnerError({ userId, connectionId });
   return {
@@ -220,7 +226,7 @@ export async function upsertBookingStatus(
     const rows = await tx.unsafe<{ inserted: boolean }[]>(STATUS_INSERT_SQL, [
       userId,
       connectionId,
-      await toRecords([row]),
+      bookingRecordsJson([row]),
     ]);
     return rows.length === 0 ? "skipped" : rows[0].inserted ? "created" : "updated";
   }

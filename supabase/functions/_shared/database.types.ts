@@ -363,19 +363,38 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
-      "calcom_insert_verified_event": {
+      "calcom_log_unverified_event": {
+        Args: {
+          "p_connection_id": string;
+          "p_max_per_hour": number;
+          "p_reason": string;
+          "p_received_at": string;
+          "p_user_id": string;
+          "p_verified_with": string;
+        };
+        Returns: string;
+      };
+      "calcom_log_webhook_event": {
         Args: {
           "p_booking_uid": string;
+          "p_bookings": Json;
           "p_connection_id": string;
           "p_dedupe_key": string;
           "p_error_message": string;
           "p_payload": string;
+          "p_processed": boolean;
+          "p_processed_at": string;
           "p_raw_body": string;
           "p_received_at": string;
           "p_trigger": string;
           "p_user_id": string;
         };
-        Returns: string;
+        Returns: {
+          "duplicate": boolean;
+          "event_id": string;
+          "processed": boolean;
+          "trigger_event": string;
+        }[];
       };
       "calcom_record_event_outcome": {
         Args: {

@@ -6,11 +6,11 @@
  */
 import type { Tx } from "./db.ts";
 import { jsonbSafe, textSafe } from "./jsonb_text.ts";
+import { sha256Hex } from "./sha256.ts";
 
 /** SHA-256 (hex) of the exact body bytes: the dedupe key of a verified delivery. */
-export async function webhookDedupeKey(body: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", body);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export function webhookDedupeKey(body: Uint8Array): string {
+  return sha256Hex(body);
 }
 
 /** An unverified delivery: only the fact, the reason and the time are kept, never the body. */
@@ -22,32 +22,32 @@ export interface UnverifiedEvent {
   receivedAt: Date;
   /** How many unverified events a connection keeps per rolling hour; later ones are not logged. */
   maxPerHour: number;
+  /** The webhook secret ciphertext the delivery was checked against. */
+  verifiedWith: string;
 }
 
 /**
- * Logs an unverified delivery unless the connection already logged `maxPerHour` of them in the hour
- * before `receivedAt`: the count and the insert are one statement, serialised per connection by a
- * transaction-level advisory lock, so a flood of forged requests cannot grow the table past the bound.
- *
- * @returns whether the event was logged
+ * What became of an unverified delivery: logged, not logged because the hourly bound is reached, not
+ * logged because the connection's secret is no longer the one it was checked against (check it again),
+ * or not logged because the connection is gone.
  */
-export async function logUnverifiedEvent(tx: Tx, event: UnverifiedEvent): Promise<boolean> {
-  await tx`select pg_advisory_xact_lock(hashtextextended(${`calcom-webhook-unverified:${event.connectionId}`}, 0))`;
-  const rows = await tx`
-    insert into public.calcom_webhook_events
-      (user_id, calcom_connection_id, verified, verification_error, processed, received_at)
-    select ${event.userId}, ${event.connectionId}, false, ${event.reason}, false, ${event.receivedAt}
-    where (
-      select count(*) from public.calcom_webhook_events
-      where calcom_connection_id = ${event.connectionId}
-        and not verified
-        and received_at > ${event.receivedAt}::timestamptz - interval '1 hour'
-    ) < ${event.maxPerHour}
-    returning id`;
-  return rows.length > 0;
+export type UnverifiedOutcome = "logged" | "bounded" | "secret_changed" | "gone";
+
+/**
+ * Logs an unverified delivery unless the connection already logged `maxPerHour` of them in the hour
+ * before `receivedAt`, in one statement (`public.calcom_log_unverified_event`): it counts and inserts under
+ * a transaction-level advisory lock per connection, so a flood of forged requests cannot grow the table
+ * past the bound, and first checks that the connection still has the secret the delivery was checked
+ * against, so a connection kept in memory never turns a rotated secret into a refusal.
+ */
+export async function logUnverifiedEvent(tx: Tx, event: UnverifiedEvent): Promise<UnverifiedOutcome> {
+  const [row] = await tx<{ outcome: UnverifiedOutcome }[]>`
+    select public.calcom_log_unverified_event(${event.userId}, ${event.connectionId}, ${event.reason},
+      ${event.receivedAt}, ${event.maxPerHour}, ${event.verifiedWith}) as outcome`;
+  return row.outcome;
 }
 
-/** A verified delivery as logged. */
+/** A verified delivery as logged, with what processing it decided. */
 export interface VerifiedEvent {
   connectionId: string;
   userId: string;
@@ -58,45 +58,50 @@ export interface VerifiedEvent {
   payloadJson: string | null;
   /** The body text when it did not parse, kept so the event can be replayed after a fix. */
   rawBody: string | null;
-  errorMessage?: string | null;
   receivedAt: Date;
+  /** Whether the event is processed once this call commits (default false: processed later, or never). */
+  processed?: boolean;
+  /** Why it is not processed. */
+  errorMessage?: string | null;
+  /** When it was processed (with `processed`). */
+  processedAt?: Date | null;
+  /**
+   * Booking rows to upsert in the same statement (`bookingRecordsJson`), for an event whose writes are all
+   * upserts; the event is only logged processed if they are written (a failure aborts the transaction).
+   */
+  bookingsJson?: string | null;
+}
+
+/** What logging a verified delivery found. */
+export interface LoggedEvent {
+  /** The event's id; null only when a duplicate's first event was deleted in the meantime. */
+  id: string | null;
+  /** The body was logged already for this connection: nothing was written. */
+  duplicate: boolean;
+  /** Whether the (first) event is processed. */
+  processed: boolean;
+  trigger: string | null;
 }
 
 /**
- * Logs a verified delivery, unprocessed, unless this connection already has one with the same body:
- * `on conflict do nothing` on (connection, dedupe key). A concurrent identical delivery waits on the
- * first one's transaction and then finds the conflict, so only one of them is ever applied.
- *
- * @returns the new event's id, or null for a duplicate
+ * Logs a verified delivery with its outcome, and applies its booking upserts, in ONE statement
+ * (`public.calcom_log_webhook_event`), unless this connection already has an event with the same body:
+ * `on conflict do nothing` on (connection, dedupe key). A concurrent identical delivery waits on the first
+ * one's transaction and then finds the conflict, so only one of them is ever applied; a duplicate answers
+ * what the first one's event holds.
  */
-export async function insertVerifiedEvent(tx: Tx, event: VerifiedEvent): Promise<string | null> {
-  // public.calcom_insert_verified_event: the same insert, planned once per session
-  const [row] = await tx<{ id: string | null }[]>`
-    select public.calcom_insert_verified_event(${event.userId}, ${event.connectionId}, ${event.dedupeKey},
+export async function logWebhookEvent(tx: Tx, event: VerifiedEvent): Promise<LoggedEvent> {
+  const [row] = await tx<
+    { event_id: string; duplicate: boolean; processed: boolean; trigger_event: string | null }[]
+  >`
+    select * from public.calcom_log_webhook_event(${event.userId}, ${event.connectionId}, ${event.dedupeKey},
       ${event.trigger}, ${event.bookingUid},
       ${event.payloadJson === null ? null : jsonbSafe(event.payloadJson)},
-      ${event.rawBody === null ? null : textSafe(event.rawBody)}, ${event.errorMessage ?? null},
-      ${event.receivedAt}) as id`;
-  return row?.id ?? null;
-}
-
-/** What the log holds about an earlier delivery of the same body. */
-export interface LoggedEvent {
-  id: string;
-  trigger: string | null;
-  processed: boolean;
-}
-
-/** Finds the event a duplicate delivery matches. */
-export async function findEventByDedupeKey(
-  tx: Tx,
-  connectionId: string,
-  dedupeKey: string,
-): Promise<LoggedEvent | null> {
-  const [row] = await tx<{ id: string; trigger_event: string | null; processed: boolean }[]>`
-    select id, trigger_event, processed from public.calcom_webhook_events
-    where calcom_connection_id = ${connectionId} and dedupe_key = ${dedupeKey}`;
-  return row ? { id: row.id, trigger: row.trigger_event, processed: row.processed } : null;
+      ${event.rawBody === null ? null : textSafe(event.rawBody)}, ${event.processed ?? false},
+      ${event.errorMessage == null ? null : textSafe(event.errorMessage)}, ${event.receivedAt},
+      ${event.processedAt ?? null}, ${event.bookingsJson ?? null}::text::jsonb)`;
+  if (!row) return { id: null, duplicate: true, processed: false, trigger: event.trigger };
+  return { id: row.event_id, duplicate: row.duplicate, processed: row.processed, trigger: row.trigger_event };
 }
 
 /** The result of processing an event. */

@@ -398,7 +398,7 @@ Deno.test("calcom-webhook deliveries", async (t) => {
   await t.step("a tampered body is rejected with 401, logged unverified and never processed", async () => {
     const { connectionId, webhookSecret } = await env.connection();
     const body = serialise(webhookFixture("BOOKING_CREATED"));
-    const signature = await signCalBody(webhookSecret, body);
+    const signature = signCalBody(webhookSecret, body);
     const res = await env.deliver(connectionId, body.replace("Sam Guest", "Eve Guest"), { signature });
     await assertRejected(res, connectionId, "signature_mismatch", /^Invalid webhook signature$/);
   });
@@ -406,7 +406,7 @@ Deno.test("calcom-webhook deliveries", async (t) => {
   await t.step("a body re-serialised with different whitespace is rejected", async () => {
     const { connectionId, webhookSecret } = await env.connection();
     const body = webhookFixture("BOOKING_CREATED");
-    const signature = await signCalBody(webhookSecret, serialise(body));
+    const signature = signCalBody(webhookSecret, serialise(body));
     const res = await env.deliver(connectionId, JSON.stringify(body, null, 2), { signature });
     await assertRejected(res, connectionId, "signature_mismatch", /^Invalid webhook signature$/);
   });
@@ -535,6 +535,32 @@ Deno.test("calcom-webhook deliveries", async (t) => {
     },
   );
 
+  await t.step(
+    "a new booking that fails a table constraint is not written, and its event is kept unprocessed",
+    async () => {
+      const { connectionId, webhookSecret } = await env.connection();
+      const body = webhookFixture("BOOKING_CREATED");
+      // logged and upserted in one statement: the failed upsert takes the processed event with it
+      (body.payload as Row).endTime = "2025-03-10T13:00:00.000Z";
+      const res = await env.deliver(connectionId, serialise(body), { secret: webhookSecret });
+      assert.equal(res.status, 200);
+      const answer = await res.json();
+      assert.deepEqual([answer.processed, typeof answer.eventId], [false, "string"]);
+      const logged = await events(env, connectionId);
+      assert.equal(logged.length, 1);
+      assert.deepEqual(
+        [logged[0].id, logged[0].processed, logged[0].processed_at, logged[0].booking_uid],
+        [answer.eventId, false, null, A_UID],
+      );
+      assert.match(logged[0].error_message, /check constraint/);
+      assert.equal((await bookings(env, connectionId)).length, 0);
+      // the same delivery again is a duplicate of the unprocessed event: it waits for a replay
+      const again = await (await env.deliver(connectionId, serialise(body), { secret: webhookSecret }))
+        .json();
+      assert.deepEqual([again.duplicate, again.processed, again.eventId], [true, false, answer.eventId]);
+    },
+  );
+
   await t.step("a text with a NUL or half an emoji is stored instead of failing the delivery", async () => {
     const { connectionId, webhookSecret } = await env.connection();
     const body = webhookFixture("BOOKING_CREATED");
@@ -553,7 +579,7 @@ Deno.test("calcom-webhook deliveries", async (t) => {
     assert.equal((await res.json()).error.code, "payload_too_large");
     const streamed = await fetch(env.webhookUrl(connectionId), {
       method: "POST",
-      headers: { "x-cal-signature-256": await signCalBody(webhookSecret, big) },
+      headers: { "x-cal-signature-256": signCalBody(webhookSecret, big) },
       body: new Blob([big]).stream(),
     });
     assert.equal(streamed.status, 413);
@@ -614,7 +640,7 @@ Deno.test("the app handles a signed delivery in-process exactly as over HTTP", a
     method: "POST",
     headers: {
       "content-type": "application/json",
-      "x-cal-signature-256": await signCalBody(webhookSecret, body),
+      "x-cal-signature-256": signCalBody(webhookSecret, body),
     },
     body,
   });

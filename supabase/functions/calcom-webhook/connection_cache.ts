@@ -10,10 +10,10 @@
  *
  * @module
  */
-import type { EventConnection } from "./process_event.ts";
+import type { WebhookConnection } from "./webhook_connection.ts";
 
 /** A connection whose webhook secret was read and decrypted. */
-export interface VerifiedConnection extends EventConnection {
+export interface VerifiedConnection extends WebhookConnection {
   /** The plaintext webhook secret: in memory only, never logged. */
   secret: string;
 }

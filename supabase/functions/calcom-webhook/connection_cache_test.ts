@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createConnectionCache, type VerifiedConnection } from "./connection_cache.ts";
 
 function connection(id: string, secret = "whsec_one"): VerifiedConnection {
-  return { id, userId: "user-1", isActive: true, secret };
+  return { id, userId: "user-1", isActive: true, webhookSecretEncrypted: `v1:${secret}`, secret };
 }
 
 function clock(start = 1_000_000) {

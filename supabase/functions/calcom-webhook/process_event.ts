@@ -9,6 +9,8 @@
  */
 import { type BookingOp, mapWebhookEvent, WebhookPayloadError } from "../_shared/map_webhook_event.ts";
 import { mergeBookingFacts, upsertBookings, upsertBookingStatus } from "../_shared/booking_store.ts";
+import type { BookingRow } from "../_shared/booking_row.ts";
+import { z } from "zod";
 import type { Tx } from "../_shared/db.ts";
 import { safeErrorMessage } from "../_shared/http.ts";
 import type { EventOutcome } from "../_shared/webhook_events_store.ts";
@@ -57,6 +59,71 @@ async function runOp(tx: Tx, connection: EventConnection, op: BookingOp): Promis
 }
 
 /**
+ * What an event means for a connection, before any write: an outcome to record as it is (unknown trigger,
+ * bad payload, paused connection, a trigger that touches no booking), or the writes to apply. Pure.
+ */
+export type EventDecision =
+  | { kind: "outcome"; outcome: EventOutcome }
+  | { kind: "apply"; ops: BookingOp[]; bookingUid: string | null };
+
+/** Decides what a parsed body means for a connection (see {@linkcode EventDecision}). */
+export function decideWebhookEvent(connection: EventConnection, body: unknown): EventDecision {
+  if (!connection.isActive) {
+    return {
+      kind: "outcome",
+      outcome: { processed: false, error: "Connection is paused: replay this event after resuming it" },
+    };
+  }
+  let plan;
+  try {
+    plan = mapWebhookEvent(body);
+  } catch (err) {
+    if (err instanceof WebhookPayloadError || err instanceof RangeError) {
+      return { kind: "outcome", outcome: { processed: false, error: safeErrorMessage(err) } };
+    }
+    throw err;
+  }
+  if (plan.kind === "unknown") {
+    return {
+      kind: "outcome",
+      outcome: { processed: false, error: `Unknown trigger ${plan.trigger.slice(0, 80)}: not processed` },
+    };
+  }
+  if (plan.kind === "ignored") return { kind: "outcome", outcome: { processed: true, error: null } };
+  return { kind: "apply", ops: plan.ops, bookingUid: plan.bookingUid };
+}
+
+/**
+ * The rows of writes that are all full-state upserts (most booking triggers), which the event log can
+ * apply in the same statement that logs the event; null when some write is another kind.
+ */
+export function upsertOnlyRows(ops: readonly BookingOp[]): BookingRow[] | null {
+  const rows: BookingRow[] = [];
+  for (const op of ops) {
+    if (op.kind !== "upsert") return null;
+    rows.push(op.row);
+  }
+  return rows;
+}
+
+/**
+ * Whether an error thrown by a statement that applies writes is the event's failure (recorded with the
+ * event, which stays replayable) rather than the request's: a row the schema refuses, or an error
+ * Postgres raised. A connection deleted meanwhile (23503) and lost database connections are the request's.
+ */
+export function isApplyFailure(err: unknown): boolean {
+  if (err instanceof z.ZodError) return true;
+  const { name, code } = (err ?? {}) as { name?: unknown; code?: unknown };
+  return name === "PostgresError" && typeof code === "string" && code !== "23503";
+}
+
+/** The outcome of a failed write, as {@linkcode EventApplyError} carries it. */
+export function applyFailure(err: unknown, bookingUid: string | null): EventApplyError {
+  const outcome = { processed: false, error: safeErrorMessage(err), bookingUid };
+  return new EventApplyError(outcome, { cause: err });
+}
+
+/**
  * Processes a parsed body for a connection: maps it to booking writes and applies them. A body that
  * cannot be applied for what it says (unknown trigger, bad payload, paused connection) is an outcome;
  * a failed write throws {@linkcode EventApplyError}: run the transaction with {@linkcode logFailedApply}.
@@ -66,29 +133,23 @@ export async function processWebhookEvent(
   connection: EventConnection,
   body: unknown,
 ): Promise<EventOutcome> {
-  if (!connection.isActive) {
-    return { processed: false, error: "Connection is paused: replay this event after resuming it" };
-  }
-  let plan;
+  const decision = decideWebhookEvent(connection, body);
+  if (decision.kind === "outcome") return decision.outcome;
+  return await applyWebhookOps(tx, connection, decision);
+}
+
+/** Applies decided writes in order; a failed write throws {@linkcode EventApplyError}. */
+export async function applyWebhookOps(
+  tx: Tx,
+  connection: EventConnection,
+  { ops, bookingUid }: { ops: readonly BookingOp[]; bookingUid: string | null },
+): Promise<EventOutcome> {
   try {
-    plan = mapWebhookEvent(body);
+    for (const op of ops) await runOp(tx, connection, op);
   } catch (err) {
-    if (err instanceof WebhookPayloadError || err instanceof RangeError) {
-      return { processed: false, error: safeErrorMessage(err) };
-    }
-    throw err;
+    throw applyFailure(err, bookingUid);
   }
-  if (plan.kind === "unknown") {
-    return { processed: false, error: `Unknown trigger ${plan.trigger.slice(0, 80)}: not processed` };
-  }
-  if (plan.kind === "ignored") return { processed: true, error: null };
-  try {
-    for (const op of plan.ops) await runOp(tx, connection, op);
-  } catch (err) {
-    const outcome = { processed: false, error: safeErrorMessage(err), bookingUid: plan.bookingUid };
-    throw new EventApplyError(outcome, { cause: err });
-  }
-  return { processed: true, error: null, bookingUid: plan.bookingUid };
+  return { processed: true, error: null, bookingUid };
 }
 
 /**

@@ -12,23 +12,19 @@
 import type { Context } from "hono";
 import { apiError, type AppEnv } from "../_shared/http.ts";
 import type { Deps } from "../_shared/deps.ts";
-import type { Tx } from "../_shared/db.ts";
 import { type SignatureFailureReason, verifyCalSignature } from "../_shared/cal_signature.ts";
 import { jsonbSafeBody, jsonbStorable } from "../_shared/jsonb_text.ts";
 import { describeWebhookBody } from "../_shared/webhook_payloads.ts";
 import {
-  type EventOutcome,
-  findEventByDedupeKey,
-  insertVerifiedEvent,
   logUnverifiedEvent,
-  recordEventOutcome,
+  type UnverifiedOutcome,
+  type VerifiedEvent,
   webhookDedupeKey,
 } from "../_shared/webhook_events_store.ts";
-import { logFailedApply, processWebhookEvent } from "./process_event.ts";
+import { writeDelivery, type WrittenDelivery } from "./write_delivery.ts";
 import { BodyTooLargeError, readBodyBytes } from "./read_body.ts";
 import { findWebhookConnection, isConnectionId, type WebhookConnection } from "./webhook_connection.ts";
 import type { ConnectionCache, VerifiedConnection } from "./connection_cache.ts";
-import type { EventConnection } from "./process_event.ts";
 
 /** Limits of the delivery route. */
 export interface DeliveryOptions {
@@ -100,24 +96,42 @@ function parseBody(bytes: Uint8Array): { value: unknown; json: string } | { erro
   return jsonbSafeBody(text, value);
 }
 
-async function rejectUnverified(
-  c: Context<AppEnv>,
+/**
+ * Logs a delivery that failed verification against `connection`'s secret (bounded per hour); a secret
+ * that changed since `connection` was read is reported instead, and nothing is logged.
+ */
+function logUnverified(
   deps: Deps,
   options: DeliveryOptions,
-  connection: EventConnection,
+  connection: WebhookConnection,
   reason: SignatureFailureReason | "secret_unavailable",
   receivedAt: Date,
-): Promise<never> {
-  const logged = await goneAsNotFound(deps.db.asService((tx) =>
+): Promise<UnverifiedOutcome> {
+  return deps.db.asService((tx) =>
     logUnverifiedEvent(tx, {
       connectionId: connection.id,
       userId: connection.userId,
       reason,
       receivedAt,
       maxPerHour: options.unverifiedPerHour,
+      verifiedWith: connection.webhookSecretEncrypted,
     })
-  ));
-  c.var.log.warn("webhook delivery not verified", { connectionId: connection.id, reason, logged });
+  );
+}
+
+/** Answers a delivery that is not verified: 404 when the connection is gone, else 401 (500 if undecryptable). */
+function refuse(
+  c: Context<AppEnv>,
+  options: DeliveryOptions,
+  connectionId: string,
+  reason: SignatureFailureReason | "secret_unavailable",
+  outcome: UnverifiedOutcome,
+): never {
+  c.var.log.warn("webhook delivery not verified", { connectionId, reason, logged: outcome === "logged" });
+  if (outcome === "gone") {
+    options.connections.drop(connectionId);
+    throw notFound();
+  }
   if (reason === "secret_unavailable") throw apiError(500, "internal_error", REJECTION[reason]);
   throw apiError(401, "unauthorized", REJECTION[reason], { reason });
 }
@@ -130,12 +144,15 @@ async function unlock(
   connection: WebhookConnection,
   receivedAt: Date,
 ): Promise<VerifiedConnection> {
-  const { webhookSecretEncrypted, ...rest } = connection;
   try {
-    return { ...rest, secret: await deps.secrets.decrypt(webhookSecretEncrypted, connection.id) };
+    return {
+      ...connection,
+      secret: await deps.secrets.decrypt(connection.webhookSecretEncrypted, connection.id),
+    };
   } catch (err) {
     c.var.log.error("cannot decrypt webhook secret", { connectionId: connection.id, error: err });
-    return await rejectUnverified(c, deps, options, connection, "secret_unavailable", receivedAt);
+    const outcome = await logUnverified(deps, options, connection, "secret_unavailable", receivedAt);
+    return refuse(c, options, connection.id, "secret_unavailable", outcome);
   }
 }
 
@@ -170,78 +187,59 @@ export async function receiveDelivery(
   const signature = c.req.header("x-cal-signature-256");
 
   let connection = cached ?? await unlock(c, deps, options, stored!, receivedAt);
-  let check = await verifyCalSignature(connection.secret, bytes, signature);
-  if (!check.ok && cached) {
-    // the secret may have changed since the read: never answer 401 on a stale entry
-    options.connections.drop(connectionId);
-    const fresh = await readConnection(deps, connectionId);
-    if (!fresh) throw notFound();
-    connection = await unlock(c, deps, options, fresh, receivedAt);
-    check = await verifyCalSignature(connection.secret, bytes, signature);
+  let check = verifyCalSignature(connection.secret, bytes, signature);
+  if (!check.ok) {
+    // one statement logs it, unless the secret changed since the connection was read (cached or not)
+    let outcome = await logUnverified(deps, options, connection, check.reason, receivedAt);
+    if (outcome === "secret_changed") {
+      // never answer 401 on a stale secret: read the new one and check again
+      options.connections.drop(connectionId);
+      const fresh = await readConnection(deps, connectionId);
+      if (!fresh) throw notFound();
+      connection = await unlock(c, deps, options, fresh, receivedAt);
+      check = verifyCalSignature(connection.secret, bytes, signature);
+      if (!check.ok) outcome = await logUnverified(deps, options, connection, check.reason, receivedAt);
+    }
+    if (!check.ok) return refuse(c, options, connectionId, check.reason, outcome);
   }
-  if (!check.ok) return await rejectUnverified(c, deps, options, connection, check.reason, receivedAt);
-  if (!cached) options.connections.set(connection);
+  // a forged delivery leaves a cached connection in place: it does not cost the next ones a read
+  if (connection !== cached) options.connections.set(connection);
 
-  const dedupeKey = await webhookDedupeKey(bytes);
+  const dedupeKey = webhookDedupeKey(bytes);
   const parsed = parseBody(bytes);
   const { trigger, bookingUid } = "error" in parsed
     ? { trigger: null, bookingUid: null }
     : describeWebhookBody(parsed.value);
-
-  const logEvent = (tx: Tx) =>
-    insertVerifiedEvent(tx, {
-      connectionId: connection.id,
-      userId: connection.userId,
-      dedupeKey,
-      trigger,
-      bookingUid,
-      payloadJson: "error" in parsed ? null : parsed.json,
-      rawBody: "error" in parsed ? parsed.rawBody : null,
-      errorMessage: "error" in parsed ? parsed.error : null,
-      receivedAt,
-    });
-  const duplicate = async (tx: Tx): Promise<DeliveryReceipt> => {
-    const seen = await findEventByDedupeKey(tx, connection.id, dedupeKey);
-    return {
-      received: true,
-      processed: seen?.processed ?? false,
-      event: seen?.trigger ?? trigger,
-      eventId: seen?.id ?? null,
-      duplicate: true,
-    };
+  const event: VerifiedEvent = {
+    connectionId: connection.id,
+    userId: connection.userId,
+    dedupeKey,
+    trigger,
+    bookingUid,
+    payloadJson: "error" in parsed ? null : parsed.json,
+    rawBody: "error" in parsed ? parsed.rawBody : null,
+    receivedAt,
   };
-  const record = async (tx: Tx, eventId: string, outcome: EventOutcome): Promise<DeliveryReceipt> => {
-    await recordEventOutcome(tx, eventId, { ...outcome, at: deps.now() });
-    if (!outcome.processed) {
-      c.var.log.warn("webhook event not processed", { connectionId: connection.id, eventId, trigger });
-    }
-    return { received: true, processed: outcome.processed, event: trigger, eventId };
-  };
-
-  const write = goneAsNotFound(logFailedApply(
-    () =>
-      deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
-        const eventId = await logEvent(tx);
-        if (eventId === null) return await duplicate(tx);
-        if ("error" in parsed) return { received: true, processed: false, event: null, eventId };
-        return await record(tx, eventId, await processWebhookEvent(tx, connection, parsed.value));
-      }),
-    // the apply failed and everything rolled back: log the event again, with its error
-    (failure) =>
-      deps.db.asService(async (tx): Promise<DeliveryReceipt> => {
-        const eventId = await logEvent(tx);
-        // an identical delivery logged it in the meantime
-        if (eventId === null) return await duplicate(tx);
-        return await record(tx, eventId, failure);
-      }),
-  ));
-  let receipt: DeliveryReceipt;
+  const write = goneAsNotFound(
+    writeDelivery(deps, connection, event, "error" in parsed ? parsed : { value: parsed.value }),
+  );
+  let written: WrittenDelivery;
   try {
-    receipt = await write;
+    written = await write;
   } catch (err) {
     // deleted since it was read (or cached): the next delivery reads it again, and finds nothing
     options.connections.drop(connectionId);
     throw err;
   }
+  if (!written.processed && !written.duplicate) {
+    c.var.log.warn("webhook event not processed", { connectionId, eventId: written.eventId, trigger });
+  }
+  const receipt: DeliveryReceipt = {
+    received: true,
+    processed: written.processed,
+    event: written.trigger,
+    eventId: written.eventId,
+    ...(written.duplicate ? { duplicate: true as const } : {}),
+  };
   return c.json(receipt, 200);
 }

@@ -98,3 +98,33 @@ Deno.test("deliveries reuse a connection read for a minute at most", async (t) =
     ]]);
   });
 });
+
+Deno.test("forged deliveries cost one statement each and leave the connection read in place", async () => {
+  await using env = await startWebhookTestEnv({ unverifiedPerHour: 2 });
+  const { connectionId, webhookSecret } = await env.connection();
+  const decrypt = env.deps.secrets.decrypt;
+  let decrypts = 0;
+  env.deps.secrets.decrypt = (...args) => {
+    decrypts++;
+    return decrypt(...args);
+  };
+  assert.equal((await env.deliver(connectionId, createdBody("one"), { secret: webhookSecret })).status, 200);
+  for (const title of ["forged 1", "forged 2", "forged 3"]) {
+    const res = await env.deliver(connectionId, createdBody(title), { secret: "whsec_not_the_secret" });
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).error.details.reason, "signature_mismatch");
+  }
+  assert.equal((await env.deliver(connectionId, createdBody("two"), { secret: webhookSecret })).status, 200);
+  // the connection was read and decrypted once, for the first delivery
+  assert.equal(decrypts, 1);
+  const rows = await env.db.sql<{ verified: boolean; verification_error: string | null }[]>`
+    select verified, verification_error from public.calcom_webhook_events
+    where calcom_connection_id = ${connectionId} order by received_at, id`;
+  // two forged ones logged (the bound), the third answered but not logged
+  assert.deepEqual(rows.map((r) => [r.verified, r.verification_error]), [
+    [true, null],
+    [false, "signature_mismatch"],
+    [false, "signature_mismatch"],
+    [true, null],
+  ]);
+});
