@@ -5,7 +5,8 @@
  * with the most self time. Optionally writes the `.cpuprofile` (Chrome DevTools opens it).
  *
  * Run: `DENO_NO_PACKAGE_JSON=1 deno run -A tools/bench/profile_webhook.ts [--seconds 8] [--mixed]
- * [--out FILE]` (`--mixed`: the benchmark's mix of duplicates, older states and forged signatures).
+ * [--limit] [--out FILE]` (`--mixed`: the benchmark's mix of duplicates, older states and forged signatures;
+ * `--limit`: profile the limit server instead, to compare).
  *
  * @module
  */
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     port: { type: "string" },
     mixed: { type: "boolean" },
+    limit: { type: "boolean" },
   },
 });
 const seconds = Number(args.seconds ?? 8);
@@ -49,18 +51,26 @@ await writeDeliveries(
 
 await using db = await createTestDatabase();
 const encryptionKey = randomEncryptionKey();
-await createBenchConnection(db.sql, {
+const connection = await createBenchConnection(db.sql, {
   encryptionKey,
   apiKey: "cal_test_profile_key",
   calcomUserId: 1,
   webhookSecret: secret,
   connectionId,
 });
-await using server = await startBenchProcess(
-  "tools/bench/function_process.ts",
-  { ...functionEnv({ dbUrl: db.url, encryptionKey }), BENCH_FUNCTION: "calcom-webhook" },
-  { label: "webhook-profile", denoFlags: [`--inspect=127.0.0.1:${inspectPort}`] },
-);
+// the limit server (webhook_limit_process.ts) under the same load, to compare where the time goes
+await using server = args.limit
+  ? await startBenchProcess("tools/bench/webhook_limit_process.ts", {
+    BENCH_DB_URL: db.url,
+    BENCH_WEBHOOK_SECRET: secret,
+    BENCH_USER_ID: connection.userId,
+    BENCH_CONNECTION_ID: connection.connectionId,
+  }, { label: "webhook-limit-profile", denoFlags: [`--inspect=127.0.0.1:${inspectPort}`] })
+  : await startBenchProcess(
+    "tools/bench/function_process.ts",
+    { ...functionEnv({ dbUrl: db.url, encryptionKey }), BENCH_FUNCTION: "calcom-webhook" },
+    { label: "webhook-profile", denoFlags: [`--inspect=127.0.0.1:${inspectPort}`] },
+  );
 const load = { baseUrl: server.url, connections: 16 };
 await runWrk({ ...load, payloadFile: files.warmup, seconds: 3 });
 

@@ -2,7 +2,9 @@
  * Subprocess entry: the webhook limit, the least a server must do per delivery with this design and
  * nothing more. It verifies the HMAC (key imported once), then runs one transaction: insert the event
  * (deduplicated by the body's SHA-256), upsert the booking (order-guarded by the source time), mark the
- * event processed. No framework, no validation library, no connection lookup, no decryption, no logs.
+ * event processed. A delivery that fails verification is logged unverified by one insert, as the function
+ * logs it (without the function's hourly bound and secret check). No framework, no validation library,
+ * no connection lookup, no decryption, no logs.
  *
  * Environment: `BENCH_DB_URL`, `BENCH_WEBHOOK_SECRET`, `BENCH_USER_ID`, `BENCH_CONNECTION_ID`,
  * `BENCH_POOL_MAX` (the function's pool size, for a like-for-like database side), `BENCH_PORT_FILE`.
@@ -49,6 +51,10 @@ async function handle(request: Request): Promise<Response> {
   const bytes = new Uint8Array(await request.arrayBuffer());
   const signature = fromHex(request.headers.get("x-cal-signature-256") ?? "");
   if (!signature || !timingSafeEqual(createHmac("sha256", key).update(bytes).digest(), signature)) {
+    // the function logs a forged delivery (reason only, bounded per hour): the same write, unbounded here
+    await sql`
+      insert into public.calcom_webhook_events (user_id, calcom_connection_id, verified, verification_error)
+      values (${userId}, ${connectionId}, false, 'signature_mismatch')`;
     return Response.json({ success: false, error: { code: "unauthorized", message: "Bad signature" } }, {
       status: 401,
     });

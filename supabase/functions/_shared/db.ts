@@ -38,6 +38,49 @@ export interface DbOptions {
   statementTimeoutMs?: number;
 }
 
+/**
+ * A string as an SQL literal: `E'…'` with backslashes and quotes escaped, so the result means the same
+ * whatever `standard_conforming_strings` says. For the transaction setup only (text without NUL, such as
+ * the JWT claims JSON), which must carry no parameter to be pipelined (see {@linkcode inTransaction}).
+ */
+export function quoteLiteral(text: string): string {
+  if (text.includes("\0")) throw new RangeError("An SQL literal cannot hold NUL");
+  return `E'${text.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+}
+
+/**
+ * Runs `fn` in a transaction on a connection of its own: `begin`, the parameterless `setup` and `fn`'s
+ * first statement go out in one write and one round trip (`sql.begin` waits for `begin` to answer before
+ * it runs anything: a round trip more per transaction). Commits when `fn` resolves; rolls back and rethrows
+ * when `begin`, the setup or `fn` failed. The connection returns to the pool only once `fn` has settled,
+ * so none of its statements can run in another transaction.
+ */
+async function inTransaction<T>(sql: postgres.Sql, setup: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const c = await sql.reserve();
+  try {
+    const steps = await Promise.allSettled([
+      c.unsafe("begin").execute(),
+      c.unsafe(setup).execute(),
+      // a ReservedSql sends statements exactly as a TransactionSql does; it only lacks savepoints
+      fn(c as unknown as Tx),
+    ]);
+    // the first failure is the cause: after a failed setup, fn's statements fail as "transaction aborted"
+    const failed = steps.find((step) => step.status === "rejected");
+    if (failed) throw failed.reason;
+    const committed = await c.unsafe("commit");
+    // an aborted transaction answers a commit with ROLLBACK: a statement failed and fn did not rethrow
+    if (committed.command !== "COMMIT") {
+      throw new Error("The transaction was rolled back: a statement failed");
+    }
+    return (steps[2] as PromiseFulfilledResult<T>).value;
+  } catch (err) {
+    await c.unsafe("rollback").catch(() => {});
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
 /** Creates the pool (connections open lazily, on first query). */
 export function createDb(url: string, options: DbOptions = {}): Db {
   const sql = postgres(url, {
@@ -67,24 +110,19 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   const serviceSetup = `select set_config('role', 'service_role', true),
     set_config('request.jwt.claims', '{"role":"service_role"}', true),
     set_config('statement_timeout', '${timeout}', true)`;
+  const userSetup = (claims: string) =>
+    `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${
+      quoteLiteral(claims)
+    }, true), set_config('statement_timeout', '${timeout}', true)`;
   return {
     sql,
-    async asUser(user, fn) {
-      const claims = JSON.stringify({ ...user.claims, sub: user.sub, role: "authenticated" });
-      return await sql.begin(async (tx) => {
-        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true),
-                        set_config('statement_timeout', ${timeout}, true)`;
-        return await fn(tx);
-      }) as Awaited<ReturnType<typeof fn>>;
-    },
-    async asService(fn) {
-      return await sql.begin((tx) => {
-        // sent now, so it runs before fn's first statement, which follows without waiting for its answer
-        const setup = tx.unsafe(serviceSetup).execute();
-        setup.catch(() => {}); // observed by Promise.all below, unless fn throws synchronously
-        return Promise.all([setup, fn(tx)]).then(([, result]) => result);
-      }) as Awaited<ReturnType<typeof fn>>;
-    },
+    asUser: (user, fn) =>
+      inTransaction(
+        sql,
+        userSetup(JSON.stringify({ ...user.claims, sub: user.sub, role: "authenticated" })),
+        fn,
+      ),
+    asService: (fn) => inTransaction(sql, serviceSetup, fn),
     async end() {
       await sql.end({ timeout: 5 });
     },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createTestDatabase, createUser } from "../../../tools/db/test_database.ts";
 import type { UserClaims } from "./auth.ts";
-import { createDb } from "./db.ts";
+import { createDb, quoteLiteral } from "./db.ts";
 
 function claimsFor(sub: string, email = `${sub}@example.test`): UserClaims {
   return {
@@ -97,6 +97,56 @@ Deno.test("db transactions run with the caller's identity or as service_role", a
       assert.equal(row.label, "Cal.com");
     });
 
+    await t.step("claims of any content reach the database exactly as verified", async () => {
+      const hostile = `O'Brien \\ \\' '' \\\\'); drop table public.calcom_bookings; -- ü 🎉 \u2028 "x"`;
+      const user = claimsFor(dana, `${dana}@example.test`);
+      user.claims = { ...user.claims, user_metadata: { name: hostile, "key'\\": [hostile] } };
+      const [row] = await db.asUser(user, (tx) => tx`select current_setting('request.jwt.claims') as claims`);
+      assert.deepEqual(JSON.parse(row.claims), { ...user.claims, sub: dana, role: "authenticated" });
+      const [{ n }] = await db.sql`select count(*)::int as n from public.calcom_bookings`;
+      assert.equal(n, 0);
+    });
+
+    await t.step(
+      "a statement that failed rolls everything back, even when the callback caught it",
+      async () => {
+        await assert.rejects(
+          db.asService(async (tx) => {
+            await tx`update public.calcom_connections set label = 'renamed' where id = ${danas}`;
+            await tx`select 1 / 0`.catch(() => null);
+            return "swallowed";
+          }),
+          /rolled back/,
+        );
+        const [row] = await db.sql`select label from public.calcom_connections where id = ${danas}`;
+        assert.equal(row.label, "Cal.com");
+      },
+    );
+
+    await t.step("concurrent transactions each keep their own identity and writes", async () => {
+      const many = createDb(testDb.url, { max: 3 });
+      try {
+        const seen = await Promise.all(
+          Array.from({ length: 24 }, (_, i) => {
+            const sub = i % 2 === 0 ? dana : eve;
+            return many.asUser(claimsFor(sub), async (tx) => {
+              const [first] = await tx`select auth.uid() as uid`;
+              const rows = await tx<
+                { calcom_user_id: number }[]
+              >`select calcom_user_id from public.calcom_connections`;
+              return [first.uid === sub, rows.map((r) => r.calcom_user_id)] as const;
+            });
+          }),
+        );
+        seen.forEach(([own, ids], i) => {
+          assert.equal(own, true);
+          assert.deepEqual(ids, [i % 2 === 0 ? 512 : 513]);
+        });
+      } finally {
+        await many.end();
+      }
+    });
+
     await t.step("int8 values come back as numbers", async () => {
       const [row] = await db
         .sql`select 9007199254740991::bigint as big, count(*) as n from public.calcom_connections`;
@@ -134,4 +184,17 @@ Deno.test("a statement stuck behind a lock fails after the statement timeout ins
     holder.release();
     await db.end();
   }
+});
+
+Deno.test("quoteLiteral makes a literal that means the text under either string syntax", async () => {
+  await using testDb = await createTestDatabase();
+  const texts = ["", "plain", "it's", "back\\slash", "\\'; select 1; --", "ü 🎉 \u2028", "''\\\\''"];
+  for (const conforming of ["on", "off"]) {
+    await testDb.sql.unsafe(`set standard_conforming_strings = ${conforming}`);
+    for (const text of texts) {
+      const [row] = await testDb.sql.unsafe(`select ${quoteLiteral(text)} as value`);
+      assert.equal(row.value, text, `${conforming}: ${text}`);
+    }
+  }
+  assert.throws(() => quoteLiteral("nul \0 inside"), RangeError);
 });
