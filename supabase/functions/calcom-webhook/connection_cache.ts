@@ -5,8 +5,10 @@
  *
  * Staleness is bounded by the TTL (60 s by default, counted from the read, never extended by use): a
  * connection deleted in the meantime is still refused at once (its event insert fails and the delivery
- * answers 404, which also drops the entry), a paused one is seen as paused within the TTL, and an entry
- * whose secret no longer verifies a delivery is dropped and read again before answering 401.
+ * answers 404, which also drops the entry), a paused one is seen as paused within the TTL, and a delivery
+ * that does not verify with an entry's secret is checked against the stored ciphertext by the statement
+ * that logs it: when the secret was rotated, the entry is dropped and the connection read again before any
+ * 401, and when it was not (a forged delivery), the entry stays.
  *
  * @module
  */

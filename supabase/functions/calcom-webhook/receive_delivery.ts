@@ -1,7 +1,7 @@
 /**
  * One Cal.com delivery, `POST /calcom-webhook/:connectionId`: find the connection (in memory for up to
  * a minute after it was read, see `connection_cache.ts`), read the exact body (bounded), verify the
- * signature before parsing anything, then log, apply and mark the event in one transaction.
+ * signature before parsing anything, then log and apply the event in one statement (`write_delivery.ts`).
  *
  * Answers: 404 for an unknown connection (nothing stored), 413 for an oversized body, 401 for a bad
  * signature (logged unverified, bounded per hour, never processed), and 200 for every correctly signed
@@ -202,7 +202,7 @@ export async function receiveDelivery(
     }
     if (!check.ok) return refuse(c, options, connectionId, check.reason, outcome);
   }
-  // a forged delivery leaves a cached connection in place: it does not cost the next ones a read
+  // a fresh read serves the next deliveries; a forged one never evicted the cached entry (no re-read for them)
   if (connection !== cached) options.connections.set(connection);
 
   const dedupeKey = webhookDedupeKey(bytes);
