@@ -61,8 +61,9 @@ async function inTransaction<T>(sql: postgres.Sql, setup: string, fn: (tx: Tx) =
     const steps = await Promise.allSettled([
       c.unsafe("begin").execute(),
       c.unsafe(setup).execute(),
-      // a ReservedSql sends statements exactly as a TransactionSql does; it only lacks savepoints
-      fn(c as unknown as Tx),
+      // a ReservedSql sends statements exactly as a TransactionSql does; it only lacks savepoints. The async
+      // wrapper turns a synchronous throw into a rejection, so begin and setup are still awaited
+      (async () => await fn(c as unknown as Tx))(),
     ]);
     // the first failure is the cause: after a failed setup, fn's statements fail as "transaction aborted"
     const failed = steps.find((step) => step.status === "rejected");

@@ -123,6 +123,17 @@ Deno.test("db transactions run with the caller's identity or as service_role", a
       },
     );
 
+    await t.step("a callback that throws before its first statement is a rollback, not a crash", async () => {
+      await assert.rejects(
+        db.asService(() => {
+          throw new Error("thrown synchronously");
+        }),
+        /thrown synchronously/,
+      );
+      const [row] = await db.asService((tx) => tx`select current_user as role`);
+      assert.equal(row.role, "service_role");
+    });
+
     await t.step("concurrent transactions each keep their own identity and writes", async () => {
       const many = createDb(testDb.url, { max: 3 });
       try {
