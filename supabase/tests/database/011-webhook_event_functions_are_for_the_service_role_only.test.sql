@@ -16,26 +16,21 @@ select '[{"booking_uid": "uid-bad", "booking_id": 2, "title": "Backwards", "stat
   '"start_time": "2026-12-01T10:00:00Z", "end_time": "2026-12-01T09:00:00Z", "attendees": [], '
   '"source_updated_at": "2026-11-24T00:00:00Z", "source_hash": "h2"}]' as bad_rows \gset
 
--- privileges and settings of the three functions
-select function_privs_are('public', 'calcom_log_webhook_event',
-  array['uuid', 'uuid', 'text', 'text', 'text', 'text', 'text', 'boolean', 'text', 'timestamp with time zone',
-    'timestamp with time zone', 'jsonb'],
+-- privileges and settings of the three functions: each role against each function
+select function_privs_are('public', f.name, f.args,
   role, case when role = 'service_role' then array['EXECUTE'] else array[]::text[] end,
-  format('%s %s execute the event log function', role,
-    case when role = 'service_role' then 'can' else 'cannot' end))
-from unnest(array['anon', 'authenticated', 'service_role']) as role;
-select function_privs_are('public', 'calcom_log_unverified_event',
-  array['uuid', 'uuid', 'text', 'timestamp with time zone', 'integer', 'text'],
-  role, case when role = 'service_role' then array['EXECUTE'] else array[]::text[] end,
-  format('%s %s execute the unverified log function', role,
-    case when role = 'service_role' then 'can' else 'cannot' end))
-from unnest(array['anon', 'authenticated', 'service_role']) as role;
-select function_privs_are('public', 'calcom_record_event_outcome',
-  array['uuid', 'boolean', 'text', 'timestamp with time zone', 'text', 'boolean'],
-  role, case when role = 'service_role' then array['EXECUTE'] else array[]::text[] end,
-  format('%s %s execute the outcome function', role,
-    case when role = 'service_role' then 'can' else 'cannot' end))
-from unnest(array['anon', 'authenticated', 'service_role']) as role;
+  format('%s %s execute the %s function', role,
+    case when role = 'service_role' then 'can' else 'cannot' end, f.label))
+from (values
+  ('calcom_log_webhook_event', 'event log',
+    array['uuid', 'uuid', 'text', 'text', 'text', 'text', 'text', 'boolean', 'text',
+      'timestamp with time zone', 'timestamp with time zone', 'jsonb']),
+  ('calcom_log_unverified_event', 'unverified log',
+    array['uuid', 'uuid', 'text', 'timestamp with time zone', 'integer', 'text']),
+  ('calcom_record_event_outcome', 'outcome',
+    array['uuid', 'boolean', 'text', 'timestamp with time zone', 'text', 'boolean'])
+) as f(name, label, args)
+cross join unnest(array['anon', 'authenticated', 'service_role']) as role;
 select is(
   (select count(*)::int from pg_proc p
    where p.pronamespace = 'public'::regnamespace
