@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { hmacSha256, macsEqual } from "./sha256.ts";
+import { hmacSha256, hmacSha256Hex, macsEqual } from "./sha256.ts";
 
 /** Why a delivery failed verification; stored with unverified events, so it must never hold a secret. */
 export type SignatureFailureReason =
@@ -20,16 +20,12 @@ export type SignatureCheck = { ok: true } | { ok: false; reason: SignatureFailur
 /** The header value Cal.com sends for a webhook that has no secret. */
 export const NO_SECRET_PROVIDED = "no-secret-provided";
 
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * Signs a body the way Cal.com does: lowercase hex HMAC-SHA256 of the body (a string is taken as UTF-8).
  * Tests sign their fixtures with this, so they exercise the same code that production verifies with.
  */
 export function signCalBody(secret: string, body: string | Uint8Array): string {
-  return toHex(hmacSha256(secret, body));
+  return hmacSha256Hex(secret, body);
 }
 
 const SIGNATURE_PATTERN = /^[0-9a-f]{64}$/;

@@ -9,6 +9,7 @@
  * @module
  */
 import { decodeBase64 } from "./config.ts";
+import { sha256Hex } from "./sha256.ts";
 
 const VERSION = "v1";
 const IV_BYTES = 12;
@@ -55,10 +56,8 @@ function keyBytes(base64: string, which: string): Uint8Array<ArrayBuffer> {
 
 async function importKey(base64: string, which: string): Promise<Key> {
   const raw = keyBytes(base64, which);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
-  const id = [...digest.slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("");
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  return { id, key };
+  return { id: sha256Hex(raw).slice(0, 8), key };
 }
 
 /** Splits a ciphertext into its parts; undefined when it is not a v1 ciphertext. */

@@ -18,6 +18,11 @@ export function hmacSha256(key: string, data: string | Uint8Array): Uint8Array {
   return new Uint8Array(createHmac("sha256", key).update(data).digest());
 }
 
+/** {@linkcode hmacSha256} as lowercase hex. */
+export function hmacSha256Hex(key: string, data: string | Uint8Array): string {
+  return createHmac("sha256", key).update(data).digest("hex");
+}
+
 /** Compares two MACs in constant time (for equal lengths; different lengths are simply unequal). */
 export function macsEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hmacSha256, macsEqual, sha256Hex } from "./sha256.ts";
+import { hmacSha256, hmacSha256Hex, macsEqual, sha256Hex } from "./sha256.ts";
 
 const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -13,7 +13,7 @@ Deno.test("sha256Hex matches WebCrypto for text and bytes", async () => {
   assert.equal(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 });
 
-Deno.test("hmacSha256 matches WebCrypto's HMAC with a UTF-8 key", async () => {
+Deno.test("hmacSha256 and hmacSha256Hex match WebCrypto's HMAC with a UTF-8 key", async () => {
   const secret = "whsec_ключ";
   const key = await crypto.subtle.importKey(
     "raw",
@@ -26,6 +26,7 @@ Deno.test("hmacSha256 matches WebCrypto's HMAC with a UTF-8 key", async () => {
   const expected = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
   assert.deepEqual(hmacSha256(secret, body), expected);
   assert.deepEqual(hmacSha256(secret, new TextEncoder().encode(body)), expected);
+  assert.equal(hmacSha256Hex(secret, body), toHex(expected));
 });
 
 Deno.test("macsEqual is false for any difference, including the length", () => {
