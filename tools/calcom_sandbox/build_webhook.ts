@@ -9,7 +9,7 @@
 
 import type { StateTrigger, WebhookEvent } from "./booking_operations.ts";
 import { CalError } from "./errors.ts";
-import { eventBody, formatTime, utcOffsetMinutes } from "./payloads.ts";
+import { attendeeRows, eventBody, formatTime, utcOffsetMinutes } from "./payloads.ts";
 import type { BookingRecord, Store } from "./store.ts";
 
 /** Extras for `buildWebhookBody`. */
@@ -44,19 +44,6 @@ function organizerLite(store: Store, b: BookingRecord) {
       utcOffset: utcOffsetMinutes(user.timeZone, b.startTime),
     }
     : {};
-}
-
-function attendeeRows(b: BookingRecord) {
-  return b.attendees.map((a) => ({
-    id: a.id,
-    email: a.email,
-    name: a.name,
-    timeZone: a.timeZone,
-    phoneNumber: a.phoneNumber,
-    locale: a.locale,
-    bookingId: b.id,
-    noShow: a.noShow,
-  }));
 }
 
 function recordingPayload(store: Store, b: BookingRecord): Record<string, unknown> {

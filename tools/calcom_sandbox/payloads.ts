@@ -114,18 +114,44 @@ function recurringEvent(b: BookingRecord, eventType: EventTypeRecord | undefined
   return { recurringEvent: { freq: 2, count: eventType.recurringCount, interval: 1 } };
 }
 
-/** BOOKING_CREATED / BOOKING_REQUESTED / BOOKING_RESCHEDULED payload (contract §9.1–§9.3). */
-function createdPayload(store: Store, event: WebhookEvent): Record<string, unknown> {
-  const b = event.booking;
-  const { user, eventType } = context(store, b);
+/** The leading keys that BOOKING_CREATED-like and BOOKING_CANCELLED payloads share, in their order. */
+function bookerHead(b: BookingRecord, eventType: EventTypeRecord | undefined): Record<string, unknown> {
   const notes = typeof b.responses.notes === "string" ? b.responses.notes : "";
-  const payload: Record<string, unknown> = {
+  return {
     bookerUrl: "https://cal.com",
     type: eventType?.slug ?? null,
     title: b.title,
     description: b.description || notes,
     additionalNotes: notes,
     customInputs: {},
+  };
+}
+
+/** Length in whole minutes, as payloads carry it. */
+function lengthMinutes(b: BookingRecord): number {
+  return Math.round((b.endTime - b.startTime) / 60_000);
+}
+
+/** Attendee rows as Prisma returns them (MEETING_* rows and the after-call no-show payloads). */
+export function attendeeRows(b: BookingRecord): Record<string, unknown>[] {
+  return b.attendees.map((a) => ({
+    id: a.id,
+    email: a.email,
+    name: a.name,
+    timeZone: a.timeZone,
+    phoneNumber: a.phoneNumber,
+    locale: a.locale,
+    bookingId: b.id,
+    noShow: a.noShow,
+  }));
+}
+
+/** BOOKING_CREATED / BOOKING_REQUESTED / BOOKING_RESCHEDULED payload (contract §9.1–§9.3). */
+function createdPayload(store: Store, event: WebhookEvent): Record<string, unknown> {
+  const b = event.booking;
+  const { user, eventType } = context(store, b);
+  const payload: Record<string, unknown> = {
+    ...bookerHead(b, eventType),
     startTime: formatTime(b.startTime, "seconds"),
     endTime: formatTime(b.endTime, "seconds"),
     organizer: organizer(user, b.startTime, true),
@@ -143,7 +169,7 @@ function createdPayload(store: Store, event: WebhookEvent): Record<string, unkno
     eventDescription: eventType?.description ?? null,
     price: eventType?.price ?? 0,
     currency: eventType?.currency ?? "usd",
-    length: Math.round((b.endTime - b.startTime) / 60_000),
+    length: lengthMinutes(b),
     ...recurringEvent(b, eventType),
     ...(eventType?.seatsPerTimeSlot
       ? { seatsPerTimeSlot: eventType.seatsPerTimeSlot, seatsShowAttendees: eventType.seatsShowAttendees }
@@ -169,15 +195,9 @@ function createdPayload(store: Store, event: WebhookEvent): Record<string, unkno
 function cancelledPayload(store: Store, event: WebhookEvent): Record<string, unknown> {
   const b = event.booking;
   const { user, eventType } = context(store, b);
-  const notes = typeof b.responses.notes === "string" ? b.responses.notes : "";
   const attendees = event.seatAttendee ? [event.seatAttendee] : b.attendees;
   return {
-    bookerUrl: "https://cal.com",
-    type: eventType?.slug ?? null,
-    title: b.title,
-    description: b.description || notes,
-    additionalNotes: notes,
-    customInputs: {},
+    ...bookerHead(b, eventType),
     eventTypeId: b.eventTypeId,
     responses: webhookResponses(b.responses),
     userFieldsResponses: userFieldsResponses(b.responses),
@@ -198,7 +218,7 @@ function cancelledPayload(store: Store, event: WebhookEvent): Record<string, unk
     requiresConfirmation: eventType?.requiresConfirmation ?? false,
     price: eventType?.price ?? 0,
     currency: eventType?.currency ?? "usd",
-    length: Math.round((b.endTime - b.startTime) / 60_000),
+    length: lengthMinutes(b),
     ...recurringEvent(b, eventType),
     status: "CANCELLED",
     requestReschedule: false,
@@ -222,7 +242,7 @@ function rejectedPayload(store: Store, event: WebhookEvent): Record<string, unkn
     requiresConfirmation: eventType?.requiresConfirmation ?? true,
     rejectionReason: b.rejectionReason ?? undefined,
     eventTitle: eventType?.title ?? null,
-    length: Math.round((b.endTime - b.startTime) / 60_000),
+    length: lengthMinutes(b),
     bookingId: b.id,
     status: "REJECTED",
   };
@@ -243,7 +263,7 @@ function noShowPayload(event: WebhookEvent): Record<string, unknown> {
 }
 
 /** The raw booking row plus relations that MEETING_STARTED / MEETING_ENDED send flattened (§9.9). */
-export function meetingRow(store: Store, b: BookingRecord): Record<string, unknown> {
+function meetingRow(store: Store, b: BookingRecord): Record<string, unknown> {
   const { user } = context(store, b);
   return {
     id: b.id,
@@ -289,16 +309,7 @@ export function meetingRow(store: Store, b: BookingRecord): Record<string, unkno
     user: user
       ? { email: user.email, name: user.name, timeZone: user.timeZone, username: user.username }
       : null,
-    attendees: b.attendees.map((a) => ({
-      id: a.id,
-      email: a.email,
-      name: a.name,
-      timeZone: a.timeZone,
-      phoneNumber: a.phoneNumber,
-      locale: a.locale,
-      bookingId: b.id,
-      noShow: a.noShow,
-    })),
+    attendees: attendeeRows(b),
     payment: [],
     references: [],
   };
