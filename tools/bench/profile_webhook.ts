@@ -37,10 +37,10 @@ const secret = `whsec_${crypto.randomUUID().replaceAll("-", "")}`;
 const path = `/calcom-webhook/${connectionId}`;
 const dir = await Deno.makeTempDir({ prefix: "profile_webhook_" });
 const files = { warmup: `${dir}/warmup.tsv`, load: `${dir}/load.tsv` };
-await writeDeliveries(files.warmup, await buildDeliveries({ count: 3000, secret, path, prefix: "warm" }));
+await writeDeliveries(files.warmup, buildDeliveries({ count: 3000, secret, path, prefix: "warm" }));
 await writeDeliveries(
   files.load,
-  await buildDeliveries({
+  buildDeliveries({
     count: seconds * 1000,
     secret,
     path,

@@ -217,14 +217,14 @@ export async function runWebhookBench(
   try {
     options.log("webhook: signing deliveries");
     const count = options.seconds * DELIVERIES_PER_SECOND;
-    const warmup = await buildDeliveries({
+    const warmup = buildDeliveries({
       count: warmupSeconds * DELIVERIES_PER_SECOND,
       secret,
       path,
       prefix: "warm",
     });
-    const plain = await buildDeliveries({ count, secret, path, prefix: "plain" });
-    const mixed = await buildDeliveries({ count, secret, path, mix: MIXED, seed: 7, prefix: "mixed" });
+    const plain = buildDeliveries({ count, secret, path, prefix: "plain" });
+    const mixed = buildDeliveries({ count, secret, path, mix: MIXED, seed: 7, prefix: "mixed" });
     const files = { warmup: `${dir}/warmup.tsv`, plain: `${dir}/plain.tsv`, mixed: `${dir}/mixed.tsv` };
     await writeDeliveries(files.warmup, warmup);
     await writeDeliveries(files.plain, plain);

@@ -1,13 +1,16 @@
 /**
  * Signed `BOOKING_CREATED` deliveries for the webhook benchmark, made before the load starts so the load
  * tool only replays bytes: each new one books a booking nobody saw before (unique uid, id and times),
- * signed as Cal.com signs (lowercase hex HMAC-SHA256 of the body; the tests check them with the production
- * `verifyCalSignature`). A mixed set also holds exact duplicates, older states of
- * bookings already delivered (out of order) and deliveries signed with the wrong secret.
+ * signed as Cal.com signs (lowercase hex HMAC-SHA256 of the body) by the production `signCalBody`. A mixed
+ * set also holds exact duplicates, older states of bookings already delivered (out of order) and
+ * deliveries signed with the wrong secret. The mix comes from the sandbox's seeded generator, so the
+ * same seed builds the same set.
  *
  * @module
  */
+import { signCalBody } from "../../supabase/functions/_shared/cal_signature.ts";
 import { webhookFixture } from "../../supabase/functions/_shared/fixtures/webhooks/mod.ts";
+import { seededRandom } from "../calcom_sandbox/ids.ts";
 
 /** Shares (0..1) of the special deliveries in a mixed set; the rest are new bookings. */
 export interface DeliveryMix {
@@ -43,36 +46,6 @@ export interface DeliveryOptions {
   seed?: number;
   /** Distinguishes the uids of several sets sent to the same database. */
   prefix?: string;
-}
-
-/** A small deterministic PRNG (mulberry32): the mix is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Signs bodies with one imported key: importing it per body would triple the time to prepare a run. */
-async function signer(secret: string): Promise<(body: string) => Promise<string>> {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    [
-      "sign",
-    ],
-  );
-  return async (body) => {
-    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body)));
-    return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
-  };
 }
 
 const BASE_TIME = Date.parse("2026-01-05T08:00:00.000Z");
@@ -117,13 +90,13 @@ const LOOKBACK = { min: 32, max: 256 };
  * Builds `count` deliveries in sending order. Special deliveries refer to a new one sent between 32 and
  * 256 positions earlier, so with 16 connections the original has already been answered.
  */
-export async function buildDeliveries(options: DeliveryOptions): Promise<Delivery[]> {
+export function buildDeliveries(options: DeliveryOptions): Delivery[] {
   const mix = options.mix ?? { duplicates: 0, outOfOrder: 0, badSignatures: 0 };
   const random = seededRandom(options.seed ?? 1);
   const template = webhookFixture("BOOKING_CREATED");
   const prefix = options.prefix ?? "bench";
-  const sign = await signer(options.secret);
-  const forge = await signer(`not-${options.secret}`);
+  const sign = (body: string) => signCalBody(options.secret, body);
+  const forge = (body: string) => signCalBody(`not-${options.secret}`, body);
   const out: Delivery[] = [];
   // the new deliveries by position, for duplicates and older states to refer to
   const fresh: ({ i: number; uid: string; at: number } | undefined)[] = [];
@@ -147,7 +120,7 @@ export async function buildDeliveries(options: DeliveryOptions): Promise<Deliver
       out.push({
         kind: "out_of_order",
         path: options.path,
-        signature: await sign(body),
+        signature: sign(body),
         body,
         uid: earlier.uid,
       });
@@ -159,7 +132,7 @@ export async function buildDeliveries(options: DeliveryOptions): Promise<Deliver
       out.push({
         kind: "bad_signature",
         path: options.path,
-        signature: await forge(body),
+        signature: forge(body),
         body,
         uid,
       });
@@ -167,7 +140,7 @@ export async function buildDeliveries(options: DeliveryOptions): Promise<Deliver
       const uid = `${prefix}${n.toString(36).padStart(6, "0")}`;
       const body = bookingBody(template, n, uid, at, `Intro call ${n}`);
       fresh[n] = { i: n, uid, at };
-      out.push({ kind: "new", path: options.path, signature: await sign(body), body, uid });
+      out.push({ kind: "new", path: options.path, signature: sign(body), body, uid });
     }
   }
   return out;
