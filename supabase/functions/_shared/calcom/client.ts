@@ -142,9 +142,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     maxAttempts: options.maxAttempts ?? 5,
     deadlineMs: options.deadlineMs ?? 90_000,
     deadlineAt: options.deadlineAt,
-    rateLimiter: options.rateLimiter
-      ? () => Promise.resolve(options.rateLimiter!)
-      : () => rateLimiterForKey(options.apiKey),
+    rateLimiter: options.rateLimiter ?? rateLimiterForKey(options.apiKey),
   });
 
   async function* listBookings(filters: BookingFilters = {}): AsyncGenerator<BookingPage, void, undefined> {

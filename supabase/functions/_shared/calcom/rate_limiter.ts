@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { sha256Hex } from "../sha256.ts";
 
 /** Wait used after a 429 that carried no reset header: Cal.com's default block duration. */
 export const defaultBlockMs = 60_000;
@@ -140,17 +141,12 @@ export class RateLimiter {
 const limiters = new Map<string, RateLimiter>();
 const maxLimiters = 1_000;
 
-async function keyId(apiKey: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(apiKey));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /**
  * The process-wide limiter of an API key. The map is keyed by SHA-256 of the key, so the key itself
  * is not kept in memory here.
  */
-export async function rateLimiterForKey(apiKey: string): Promise<RateLimiter> {
-  const id = await keyId(apiKey);
+export function rateLimiterForKey(apiKey: string): RateLimiter {
+  const id = sha256Hex(apiKey);
   let limiter = limiters.get(id);
   if (!limiter) {
     // A long-lived worker that saw many keys forgets the oldest; the next response re-teaches it.

@@ -31,7 +31,7 @@ export interface TransportOptions {
   /** An absolute end no call of this client may pass (e.g. the end of a sync run). */
   deadlineAt?: Date;
   /** The key's shared rate-limit state. */
-  rateLimiter: () => Promise<RateLimiter>;
+  rateLimiter: RateLimiter;
 }
 
 /** One call: `schema` validates the whole JSON body of a 2xx response. */
@@ -67,6 +67,7 @@ export function createTransport(options: TransportOptions): Transport {
   const nowMs = () => options.now().getTime();
   const clock = { now: nowMs, sleep: options.sleep };
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const limiter = options.rateLimiter;
 
   async function send(
     request: CalcomRequest<z.ZodType>,
@@ -187,7 +188,6 @@ export function createTransport(options: TransportOptions): Transport {
     const operation = `${request.method} ${request.path}`;
     const secrets = [options.apiKey, ...(request.secrets ?? [])];
     const deadline = Math.min(nowMs() + options.deadlineMs, options.deadlineAt?.getTime() ?? Infinity);
-    const limiter = await options.rateLimiter();
     let lastError: CalcomError | undefined;
     let malformedSeen = false;
 
