@@ -7,12 +7,7 @@
  */
 import type postgres from "postgres";
 import type { BookingRow } from "./booking_row.ts";
-import { createSecretBox, type SecretBox } from "./secret_box.ts";
-
-/** A fresh random AES-256 key, base64, as `CALCOM_ENCRYPTION_KEY` holds it. */
-export function randomEncryptionKey(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-}
+import { createSecretBox, randomEncryptionKey, type SecretBox } from "./secret_box.ts";
 
 /** A secret box with a fresh random key. */
 export function testSecretBox(): SecretBox {

@@ -73,6 +73,11 @@ function parse(
   return { keyId: parts[1], iv: new Uint8Array(iv), data: new Uint8Array(data) };
 }
 
+/** A fresh random key: 32 bytes, base64, as `CALCOM_ENCRYPTION_KEY` holds it. */
+export function randomEncryptionKey(): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+}
+
 /**
  * Creates a secret box from the current key and the retired keys still needed for decryption (each 32
  * bytes, base64). Key validation happens here, synchronously; importing them into WebCrypto on first use.

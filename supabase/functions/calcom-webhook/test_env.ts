@@ -12,11 +12,8 @@ import { signCalBody } from "../_shared/cal_signature.ts";
 import { loadConfig } from "../_shared/config.ts";
 import { createDeps, type Deps } from "../_shared/deps.ts";
 import { createMemoryLogger } from "../_shared/log.ts";
-import {
-  insertTestConnection,
-  randomEncryptionKey,
-  type TestConnection,
-} from "../_shared/booking_test_data.ts";
+import { insertTestConnection, type TestConnection } from "../_shared/booking_test_data.ts";
+import { randomEncryptionKey } from "../_shared/secret_box.ts";
 import { createApp, type WebhookAppOptions } from "./app.ts";
 
 /** A running webhook function on its own database. */
