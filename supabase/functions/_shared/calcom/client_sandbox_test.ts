@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { calFetch } from "../../../../tools/calcom_sandbox/test_support.ts";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../../../tools/calcom_sandbox/mod.ts";
 import { type BookingPage, type CalcomClientOptions, createCalcomClient } from "./client.ts";
-import { CalcomError } from "./errors.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import type { ApiBooking } from "./schemas.ts";
+import { rejection } from "./testing.ts";
 
 const frozenAt = "2026-01-15T12:00:00.000Z";
 
@@ -38,24 +38,8 @@ function clientOf(sandbox: Sandbox, apiKey: string, options: Partial<CalcomClien
   return { client, sleeps };
 }
 
-async function collect(pages: AsyncGenerator<BookingPage>): Promise<BookingPage[]> {
-  const out: BookingPage[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
-
 function uidsOf(pages: BookingPage[]): string[] {
   return pages.flatMap((p) => p.bookings.map((b) => b.uid));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CalcomError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof CalcomError, `expected a CalcomError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected the call to fail");
 }
 
 function statuses(sandbox: Sandbox): number[] {
@@ -69,7 +53,7 @@ Deno.test("every booking is listed exactly once for 0, 1, 250, 251 and 5,000 boo
     sandbox.seedBookings(user.id, n, { seed: n + 1 });
     const truth = sandbox.bookings(user.id).map((b) => b.uid);
     sandbox.resetRequests();
-    const pages = await collect(clientOf(sandbox, apiKey).client.listBookings());
+    const pages = await Array.fromAsync(clientOf(sandbox, apiKey).client.listBookings());
     const uids = uidsOf(pages);
     assert.equal(uids.length, truth.length, `n=${n}`);
     assert.equal(new Set(uids).size, uids.length, `n=${n}: a booking came twice`);
@@ -93,7 +77,7 @@ Deno.test("listing resumes from a saved offset with nothing missed or repeated",
     saved = page.nextSkip;
     break; // the run stops after its first page
   }
-  const rest = uidsOf(await collect(client.listBookings({ skip: saved })));
+  const rest = uidsOf(await Array.fromAsync(client.listBookings({ skip: saved })));
   const all = [...first.map((b) => b.uid), ...rest];
   assert.equal(saved, 250);
   assert.equal(new Set(all).size, all.length);
@@ -107,14 +91,14 @@ Deno.test("status and time filters return what the sandbox holds for them", asyn
   const { client } = clientOf(sandbox, apiKey);
   const truth = sandbox.bookings(user.id);
 
-  const cancelled = uidsOf(await collect(client.listBookings({ status: ["cancelled"] })));
+  const cancelled = uidsOf(await Array.fromAsync(client.listBookings({ status: ["cancelled"] })));
   const expectedCancelled = truth.filter((b) => b.status === "cancelled" || b.status === "rejected");
   assert.ok(expectedCancelled.length > 0);
   assert.deepEqual(new Set(cancelled), new Set(expectedCancelled.map((b) => b.uid)));
 
   const afterStart = "2025-12-01T00:00:00.000Z";
   const beforeEnd = "2026-02-01T00:00:00.000Z";
-  const window = uidsOf(await collect(client.listBookings({ afterStart, beforeEnd })));
+  const window = uidsOf(await Array.fromAsync(client.listBookings({ afterStart, beforeEnd })));
   const expectedWindow = truth.filter((b) => b.start >= afterStart && b.end <= beforeEnd);
   assert.ok(expectedWindow.length > 0);
   assert.deepEqual(new Set(window), new Set(expectedWindow.map((b) => b.uid)));
@@ -125,7 +109,7 @@ Deno.test("an incremental read from a watermark returns every booking changed si
   const { user, apiKey } = sandbox.addUser();
   sandbox.seedBookings(user.id, 400);
   const { client } = clientOf(sandbox, apiKey);
-  const full = (await collect(client.listBookings())).flatMap((p) => p.bookings);
+  const full = (await Array.fromAsync(client.listBookings())).flatMap((p) => p.bookings);
   const watermark = full.map((b) => b.updatedAt!).sort().at(-1)!;
   const atWatermark = full.filter((b) => b.updatedAt === watermark).map((b) => b.uid);
 
@@ -135,7 +119,7 @@ Deno.test("an incremental read from a watermark returns every booking changed si
   const moved = await sandbox.rescheduleBooking(accepted[1].uid, "2026-03-02T10:00:00.000Z");
   const created = await sandbox.createBooking(user.id);
 
-  const changed = (await collect(client.listBookings({ afterUpdatedAt: watermark }))).flatMap((p) =>
+  const changed = (await Array.fromAsync(client.listBookings({ afterUpdatedAt: watermark }))).flatMap((p) =>
     p.bookings
   );
   assert.deepEqual(
@@ -154,7 +138,7 @@ Deno.test("with 5 requests per window the client waits out each window and never
   sandbox.seedBookings(user.id, 5000);
   sandbox.resetRequests();
   const { client, sleeps } = clientOf(sandbox, apiKey);
-  const uids = uidsOf(await collect(client.listBookings()));
+  const uids = uidsOf(await Array.fromAsync(client.listBookings()));
   assert.equal(new Set(uids).size, 5000);
   assert.equal(sandbox.requests.length, 20);
   assert.ok(statuses(sandbox).every((s) => s === 200), `statuses ${statuses(sandbox)}`);
@@ -169,7 +153,7 @@ Deno.test("when another process used up the window the client gets one 429, wait
   for (let i = 0; i < 5; i++) assert.equal((await calFetch(sandbox, apiKey, "/v2/me")).status, 200);
   sandbox.resetRequests();
   const { client, sleeps } = clientOf(sandbox, apiKey);
-  const uids = uidsOf(await collect(client.listBookings()));
+  const uids = uidsOf(await Array.fromAsync(client.listBookings()));
   assert.equal(new Set(uids).size, 2000);
   assert.deepEqual(statuses(sandbox), [429, 200, 200, 200, 200, 200, 200, 200, 200]);
   // The block's reset (75 s) first, then one full window after five more requests.
@@ -193,17 +177,17 @@ Deno.test("5xx answers, proxy error pages and dropped connections are retried un
   const { client } = clientOf(sandbox, apiKey, { maxAttempts: 8 });
 
   sandbox.setFaults({ errorRate: 0.4, seed: 5 });
-  assert.equal(new Set(uidsOf(await collect(client.listBookings()))).size, 1500);
+  assert.equal(new Set(uidsOf(await Array.fromAsync(client.listBookings()))).size, 1500);
   assert.ok(sandbox.requests.some((r) => r.fault === "error" && r.status === 500));
 
   sandbox.resetRequests();
   sandbox.setFaults({ errorRate: 0.4, errorStatus: 502, seed: 6 });
-  assert.equal(new Set(uidsOf(await collect(client.listBookings()))).size, 1500);
+  assert.equal(new Set(uidsOf(await Array.fromAsync(client.listBookings()))).size, 1500);
   assert.ok(sandbox.requests.some((r) => r.fault === "error" && r.status === 502));
 
   sandbox.resetRequests();
   sandbox.setFaults({ dropConnection: 2 });
-  assert.equal(new Set(uidsOf(await collect(client.listBookings()))).size, 1500);
+  assert.equal(new Set(uidsOf(await Array.fromAsync(client.listBookings()))).size, 1500);
   assert.deepEqual(sandbox.requests.slice(0, 2).map((r) => r.fault), ["drop", "drop"]);
   assert.equal(sandbox.requests.length, 6 + 2);
 });

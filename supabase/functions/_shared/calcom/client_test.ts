@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type BookingPage, calcomWebhookTriggers, createCalcomClient } from "./client.ts";
+import { calcomWebhookTriggers, createCalcomClient } from "./client.ts";
 import { CalcomError } from "./errors.ts";
 import {
   bookingsPage,
@@ -9,6 +9,7 @@ import {
   json,
   minimalBooking,
   type RecordedRequest,
+  rejection,
   testApiKey,
 } from "./testing.ts";
 
@@ -24,22 +25,6 @@ function bookingsServer(all: unknown[]) {
     if (req.path !== "/v2/bookings") return json(calcomErrorBody("NotFoundException", "Cannot GET"), 404);
     return json(bookingsPage(all, Number(req.query.get("skip") ?? 0), Number(req.query.get("take") ?? 100)));
   });
-}
-
-async function collect(pages: AsyncGenerator<BookingPage>): Promise<BookingPage[]> {
-  const out: BookingPage[] = [];
-  for await (const page of pages) out.push(page);
-  return out;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CalcomError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof CalcomError, `expected a CalcomError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected the call to fail");
 }
 
 function query(req: RecordedRequest): Record<string, string> {
@@ -74,7 +59,7 @@ Deno.test("me sends the key as a bearer token without a version header and retur
 
 Deno.test("listing bookings sends the 2024-08-13 version header and the default page parameters", async () => {
   const server = bookingsServer([minimalBooking(1)]);
-  await collect(clientFor(server).listBookings());
+  await Array.fromAsync(clientFor(server).listBookings());
   const [req] = server.requests;
   assert.equal(req.headers.get("cal-api-version"), "2024-08-13");
   assert.deepEqual(query(req), { sortUpdatedAt: "asc", take: "250", skip: "0" });
@@ -82,7 +67,7 @@ Deno.test("listing bookings sends the 2024-08-13 version header and the default 
 
 Deno.test("listing bookings sends filters under Cal.com's parameter names", async () => {
   const server = bookingsServer([]);
-  await collect(
+  await Array.fromAsync(
     clientFor(server).listBookings({
       status: ["past", "cancelled"],
       afterStart: "2025-01-01T00:00:00Z",
@@ -106,7 +91,7 @@ Deno.test("listing bookings sends filters under Cal.com's parameter names", asyn
 Deno.test("listing pages until Cal.com says there is no next page, each booking once", async () => {
   const all = Array.from({ length: 501 }, (_, i) => minimalBooking(i + 1));
   const server = bookingsServer(all);
-  const pages = await collect(clientFor(server).listBookings());
+  const pages = await Array.fromAsync(clientFor(server).listBookings());
   assert.deepEqual(
     pages.map(({ skip, nextSkip, totalItems, hasNextPage, bookings }) => ({
       skip,
@@ -127,7 +112,7 @@ Deno.test("listing pages until Cal.com says there is no next page, each booking 
 
 Deno.test("an empty account yields one empty last page", async () => {
   const server = bookingsServer([]);
-  const pages = await collect(clientFor(server).listBookings());
+  const pages = await Array.fromAsync(clientFor(server).listBookings());
   assert.deepEqual(pages, [{ bookings: [], skip: 0, nextSkip: 0, totalItems: 0, hasNextPage: false }]);
   assert.equal(server.requests.length, 1);
 });
@@ -135,7 +120,7 @@ Deno.test("an empty account yields one empty last page", async () => {
 Deno.test("listing resumes from the skip given in the filters", async () => {
   const all = Array.from({ length: 30 }, (_, i) => minimalBooking(i + 1));
   const server = bookingsServer(all);
-  const pages = await collect(clientFor(server).listBookings({ take: 10, skip: 10 }));
+  const pages = await Array.fromAsync(clientFor(server).listBookings({ take: 10, skip: 10 }));
   assert.deepEqual(pages.map((p) => [p.skip, p.nextSkip]), [[10, 20], [20, 30]]);
   assert.deepEqual(pages.flatMap((p) => p.bookings.map((b) => b.id)), all.slice(10).map((b) => b.id));
 });
@@ -144,7 +129,7 @@ Deno.test("a page that claims a next page but is empty ends the listing", async 
   const server = fakeServer(() =>
     json({ status: "success", data: [], pagination: { totalItems: 99, hasNextPage: true } })
   );
-  const pages = await collect(clientFor(server).listBookings());
+  const pages = await Array.fromAsync(clientFor(server).listBookings());
   assert.equal(pages.length, 1);
   assert.equal(pages[0].hasNextPage, false);
 });
@@ -157,14 +142,14 @@ Deno.test("bookings lacking optional fields and unknown fields come back as Cal.
     brandNewField: { x: 1 },
   };
   const server = bookingsServer([minimalBooking(1), seated]);
-  const [page] = await collect(clientFor(server).listBookings());
+  const [page] = await Array.fromAsync(clientFor(server).listBookings());
   assert.deepEqual(page.bookings, [minimalBooking(1), seated]);
 });
 
 Deno.test("a page with a malformed booking fails with InvalidResponse and is not retried", async () => {
   const { uid: _uid, ...noUid } = minimalBooking(2);
   const server = bookingsServer([minimalBooking(1), noUid]);
-  const err = await rejection(collect(clientFor(server).listBookings()));
+  const err = await rejection(Array.fromAsync(clientFor(server).listBookings()));
   assert.equal(err.code, "InvalidResponse");
   assert.equal(err.retryable, false);
   assert.match(err.message, /data\.1\.uid/);
@@ -174,7 +159,7 @@ Deno.test("a page with a malformed booking fails with InvalidResponse and is not
 Deno.test("invalid filters fail with InvalidRequest before anything is sent", async () => {
   const server = bookingsServer([]);
   // deno-lint-ignore no-explicit-any
-  const err = await rejection(collect(clientFor(server).listBookings({ teamIds: [1] } as any)));
+  const err = await rejection(Array.fromAsync(clientFor(server).listBookings({ teamIds: [1] } as any)));
   assert.equal(err.code, "InvalidRequest");
   assert.equal(err.status, undefined);
   assert.equal(server.requests.length, 0);

@@ -1,10 +1,12 @@
 /**
- * Test helpers for the Cal.com client's unit tests: a fake clock whose `sleep` only advances time, and
- * an in-process `fetch` that routes requests to a Request → Response function and records them.
- * Not used by production code.
+ * Test helpers for the Cal.com client's unit tests: a fake clock whose `sleep` only advances time, an
+ * in-process `fetch` that routes requests to a Request → Response function and records them, and the
+ * error a failed call rejects with. Not used by production code.
  *
  * @module
  */
+import assert from "node:assert/strict";
+import { CalcomError } from "./errors.ts";
 
 /** A clock that never really sleeps: `sleep(ms)` records `ms` and moves `now` forward by it. */
 export interface FakeClock {
@@ -121,4 +123,15 @@ export function bookingsPage(all: unknown[], skip: number, take: number): unknow
 /** A fresh API key, so each test gets its own process-wide rate limiter. */
 export function testApiKey(): string {
   return `cal_test_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/** The {@linkcode CalcomError} `promise` rejects with; fails the test when it resolves or throws anything else. */
+export async function rejection(promise: Promise<unknown>): Promise<CalcomError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof CalcomError, `expected a CalcomError, got ${err}`);
+    return err;
+  }
+  assert.fail("expected the call to fail");
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { type CalcomClientOptions, createCalcomClient } from "./client.ts";
-import { CalcomError } from "./errors.ts";
-import { calcomErrorBody, fakeClock, fakeServer, json, testApiKey } from "./testing.ts";
+import { calcomErrorBody, fakeClock, fakeServer, json, rejection, testApiKey } from "./testing.ts";
 
 const me = { id: 1, username: "dana", email: "dana@example.com" };
 const ok = () => json({ status: "success", data: me });
@@ -23,16 +22,6 @@ function setup(
     apiKey,
   });
   return { clock, server, client, apiKey };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CalcomError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof CalcomError, `expected a CalcomError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected the call to fail");
 }
 
 function limitHeaders(remaining: number, resetSeconds: number): Record<string, string> {
