@@ -15,6 +15,7 @@ import {
   isKnownTrigger,
   type MeetingBooking,
   MeetingBookingSchema,
+  NON_BOOKING_TRIGGERS,
   NoShowPayloadSchema,
   RecordingPayloadSchema,
   SourceTimeSchema,
@@ -44,16 +45,7 @@ export class WebhookPayloadError extends Error {
   }
 }
 
-const IGNORED = new Set([
-  "FORM_SUBMITTED",
-  "FORM_SUBMITTED_NO_EVENT",
-  "INSTANT_MEETING",
-  "OOO_CREATED",
-  "ROUTING_FORM_FALLBACK_HIT",
-  "DELEGATION_CREDENTIAL_ERROR",
-  "WRONG_ASSIGNMENT_REPORT",
-  "PING",
-]);
+const IGNORED = new Set<string>(NON_BOOKING_TRIGGERS);
 
 /** Status a booking trigger stands for when its payload does not say. */
 const DEFAULT_STATUS: Record<string, BookingStatus> = {

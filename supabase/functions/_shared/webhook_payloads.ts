@@ -9,14 +9,8 @@
 import { z } from "zod";
 import { calcomWebhookTriggers } from "./calcom/webhook_triggers.ts";
 
-/**
- * Every trigger Cal.com can send (contract §5, plus PING from the web UI's test button): the ones the
- * integration subscribes to, then those it only logs.
- */
-export const KNOWN_TRIGGERS = [
-  ...calcomWebhookTriggers,
-  "AFTER_HOSTS_CAL_VIDEO_NO_SHOW",
-  "AFTER_GUESTS_CAL_VIDEO_NO_SHOW",
+/** Triggers that describe no booking (forms, out of office, PING…): acknowledged, never applied. */
+export const NON_BOOKING_TRIGGERS = [
   "FORM_SUBMITTED",
   "FORM_SUBMITTED_NO_EVENT",
   "INSTANT_MEETING",
@@ -25,6 +19,17 @@ export const KNOWN_TRIGGERS = [
   "DELEGATION_CREDENTIAL_ERROR",
   "WRONG_ASSIGNMENT_REPORT",
   "PING",
+] as const;
+
+/**
+ * Every trigger Cal.com can send (contract §5, plus PING from the web UI's test button): the ones the
+ * integration subscribes to, the no-show automations it applies when they arrive, then those it only logs.
+ */
+export const KNOWN_TRIGGERS = [
+  ...calcomWebhookTriggers,
+  "AFTER_HOSTS_CAL_VIDEO_NO_SHOW",
+  "AFTER_GUESTS_CAL_VIDEO_NO_SHOW",
+  ...NON_BOOKING_TRIGGERS,
 ] as const;
 
 /** A trigger this code knows. */
