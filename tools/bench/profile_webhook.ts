@@ -12,9 +12,8 @@
  */
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "../db/test_database.ts";
-import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
-import { startBenchProcess } from "./bench_process.ts";
 import { buildDeliveries, MIXED, writeDeliveries } from "./webhook_deliveries.ts";
+import { startWebhookServer, webhookTarget } from "./webhook_server.ts";
 import { runWrk } from "./wrk.ts";
 import { summarizeProfile } from "./cpu_profile.ts";
 import { inspectorSession } from "./inspector_session.ts";
@@ -32,9 +31,8 @@ const { values: args } = parseArgs({
 const seconds = Number(args.seconds ?? 8);
 const inspectPort = Number(args.port ?? 9239);
 
-const connectionId = crypto.randomUUID();
-const secret = `whsec_${crypto.randomUUID().replaceAll("-", "")}`;
-const path = `/calcom-webhook/${connectionId}`;
+const target = webhookTarget();
+const { secret, path } = target;
 const dir = await Deno.makeTempDir({ prefix: "profile_webhook_" });
 const files = { warmup: `${dir}/warmup.tsv`, load: `${dir}/load.tsv` };
 await writeDeliveries(files.warmup, buildDeliveries({ count: 3000, secret, path, prefix: "warm" }));
@@ -50,27 +48,11 @@ await writeDeliveries(
 );
 
 await using db = await createTestDatabase();
-const encryptionKey = randomEncryptionKey();
-const connection = await createBenchConnection(db.sql, {
-  encryptionKey,
-  apiKey: "cal_test_profile_key",
-  calcomUserId: 1,
-  webhookSecret: secret,
-  connectionId,
+// --limit: the limit server under the same load, to compare where the time goes
+await using server = await startWebhookServer(args.limit ? "limit" : "function", db, target, {
+  label: args.limit ? "webhook-limit-profile" : "webhook-profile",
+  denoFlags: [`--inspect=127.0.0.1:${inspectPort}`],
 });
-// the limit server (webhook_limit_process.ts) under the same load, to compare where the time goes
-await using server = args.limit
-  ? await startBenchProcess("tools/bench/webhook_limit_process.ts", {
-    BENCH_DB_URL: db.url,
-    BENCH_WEBHOOK_SECRET: secret,
-    BENCH_USER_ID: connection.userId,
-    BENCH_CONNECTION_ID: connection.connectionId,
-  }, { label: "webhook-limit-profile", denoFlags: [`--inspect=127.0.0.1:${inspectPort}`] })
-  : await startBenchProcess(
-    "tools/bench/function_process.ts",
-    { ...functionEnv({ dbUrl: db.url, encryptionKey }), BENCH_FUNCTION: "calcom-webhook" },
-    { label: "webhook-profile", denoFlags: [`--inspect=127.0.0.1:${inspectPort}`] },
-  );
 const load = { baseUrl: server.url, connections: 16 };
 await runWrk({ ...load, payloadFile: files.warmup, seconds: 3 });
 

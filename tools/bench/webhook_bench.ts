@@ -7,8 +7,6 @@
  * @module
  */
 import { createTestDatabase } from "../db/test_database.ts";
-import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
-import { startBenchProcess } from "./bench_process.ts";
 import { backendCpuBetween, databaseBackendCpu, readProcCpuSeconds } from "./proc_cpu.ts";
 import {
   buildDeliveries,
@@ -18,6 +16,13 @@ import {
   MIXED,
   writeDeliveries,
 } from "./webhook_deliveries.ts";
+import {
+  POOL_MAX,
+  startWebhookServer,
+  type WebhookServer,
+  type WebhookTarget,
+  webhookTarget,
+} from "./webhook_server.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 /** What one load run measured. */
@@ -76,12 +81,9 @@ export interface WebhookBenchResult {
 
 /** Deliveries prepared per second of load: more than both servers can take on this machine. */
 const DELIVERIES_PER_SECOND = 2500;
-const POOL_MAX = 4;
-
-type Server = "function" | "limit";
 
 interface Scenario {
-  server: Server;
+  server: WebhookServer;
   deliveries: Delivery[];
   file: string;
   warmupFile: string;
@@ -90,35 +92,16 @@ interface Scenario {
 async function runScenario(
   scenario: Scenario,
   common: {
-    connectionId: string;
-    secret: string;
+    target: WebhookTarget;
     seconds: number;
     warmupSeconds: number;
     connections: number;
   },
 ): Promise<LoadFigures> {
   await using db = await createTestDatabase();
-  const encryptionKey = randomEncryptionKey();
-  const connection = await createBenchConnection(db.sql, {
-    encryptionKey,
-    apiKey: "cal_test_bench_webhook_key",
-    calcomUserId: 1,
-    webhookSecret: common.secret,
-    connectionId: common.connectionId,
+  await using server = await startWebhookServer(scenario.server, db, common.target, {
+    label: `webhook-${scenario.server}`,
   });
-  const env: Record<string, string> = scenario.server === "function"
-    ? { ...functionEnv({ dbUrl: db.url, encryptionKey }), BENCH_FUNCTION: "calcom-webhook" }
-    : {
-      BENCH_DB_URL: db.url,
-      BENCH_WEBHOOK_SECRET: common.secret,
-      BENCH_USER_ID: connection.userId,
-      BENCH_CONNECTION_ID: connection.connectionId,
-      BENCH_POOL_MAX: String(POOL_MAX),
-    };
-  const entry = scenario.server === "function"
-    ? "tools/bench/function_process.ts"
-    : "tools/bench/webhook_limit_process.ts";
-  await using server = await startBenchProcess(entry, env, { label: `webhook-${scenario.server}` });
   // JIT, pool connections and caches warm up on deliveries of their own, outside the measurement
   await runWrk({
     baseUrl: server.url,
@@ -210,9 +193,8 @@ export async function runWebhookBench(
   options: { seconds: number; connections: number; quick: boolean; log: (line: string) => void },
 ): Promise<WebhookBenchResult> {
   const warmupSeconds = options.quick ? 1 : 3;
-  const connectionId = crypto.randomUUID();
-  const secret = `whsec_${crypto.randomUUID().replaceAll("-", "")}`;
-  const path = `/calcom-webhook/${connectionId}`;
+  const target = webhookTarget();
+  const { secret, path } = target;
   const dir = await Deno.makeTempDir({ prefix: "bench_webhook_" });
   try {
     options.log("webhook: signing deliveries");
@@ -230,13 +212,12 @@ export async function runWebhookBench(
     await writeDeliveries(files.plain, plain);
     await writeDeliveries(files.mixed, mixed);
     const common = {
-      connectionId,
-      secret,
+      target,
       seconds: options.seconds,
       warmupSeconds,
       connections: options.connections,
     };
-    const run = async (server: Server, name: "plain" | "mixed") => {
+    const run = async (server: WebhookServer, name: "plain" | "mixed") => {
       options.log(
         `webhook: ${name} load on the ${server} (${options.seconds} s, ${options.connections} connections)`,
       );

@@ -1,0 +1,66 @@
+/**
+ * The two servers the webhook load is sent to, started the same way by the benchmark and the profiler:
+ * the real `calcom-webhook` function (`function_process.ts`, served as production serves it) and its
+ * limit (`webhook_limit_process.ts`), each in its own process on a database holding the connection the
+ * pre-signed deliveries are addressed to.
+ *
+ * @module
+ */
+import type { TestDatabase } from "../db/test_database.ts";
+import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
+import { type BenchProcess, startBenchProcess } from "./bench_process.ts";
+
+/** Which server takes the load. */
+export type WebhookServer = "function" | "limit";
+
+/** The function's pool size (`CALCOM_DB_POOL_MAX`'s default), given to the limit for a like-for-like database side. */
+export const POOL_MAX = 4;
+
+/** Where a run's deliveries go: one connection id (it is in the path) and webhook secret for every database. */
+export interface WebhookTarget {
+  connectionId: string;
+  secret: string;
+  /** `/calcom-webhook/<connection id>`. */
+  path: string;
+}
+
+/** A fresh target: the deliveries are signed for it before any database exists. */
+export function webhookTarget(): WebhookTarget {
+  const connectionId = crypto.randomUUID();
+  return {
+    connectionId,
+    secret: `whsec_${crypto.randomUUID().replaceAll("-", "")}`,
+    path: `/calcom-webhook/${connectionId}`,
+  };
+}
+
+/** Inserts the target's connection into `db` and starts `server` on it. */
+export async function startWebhookServer(
+  server: WebhookServer,
+  db: Pick<TestDatabase, "sql" | "url">,
+  target: WebhookTarget,
+  options: { label: string; denoFlags?: string[] },
+): Promise<BenchProcess> {
+  const encryptionKey = randomEncryptionKey();
+  const connection = await createBenchConnection(db.sql, {
+    encryptionKey,
+    apiKey: "cal_test_bench_webhook_key",
+    calcomUserId: 1,
+    webhookSecret: target.secret,
+    connectionId: target.connectionId,
+  });
+  if (server === "function") {
+    return await startBenchProcess(
+      "tools/bench/function_process.ts",
+      { ...functionEnv({ dbUrl: db.url, encryptionKey }), BENCH_FUNCTION: "calcom-webhook" },
+      options,
+    );
+  }
+  return await startBenchProcess("tools/bench/webhook_limit_process.ts", {
+    BENCH_DB_URL: db.url,
+    BENCH_WEBHOOK_SECRET: target.secret,
+    BENCH_USER_ID: connection.userId,
+    BENCH_CONNECTION_ID: connection.connectionId,
+    BENCH_POOL_MAX: String(POOL_MAX),
+  }, options);
+}
