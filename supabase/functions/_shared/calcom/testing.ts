@@ -101,6 +101,49 @@ export function minimalBooking(id: number): Record<string, unknown> {
   };
 }
 
+/** The regular booking of contract §2.4, every field Cal.com sends for it. */
+export const regularBooking = {
+  id: 48213,
+  uid: "k3QmZ8pTqR2vYw1nLx7cAb",
+  title: "Intro call between Dana Host and Sam Guest",
+  description: "",
+  hosts: [{
+    id: 512,
+    name: "Dana Host",
+    email: "dana@example.com",
+    displayEmail: "dana@example.com",
+    username: "dana",
+    timeZone: "Europe/Berlin",
+  }],
+  status: "accepted",
+  cancellationReason: "",
+  cancelledByEmail: "",
+  rescheduledByEmail: null,
+  start: "2025-03-10T14:00:00.000Z",
+  end: "2025-03-10T14:30:00.000Z",
+  duration: 30,
+  eventTypeId: 9001,
+  eventType: { id: 9001, slug: "intro-call" },
+  meetingUrl: "https://app.cal.com/video/k3QmZ8pTqR2vYw1nLx7cAb",
+  location: "https://app.cal.com/video/k3QmZ8pTqR2vYw1nLx7cAb",
+  absentHost: false,
+  createdAt: "2025-03-01T09:12:44.120Z",
+  updatedAt: "2025-03-01T09:12:46.901Z",
+  rating: null,
+  icsUid: "k3QmZ8pTqR2vYw1nLx7cAb@cal.com",
+  attendees: [{
+    name: "Sam Guest",
+    email: "sam@example.org",
+    displayEmail: "sam@example.org",
+    timeZone: "America/New_York",
+    language: "en",
+    absent: false,
+  }],
+  guests: ["pat@example.org"],
+  bookingFieldsResponses: { name: "Sam Guest", email: "sam@example.org", notes: "Looking forward" },
+  metadata: {},
+};
+
 /** A `GET /v2/bookings` body for `skip`/`take` over `all`, paginated the way Cal.com computes it. */
 export function bookingsPage(all: unknown[], skip: number, take: number): unknown {
   const totalItems = all.length;
