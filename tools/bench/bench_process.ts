@@ -34,18 +34,33 @@ async function tail(file: string, lines = 30): Promise<string> {
   }
 }
 
+/** How to start a benchmark server process. */
+export interface BenchProcessOptions {
+  startTimeoutMs?: number;
+  label?: string;
+  /** Start with `--expose-gc`, for {@linkcode BenchProcess.liveHeapBytes} (GC runs only when asked). */
+  exposeGc?: boolean;
+  /** More flags for `deno run`, e.g. `--inspect=127.0.0.1:9229` for a CPU profile. */
+  denoFlags?: string[];
+}
+
+/**
+ * Starts the Edge Function `name` as production serves it (`function_process.ts`), with `secrets` as its
+ * environment (see `functionEnv`).
+ */
+export function startFunctionProcess(
+  name: string,
+  secrets: Record<string, string>,
+  options: BenchProcessOptions = {},
+): Promise<BenchProcess> {
+  return startBenchProcess("tools/bench/function_process.ts", { ...secrets, BENCH_FUNCTION: name }, options);
+}
+
 /** Starts `entry` (a path relative to the repository root) with `env` and waits until it listens. */
 export async function startBenchProcess(
   entry: string,
   env: Record<string, string>,
-  options: {
-    startTimeoutMs?: number;
-    label?: string;
-    /** Start with `--expose-gc`, for {@linkcode BenchProcess.liveHeapBytes} (GC runs only when asked). */
-    exposeGc?: boolean;
-    /** More flags for `deno run`, e.g. `--inspect=127.0.0.1:9229` for a CPU profile. */
-    denoFlags?: string[];
-  } = {},
+  options: BenchProcessOptions = {},
 ): Promise<BenchProcess> {
   const dir = await Deno.makeTempDir({ prefix: "bench_" });
   const portFile = `${dir}/ports`;

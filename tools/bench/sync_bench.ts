@@ -14,7 +14,7 @@ import { type Sandbox, startSandbox } from "../calcom_sandbox/mod.ts";
 import { createTestDatabase } from "../db/test_database.ts";
 import { signTestJwt } from "../testing/jwt.ts";
 import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
-import { type BenchProcess, startBenchProcess } from "./bench_process.ts";
+import { type BenchProcess, startFunctionProcess } from "./bench_process.ts";
 import { readAllPages } from "./calcom_pages.ts";
 import { upsertPage } from "./direct_upsert.ts";
 import { type PeerRun, runPeerSync } from "./peer_sync.ts";
@@ -234,14 +234,11 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
     await using db = await createTestDatabase();
     const encryptionKey = randomEncryptionKey();
     const connection = await createBenchConnection(db.sql, { encryptionKey, apiKey, calcomUserId: user.id });
-    const env = {
-      ...functionEnv({ dbUrl: db.url, encryptionKey, calcomApiUrl: sandbox.url, syncDeadlineSeconds: 3600 }),
-      BENCH_FUNCTION: "calcom-bookings-sync",
-    };
-    await using server = await startBenchProcess("tools/bench/function_process.ts", env, {
-      label: `sync-${n}`,
-      exposeGc: true,
-    });
+    await using server = await startFunctionProcess(
+      "calcom-bookings-sync",
+      functionEnv({ dbUrl: db.url, encryptionKey, calcomApiUrl: sandbox.url, syncDeadlineSeconds: 3600 }),
+      { label: `sync-${n}`, exposeGc: true },
+    );
     const jwt = await signTestJwt({ sub: connection.userId, expiresIn: 7200 });
     const rows = async () => {
       const [{ count }] = await db.sql<

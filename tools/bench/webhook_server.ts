@@ -8,7 +8,7 @@
  */
 import type { TestDatabase } from "../db/test_database.ts";
 import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
-import { type BenchProcess, startBenchProcess } from "./bench_process.ts";
+import { type BenchProcess, startBenchProcess, startFunctionProcess } from "./bench_process.ts";
 
 /** Which server takes the load. */
 export type WebhookServer = "function" | "limit";
@@ -50,9 +50,9 @@ export async function startWebhookServer(
     connectionId: target.connectionId,
   });
   if (server === "function") {
-    return await startBenchProcess(
-      "tools/bench/function_process.ts",
-      { ...functionEnv({ dbUrl: db.url, encryptionKey }), BENCH_FUNCTION: "calcom-webhook" },
+    return await startFunctionProcess(
+      "calcom-webhook",
+      functionEnv({ dbUrl: db.url, encryptionKey }),
       options,
     );
   }
