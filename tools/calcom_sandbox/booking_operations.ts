@@ -10,6 +10,14 @@
 import { bookingNotFound } from "./bookings_query.ts";
 import { CalError } from "./errors.ts";
 import { bookingUid, type Random, uuidV4 } from "./ids.ts";
+import {
+  bookerAttendees,
+  bookerResponses,
+  bookingTitle,
+  newBookingRow,
+  UNCHANGED_BOOKING,
+  videoMetadata,
+} from "./new_booking_row.ts";
 import type {
   AttendeeRecord,
   BookingRecord,
@@ -70,27 +78,6 @@ export interface NewBooking {
 
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
-
-/** The booking answers Cal.com stores for a booker. */
-function bookerResponses(
-  attendee: { name: string; email: string },
-  location: string,
-  guests: string[],
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return {
-    name: attendee.name,
-    email: attendee.email,
-    guests,
-    location: { value: location, optionValue: "" },
-    ...extra,
-  };
-}
-
-/** `metadata.videoCallUrl` for Cal Video bookings, as Cal.com fills it. */
-function videoMetadata(location: string | null, uid: string): Record<string, string> {
-  return location === "integrations:daily" ? { videoCallUrl: `https://app.cal.com/video/${uid}` } : {};
-}
 
 /** Booking operations over `store`, with time from `now` and ids from `random`. */
 export class BookingOperations {
@@ -176,29 +163,18 @@ export class BookingOperations {
       const uid = bookingUid(this.#random);
       const responses = bookerResponses(attendee, location, guests, input.bookingFieldsResponses);
       if (input.description) responses.notes = input.description;
-      const attendees: AttendeeRecord[] = [
-        { id: this.#store.nextId("attendee"), ...attendee, noShow: false },
-        ...guests.map((email) => ({
-          id: this.#store.nextId("attendee"),
-          name: "",
-          email,
-          timeZone: attendee.timeZone,
-          locale: attendee.locale,
-          phoneNumber: null,
-          noShow: false,
-        })),
-      ];
+      const attendees = bookerAttendees(attendee, guests, () => this.#store.nextId("attendee"));
       if (eventType.seatsPerTimeSlot !== null) {
         attendees.length = 1;
         attendees[0].seatUid = uuidV4(this.#random);
         attendees[0].seatResponses = { name: attendee.name, email: attendee.email };
       }
-      const b: BookingRecord = {
+      return newBookingRow({
         id: this.#store.nextId("booking"),
         uid,
         userId: user.id,
         eventTypeId: eventType.id,
-        title: input.title ?? `${eventType.title} between ${user.name ?? user.username} and ${attendee.name}`,
+        title: input.title ?? bookingTitle(eventType, user, attendee.name),
         description: input.description ?? "",
         startTime: s,
         endTime: s + length * 60_000,
@@ -209,21 +185,9 @@ export class BookingOperations {
         metadata: { ...videoMetadata(location, uid), ...input.metadata },
         responses,
         attendees,
-        noShowHost: false,
-        cancellationReason: null,
-        rejectionReason: null,
-        cancelledBy: null,
-        rescheduled: null,
-        fromReschedule: null,
-        rescheduledBy: null,
         recurringEventId,
-        iCalUID: `${uid}@cal.com`,
-        iCalSequence: 0,
-        rating: null,
-        paid: false,
         creationSource: "API_V2",
-      };
-      return b;
+      });
     });
     this.#store.insertBookings(bookings);
     const trigger = status === "PENDING" ? "BOOKING_REQUESTED" : "BOOKING_CREATED";
@@ -390,13 +354,8 @@ export class BookingOperations {
       metadata: { ...videoMetadata(old.location, newUid), ...metadata },
       responses,
       attendees: old.attendees.map((a) => ({ ...a, id: this.#store.nextId("attendee"), noShow: false })),
-      noShowHost: false,
-      cancellationReason: null,
-      rejectionReason: null,
-      cancelledBy: null,
-      rescheduled: null,
+      ...UNCHANGED_BOOKING,
       fromReschedule: old.uid,
-      rescheduledBy: null,
       iCalSequence: old.iCalSequence + 1,
       creationSource: "API_V2",
     };

@@ -8,7 +8,14 @@
  */
 
 import { bookingUid, type Random, seededRandom, uuidV4 } from "./ids.ts";
-import type { AttendeeRecord, BookingRecord, BookingStatus, EventTypeRecord, Store } from "./store.ts";
+import {
+  bookerAttendees,
+  bookerResponses,
+  bookingTitle,
+  newBookingRow,
+  videoMetadata,
+} from "./new_booking_row.ts";
+import type { BookingRecord, BookingStatus, EventTypeRecord, Store } from "./store.ts";
 
 /** Options of `generateBookings`. */
 export interface SeedOptions {
@@ -86,10 +93,7 @@ export function generateBookings(
   const locationFor = (uid: string): { location: string; metadata: Record<string, string> } => {
     const x = r();
     if (x < 0.45) {
-      return {
-        location: "integrations:daily",
-        metadata: { videoCallUrl: `https://app.cal.com/video/${uid}` },
-      };
+      return { location: "integrations:daily", metadata: videoMetadata("integrations:daily", uid) };
     }
     if (x < 0.65) {
       return {
@@ -115,33 +119,21 @@ export function generateBookings(
     const guests = r() < 0.2 ? [`${pick(r, FIRST).toLowerCase()}@example.net`] : [];
     const { location, metadata } = locationFor(uid);
     const notes = r() < 0.3 ? "Looking forward" : "";
-    const attendees: AttendeeRecord[] = [
-      { id: store.nextId("attendee"), ...booker, phoneNumber: null, noShow: false },
-      ...guests.map((email) => ({
-        id: store.nextId("attendee"),
-        name: "",
-        email,
-        timeZone: booker.timeZone,
-        locale: booker.locale,
-        phoneNumber: null,
-        noShow: false,
-      })),
-    ];
+    const attendees = bookerAttendees(
+      { ...booker, phoneNumber: null },
+      guests,
+      () => store.nextId("attendee"),
+    );
     const end = start + eventType.length * MINUTE;
     const updatedAt = createdAt + Math.floor(r() * Math.min(3 * DAY, now - createdAt));
-    const responses: Record<string, unknown> = {
-      name: booker.name,
-      email: booker.email,
-      guests,
-      location: { value: location, optionValue: "" },
-    };
+    const responses = bookerResponses(booker, location, guests);
     if (notes) responses.notes = notes;
-    const b: BookingRecord = {
+    const b = newBookingRow({
       id: store.nextId("booking"),
       uid,
       userId,
       eventTypeId: eventType.id,
-      title: `${eventType.title} between ${user.name ?? user.username} and ${booker.name}`,
+      title: bookingTitle(eventType, user, booker.name),
       description: notes,
       startTime: start,
       endTime: end,
@@ -152,24 +144,9 @@ export function generateBookings(
       metadata,
       responses,
       attendees,
-      noShowHost: false,
-      cancellationReason: null,
-      rejectionReason: null,
-      cancelledBy: null,
-      rescheduled: null,
-      fromReschedule: null,
-      rescheduledBy: null,
-      recurringEventId: null,
-      iCalUID: `${uid}@cal.com`,
-      iCalSequence: 0,
-      rating: null,
-      paid: false,
       creationSource: pick(r, ["WEBAPP", "WEBAPP", "API_V2"]),
-    };
-    if (extra.recurringEventId !== undefined) b.recurringEventId = extra.recurringEventId;
-    if (extra.fromReschedule !== undefined) b.fromReschedule = extra.fromReschedule;
-    if (extra.iCalUID !== undefined) b.iCalUID = extra.iCalUID;
-    if (extra.iCalSequence !== undefined) b.iCalSequence = extra.iCalSequence;
+      ...extra,
+    });
     if (status === "CANCELLED") {
       b.cancellationReason = pick(r, REASONS) || null;
       b.cancelledBy = r() < 0.5 ? booker.email : user.email;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { newBookingRow } from "./new_booking_row.ts";
 import { type BookingRecord, Store, type UserRecord } from "./store.ts";
 
 function user(id: number, email: string): UserRecord {
@@ -21,7 +22,7 @@ function booking(
   updatedAt: number,
   attendeeEmails: string[] = [],
 ): BookingRecord {
-  return {
+  return newBookingRow({
     id,
     uid: `uid${id}`,
     userId,
@@ -45,20 +46,8 @@ function booking(
       phoneNumber: null,
       noShow: false,
     })),
-    noShowHost: false,
-    cancellationReason: null,
-    rejectionReason: null,
-    cancelledBy: null,
-    rescheduled: null,
-    fromReschedule: null,
-    rescheduledBy: null,
-    recurringEventId: null,
-    iCalUID: `uid${id}@cal.com`,
-    iCalSequence: 0,
-    rating: null,
-    paid: false,
     creationSource: "API_V2",
-  };
+  });
 }
 
 const updatedOrder = (store: Store, userId: number) => {
