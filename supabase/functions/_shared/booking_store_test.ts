@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { createTestDatabase, createUser } from "../../../tools/db/test_database.ts";
 import type { BookingRow } from "./booking_row.ts";
 import {
+  type BookingFacts,
   BookingOwnerError,
+  type BookingStatusChange,
   mergeBookingFacts,
   upsertBookings,
   upsertBookingStatus,
@@ -36,6 +38,10 @@ Deno.test("booking store", async (t) => {
   }
   const upsert = (connectionId: string, rows: BookingRow[]) =>
     db.asService((tx) => upsertBookings(tx, { userId, connectionId, rows }));
+  const changeStatus = (connectionId: string, change: BookingStatusChange) =>
+    db.asService((tx) => upsertBookingStatus(tx, { userId, connectionId, change }));
+  const mergeFacts = (connectionId: string, uid: string, facts: BookingFacts) =>
+    db.asService((tx) => mergeBookingFacts(tx, { connectionId, uid, facts }));
 
   try {
     await t.step("a batch of new rows is created as service_role and counted", async () => {
@@ -292,19 +298,13 @@ Deno.test("booking store", async (t) => {
 
     await t.step("a status change creates a booking never seen from its insert row", async () => {
       const { connectionId } = await connection();
-      const result = await db.asService((tx) =>
-        upsertBookingStatus(tx, {
-          userId,
-          connectionId,
-          change: {
-            uid: "old",
-            status: "CANCELLED",
-            rescheduledToUid: "new",
-            sourceUpdatedAt: T1,
-            insertRow: testBookingRow({ booking_uid: "ignored", status: "ACCEPTED" }),
-          },
-        })
-      );
+      const result = await changeStatus(connectionId, {
+        uid: "old",
+        status: "CANCELLED",
+        rescheduledToUid: "new",
+        sourceUpdatedAt: T1,
+        insertRow: testBookingRow({ booking_uid: "ignored", status: "ACCEPTED" }),
+      });
       assert.equal(result, "created");
       const row = await booking(connectionId, "old");
       assert.deepEqual([row.status, row.rescheduled_to_uid, row.source_updated_at.toISOString()], [
@@ -317,19 +317,13 @@ Deno.test("booking store", async (t) => {
     await t.step("a newer status change moves only the status columns of an existing booking", async () => {
       const { connectionId } = await connection();
       await upsert(connectionId, [testBookingRow({ booking_uid: "old", title: "Kept" })]);
-      const result = await db.asService((tx) =>
-        upsertBookingStatus(tx, {
-          userId,
-          connectionId,
-          change: {
-            uid: "old",
-            status: "CANCELLED",
-            rescheduledToUid: "new",
-            sourceUpdatedAt: T1,
-            insertRow: testBookingRow({ booking_uid: "old", title: "Not used" }),
-          },
-        })
-      );
+      const result = await changeStatus(connectionId, {
+        uid: "old",
+        status: "CANCELLED",
+        rescheduledToUid: "new",
+        sourceUpdatedAt: T1,
+        insertRow: testBookingRow({ booking_uid: "old", title: "Not used" }),
+      });
       assert.equal(result, "updated");
       const row = await booking(connectionId, "old");
       assert.deepEqual([row.status, row.rescheduled_to_uid, row.title, row.source_hash], [
@@ -345,35 +339,25 @@ Deno.test("booking store", async (t) => {
       await upsert(connectionId, [
         testBookingRow({ booking_uid: "old", status: "REJECTED", source_updated_at: T2 }),
       ]);
-      const result = await db.asService((tx) =>
-        upsertBookingStatus(tx, {
-          userId,
-          connectionId,
-          change: { uid: "old", status: "CANCELLED", rescheduledToUid: "new", sourceUpdatedAt: T1 },
-        })
-      );
-      assert.equal(result, "updated");
+      const change = {
+        uid: "old",
+        status: "CANCELLED",
+        rescheduledToUid: "new",
+        sourceUpdatedAt: T1,
+      } as const;
+      assert.equal(await changeStatus(connectionId, change), "updated");
       const row = await booking(connectionId, "old");
       assert.deepEqual([row.status, row.rescheduled_to_uid], ["REJECTED", "new"]);
-      const again = await db.asService((tx) =>
-        upsertBookingStatus(tx, {
-          userId,
-          connectionId,
-          change: { uid: "old", status: "CANCELLED", rescheduledToUid: "new", sourceUpdatedAt: T1 },
-        })
-      );
-      assert.equal(again, "skipped");
+      assert.equal(await changeStatus(connectionId, change), "skipped");
     });
 
     await t.step("a status change without an insert row leaves an unknown booking missing", async () => {
       const { connectionId } = await connection();
-      const result = await db.asService((tx) =>
-        upsertBookingStatus(tx, {
-          userId,
-          connectionId,
-          change: { uid: "nobody", status: "CANCELLED", sourceUpdatedAt: T1 },
-        })
-      );
+      const result = await changeStatus(connectionId, {
+        uid: "nobody",
+        status: "CANCELLED",
+        sourceUpdatedAt: T1,
+      });
       assert.equal(result, "missing");
       assert.equal((await bookings(connectionId)).length, 0);
     });
@@ -395,8 +379,7 @@ Deno.test("booking store", async (t) => {
           { name: "Pat", email: "pat@example.org", timeZone: null, language: null, phoneNumber: null },
         ],
       })]);
-      const merge = (facts: Parameters<typeof mergeBookingFacts>[1]["facts"]) =>
-        db.asService((tx) => mergeBookingFacts(tx, { connectionId, uid: "a", facts }));
+      const merge = (facts: BookingFacts) => mergeFacts(connectionId, "a", facts);
       assert.deepEqual(await merge({ meetingStartedAt: "2025-03-10T14:00:00.000Z" }), {
         found: true,
         changed: true,
@@ -433,9 +416,9 @@ Deno.test("booking store", async (t) => {
       const { connectionId } = await connection();
       await upsert(connectionId, [testBookingRow({ booking_uid: "a" })]);
       const facts = { meetingStartedAt: "2025-03-10T14:00:00.000Z" };
-      await db.asService((tx) => mergeBookingFacts(tx, { connectionId, uid: "a", facts }));
+      await mergeFacts(connectionId, "a", facts);
       const before = await booking(connectionId, "a");
-      assert.deepEqual(await db.asService((tx) => mergeBookingFacts(tx, { connectionId, uid: "a", facts })), {
+      assert.deepEqual(await mergeFacts(connectionId, "a", facts), {
         found: true,
         changed: false,
       });
@@ -447,9 +430,7 @@ Deno.test("booking store", async (t) => {
       const two = await connection();
       await upsert(one.connectionId, [testBookingRow({ booking_uid: "a" })]);
       assert.deepEqual(
-        await db.asService((tx) =>
-          mergeBookingFacts(tx, { connectionId: two.connectionId, uid: "a", facts: { absentHost: true } })
-        ),
+        await mergeFacts(two.connectionId, "a", { absentHost: true }),
         { found: false, changed: false },
       );
       assert.equal((await booking(one.connectionId, "a")).absent_host, false);
