@@ -60,8 +60,9 @@ const COLUMNS: readonly (readonly [string, string])[] = [...BOOKING_ROW_COLUMNS,
  */
 const DEFAULTED: Record<string, string> = { metadata: "'{}'::jsonb", absent_host: "false" };
 
-function insertValue(column: string, from = "input"): string {
-  return column in DEFAULTED ? `coalesce(${from}.${column}, ${DEFAULTED[column]})` : `${from}.${column}`;
+/** A column of the recordset `r` as inserted. */
+function insertValue(column: string): string {
+  return column in DEFAULTED ? `coalesce(r.${column}, ${DEFAULTED[column]})` : `r.${column}`;
 }
 
 const RECORDSET = `jsonb_to_recordset($3::text::jsonb) as r(${
@@ -83,7 +84,7 @@ const UPSERT_SQL = "select * from public.calcom_upsert_bookings($1::uuid, $2::uu
  * is the mapper's and the source's own, both stable for the same source object; a source that reorders
  * its keys costs one needless rewrite, not a wrong skip.
  */
-export function bookingSourceHash(row: BookingRow): string {
+function bookingSourceHash(row: BookingRow): string {
   const { source_updated_at: _, ...content } = row;
   return sha256Hex(JSON.stringify(content));
 }
@@ -187,7 +188,7 @@ with owner as (
   select c.id, c.user_id from public.calcom_connections c where c.id = $2::uuid and c.user_id = $1::uuid
 )
 insert into public.calcom_bookings as t (user_id, calcom_connection_id, ${INSERT_COLUMNS.join(", ")})
-select owner.user_id, owner.id, ${INSERT_COLUMNS.map((c) => insertValue(c, "r")).join(", ")}
+select owner.user_id, owner.id, ${INSERT_COLUMNS.map(insertValue).join(", ")}
 from ${RECORDSET} cross join owner
 on conflict (calcom_connection_id, booking_uid) do update set ${STATUS_SET}
 where ${STATUS_WHERE}
