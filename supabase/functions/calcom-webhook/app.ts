@@ -9,11 +9,11 @@
 import type { Hono } from "hono";
 import { requireUser } from "../_shared/auth.ts";
 import type { Deps } from "../_shared/deps.ts";
-import { apiError, type AppEnv, createFunctionApp } from "../_shared/http.ts";
+import { type AppEnv, createFunctionApp } from "../_shared/http.ts";
 import { createConnectionCache } from "./connection_cache.ts";
 import { receiveDelivery } from "./receive_delivery.ts";
 import { replayEvents } from "./replay_events.ts";
-import { findWebhookConnection, isConnectionId } from "./webhook_connection.ts";
+import { connectionNotFound, findOwnConnection, isConnectionId } from "./webhook_connection.ts";
 
 /** Limits, changeable for tests. */
 export interface WebhookAppOptions {
@@ -42,16 +42,10 @@ export function createApp(deps: Deps, options: WebhookAppOptions = {}): Hono<App
 
   app.post("/:connectionId/replay", requireUser(deps.verifyUser), async (c) => {
     const connectionId = c.req.param("connectionId");
-    const notFound = () => apiError(404, "not_found", "No Cal.com connection with this id");
-    if (!isConnectionId(connectionId)) throw notFound();
+    if (!isConnectionId(connectionId)) throw connectionNotFound();
     // ownership is decided by RLS, as the user; the replay itself writes as service role
-    const visible = await deps.db.asUser(
-      c.var.user,
-      (tx) => tx`select id from public.calcom_connections where id = ${connectionId}`,
-    );
-    if (visible.length === 0) throw notFound();
-    const connection = await deps.db.asService((tx) => findWebhookConnection(tx, connectionId));
-    if (!connection) throw notFound();
+    const connection = await deps.db.asUser(c.var.user, (tx) => findOwnConnection(tx, connectionId));
+    if (!connection) throw connectionNotFound();
     const result = await replayEvents(deps, connection, replayBatch);
     return c.json({ success: true, ...result });
   });

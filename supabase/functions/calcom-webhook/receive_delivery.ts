@@ -23,7 +23,12 @@ import {
 } from "../_shared/webhook_events_store.ts";
 import { writeDelivery, type WrittenDelivery } from "./write_delivery.ts";
 import { BodyTooLargeError, readBodyBytes } from "./read_body.ts";
-import { findWebhookConnection, isConnectionId, type WebhookConnection } from "./webhook_connection.ts";
+import {
+  connectionNotFound,
+  findWebhookConnection,
+  isConnectionId,
+  type WebhookConnection,
+} from "./webhook_connection.ts";
 import type { ConnectionCache, VerifiedConnection } from "./connection_cache.ts";
 
 /** Limits of the delivery route. */
@@ -55,10 +60,6 @@ const REJECTION: Record<SignatureFailureReason | "secret_unavailable", string> =
   secret_unavailable: "Cannot verify the webhook signature: the connection's secret cannot be decrypted",
 };
 
-function notFound() {
-  return apiError(404, "not_found", "No Cal.com connection with this id");
-}
-
 /**
  * Answers 404 when the connection was deleted between finding it and writing its event (a delivery racing a
  * disconnect): the ownership foreign key then refuses the insert (23503), and the connection is simply gone.
@@ -67,7 +68,7 @@ export async function goneAsNotFound<T>(write: Promise<T>): Promise<T> {
   try {
     return await write;
   } catch (err) {
-    if ((err as { code?: unknown })?.code === "23503") throw notFound();
+    if ((err as { code?: unknown })?.code === "23503") throw connectionNotFound();
     throw err;
   }
 }
@@ -130,7 +131,7 @@ function refuse(
   c.var.log.warn("webhook delivery not verified", { connectionId, reason, logged: outcome === "logged" });
   if (outcome === "gone") {
     options.connections.drop(connectionId);
-    throw notFound();
+    throw connectionNotFound();
   }
   if (reason === "secret_unavailable") throw apiError(500, "internal_error", REJECTION[reason]);
   throw apiError(401, "unauthorized", REJECTION[reason], { reason });
@@ -167,14 +168,14 @@ export async function receiveDelivery(
   options: DeliveryOptions,
 ): Promise<Response> {
   const connectionId = c.req.param("connectionId") ?? "";
-  if (!isConnectionId(connectionId)) throw notFound();
+  if (!isConnectionId(connectionId)) throw connectionNotFound();
   const declared = Number(c.req.header("content-length"));
   if (declared > options.maxBodyBytes) {
     throw apiError(413, "payload_too_large", `Request body is larger than ${options.maxBodyBytes} bytes`);
   }
   const cached = options.connections.get(connectionId);
   const stored = cached ? null : await readConnection(deps, connectionId);
-  if (!cached && !stored) throw notFound();
+  if (!cached && !stored) throw connectionNotFound();
 
   let bytes: Uint8Array<ArrayBuffer>;
   try {
@@ -195,7 +196,7 @@ export async function receiveDelivery(
       // never answer 401 on a stale secret: read the new one and check again
       options.connections.drop(connectionId);
       const fresh = await readConnection(deps, connectionId);
-      if (!fresh) throw notFound();
+      if (!fresh) throw connectionNotFound();
       connection = await unlock(c, deps, options, fresh, receivedAt);
       check = verifyCalSignature(connection.secret, bytes, signature);
       if (!check.ok) outcome = await logUnverified(deps, options, connection, check.reason, receivedAt);

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Tx } from "../_shared/db.ts";
+import { type ApiError, apiError } from "../_shared/http.ts";
 import type { EventConnection } from "./process_event.ts";
 import { isUuid } from "../_shared/uuid.ts";
 
@@ -12,6 +13,11 @@ import { isUuid } from "../_shared/uuid.ts";
 export interface WebhookConnection extends EventConnection {
   /** The secret box ciphertext of the webhook secret (the connection id is its additional data). */
   webhookSecretEncrypted: string;
+}
+
+/** The 404 for a connection id that names no connection (or, for a user, none of theirs). */
+export function connectionNotFound(): ApiError {
+  return apiError(404, "not_found", "No Cal.com connection with this id");
 }
 
 /** Whether a path segment can be a connection id at all (anything else is a 404 without a query). */
@@ -33,4 +39,14 @@ export async function findWebhookConnection(tx: Tx, connectionId: string): Promi
     isActive: row.is_active,
     webhookSecretEncrypted: row.webhook_secret_encrypted,
   };
+}
+
+/**
+ * Reads a connection as the caller sees it: run it `asUser`, and RLS answers null for someone else's. It
+ * reads no ciphertext, which users may not select.
+ */
+export async function findOwnConnection(tx: Tx, connectionId: string): Promise<EventConnection | null> {
+  const [row] = await tx<{ id: string; user_id: string; is_active: boolean }[]>`
+    select id, user_id, is_active from public.calcom_connections where id = ${connectionId}`;
+  return row ? { id: row.id, userId: row.user_id, isActive: row.is_active } : null;
 }
