@@ -106,7 +106,7 @@ export class BookingOperations {
 
   #eventType(userId: number, id: number | undefined): EventTypeRecord {
     if (id === undefined) {
-      const first = [...this.#store.eventTypes.values()].find((e) => e.userId === userId);
+      const first = this.#store.eventTypesOf(userId)[0];
       if (!first) throw new CalError(404, `Event type of user ${userId} not found.`);
       return first;
     }

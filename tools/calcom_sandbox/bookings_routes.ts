@@ -120,8 +120,7 @@ function findEventType(ctx: RouteContext, input: z.infer<typeof CreateBookingSch
   }
   if (input.eventTypeSlug !== undefined && input.username !== undefined) {
     const owner = [...ctx.store.users.values()].find((u) => u.username === input.username);
-    const eventType = owner &&
-      [...ctx.store.eventTypes.values()].find((e) => e.userId === owner.id && e.slug === input.eventTypeSlug);
+    const eventType = owner && ctx.store.eventTypesOf(owner.id).find((e) => e.slug === input.eventTypeSlug);
     if (!eventType) {
       throw new CalError(
         404,

@@ -7,8 +7,7 @@
  */
 
 import { type ApiOptions, createApi } from "./api.ts";
-import type { ApiBooking } from "./api_booking.ts";
-import { toApiBooking } from "./api_booking.ts";
+import { type ApiBooking, toApiBooking } from "./api_booking.ts";
 import { BookingOperations, type NewBooking, type WebhookEvent } from "./booking_operations.ts";
 import { parseBookingsQuery, runBookingsQuery } from "./bookings_query.ts";
 import { createClock } from "./clock.ts";
@@ -143,61 +142,43 @@ export interface Sandbox {
   now(): Date;
 }
 
+/** What the sandbox's event types have in common: free, unseated, one-off, no confirmation, no team. */
+const PLAIN = {
+  description: "",
+  requiresConfirmation: false,
+  seatsPerTimeSlot: null,
+  seatsShowAttendees: false,
+  recurringCount: null,
+  price: 0,
+  currency: "usd",
+  teamId: null,
+};
+
 const EVENT_TYPES: Array<Omit<EventTypeRecord, "id" | "userId">> = [
+  { ...PLAIN, slug: "30min", title: "30 min meeting", length: 30, location: "integrations:daily" },
   {
-    slug: "30min",
-    title: "30 min meeting",
-    description: "",
-    length: 30,
-    requiresConfirmation: false,
-    seatsPerTimeSlot: null,
-    seatsShowAttendees: false,
-    recurringCount: null,
-    price: 0,
-    currency: "usd",
-    teamId: null,
-    location: "integrations:daily",
-  },
-  {
+    ...PLAIN,
     slug: "consult",
     title: "Consult",
     description: "Needs the host's confirmation",
     length: 45,
     requiresConfirmation: true,
-    seatsPerTimeSlot: null,
-    seatsShowAttendees: false,
-    recurringCount: null,
-    price: 0,
-    currency: "usd",
-    teamId: null,
     location: "integrations:google:meet",
   },
   {
+    ...PLAIN,
     slug: "group-class",
     title: "Group class",
-    description: "",
     length: 60,
-    requiresConfirmation: false,
     seatsPerTimeSlot: 5,
-    seatsShowAttendees: false,
-    recurringCount: null,
-    price: 0,
-    currency: "usd",
-    teamId: null,
     location: "Friedrichstraße 123, 10117 Berlin",
   },
   {
+    ...PLAIN,
     slug: "weekly-sync",
     title: "Weekly sync",
-    description: "",
     length: 30,
-    requiresConfirmation: false,
-    seatsPerTimeSlot: null,
-    seatsShowAttendees: false,
     recurringCount: 4,
-    price: 0,
-    currency: "usd",
-    teamId: null,
     location: "integrations:daily",
   },
 ];
@@ -290,7 +271,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       store.apiKeys.set(key, { key, userId, expiresAt });
       return key;
     },
-    eventTypes: (userId) => [...store.eventTypes.values()].filter((e) => e.userId === userId),
+    eventTypes: (userId) => store.eventTypesOf(userId),
     seedBookings(userId, count, seedOptions = {}) {
       const at = seedOptions.now === undefined ? now() : new Date(seedOptions.now).getTime();
       const generated = generateBookings(store, userId, count, {

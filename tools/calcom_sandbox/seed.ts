@@ -61,7 +61,7 @@ export function generateBookings(
 ): BookingRecord[] {
   const user = store.users.get(userId);
   if (!user) throw new Error(`Unknown sandbox user ${userId}`);
-  const types = [...store.eventTypes.values()].filter((e) => e.userId === userId);
+  const types = store.eventTypesOf(userId);
   const byKind = (f: (e: EventTypeRecord) => boolean) => types.find(f);
   const regular = byKind((e) => !e.requiresConfirmation && !e.seatsPerTimeSlot && !e.recurringCount);
   if (!regular) throw new Error(`Sandbox user ${userId} has no event type to seed bookings with`);

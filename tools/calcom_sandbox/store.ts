@@ -250,6 +250,11 @@ export class Store {
     }
   }
 
+  /** A user's event types in creation order. */
+  eventTypesOf(userId: number): EventTypeRecord[] {
+    return [...this.eventTypes.values()].filter((e) => e.userId === userId);
+  }
+
   /** A user's webhooks in creation order. */
   webhooksOf(userId: number): WebhookRecord[] {
     return [...this.webhooks.values()].filter((w) => w.userId === userId);
