@@ -3,11 +3,9 @@
  * error envelope, never a 500 or a non-JSON answer, and nothing of another user's is reachable.
  */
 import assert from "node:assert/strict";
-import { startFunctionStack } from "../../../tools/testing/function_stack.ts";
 import { type FuzzCase, sendFuzzCase } from "../../../tools/testing/fuzz_request.ts";
-import { createApp } from "./app.ts";
 import { encodeCursor } from "./bookings_query.ts";
-import { connectedUser, sandboxLagMs } from "./sync_test_support.ts";
+import { connectedUser, startSyncStack } from "./sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
 
@@ -16,9 +14,7 @@ function rawCursor(json: string): string {
 }
 
 Deno.test("calcom-bookings-sync answers every malformed request with a 4xx JSON error", async (t) => {
-  await using stack = await startFunctionStack({ [FN]: (deps) => createApp(deps) }, {
-    sandbox: { now: () => new Date(Date.now() - sandboxLagMs) },
-  });
+  await using stack = await startSyncStack();
   const { user } = await connectedUser(stack, 3, 5);
   const other = await connectedUser(stack, 3, 6);
   const bookingId = crypto.randomUUID();

@@ -4,27 +4,15 @@
  * once and every page asked for once per run.
  */
 import assert from "node:assert/strict";
-import {
-  type FunctionResponse,
-  type FunctionStack,
-  invokeFunction,
-  type StackUser,
-  startFunctionStack,
-} from "../../../tools/testing/function_stack.ts";
-import { createApp } from "./app.ts";
+import type { FunctionStack } from "../../../tools/testing/function_stack.ts";
 import {
   assertMirrors,
   bookingRequests,
   connectedUser,
   fullSyncPages,
-  sandboxLagMs,
+  postSync,
+  startSyncStack,
 } from "./sync_test_support.ts";
-
-const FN = "calcom-bookings-sync";
-
-function sync(user: StackUser): Promise<FunctionResponse> {
-  return invokeFunction(user.client, FN, { method: "POST", body: {} });
-}
 
 async function runRow(stack: FunctionStack, id: string) {
   const [run] = await stack.deps.db.sql`select * from public.calcom_sync_runs where id = ${id}`;
@@ -41,9 +29,7 @@ async function storedCount(stack: FunctionStack, connectionId: string): Promise<
 const filters = (r: { query: Record<string, unknown> }) => JSON.stringify(r.query);
 
 Deno.test("a save that fails while the next page is fetched loses nothing: the next run resumes after the last saved page", async () => {
-  await using stack = await startFunctionStack({ [FN]: (deps) => createApp(deps) }, {
-    sandbox: { now: () => new Date(Date.now() - sandboxLagMs) },
-  });
+  await using stack = await startSyncStack();
   const sql = stack.deps.db.sql;
   const { user, cal, connectionId } = await connectedUser(stack, 1200, 61);
   // A real database failure in the third page's transaction, after its bookings were written: the
@@ -57,7 +43,7 @@ Deno.test("a save that fails while the next page is fetched loses nothing: the n
     create trigger fail_third_page before update on public.calcom_sync_runs
       for each row execute function fail_third_page();`);
 
-  const failed = await sync(user);
+  const failed = await postSync(user);
   await sql.unsafe(`
     drop trigger fail_third_page on public.calcom_sync_runs;
     drop function fail_third_page();`);
@@ -71,7 +57,7 @@ Deno.test("a save that fails while the next page is fetched loses nothing: the n
   const asked = bookingRequests(stack, cal.apiKey);
   assert.equal(asked.length, 4, "pages 1 to 3, and page 4 fetched ahead while page 3 was saved");
 
-  const resumed = await sync(user);
+  const resumed = await postSync(user);
   assert.equal(resumed.status, 200);
   assert.equal(resumed.body.status, "succeeded");
   assert.equal(resumed.body.resumedFrom, run.id);
@@ -94,15 +80,12 @@ Deno.test("a deadline that passes while the next page is fetched ends the run pa
   let jumpAfter = Infinity;
   let requestsSoFar = () => 0;
   const now = () => new Date(Date.now() + (requestsSoFar() >= jumpAfter ? jumpMs : 0));
-  await using stack = await startFunctionStack({ [FN]: (deps) => createApp(deps) }, {
-    sandbox: { now: () => new Date(Date.now() - sandboxLagMs) },
-    deps: () => ({ now }),
-  });
+  await using stack = await startSyncStack({}, { deps: () => ({ now }) });
   const { user, cal, connectionId } = await connectedUser(stack, 1000, 62);
   requestsSoFar = () => bookingRequests(stack, cal.apiKey).length;
 
   jumpAfter = 2;
-  const first = await sync(user);
+  const first = await postSync(user);
   jumpAfter = Infinity;
   assert.equal(first.status, 200);
   assert.equal(first.body.status, "partial");
@@ -113,7 +96,7 @@ Deno.test("a deadline that passes while the next page is fetched ends the run pa
   assert.equal(await storedCount(stack, connectionId), first.body.count);
   assert.equal(bookingRequests(stack, cal.apiKey).length, 2, "no request was wasted");
 
-  const rest = await sync(user);
+  const rest = await postSync(user);
   assert.equal(rest.body.status, "succeeded");
   assert.equal(rest.body.resumedFrom, first.body.syncRunId);
   const requests = bookingRequests(stack, cal.apiKey);

@@ -3,30 +3,27 @@
  * run completes without a storm of 429s.
  */
 import assert from "node:assert/strict";
-import { invokeFunction, startFunctionStack } from "../../../tools/testing/function_stack.ts";
-import { createApp } from "./app.ts";
 import {
   assertMirrors,
   bookingRequests,
   connectedUser,
   fullSyncPages,
-  sandboxLagMs,
+  postSync,
+  startSyncStack,
 } from "./sync_test_support.ts";
 
-const FN = "calcom-bookings-sync";
 const WINDOW_MS = 1000;
 
 Deno.test("a sync under a low rate limit completes with at most one 429 per window", async () => {
-  await using stack = await startFunctionStack({ [FN]: (deps) => createApp(deps) }, {
+  await using stack = await startSyncStack({}, {
     sandbox: {
-      now: () => new Date(Date.now() - sandboxLagMs),
       rateLimit: { limit: 3, ttlMs: WINDOW_MS, blockMs: WINDOW_MS },
     },
     // Real waits: the stack's default caps sleeps at 20 ms, which would retry into the block.
     calcom: { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
   });
   const { user, cal, connectionId } = await connectedUser(stack, 1500, 51);
-  const res = await invokeFunction(user.client, FN, { method: "POST", body: {} });
+  const res = await postSync(user);
   assert.equal(res.status, 200);
   assert.equal(res.body.status, "succeeded");
   assert.equal(res.body.count, 1500);

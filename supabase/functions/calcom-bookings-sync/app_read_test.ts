@@ -8,11 +8,15 @@ import {
   type FunctionStack,
   invokeFunction,
   type StackUser,
-  startFunctionStack,
 } from "../../../tools/testing/function_stack.ts";
-import { createApp } from "./app.ts";
 import { toBookingView } from "./bookings_query.ts";
-import { bookingRequests, connectedUser, insertConnection, sandboxLagMs } from "./sync_test_support.ts";
+import {
+  bookingRequests,
+  connectedUser,
+  insertConnection,
+  postSync,
+  startSyncStack,
+} from "./sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
 
@@ -46,12 +50,9 @@ async function expectedIds(stack: FunctionStack, userId: string, where: string, 
 }
 
 Deno.test("calcom-bookings-sync reads stored bookings", async (t) => {
-  await using stack = await startFunctionStack({ [FN]: (deps) => createApp(deps) }, {
-    sandbox: { now: () => new Date(Date.now() - sandboxLagMs) },
-  });
+  await using stack = await startSyncStack();
   const { sandbox } = stack;
-  const sync = (user: StackUser, connectionId: string) =>
-    invokeFunction(user.client, FN, { method: "POST", body: { connectionId } });
+  const sync = (user: StackUser, connectionId: string) => postSync(user, { connectionId });
 
   const { user, connectionId: first } = await connectedUser(stack, 300, 31);
   const otherCal = sandbox.addUser();

@@ -3,33 +3,21 @@
  * their checkpoint; one run per connection at a time.
  */
 import assert from "node:assert/strict";
-import {
-  type FunctionResponse,
-  type FunctionStack,
-  invokeFunction,
-  type StackUser,
-  startFunctionStack,
-} from "../../../tools/testing/function_stack.ts";
-import { createApp } from "./app.ts";
+import type { FunctionResponse, FunctionStack, StackUser } from "../../../tools/testing/function_stack.ts";
 import {
   assertMirrors,
   bookingRequests,
   connectedUser,
   fullSyncPages,
-  sandboxLagMs,
+  postSync,
+  startSyncStack,
 } from "./sync_test_support.ts";
-
-const FN = "calcom-bookings-sync";
-
-function sync(user: StackUser, body: Record<string, unknown> = {}): Promise<FunctionResponse> {
-  return invokeFunction(user.client, FN, { method: "POST", body });
-}
 
 /** Calls until a run succeeds; returns every response. */
 async function syncToTheEnd(user: StackUser, limit = 50): Promise<FunctionResponse[]> {
   const responses: FunctionResponse[] = [];
   for (let i = 0; i < limit; i++) {
-    const res = await sync(user);
+    const res = await postSync(user);
     responses.push(res);
     if (res.status === 200 && res.body.status === "succeeded") return responses;
   }
@@ -46,9 +34,7 @@ async function runs(stack: FunctionStack, connectionId: string) {
 
 Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", async (t) => {
   // A deadline shorter than any request: every call saves exactly one page, then stops.
-  await using stack = await startFunctionStack({ [FN]: (deps) => createApp(deps, { deadlineMs: 1 }) }, {
-    sandbox: { now: () => new Date(Date.now() - sandboxLagMs) },
-  });
+  await using stack = await startSyncStack({ deadlineMs: 1 });
   const { sandbox } = stack;
   const sql = stack.deps.db.sql;
 
@@ -79,7 +65,7 @@ Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", asy
     "while a chain is partial the watermark stays put; it moves when the chain completes",
     async () => {
       const { user, connectionId } = await connectedUser(stack, 600, 22);
-      const first = await sync(user);
+      const first = await postSync(user);
       assert.equal(first.body.status, "partial");
       const [during] = await sql`
       select sync_watermark, last_sync_status, last_synced_at from public.calcom_connections where id = ${connectionId}`;
@@ -95,10 +81,10 @@ Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", asy
     "a Cal.com outage fails the run, and the next call resumes it with nothing lost or doubled",
     async () => {
       const { user, cal, connectionId } = await connectedUser(stack, 1000, 23);
-      const first = await sync(user);
+      const first = await postSync(user);
       assert.equal(first.body.status, "partial");
       sandbox.setFaults({ path: "/v2/bookings", errorRate: 1, errorStatus: 503 });
-      const failed = await sync(user);
+      const failed = await postSync(user);
       sandbox.setFaults({});
       assert.equal(failed.status, 502);
       assert.equal(failed.body.error.code, "calcom_unavailable");
@@ -123,7 +109,7 @@ Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", asy
 
   await t.step("bookings changed while a chain was stopped are mirrored by the next sync", async () => {
     const { user, cal, connectionId } = await connectedUser(stack, 800, 24);
-    assert.equal((await sync(user)).body.status, "partial");
+    assert.equal((await postSync(user)).body.status, "partial");
     const upcoming = sandbox.bookings(cal.user.id).filter((b) =>
       b.status === "accepted" && Date.parse(b.start) > sandbox.now().getTime()
     );
@@ -131,21 +117,21 @@ Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", asy
     await sandbox.rescheduleBooking(upcoming[1].uid, new Date(Date.parse(upcoming[1].start) + 3_600_000));
     await sandbox.createBooking(cal.user.id);
     await syncToTheEnd(user);
-    const next = await sync(user);
+    const next = await postSync(user);
     assert.equal(next.body.mode, "incremental");
     await assertMirrors(stack, connectionId, cal, 1000);
   });
 
   await t.step("a crashed run is taken over and resumed; a live one answers 409 with its id", async () => {
     const { user, cal, connectionId } = await connectedUser(stack, 700, 25);
-    const first = await sync(user);
+    const first = await postSync(user);
     assert.equal(first.body.status, "partial");
     // The run died mid-way: still 'running', its last heartbeat long ago.
     await sql`
       update public.calcom_sync_runs set status = 'running', finished_at = null,
         heartbeat_at = now() - interval '2 hours'
       where id = ${first.body.syncRunId}`;
-    const second = await sync(user);
+    const second = await postSync(user);
     assert.equal(second.status, 200);
     assert.equal(second.body.resumedFrom, first.body.syncRunId);
     const [crashed] = await sql`select status, error_code, error from public.calcom_sync_runs
@@ -157,7 +143,7 @@ Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", asy
     await sql`
       update public.calcom_sync_runs set status = 'running', finished_at = null, heartbeat_at = now()
       where id = ${second.body.syncRunId}`;
-    const refused = await sync(user);
+    const refused = await postSync(user);
     assert.equal(refused.status, 409);
     assert.deepEqual(refused.body, {
       success: false,
@@ -178,7 +164,7 @@ Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", asy
     async () => {
       const { user, connectionId } = await connectedUser(stack, 300, 26);
       sandbox.setFaults({ path: "/v2/bookings", latencyMs: 400 });
-      const [a, b] = await Promise.all([sync(user), sync(user)]);
+      const [a, b] = await Promise.all([postSync(user), postSync(user)]);
       sandbox.setFaults({});
       const ok = [a, b].find((r) => r.status === 200);
       const refused = [a, b].find((r) => r.status === 409);

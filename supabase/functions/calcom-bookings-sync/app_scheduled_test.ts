@@ -2,22 +2,15 @@
  * POST /calcom-bookings-sync/scheduled: every active connection, for pg_cron, behind the cron secret.
  */
 import assert from "node:assert/strict";
-import {
-  type FunctionResponse,
-  invokeFunction,
-  startFunctionStack,
-} from "../../../tools/testing/function_stack.ts";
-import { createApp } from "./app.ts";
+import { type FunctionResponse, invokeFunction } from "../../../tools/testing/function_stack.ts";
 import { cronSecretHeader } from "./cron_auth.ts";
-import { assertMirrors, connectedUser, insertConnection, sandboxLagMs } from "./sync_test_support.ts";
+import { assertMirrors, connectedUser, insertConnection, startSyncStack } from "./sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
 const CRON_SECRET = "test-cron-secret-0123456789abcdef0123456789";
 
 Deno.test("calcom-bookings-sync syncs every active connection on schedule", async (t) => {
-  await using stack = await startFunctionStack({
-    [FN]: (deps) => createApp(deps, { cronSecret: CRON_SECRET }),
-  }, { sandbox: { now: () => new Date(Date.now() - sandboxLagMs) } });
+  await using stack = await startSyncStack({ cronSecret: CRON_SECRET });
   const { sandbox } = stack;
   const sql = stack.deps.db.sql;
   // The scheduler carries the anon key (what the gateway wants) and the cron secret.

@@ -3,33 +3,22 @@
  * sandbox, whose clock runs a day behind ours so the watermark lag never hides a change.
  */
 import assert from "node:assert/strict";
-import {
-  type FunctionResponse,
-  invokeFunction,
-  type StackUser,
-  startFunctionStack,
-} from "../../../tools/testing/function_stack.ts";
-import { createApp } from "./app.ts";
+import { invokeFunction } from "../../../tools/testing/function_stack.ts";
 import {
   assertMirrors,
   bookingRequests,
   connectedUser,
   fullSyncPages,
   insertConnection,
+  postSync,
   rowVersions,
-  sandboxLagMs,
+  startSyncStack,
 } from "./sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
 
-function sync(user: StackUser, body: Record<string, unknown> = {}): Promise<FunctionResponse> {
-  return invokeFunction(user.client, FN, { method: "POST", body });
-}
-
 Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incrementally and safely", async (t) => {
-  await using stack = await startFunctionStack({ [FN]: (deps) => createApp(deps) }, {
-    sandbox: { now: () => new Date(Date.now() - sandboxLagMs) },
-  });
+  await using stack = await startSyncStack();
   const { sandbox, deps } = stack;
   const sql = deps.db.sql;
   const runOf = async (id: string) => (await sql`select * from public.calcom_sync_runs where id = ${id}`)[0];
@@ -39,7 +28,7 @@ Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incremental
       `a first sync of ${n} bookings stores every one in ${fullSyncPages(n)} requests`,
       async () => {
         const { user, cal, connectionId } = await connectedUser(stack, n, n + 1);
-        const res = await sync(user);
+        const res = await postSync(user);
         const run = await runOf(res.body.syncRunId);
         const [connection] = await sql`select * from public.calcom_connections where id = ${connectionId}`;
         assert.equal(res.status, 200);
@@ -75,10 +64,10 @@ Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incremental
 
   await t.step("a second sync with nothing changed makes one request and writes nothing", async () => {
     const { user, cal, connectionId } = await connectedUser(stack, 600, 11);
-    assert.equal((await sync(user)).status, 200);
+    assert.equal((await postSync(user)).status, 200);
     const before = await rowVersions(stack, connectionId);
     sandbox.resetRequests();
-    const res = await sync(user);
+    const res = await postSync(user);
     assert.equal(res.status, 200);
     assert.equal(res.body.mode, "incremental");
     assert.deepEqual([res.body.count, res.body.created, res.body.updated, res.body.pages], [0, 0, 0, 1]);
@@ -91,7 +80,7 @@ Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incremental
 
   await t.step("after new, cancelled and rescheduled bookings the next sync fetches only those", async () => {
     const { user, cal, connectionId } = await connectedUser(stack, 700, 12);
-    assert.equal((await sync(user)).status, 200);
+    assert.equal((await postSync(user)).status, 200);
     const [first, second] = sandbox.bookings(cal.user.id).filter((b) =>
       b.status === "accepted" && Date.parse(b.start) > sandbox.now().getTime()
     );
@@ -102,7 +91,7 @@ Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incremental
       new Date(Date.parse(second.start) + 86_400_000),
     );
     sandbox.resetRequests();
-    const res = await sync(user);
+    const res = await postSync(user);
     assert.equal(res.status, 200);
     // New booking, cancelled one, and a reschedule's two: the old (cancelled) and the new booking.
     assert.deepEqual([res.body.count, res.body.created, res.body.updated, res.body.pages], [4, 2, 2, 1]);
@@ -120,14 +109,14 @@ Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incremental
 
   await t.step("a newer state a webhook stored is never overwritten by the sync", async () => {
     const { user, cal, connectionId } = await connectedUser(stack, 300, 13);
-    assert.equal((await sync(user)).status, 200);
+    assert.equal((await postSync(user)).status, 200);
     const target = sandbox.bookings(cal.user.id).find((b) => b.status === "accepted")!;
     const newer = new Date(Date.now() + 3_600_000);
     await sql`
       update public.calcom_bookings set status = 'CANCELLED', cancellation_reason = 'From a webhook',
         source_updated_at = ${newer}
       where calcom_connection_id = ${connectionId} and booking_uid = ${target.uid}`;
-    const res = await sync(user, { full: true });
+    const res = await postSync(user, { full: true });
     assert.equal(res.status, 200);
     assert.deepEqual([res.body.mode, res.body.count, res.body.updated], ["full", 300, 0]);
     const [row] = await sql`
@@ -142,9 +131,7 @@ Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incremental
 });
 
 Deno.test("calcom-bookings-sync answers errors with the JSON envelope and records failed runs", async (t) => {
-  await using stack = await startFunctionStack({ [FN]: (deps) => createApp(deps) }, {
-    sandbox: { now: () => new Date(Date.now() - sandboxLagMs) },
-  });
+  await using stack = await startSyncStack();
   const { sandbox } = stack;
   const sql = stack.deps.db.sql;
 
@@ -154,7 +141,7 @@ Deno.test("calcom-bookings-sync answers errors with the JSON envelope and record
     const connectionId = await insertConnection(stack, user, cal, {
       apiKey: "cal_test_revoked0000000000000000",
     });
-    const res = await sync(user);
+    const res = await postSync(user);
     assert.equal(res.status, 400);
     const [run] =
       await sql`select * from public.calcom_sync_runs where calcom_connection_id = ${connectionId}`;
@@ -189,7 +176,7 @@ Deno.test("calcom-bookings-sync answers errors with the JSON envelope and record
   await t.step("Cal.com answering 5xx fails the run with 502 calcom_unavailable", async () => {
     const { user, connectionId } = await connectedUser(stack, 10);
     sandbox.setFaults({ path: "/v2/bookings", errorRate: 1, errorStatus: 503 });
-    const res = await sync(user);
+    const res = await postSync(user);
     sandbox.setFaults({});
     assert.equal(res.status, 502);
     assert.equal(res.body.error.code, "calcom_unavailable");
@@ -205,7 +192,7 @@ Deno.test("calcom-bookings-sync answers errors with the JSON envelope and record
   await t.step("another user's connection is not found", async () => {
     const { connectionId } = await connectedUser(stack);
     const stranger = await stack.signUp();
-    const res = await sync(stranger, { connectionId });
+    const res = await postSync(stranger, { connectionId });
     assert.equal(res.status, 404);
     assert.deepEqual(res.body, {
       success: false,
@@ -218,12 +205,12 @@ Deno.test("calcom-bookings-sync answers errors with the JSON envelope and record
 
   await t.step("a user without a connection gets 404, one with several must name one", async () => {
     const nobody = await stack.signUp();
-    const none = await sync(nobody);
+    const none = await postSync(nobody);
     assert.equal(none.status, 404);
     assert.equal(none.body.error.code, "not_found");
     const { user, connectionId } = await connectedUser(stack);
     const second = await insertConnection(stack, user, sandbox.addUser());
-    const several = await sync(user);
+    const several = await postSync(user);
     assert.equal(several.status, 400);
     assert.equal(several.body.error.code, "invalid_request");
     assert.deepEqual(new Set(several.body.error.details.connectionIds), new Set([connectionId, second]));
@@ -240,7 +227,7 @@ Deno.test("calcom-bookings-sync answers errors with the JSON envelope and record
         [{ connectionId: "not-a-uuid" }, "connectionId"],
       ] as const
     ) {
-      const res = await sync(user, body);
+      const res = await postSync(user, body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.body.error.code, "invalid_request");
       assert.match(res.body.error.details.issues[0].path, new RegExp(`^${path}`));

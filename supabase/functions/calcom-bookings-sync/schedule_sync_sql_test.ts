@@ -4,11 +4,8 @@
  * function over real HTTP.
  */
 import assert from "node:assert/strict";
-import { startFunctionStack } from "../../../tools/testing/function_stack.ts";
-import { createApp } from "./app.ts";
-import { connectedUser, sandboxLagMs } from "./sync_test_support.ts";
+import { connectedUser, startSyncStack } from "./sync_test_support.ts";
 
-const FN = "calcom-bookings-sync";
 const CRON_SECRET = "sql-test-cron-secret-0123456789abcdef0123";
 
 /** pg_cron's cron.schedule/job, pg_net's net.http_post and Vault's decrypted_secrets, as recorders. */
@@ -36,11 +33,7 @@ const STAND_INS = `
 `;
 
 Deno.test("schedule_sync.sql schedules a job that calls the scheduled route with the secrets from Vault", async () => {
-  await using stack = await startFunctionStack({
-    [FN]: (deps) => createApp(deps, { cronSecret: CRON_SECRET }),
-  }, {
-    sandbox: { now: () => new Date(Date.now() - sandboxLagMs) },
-  });
+  await using stack = await startSyncStack({ cronSecret: CRON_SECRET });
   const sql = stack.db.sql;
   const file = await Deno.readTextFile(new URL("../../sql/schedule_sync.sql", import.meta.url));
   // The stand-ins replace the extensions, which plain Postgres cannot create.

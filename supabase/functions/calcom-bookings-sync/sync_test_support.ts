@@ -1,14 +1,23 @@
 /**
- * Helpers for the calcom-bookings-sync tests: connections inserted directly (as the service role, with
- * the functions' secret box, so these tests do not depend on calcom-connection), the sandbox's request
- * log per key, and the comparison of the mirror with the sandbox's truth.
+ * Helpers for the calcom-bookings-sync tests: the stack serving the function with a lagging sandbox,
+ * connections inserted directly (as the service role, with the functions' secret box, so these tests do
+ * not depend on calcom-connection), the sandbox's request log per key, and the comparison of the mirror
+ * with the sandbox's truth.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { ApiBookingSchema } from "../_shared/calcom/schemas.ts";
 import { mapApiBooking } from "../_shared/map_api_booking.ts";
-import type { FunctionStack, StackUser } from "../../../tools/testing/function_stack.ts";
+import {
+  type FunctionResponse,
+  type FunctionStack,
+  type FunctionStackOptions,
+  invokeFunction,
+  type StackUser,
+  startFunctionStack,
+} from "../../../tools/testing/function_stack.ts";
+import { createApp, type SyncAppOptions } from "./app.ts";
 import { syncPageSize } from "./sync_plan.ts";
 
 /** A Cal.com account in the sandbox. */
@@ -18,7 +27,28 @@ export interface CalAccount {
 }
 
 /** One day in ms: the sandbox clock runs this far behind ours, so the watermark lag never bites. */
-export const sandboxLagMs = 86_400_000;
+const sandboxLagMs = 86_400_000;
+
+const FN = "calcom-bookings-sync";
+
+/**
+ * Starts a stack serving calcom-bookings-sync made with `app`, whose sandbox clock runs `sandboxLagMs`
+ * behind ours; `stack` adds to that (its `sandbox` options to the lagging clock).
+ */
+export function startSyncStack(
+  app: SyncAppOptions = {},
+  stack: FunctionStackOptions = {},
+): Promise<FunctionStack> {
+  return startFunctionStack({ [FN]: (deps) => createApp(deps, app) }, {
+    ...stack,
+    sandbox: { now: () => new Date(Date.now() - sandboxLagMs), ...stack.sandbox },
+  });
+}
+
+/** `POST /calcom-bookings-sync` with `body`, as `user`. */
+export function postSync(user: StackUser, body: Record<string, unknown> = {}): Promise<FunctionResponse> {
+  return invokeFunction(user.client, FN, { method: "POST", body });
+}
 
 /** Inserts a connection of `user` to `cal` as calcom-connection would, and returns its id. */
 export async function insertConnection(
