@@ -5,7 +5,7 @@
  * @module
  */
 import type { BenchReport } from "./bench_report.ts";
-import type { LoadFigures } from "./webhook_bench.ts";
+import type { LoadFigures, WebhookComparison } from "./webhook_bench.ts";
 
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -28,6 +28,15 @@ function loadRow(run: string, server: string, f: LoadFigures): string[] {
     String(f.errors),
     `${f.cpuMsPerRequest.server.toFixed(2)} + ${f.cpuMsPerRequest.database.toFixed(2)}`,
     mib(f.peakRssBytes),
+  ];
+}
+
+/** The function, its limit and the ratios of one run. */
+function comparisonRows(run: string, c: WebhookComparison): string[][] {
+  return [
+    loadRow(run, "calcom-webhook", c.function),
+    loadRow(run, "limit", c.limit),
+    [run, "**ratio**", `**${times(c.throughputRatio)}**`, "", `**${times(c.p99Ratio)}**`, "", "", ""],
   ];
 }
 
@@ -55,30 +64,8 @@ export function formatReport(report: BenchReport): string {
       table(
         ["Run", "Server", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req (server + db)", "peak RSS"],
         [
-          loadRow("plain", "calcom-webhook", w.plain.function),
-          loadRow("plain", "limit", w.plain.limit),
-          [
-            "plain",
-            "**ratio**",
-            `**${times(w.plain.throughputRatio)}**`,
-            "",
-            `**${times(w.plain.p99Ratio)}**`,
-            "",
-            "",
-            "",
-          ],
-          loadRow("mixed", "calcom-webhook", w.mixed.function),
-          loadRow("mixed", "limit", w.mixed.limit),
-          [
-            "mixed",
-            "**ratio**",
-            `**${times(w.mixed.throughputRatio)}**`,
-            "",
-            `**${times(w.mixed.p99Ratio)}**`,
-            "",
-            "",
-            "",
-          ],
+          ...comparisonRows("plain", w.plain),
+          ...comparisonRows("mixed", w.mixed),
         ],
       ),
     );
