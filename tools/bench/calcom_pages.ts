@@ -9,9 +9,7 @@ import {
   type ApiBooking,
   BookingListResponseSchema,
 } from "../../supabase/functions/_shared/calcom/schemas.ts";
-
-/** The Cal.com API version the bookings endpoints are pinned to. */
-export const BOOKINGS_API_VERSION = "2024-08-13";
+import { bookingsApiVersion } from "../../supabase/functions/_shared/calcom/transport.ts";
 
 /** Sandbox-side figures of a read. */
 export interface PagesRead {
@@ -42,7 +40,7 @@ export async function readAllPages(
     url.searchParams.set("skip", String(skip));
     const started = performance.now();
     const res = await fetch(url, {
-      headers: { authorization: `Bearer ${options.apiKey}`, "cal-api-version": BOOKINGS_API_VERSION },
+      headers: { authorization: `Bearer ${options.apiKey}`, "cal-api-version": bookingsApiVersion },
     });
     const text = await res.text();
     read.sandboxSeconds += (performance.now() - started) / 1000;
