@@ -56,16 +56,6 @@ export async function createTestDatabase(options: { schema?: boolean } = {}): Pr
   return { url, name, sql, drop, [Symbol.asyncDispose]: drop };
 }
 
-/** Runs `fn` with a fresh database and drops it afterwards, also when `fn` throws. */
-export async function withTestDatabase<T>(fn: (db: TestDatabase) => Promise<T>): Promise<T> {
-  const db = await createTestDatabase();
-  try {
-    return await fn(db);
-  } finally {
-    await db.drop();
-  }
-}
-
 /** Inserts a user into auth.users, as GoTrue would on sign-up, and returns its id. */
 export async function createUser(
   sql: postgres.Sql,
