@@ -4,9 +4,10 @@
  * @module
  */
 import { SignJWT } from "jose";
+import { LOCAL_JWT_SECRET } from "../dev/dev_tokens.ts";
 
-/** The Supabase CLI's well-known local JWT secret (public; never use it in a deployed project). */
-export const LOCAL_JWT_SECRET = "super-secret-jwt-token-with-at-least-32-characters-long";
+/** Re-exported for the tests: the Supabase CLI's local secret, which the dev server signs with too. */
+export { LOCAL_JWT_SECRET };
 
 /** What a test token says about its bearer. */
 export interface TestJwtOptions {
