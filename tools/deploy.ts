@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { randomEncryptionKey } from "../supabase/functions/_shared/secret_box.ts";
 import { readFunctionsConfig } from "./dev/config_toml.ts";
 
 const root = new URL("../", import.meta.url);
@@ -160,11 +161,6 @@ export function listsSecret(output: string, name: string): boolean {
   return new RegExp(`(^|[^A-Z0-9_])${name}([^A-Z0-9_]|$)`).test(output);
 }
 
-/** 32 random bytes, base64: a new CALCOM_ENCRYPTION_KEY. */
-export function generateEncryptionKey(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-}
-
 /**
  * The text of a dotenv file for `supabase secrets set --env-file` (single-quoted: taken literally).
  *
@@ -265,7 +261,7 @@ export async function runDeploy(
           );
         }
       } else {
-        secrets[ENCRYPTION_KEY] = options.env[ENCRYPTION_KEY]?.trim() || generateEncryptionKey();
+        secrets[ENCRYPTION_KEY] = options.env[ENCRYPTION_KEY]?.trim() || randomEncryptionKey();
         io.log(
           `    ${ENCRYPTION_KEY}: the project has none; ${
             options.env[ENCRYPTION_KEY] ? "setting the one from this environment" : "generated a new one"

@@ -10,11 +10,6 @@ import { createSecretBox } from "../../supabase/functions/_shared/secret_box.ts"
 import { createUser } from "../db/test_database.ts";
 import { LOCAL_JWT_SECRET } from "../testing/jwt.ts";
 
-/** A fresh `CALCOM_ENCRYPTION_KEY`: 32 random bytes, base64. */
-export function randomEncryptionKey(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-}
-
 /** The connection a benchmark drives. */
 export interface BenchConnection {
   userId: string;

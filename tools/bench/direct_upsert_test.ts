@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { mapApiBooking } from "../../supabase/functions/_shared/map_api_booking.ts";
 import { ApiBookingSchema } from "../../supabase/functions/_shared/calcom/schemas.ts";
+import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
 import { createTestDatabase } from "../db/test_database.ts";
-import { createBenchConnection, randomEncryptionKey } from "./bench_connection.ts";
+import { createBenchConnection } from "./bench_connection.ts";
 import { upsertOne, upsertPage } from "./direct_upsert.ts";
 
 function apiBooking(i: number, updatedAt: string, title = `Call ${i}`) {

@@ -10,10 +10,11 @@
  */
 import { mapApiBooking } from "../../supabase/functions/_shared/map_api_booking.ts";
 import type { BookingRow } from "../../supabase/functions/_shared/booking_row.ts";
+import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
 import { type Sandbox, startSandbox } from "../calcom_sandbox/mod.ts";
 import { createTestDatabase } from "../db/test_database.ts";
 import { signTestJwt } from "../testing/jwt.ts";
-import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
+import { createBenchConnection, functionEnv } from "./bench_connection.ts";
 import { type BenchProcess, startFunctionProcess } from "./bench_process.ts";
 import { readAllPages } from "./calcom_pages.ts";
 import { upsertPage } from "./direct_upsert.ts";

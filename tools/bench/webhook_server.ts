@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
 import type { TestDatabase } from "../db/test_database.ts";
-import { createBenchConnection, functionEnv, randomEncryptionKey } from "./bench_connection.ts";
+import { createBenchConnection, functionEnv } from "./bench_connection.ts";
 import { type BenchProcess, startBenchProcess, startFunctionProcess } from "./bench_process.ts";
 
 /** Which server takes the load. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
 
 /** The generated secrets and where they are kept. */
 export interface LocalSecrets {
@@ -20,11 +21,6 @@ const FileSchema = z.object({ encryptionKey: z.string().min(1) });
 
 /** The file name under the data folder. */
 export const LOCAL_SECRETS_FILE = "dev_secrets.json";
-
-/** 32 random bytes in standard base64, like `openssl rand -base64 32`. */
-export function generateEncryptionKey(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
-}
 
 /**
  * Reads `<dataDir>/dev_secrets.json`, generating it (readable by the owner only) when missing.
@@ -51,7 +47,7 @@ export async function loadOrCreateLocalSecrets(dataDir: string): Promise<LocalSe
     return { encryptionKey: result.data.encryptionKey, path, created: false };
   }
   await Deno.mkdir(dataDir, { recursive: true });
-  const encryptionKey = generateEncryptionKey();
+  const encryptionKey = randomEncryptionKey();
   // createNew: two dev servers starting at once must not each write a different key
   await Deno.writeTextFile(path, JSON.stringify({ encryptionKey }, null, 2) + "\n", {
     mode: 0o600,

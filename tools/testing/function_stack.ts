@@ -18,6 +18,7 @@ import { createCalcomClient } from "../../supabase/functions/_shared/calcom/clie
 import { type Config, loadConfig } from "../../supabase/functions/_shared/config.ts";
 import { type CalcomCallOptions, createDeps, type Deps } from "../../supabase/functions/_shared/deps.ts";
 import { createLogger } from "../../supabase/functions/_shared/log.ts";
+import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../calcom_sandbox/mod.ts";
 import { createTestDatabase, createUser, type TestDatabase } from "../db/test_database.ts";
 import { type FunctionServer, startFunctionServer } from "./function_server.ts";
@@ -79,11 +80,10 @@ export async function startFunctionStack(
   try {
     const sandbox = await startSandbox(options.sandbox);
     cleanups.push(() => sandbox.close());
-    const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
     const config = loadConfig({
       SUPABASE_DB_URL: db.url,
       SUPABASE_URL: "http://127.0.0.1:54321",
-      CALCOM_ENCRYPTION_KEY: key,
+      CALCOM_ENCRYPTION_KEY: randomEncryptionKey(),
       SUPABASE_JWT_SECRET: LOCAL_JWT_SECRET,
       CALCOM_API_URL: sandbox.url,
       CALCOM_DB_POOL_MAX: "2",
