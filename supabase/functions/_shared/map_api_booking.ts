@@ -36,8 +36,11 @@ function text(value: string | null | undefined): string | null {
   return value === undefined || value === null ? null : value;
 }
 
-/** Cal.com sends `""` for "no reason" in newer versions and leaves the field out in older ones. */
-function reason(value: string | null | undefined): string | null {
+/**
+ * A text that may be empty, with `""` as null: Cal.com sends `""` for "no reason" in newer versions and
+ * leaves the field out in older ones.
+ */
+export function nonEmpty(value: string | null | undefined): string | null {
   return value ? value : null;
 }
 
@@ -90,8 +93,8 @@ export function mapApiBooking(b: ApiBooking): BookingRow {
     metadata: b.metadata ?? null,
     rescheduled_from_uid: text(b.rescheduledFromUid),
     rescheduled_to_uid: text(b.rescheduledToUid),
-    cancellation_reason: reason(b.cancellationReason),
-    rejection_reason: reason(typeof b.rejectionReason === "string" ? b.rejectionReason : null),
+    cancellation_reason: nonEmpty(b.cancellationReason),
+    rejection_reason: nonEmpty(typeof b.rejectionReason === "string" ? b.rejectionReason : null),
     ical_uid: text(b.icsUid),
     recurring_booking_uid: text(b.recurringBookingUid),
     absent_host: b.absentHost ?? null,

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { BookingAttendeeRow, BookingRow, BookingStatus } from "./booking_row.ts";
 import type { BookingFacts, BookingStatusChange } from "./booking_store.ts";
-import { isMeetingLink, toBookingStatus, UNKNOWN_SOURCE_TIME } from "./map_api_booking.ts";
+import { isMeetingLink, nonEmpty, toBookingStatus, UNKNOWN_SOURCE_TIME } from "./map_api_booking.ts";
 import {
   type BookingPayload,
   BookingPayloadSchema,
@@ -79,10 +79,6 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
   throw new WebhookPayloadError(`Invalid ${what}: ${issues.join("; ")}`);
-}
-
-function nonEmpty(value: string | null | undefined): string | null {
-  return value ? value : null;
 }
 
 /** Form answers as flat values: `{ name: { label, value } }` becomes `{ name: value }`, as in API v2. */
