@@ -122,13 +122,11 @@ export async function recordEventOutcome(
   eventId: string,
   outcome: EventOutcome & { at: Date; isRetry?: boolean },
 ): Promise<void> {
+  const error = outcome.error === null ? null : textSafe(outcome.error);
   // public.calcom_record_event_outcome: the same update, planned once per session
   await tx`
-    select public.calcom_record_event_outcome(${eventId}, ${outcome.processed},
-      ${outcome.error === null ? null : textSafe(outcome.error)}, ${outcome.at}, ${
-    outcome.bookingUid ?? null
-  },
-      ${outcome.isRetry ?? false})`;
+    select public.calcom_record_event_outcome(${eventId}, ${outcome.processed}, ${error}, ${outcome.at},
+      ${outcome.bookingUid ?? null}, ${outcome.isRetry ?? false})`;
 }
 
 /** Counts a connection's verified events still waiting to be processed. */
