@@ -8,7 +8,7 @@
  */
 
 import * as bookings from "./bookings_routes.ts";
-import { CalError, errorEnvelope } from "./errors.ts";
+import { CalError, errorEnvelope, internalServerError } from "./errors.ts";
 import { getMe } from "./me_route.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import type { Handler, RouteContext, RouteRequest } from "./route_context.ts";
@@ -157,12 +157,7 @@ export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiO
     } catch (err) {
       if (err instanceof CalError) return errorResponse(err, req.url, headers, requestId);
       console.error("Cal.com sandbox: unexpected error", err);
-      return json(500, {
-        status: "error",
-        timestamp: new Date(ctx.now()).toISOString(),
-        path: req.url,
-        error: { code: "INTERNAL_SERVER_ERROR", message: "Internal server error." },
-      }, { ...headers, "X-Request-Id": requestId ?? "unknown-request-id" });
+      return errorResponse(internalServerError(), req.url, headers, requestId);
     }
   }
 

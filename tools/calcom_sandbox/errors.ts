@@ -41,6 +41,11 @@ export function validationError(errors: string[]): CalError {
   return new CalError(400, "Bad Request Exception", { details: { errors } });
 }
 
+/** An unexpected failure: Cal.com answers it with its own code, not an exception class name. */
+export function internalServerError(): CalError {
+  return new CalError(500, "Internal server error.", { code: "INTERNAL_SERVER_ERROR" });
+}
+
 /** The error body for `err` on `path`; `details` only when asked for (production omits it). */
 export function errorEnvelope(
   err: CalError,

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { ApiRequest, ApiResponse } from "./api.ts";
-import { CalError } from "./errors.ts";
+import { type ApiRequest, type ApiResponse, THROTTLED_MESSAGE } from "./api.ts";
+import { CalError, errorEnvelope, internalServerError } from "./errors.ts";
 import type { Faults } from "./faults.ts";
 import { type RawRequest, type Reply, serveHttp1 } from "./http1.ts";
 import { keyHint } from "./ids.ts";
@@ -94,7 +94,7 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
     if (decision.action === "throttle") {
       record.fault = "throttle";
       answer = deps.errorResponse(
-        new CalError(429, "CustomThrottlerGuard - Too many requests. Please try again later."),
+        new CalError(429, THROTTLED_MESSAGE),
         req.url,
         {
           "X-RateLimit-Limit-Default": "120",
@@ -144,12 +144,7 @@ function injectedError(status: number, url: string, now: number): ApiResponse {
     return {
       status,
       headers: { "Content-Type": "application/json; charset=utf-8" },
-      body: JSON.stringify({
-        status: "error",
-        timestamp: new Date(now).toISOString(),
-        path: url,
-        error: { code: "INTERNAL_SERVER_ERROR", message: "Internal server error." },
-      }),
+      body: JSON.stringify(errorEnvelope(internalServerError(), url, now)),
     };
   }
   return {
