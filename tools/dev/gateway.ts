@@ -9,6 +9,7 @@
 import { Hono } from "hono";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import type { JSONWebKeySet } from "jose";
+import { functionName, functionRequest } from "./function_request.ts";
 
 /** A function as the gateway serves it. */
 export interface GatewayFunction {
@@ -88,8 +89,6 @@ function errorJson(status: number, code: string, message: string): Response {
   return gatewayJson({ success: false, error: { code, message } }, status);
 }
 
-const FUNCTIONS_PREFIX = "/functions/v1/";
-
 /**
  * Creates the gateway app: `/functions/v1/<name>[/...]` goes to the function (404 "Function not found"
  * for names config.toml does not list, 401 when `verify_jwt` is on and the JWT is missing or invalid, 503
@@ -109,9 +108,7 @@ export function createGateway(options: GatewayOptions): Hono {
   });
 
   app.all("/functions/v1/*", async (c) => {
-    const url = new URL(c.req.url);
-    const rest = url.pathname.slice(FUNCTIONS_PREFIX.length);
-    const name = rest.split("/")[0];
+    const name = functionName(new URL(c.req.url).pathname);
     const fn = Object.hasOwn(options.functions, name) ? options.functions[name] : undefined;
     if (!name || !fn) {
       return new Response("Function not found", { status: 404, headers: { "content-type": "text/plain" } });
@@ -129,21 +126,8 @@ export function createGateway(options: GatewayOptions): Hono {
         `Function ${name} is not available in the dev server: ${fn.unavailable ?? "it is not built yet"}`,
       );
     }
-    // Supabase hands the function the path without the /functions/v1 prefix.
-    const target = new URL(url);
-    target.pathname = `/${rest}`;
-    // A fresh request rather than `new Request(target, raw)`: copying the signal makes Deno warn that it
-    // aborts on successful responses.
-    const raw = c.req.raw;
-    const forwarded = new Request(target, {
-      method: raw.method,
-      headers: raw.headers,
-      body: raw.body,
-      // @ts-ignore: Deno needs it for streamed bodies; the DOM RequestInit type lacks it
-      duplex: "half",
-    });
     try {
-      return await fn.fetch(forwarded);
+      return await fn.fetch(functionRequest(c.req.raw));
     } catch (err) {
       console.error(`Function ${name} failed:`, err);
       return errorJson(500, "internal_error", "Request failed due to an internal server error");

@@ -7,6 +7,7 @@
  */
 import type { Hono } from "hono";
 import type { Deps } from "../../supabase/functions/_shared/deps.ts";
+import { functionName, functionRequest } from "../dev/function_request.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyApp = Hono<any, any, any>;
@@ -22,8 +23,6 @@ export interface FunctionServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const PREFIX = "/functions/v1/";
-
 /** Starts a server on a free port of 127.0.0.1 for the given apps, each built once with `deps`. */
 export function startFunctionServer(
   apps: Record<string, (deps: Deps) => AnyApp>,
@@ -31,26 +30,13 @@ export function startFunctionServer(
 ): FunctionServer {
   const built = new Map(Object.entries(apps).map(([name, create]) => [name, create(deps)]));
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
-    const url = new URL(request.url);
-    const name = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length).split("/")[0] : "";
-    const app = built.get(name);
+    const app = built.get(functionName(new URL(request.url).pathname));
     if (!app) {
       return Response.json({ success: false, error: { code: "not_found", message: "Function not found" } }, {
         status: 404,
       });
     }
-    const target = new URL(url);
-    target.pathname = url.pathname.slice(PREFIX.length - 1);
-    // A fresh request rather than `new Request(target, request)`: copying the signal makes Deno warn
-    return app.fetch(
-      new Request(target, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        // @ts-ignore: needed by Deno for streamed bodies, missing from the DOM RequestInit type
-        duplex: "half",
-      }),
-    );
+    return app.fetch(functionRequest(request));
   });
   const supabaseUrl = `http://127.0.0.1:${server.addr.port}`;
   const close = async () => {
