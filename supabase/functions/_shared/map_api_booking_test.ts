@@ -1,57 +1,11 @@
 import assert from "node:assert/strict";
 import { ApiBookingSchema } from "./calcom/schemas.ts";
+import { regularBooking } from "./calcom/testing.ts";
 import { BookingRowSchema } from "./booking_row.ts";
 import { mapApiBooking, toBookingStatus, UNKNOWN_SOURCE_TIME } from "./map_api_booking.ts";
 
-/** The regular booking of contract §2.4. */
-const regular = {
-  id: 48213,
-  uid: "k3QmZ8pTqR2vYw1nLx7cAb",
-  title: "Intro call between Dana Host and Sam Guest",
-  description: "",
-  hosts: [
-    {
-      id: 512,
-      name: "Dana Host",
-      email: "dana@example.com",
-      displayEmail: "dana@example.com",
-      username: "dana",
-      timeZone: "Europe/Berlin",
-    },
-  ],
-  status: "accepted",
-  cancellationReason: "",
-  cancelledByEmail: "",
-  rescheduledByEmail: null,
-  start: "2025-03-10T14:00:00.000Z",
-  end: "2025-03-10T14:30:00.000Z",
-  duration: 30,
-  eventTypeId: 9001,
-  eventType: { id: 9001, slug: "intro-call" },
-  meetingUrl: "https://app.cal.com/video/k3QmZ8pTqR2vYw1nLx7cAb",
-  location: "https://app.cal.com/video/k3QmZ8pTqR2vYw1nLx7cAb",
-  absentHost: false,
-  createdAt: "2025-03-01T09:12:44.120Z",
-  updatedAt: "2025-03-01T09:12:46.901Z",
-  rating: null,
-  icsUid: "k3QmZ8pTqR2vYw1nLx7cAb@cal.com",
-  attendees: [
-    {
-      name: "Sam Guest",
-      email: "sam@example.org",
-      displayEmail: "sam@example.org",
-      timeZone: "America/New_York",
-      language: "en",
-      absent: false,
-    },
-  ],
-  guests: ["pat@example.org"],
-  bookingFieldsResponses: { name: "Sam Guest", email: "sam@example.org", notes: "Looking forward" },
-  metadata: {},
-};
-
 Deno.test("mapApiBooking maps the contract's regular booking to a valid row", () => {
-  const row = mapApiBooking(ApiBookingSchema.parse(regular));
+  const row = mapApiBooking(ApiBookingSchema.parse(regularBooking));
   assert.deepEqual(BookingRowSchema.parse(row), row);
   assert.deepEqual({ ...row, raw: undefined }, {
     booking_id: 48213,
@@ -92,12 +46,12 @@ Deno.test("mapApiBooking maps the contract's regular booking to a valid row", ()
     source_updated_at: "2025-03-01T09:12:46.901Z",
     raw: undefined,
   });
-  assert.equal((row.raw as { uid: string }).uid, regular.uid);
+  assert.equal((row.raw as { uid: string }).uid, regularBooking.uid);
 });
 
 Deno.test("mapApiBooking keeps the reschedule links, the cancellation reason and the recurring uid", () => {
   const row = mapApiBooking(ApiBookingSchema.parse({
-    ...regular,
+    ...regularBooking,
     status: "cancelled",
     cancellationReason: "Travel",
     rescheduledToUid: "Zr8TnB2mQ4yKc6wPx1LdVe",
@@ -112,12 +66,12 @@ Deno.test("mapApiBooking keeps the reschedule links, the cancellation reason and
 });
 
 Deno.test("mapApiBooking takes the source time from createdAt when updatedAt is missing", () => {
-  const { updatedAt: _, ...old } = regular;
+  const { updatedAt: _, ...old } = regularBooking;
   assert.equal(mapApiBooking(ApiBookingSchema.parse(old)).source_updated_at, "2025-03-01T09:12:44.120Z");
 });
 
 Deno.test("mapApiBooking uses the earliest time when a booking has neither updatedAt nor createdAt", () => {
-  const { updatedAt: _u, createdAt: _c, ...old } = regular;
+  const { updatedAt: _u, createdAt: _c, ...old } = regularBooking;
   const row = mapApiBooking(ApiBookingSchema.parse(old));
   assert.equal(row.source_updated_at, UNKNOWN_SOURCE_TIME);
   assert.equal(row.calcom_created_at, null);
@@ -147,7 +101,7 @@ Deno.test("mapApiBooking maps the minimal booking an old deployment sends", () =
 
 Deno.test("mapApiBooking leaves the organizer empty when Cal.com reports it as unknown", () => {
   const row = mapApiBooking(ApiBookingSchema.parse({
-    ...regular,
+    ...regularBooking,
     hosts: [{
       id: "unknown",
       name: "unknown",
@@ -164,7 +118,7 @@ Deno.test("mapApiBooking leaves the organizer empty when Cal.com reports it as u
 
 Deno.test("mapApiBooking maps seated attendees to the stored attendee shape", () => {
   const row = mapApiBooking(ApiBookingSchema.parse({
-    ...regular,
+    ...regularBooking,
     bookingFieldsResponses: undefined,
     attendees: [{
       name: "Seat",
@@ -196,7 +150,7 @@ Deno.test("toBookingStatus uppercases every known status and rejects others", ()
 
 Deno.test("mapApiBooking rejects a start time without a time zone", () => {
   assert.throws(
-    () => mapApiBooking(ApiBookingSchema.parse({ ...regular, start: "2025-03-10T14:00:00" })),
+    () => mapApiBooking(ApiBookingSchema.parse({ ...regularBooking, start: "2025-03-10T14:00:00" })),
     /Invalid source time/,
   );
 });
