@@ -16,7 +16,7 @@ import type { UserRecord } from "./store.ts";
 import * as webhooks from "./webhooks_routes.ts";
 
 /** Versions Cal.com knows (`API_VERSIONS`); anything else counts as the default, 2024-04-15. */
-export const API_VERSIONS = ["2024-04-15", "2024-06-11", "2024-06-14", "2024-08-13", "2024-09-04"] as const;
+const API_VERSIONS = ["2024-04-15", "2024-06-11", "2024-06-14", "2024-08-13", "2024-09-04"] as const;
 
 /** A request as the pipeline sees it. */
 export interface ApiRequest {

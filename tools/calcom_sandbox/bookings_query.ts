@@ -12,10 +12,9 @@
 
 import { CalError, validationError } from "./errors.ts";
 import type { BookingIndex, BookingRecord, Store } from "./store.ts";
-import type { SortedList } from "./sorted_list.ts";
 
 /** Values of the `status` parameter. */
-export const STATUS_FILTERS = ["upcoming", "recurring", "past", "cancelled", "unconfirmed"] as const;
+const STATUS_FILTERS = ["upcoming", "recurring", "past", "cancelled", "unconfirmed"] as const;
 /** One value of the `status` parameter. */
 export type StatusFilter = typeof STATUS_FILTERS[number];
 
@@ -150,7 +149,7 @@ function defaultSort(statuses: StatusFilter[] | undefined): BookingsQuery["sort"
 const isCancelledOrRejected = (b: BookingRecord) => b.status === "CANCELLED" || b.status === "REJECTED";
 
 /** Whether `b` matches one status filter at time `now` (Cal.com's `buildStatusWhereClause`). */
-export function matchesStatus(b: BookingRecord, status: StatusFilter, now: number): boolean {
+function matchesStatus(b: BookingRecord, status: StatusFilter, now: number): boolean {
   switch (status) {
     case "upcoming":
       return b.endTime >= now &&
@@ -168,14 +167,13 @@ export function matchesStatus(b: BookingRecord, status: StatusFilter, now: numbe
 
 type Predicate = (b: BookingRecord) => boolean;
 
-function listFor(index: BookingIndex, field: SortField): SortedList<BookingRecord> {
-  return {
-    start: index.byStart,
-    end: index.byEnd,
-    created: index.byCreated,
-    updated: index.byUpdated,
-  }[field];
-}
+/** The index sorted by each sort field. */
+const INDEX_BY: Record<SortField, keyof BookingIndex> = {
+  start: "byStart",
+  end: "byEnd",
+  created: "byCreated",
+  updated: "byUpdated",
+};
 
 /** One page of a user's bookings for `q`, and how many match in total. */
 export function runBookingsQuery(
@@ -184,37 +182,32 @@ export function runBookingsQuery(
   q: BookingsQuery,
   now: number,
 ): { bookings: BookingRecord[]; total: number } {
-  const list = listFor(store.index(userId), q.sort.field);
+  const list = store.index(userId)[INDEX_BY[q.sort.field]];
   let lo = 0;
   let hi = list.length;
   const predicates: Predicate[] = [];
-  const range = (
-    field: SortField,
-    after: number | undefined,
-    before: number | undefined,
-    key: Predicate[],
-  ) => {
+  const bounds: Array<
+    { field: SortField; after?: number; before?: number; key: (b: BookingRecord) => number | null }
+  > = [
+    { field: "start", after: q.afterStart, key: (b) => b.startTime },
+    { field: "end", before: q.beforeEnd, key: (b) => b.endTime },
+    { field: "created", after: q.afterCreatedAt, before: q.beforeCreatedAt, key: (b) => b.createdAt },
+    { field: "updated", after: q.afterUpdatedAt, before: q.beforeUpdatedAt, key: (b) => b.updatedAt },
+  ];
+  for (const { field, after, before, key } of bounds) {
+    if (after === undefined && before === undefined) continue;
     if (field === q.sort.field) {
+      // Bounds on the sort key narrow the range by binary search instead of testing every booking.
       if (after !== undefined) lo = Math.max(lo, list.lowerBound(after));
       if (before !== undefined) hi = Math.min(hi, list.upperBound(before));
       // A null updatedAt sits at the end of its index (key Infinity) and matches no comparison.
-      if (after !== undefined || before !== undefined) hi = Math.min(hi, list.lowerBound(Infinity));
-    } else predicates.push(...key);
-  };
-  const after = (v: number | undefined, get: (b: BookingRecord) => number | null): Predicate[] =>
-    v === undefined ? [] : [(b) => (get(b) ?? -Infinity) >= v];
-  const before = (v: number | undefined, get: (b: BookingRecord) => number | null): Predicate[] =>
-    v === undefined ? [] : [(b) => (get(b) ?? Infinity) <= v];
-  range("start", q.afterStart, undefined, after(q.afterStart, (b) => b.startTime));
-  range("end", undefined, q.beforeEnd, before(q.beforeEnd, (b) => b.endTime));
-  range("created", q.afterCreatedAt, q.beforeCreatedAt, [
-    ...after(q.afterCreatedAt, (b) => b.createdAt),
-    ...before(q.beforeCreatedAt, (b) => b.createdAt),
-  ]);
-  range("updated", q.afterUpdatedAt, q.beforeUpdatedAt, [
-    ...after(q.afterUpdatedAt, (b) => b.updatedAt),
-    ...before(q.beforeUpdatedAt, (b) => b.updatedAt),
-  ]);
+      hi = Math.min(hi, list.lowerBound(Infinity));
+    } else {
+      // A null key (updatedAt only) matches no comparison either.
+      if (after !== undefined) predicates.push((b) => (key(b) ?? -Infinity) >= after);
+      if (before !== undefined) predicates.push((b) => (key(b) ?? Infinity) <= before);
+    }
+  }
 
   const { statuses, attendeeEmail, attendeeName, eventTypeIds, teamIds } = q;
   if (statuses) predicates.push((b) => statuses.some((s) => matchesStatus(b, s, now)));
