@@ -68,19 +68,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const id = existing?.id ?? crypto.randomUUID();
     const secret = body.webhookSecret ?? (existing && await storedWebhookSecret(deps, id, user)) ??
       generateWebhookSecret();
-    await saveConnection(deps, user, { id, isNew: !existing, body, me, secret });
+    const saved = await saveConnection(deps, user, { id, isNew: !existing, body, me, secret });
 
     const webhookUrl = webhookUrlFor(base, id);
     const webhook = await webhookState(deps, calcom, { webhookUrl, secret, body, existing });
-    if (webhook.state) {
-      const state = webhook.state;
-      await deps.db.asService((tx) => setWebhookState(tx, id, user.sub, state));
-    }
-    if (webhook.state?.error) {
-      c.var.log.warn("webhook not registered", { connectionId: id, reason: webhook.state.error });
-    }
-
-    const row = await deps.db.asUser(user, (tx) => findConnection(tx, id));
+    const state = webhook.state;
+    // Each write answers with the row as clients see it, so it is not read again.
+    const row = state ? await deps.db.asService((tx) => setWebhookState(tx, id, user.sub, state)) : saved;
+    if (state?.error) c.var.log.warn("webhook not registered", { connectionId: id, reason: state.error });
     if (!row) throw new Error("Connection vanished right after it was saved");
     const who = me.username ?? me.email;
     return c.json({
@@ -156,11 +151,12 @@ async function storedWebhookSecret(deps: Deps, id: string, user: UserClaims): Pr
   }
 }
 
+/** Writes the connection (new or reconnected) and returns it as clients see it. */
 async function saveConnection(
   deps: Deps,
   user: UserClaims,
   input: { id: string; isNew: boolean; body: ConnectRequest; me: CalcomMe; secret: string },
-): Promise<void> {
+): Promise<ConnectionRow> {
   const { id, body, me } = input;
   // The row id is the additional data: each ciphertext only opens in this row
   const write = {
@@ -181,6 +177,7 @@ async function saveConnection(
   if (!saved) {
     throw apiError(409, "conflict", "This Cal.com account is being connected by another request: try again");
   }
+  return saved;
 }
 
 /** What to record about the webhook (nothing when it stays as it was) and what to tell the caller. */

@@ -74,11 +74,11 @@ export interface ConnectionWrite {
 }
 
 /**
- * Inserts a new connection (run as service). Returns false when the user already has one for this
- * Cal.com account: a concurrent connect won the race.
+ * Inserts a new connection (run as service) and returns it as clients see it; undefined when the user
+ * already has one for this Cal.com account: a concurrent connect won the race.
  */
-export async function insertConnection(tx: Tx, w: ConnectionWrite): Promise<boolean> {
-  const rows = await tx`
+export async function insertConnection(tx: Tx, w: ConnectionWrite): Promise<ConnectionRow | undefined> {
+  const [row] = await tx<ConnectionRow[]>`
     insert into public.calcom_connections (
       id, user_id, label, api_key_encrypted, api_key_hint, webhook_secret_encrypted,
       calcom_user_id, calcom_username, calcom_email, calcom_time_zone
@@ -87,16 +87,17 @@ export async function insertConnection(tx: Tx, w: ConnectionWrite): Promise<bool
       ${w.webhookSecretEncrypted}, ${w.calcomUserId}, ${w.calcomUsername}, ${w.calcomEmail}, ${w.calcomTimeZone}
     )
     on conflict (user_id, calcom_user_id) do nothing
-    returning id`;
-  return rows.length === 1;
+    returning ${tx(VIEW_COLUMNS)}`;
+  return row;
 }
 
 /**
  * Updates an existing connection in place on reconnect (run as service): new key and secret, fresh
- * account details, active again; the label only when one was given.
+ * account details, active again; the label only when one was given. Returns it as clients see it, or
+ * undefined when it is gone.
  */
-export async function updateConnection(tx: Tx, w: ConnectionWrite): Promise<boolean> {
-  const rows = await tx`
+export async function updateConnection(tx: Tx, w: ConnectionWrite): Promise<ConnectionRow | undefined> {
+  const [row] = await tx<ConnectionRow[]>`
     update public.calcom_connections set
       label = coalesce(${w.label ?? null}, label),
       api_key_encrypted = ${w.apiKeyEncrypted},
@@ -107,21 +108,26 @@ export async function updateConnection(tx: Tx, w: ConnectionWrite): Promise<bool
       calcom_time_zone = ${w.calcomTimeZone},
       is_active = true
     where id = ${w.id} and user_id = ${w.userId} and calcom_user_id = ${w.calcomUserId}
-    returning id`;
-  return rows.length === 1;
+    returning ${tx(VIEW_COLUMNS)}`;
+  return row;
 }
 
-/** Records the outcome of registering the webhook (run as service). */
+/**
+ * Records the outcome of registering the webhook (run as service); returns the connection as clients
+ * see it, or undefined when it is gone.
+ */
 export async function setWebhookState(
   tx: Tx,
   id: string,
   userId: string,
   state: { webhookId: string | null; error: string | null },
-): Promise<void> {
-  await tx`
+): Promise<ConnectionRow | undefined> {
+  const [row] = await tx<ConnectionRow[]>`
     update public.calcom_connections
     set calcom_webhook_id = ${state.webhookId}, calcom_webhook_error = ${state.error}
-    where id = ${id} and user_id = ${userId}`;
+    where id = ${id} and user_id = ${userId}
+    returning ${tx(VIEW_COLUMNS)}`;
+  return row;
 }
 
 /** Deletes a user's connection; bookings, webhook events and sync runs go with it (run as service). */
