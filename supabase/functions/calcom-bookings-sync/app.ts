@@ -111,7 +111,8 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
     let outcome: SyncOutcome | undefined;
     if (syncFirst) outcome = await sync(user, { connectionId: query.connectionId, full: false });
     const page = await deps.db.asUser(user, async (tx) => {
-      if (query.connectionId) await resolveConnection(tx, query.connectionId);
+      // A sync that ran first already resolved the named connection under RLS.
+      if (query.connectionId && !outcome) await resolveConnection(tx, query.connectionId);
       return await readBookings(tx, {
         userId: user.sub,
         connectionId: query.connectionId,
