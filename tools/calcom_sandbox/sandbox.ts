@@ -268,7 +268,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       if (!store.users.has(userId)) throw new Error(`Unknown sandbox user ${userId}`);
       const key = newApiKey(random);
       const expiresAt = keyOptions.expiresAt ? new Date(keyOptions.expiresAt).getTime() : null;
-      store.apiKeys.set(key, { key, userId, expiresAt });
+      store.apiKeys.set(key, { userId, expiresAt });
       return key;
     },
     eventTypes: (userId) => store.eventTypesOf(userId),

@@ -72,7 +72,7 @@ export function generateBookings(
   const seed = options.seed ?? 1;
   const r = seededRandom(seed);
   // Uids come from their own stream, offset by the store's position, so seeding twice never collides.
-  const uidRandom = seededRandom((seed * 2654435761 + store.bookings.size * 40503 + userId) >>> 0);
+  const uidRandom = seededRandom((seed * 2654435761 + store.bookingsByUid.size * 40503 + userId) >>> 0);
   const now = options.now;
   // A separate stream, so asking for null updatedAt values changes nothing else about the data.
   const nullRandom = seededRandom((seed ^ 0x5bd1e995) >>> 0);

@@ -27,9 +27,8 @@ export interface UserRecord {
   locale: string;
 }
 
-/** An API key and its owner. */
+/** An API key's owner and expiry (the key itself is the map key). */
 export interface ApiKeyRecord {
-  key: string;
   userId: number;
   /** Epoch ms, or null for "never expires". */
   expiresAt: number | null;
@@ -147,7 +146,7 @@ export class Store {
   readonly users = new Map<number, UserRecord>();
   readonly apiKeys = new Map<string, ApiKeyRecord>();
   readonly eventTypes = new Map<number, EventTypeRecord>();
-  readonly bookings = new Map<number, BookingRecord>();
+  /** Bookings by uid: how Cal.com's API names them (nothing looks a booking up by id). */
   readonly bookingsByUid = new Map<string, BookingRecord>();
   /** Recurring series id → occurrences. */
   readonly series = new Map<string, BookingRecord[]>();
@@ -168,7 +167,7 @@ export class Store {
     this.users.set(user.id, user);
     this.#indexes.set(user.id, createIndex());
     this.#userIdByEmail.set(user.email.toLowerCase(), user.id);
-    const attended = [...this.bookings.values()].filter((b) => this.#viewers(b).includes(user.id));
+    const attended = [...this.bookingsByUid.values()].filter((b) => this.#viewers(b).includes(user.id));
     this.#indexAll(user.id, attended);
   }
 
@@ -201,7 +200,6 @@ export class Store {
   }
 
   #register(b: BookingRecord): void {
-    this.bookings.set(b.id, b);
     this.bookingsByUid.set(b.uid, b);
     if (b.recurringEventId) {
       const occurrences = this.series.get(b.recurringEventId) ?? [];

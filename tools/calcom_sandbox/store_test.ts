@@ -59,10 +59,10 @@ Deno.test("an update moves the booking in the updatedAt index and keeps the othe
   const store = new Store();
   store.addUser(user(1, "host@example.com"));
   store.insertBookings([booking(1, 1, 100), booking(2, 1, 200), booking(3, 1, 300)]);
-  store.update(store.bookings.get(1)!, 400, (b) => (b.status = "CANCELLED"));
+  store.update(store.bookingsByUid.get("uid1")!, 400, (b) => (b.status = "CANCELLED"));
   assert.deepEqual(updatedOrder(store, 1), [2, 3, 1]);
   assert.equal(store.index(1).byStart.length, 3);
-  assert.equal(store.bookings.get(1)!.updatedAt, 400);
+  assert.equal(store.bookingsByUid.get("uid1")!.updatedAt, 400);
 });
 
 Deno.test("attendees who are users see the booking, also when they join later or sign up later", () => {
@@ -72,13 +72,13 @@ Deno.test("attendees who are users see the booking, also when they join later or
   store.insertBookings([booking(1, 1, 100, ["guest@example.com"]), booking(2, 1, 100)]);
   assert.deepEqual(updatedOrder(store, 2), [1]);
 
-  store.update(store.bookings.get(2)!, 150, (b) => {
+  store.update(store.bookingsByUid.get("uid2")!, 150, (b) => {
     b.attendees.push({ ...booking(9, 1, 0, ["Guest@Example.com"]).attendees[0] });
   });
   assert.deepEqual(updatedOrder(store, 2), [1, 2]);
   assert.equal(store.index(2).byStart.length, 2);
 
-  store.update(store.bookings.get(2)!, 160, (b) => (b.attendees = []));
+  store.update(store.bookingsByUid.get("uid2")!, 160, (b) => (b.attendees = []));
   assert.deepEqual(updatedOrder(store, 2), [1]);
   assert.equal(store.index(2).byStart.length, 1);
 
@@ -86,8 +86,8 @@ Deno.test("attendees who are users see the booking, also when they join later or
   store.insertBookings([booking(3, 1, 200, ["late@example.com"])]);
   store.addUser(user(4, "later@example.com"));
   assert.deepEqual(updatedOrder(store, 4), []);
-  assert.equal(store.canView(3, store.bookings.get(3)!), true);
-  assert.equal(store.canView(2, store.bookings.get(3)!), false);
+  assert.equal(store.canView(3, store.bookingsByUid.get("uid3")!), true);
+  assert.equal(store.canView(2, store.bookingsByUid.get("uid3")!), false);
 });
 
 Deno.test("a null updatedAt sorts after every value", () => {
