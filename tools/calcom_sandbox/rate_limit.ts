@@ -49,11 +49,6 @@ export class RateLimiter {
     this.#entries.clear();
   }
 
-  /** Current limits. */
-  get config(): RateLimitConfig {
-    return { ...this.#config };
-  }
-
   /** Counts one request for `tracker`, as the throttler storage's `increment` does. */
   hit(tracker: string): RateLimitResult {
     const { limit, ttlMs, blockMs } = this.#config;
