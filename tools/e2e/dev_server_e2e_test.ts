@@ -11,9 +11,10 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { createClient, FunctionsHttpError, type SupabaseClient } from "@supabase/supabase-js";
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import postgres from "postgres";
 import { LOCAL_JWT_SECRET, signUserToken } from "../dev/dev_tokens.ts";
+import { invokeFunction } from "../testing/function_stack.ts";
 
 const root = new URL("../../", import.meta.url);
 const hasFunction = (name: string) => existsSync(new URL(`supabase/functions/${name}/app.ts`, root));
@@ -123,24 +124,6 @@ function clientFor(info: DevInfo, token: string): SupabaseClient {
   });
 }
 
-/** The status and JSON body of a function call, success or not. */
-async function invoke(
-  client: SupabaseClient,
-  name: string,
-  options: { method?: "GET" | "POST" | "DELETE"; body?: Record<string, unknown>; query?: string } = {},
-): Promise<{ status: number; body: Record<string, unknown> & { [key: string]: unknown } }> {
-  const { data, error, response } = await client.functions.invoke(
-    options.query ? `${name}?${options.query}` : name,
-    { method: options.method ?? "POST", ...(options.body ? { body: options.body } : {}) },
-  );
-  if (error instanceof FunctionsHttpError) {
-    const res = error.context as Response;
-    return { status: res.status, body: await res.json() };
-  }
-  if (error) throw error;
-  return { status: response?.status ?? 0, body: data };
-}
-
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
@@ -199,7 +182,7 @@ Deno.test({
       name: "connecting with the sandbox key stores the connection and registers the webhook at the sandbox",
       ignore: !HAS_CONNECTION,
       fn: async () => {
-        const { status, body } = await invoke(user, "calcom-connection", {
+        const { status, body } = await invokeFunction(user, "calcom-connection", {
           body: { apiKey: sandbox.apiKey },
         });
         assert.equal(status, 201, JSON.stringify(body));
@@ -222,7 +205,7 @@ Deno.test({
           `${info.functionsUrl}/calcom-webhook/${connectionId}`,
         ]);
 
-        const listed = await invoke(user, "calcom-connection", { method: "GET" });
+        const listed = await invokeFunction(user, "calcom-connection", { method: "GET" });
         assert.equal(listed.status, 200);
         assert.equal((listed.body.connections as Json[]).length, 1);
       },
@@ -232,16 +215,15 @@ Deno.test({
       name: "a sync pulls the sandbox bookings, and the owner reads them back from the database under RLS",
       ignore: !HAS_CONNECTION || !HAS_SYNC,
       fn: async () => {
-        const synced = await invoke(user, "calcom-bookings-sync", { body: {} });
+        const synced = await invokeFunction(user, "calcom-bookings-sync", { body: {} });
         assert.equal(synced.status, 200, JSON.stringify(synced.body));
         assert.equal(synced.body.success, true);
         const [{ n }] = await db`
           select count(*)::int as n from public.calcom_bookings where calcom_connection_id = ${connectionId!}`;
         assert.equal(n, sandbox.bookings);
 
-        const read = await invoke(user, "calcom-bookings-sync", {
+        const read = await invokeFunction(user, "calcom-bookings-sync?fromDb=true&limit=250", {
           method: "GET",
-          query: "fromDb=true&limit=250",
         });
         assert.equal(read.status, 200, JSON.stringify(read.body));
         assert.equal((read.body.bookings as Json[]).length, sandbox.bookings);
@@ -257,10 +239,7 @@ Deno.test({
             expiresInSeconds: 600,
           }),
         );
-        const theirs = await invoke(stranger, "calcom-bookings-sync", {
-          method: "GET",
-          query: "fromDb=true",
-        });
+        const theirs = await invokeFunction(stranger, "calcom-bookings-sync?fromDb=true", { method: "GET" });
         assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
         assert.deepEqual(theirs.body.bookings, []);
       },
@@ -308,10 +287,11 @@ Deno.test({
       name: "the owner sees the cancellation through the sync function's database read",
       ignore: !HAS_CONNECTION || !HAS_WEBHOOK || !HAS_SYNC,
       fn: async () => {
-        const read = await invoke(user, "calcom-bookings-sync", {
-          method: "GET",
-          query: "fromDb=true&status=cancelled&limit=250",
-        });
+        const read = await invokeFunction(
+          user,
+          "calcom-bookings-sync?fromDb=true&status=cancelled&limit=250",
+          { method: "GET" },
+        );
         assert.equal(read.status, 200, JSON.stringify(read.body));
         const uids = (read.body.bookings as Json[]).map((b) => b.uid ?? b.bookingUid ?? b.booking_uid);
         assert.ok(uids.includes(cancelledUid), `${cancelledUid} among the cancelled bookings`);
@@ -322,7 +302,7 @@ Deno.test({
       name: "disconnecting removes the webhook at the sandbox and the connection with its bookings",
       ignore: !HAS_CONNECTION,
       fn: async () => {
-        const { status, body } = await invoke(user, "calcom-connection", { method: "DELETE" });
+        const { status, body } = await invokeFunction(user, "calcom-connection", { method: "DELETE" });
         assert.equal(status, 200, JSON.stringify(body));
         assert.equal(body.success, true);
         const overview = await (await fetch(`${info.supabaseUrl}/_dev/sandbox`)).json();
