@@ -11,7 +11,7 @@
 export const cronSecretHeader = "x-calcom-cron-secret";
 
 /** Shortest secret accepted: a guessable one would open every user's sync to anyone. */
-export const minCronSecretLength = 32;
+const minCronSecretLength = 32;
 
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));

@@ -9,7 +9,7 @@ import { runSync, type SyncEngineDeps, type SyncOutcome, type SyncTiming } from 
 import { pruneSyncRuns, SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_runs.ts";
 
 /** Finished runs are kept this long (a connection's latest one always): the schedule makes ~300 a day. */
-export const runRetentionMs = 30 * 86_400_000;
+const runRetentionMs = 30 * 86_400_000;
 
 /** One connection's line in the summary. */
 export interface ScheduledResult {

@@ -9,9 +9,9 @@ import { BOOKING_STATUSES } from "../_shared/booking_row.ts";
 import { BookingStatusFilterSchema } from "../_shared/calcom/booking_filters.ts";
 
 /** Largest page of `GET ?fromDb=true`. */
-export const maxReadLimit = 250;
+const maxReadLimit = 250;
 /** Page size of `GET ?fromDb=true` when `limit` is not given. */
-export const defaultReadLimit = 50;
+const defaultReadLimit = 50;
 
 /**
  * Whether an ISO date-time lands, in UTC, within the years Postgres reads back from ISO text (0001 to

@@ -31,7 +31,7 @@ export type SyncErrorCode =
   | "internal_error";
 
 /** What `calcom_sync_runs.checkpoint` holds. */
-export const StoredCheckpointSchema = z.object({
+const StoredCheckpointSchema = z.object({
   plan: SyncCheckpointSchema,
   /** When the first run of this chain began: the watermark stays a lag behind it. */
   chainStartedAt: z.iso.datetime(),
@@ -39,7 +39,7 @@ export const StoredCheckpointSchema = z.object({
   watermarkUids: z.array(z.string()).optional(),
 });
 
-/** See {@linkcode StoredCheckpointSchema}. */
+/** What `calcom_sync_runs.checkpoint` holds: a run's plan and its chain's start. */
 export type StoredCheckpoint = z.infer<typeof StoredCheckpointSchema>;
 
 /** A `calcom_sync_runs` row as the functions read it. */
@@ -125,7 +125,7 @@ const RUN_COLUMNS =
  * The scope as stored in `filters`: only the keys given, statuses sorted, so equal scopes compare equal
  * as jsonb (and a stopped run is continued by a call that asks for the same thing in another order).
  */
-export function scopeFilters(scope: SyncScope): Record<string, string | string[]> {
+function scopeFilters(scope: SyncScope): Record<string, string | string[]> {
   const entries = Object.entries(scope).filter(([, v]) => v !== undefined);
   return Object.fromEntries(entries.map(([k, v]) => [
     k,

@@ -11,7 +11,7 @@ import { z } from "zod";
  * digits, `_` or `-`. Anything else is not worth a round trip to Cal.com (and could not travel in a
  * header anyway). The messages never repeat the key.
  */
-export const ApiKeySchema = z.string({ error: "API key is required" }).trim()
+const ApiKeySchema = z.string({ error: "API key is required" }).trim()
   .refine(
     (key) => key.startsWith("cal_"),
     { message: "API key must start with cal_ (copy it from Cal.com Settings → API keys)", abort: true },

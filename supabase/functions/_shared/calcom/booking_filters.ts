@@ -6,7 +6,7 @@
 import { z } from "zod";
 
 /** Largest page Cal.com serves (`take` is `@Max(250)`). */
-export const maxBookingPageSize = 250;
+const maxBookingPageSize = 250;
 
 /** The status values `GET /v2/bookings` accepts; several are OR-ed, none means every status. */
 export const BookingStatusFilterSchema = z.enum([
