@@ -27,6 +27,10 @@ export function seededRandom(seed: number): Random {
 /** Random numbers from the platform's cryptographic source. */
 export const cryptoRandom: Random = () => crypto.getRandomValues(new Uint32Array(1))[0] / 4294967296;
 
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
 function randomBytes(random: Random, n: number): Uint8Array {
   const bytes = new Uint8Array(n);
   for (let i = 0; i < n; i++) bytes[i] = Math.floor(random() * 256);
@@ -48,13 +52,13 @@ export function uuidV4(random: Random): string {
   const b = randomBytes(random, 16);
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const h = hex(b);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /** An API key in Cal.com's test-key form: the `cal_` prefix Cal.com checks, then 32 hex characters. */
 export function apiKey(random: Random): string {
-  return `cal_test_${[...randomBytes(random, 16)].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
+  return `cal_test_${hex(randomBytes(random, 16))}`;
 }
 
 /** A hint that identifies a key in logs without revealing it: its last four characters. */
