@@ -6,7 +6,7 @@
  * @module
  */
 import type postgres from "postgres";
-import { createSecretBox } from "../../supabase/functions/_shared/secret_box.ts";
+import { createSecretBox, randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
 import { createUser } from "../db/test_database.ts";
 import { LOCAL_JWT_SECRET } from "../testing/jwt.ts";
 
@@ -21,7 +21,8 @@ export interface BenchConnection {
 export async function createBenchConnection(
   sql: postgres.Sql,
   options: {
-    encryptionKey: string;
+    /** The key the secrets are encrypted with; a fresh one when no function will read them. */
+    encryptionKey?: string;
     apiKey: string;
     calcomUserId: number;
     webhookSecret?: string;
@@ -32,7 +33,7 @@ export async function createBenchConnection(
   const userId = await createUser(sql);
   const connectionId = options.connectionId ?? crypto.randomUUID();
   const webhookSecret = options.webhookSecret ?? `whsec_${crypto.randomUUID().replaceAll("-", "")}`;
-  const box = createSecretBox({ currentKey: options.encryptionKey });
+  const box = createSecretBox({ currentKey: options.encryptionKey ?? randomEncryptionKey() });
   await sql`
     insert into public.calcom_connections
       (id, user_id, label, api_key_encrypted, api_key_hint, webhook_secret_encrypted, calcom_user_id,

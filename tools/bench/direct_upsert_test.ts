@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { mapApiBooking } from "../../supabase/functions/_shared/map_api_booking.ts";
 import { ApiBookingSchema } from "../../supabase/functions/_shared/calcom/schemas.ts";
-import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
 import { createTestDatabase } from "../db/test_database.ts";
 import { createBenchConnection } from "./bench_connection.ts";
 import { upsertOne, upsertPage } from "./direct_upsert.ts";
@@ -23,11 +22,7 @@ function apiBooking(i: number, updatedAt: string, title = `Call ${i}`) {
 
 Deno.test("a page is upserted in one statement and a newer page replaces older rows", async () => {
   await using db = await createTestDatabase();
-  const owner = await createBenchConnection(db.sql, {
-    encryptionKey: randomEncryptionKey(),
-    apiKey: "cal_test_direct",
-    calcomUserId: 1,
-  });
+  const owner = await createBenchConnection(db.sql, { apiKey: "cal_test_direct", calcomUserId: 1 });
   const page = [1, 2, 3].map((i) => mapApiBooking(apiBooking(i, "2026-01-02T00:00:00.000Z")));
   await upsertPage(db.sql, owner, page);
   await upsertPage(db.sql, owner, [mapApiBooking(apiBooking(2, "2026-01-03T00:00:00.000Z", "Moved"))]);
@@ -42,11 +37,7 @@ Deno.test("a page is upserted in one statement and a newer page replaces older r
 
 Deno.test("one booking is upserted per statement, attendees stored as a JSON array", async () => {
   await using db = await createTestDatabase();
-  const owner = await createBenchConnection(db.sql, {
-    encryptionKey: randomEncryptionKey(),
-    apiKey: "cal_test_direct",
-    calcomUserId: 1,
-  });
+  const owner = await createBenchConnection(db.sql, { apiKey: "cal_test_direct", calcomUserId: 1 });
   await upsertOne(db.sql, owner, mapApiBooking(apiBooking(7, "2026-01-02T00:00:00.000Z")));
   await upsertOne(db.sql, owner, mapApiBooking(apiBooking(7, "2026-01-04T00:00:00.000Z", "Renamed")));
   const rows = await db.sql`

@@ -205,11 +205,7 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
   let sandboxRead;
   {
     await using db = await createTestDatabase();
-    const owner = await createBenchConnection(db.sql, {
-      encryptionKey: randomEncryptionKey(),
-      apiKey,
-      calcomUserId: user.id,
-    });
+    const owner = await createBenchConnection(db.sql, { apiKey, calcomUserId: user.id });
     const dbCpu = await databaseBackendCpu(db.name);
     sandboxRead = await readAllPages({ baseUrl: sandbox.url, apiKey }, async (bookings) => {
       const rows: BookingRow[] = bookings.map(mapApiBooking);
@@ -302,11 +298,7 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
   let peer: SyncSizeResult["peer"];
   if (options.peer) {
     await using db = await createTestDatabase();
-    const owner = await createBenchConnection(db.sql, {
-      encryptionKey: randomEncryptionKey(),
-      apiKey,
-      calcomUserId: user.id,
-    });
+    const owner = await createBenchConnection(db.sql, { apiKey, calcomUserId: user.id });
     const run = await runPeerSync({ baseUrl: sandbox.url, apiKey, sql: db.sql, owner });
     peer = {
       ...run,
