@@ -28,15 +28,24 @@ import type {
 } from "./store.ts";
 
 /** Triggers the sandbox sends on its own (the others can be built with `buildWebhook`). */
-export type StateTrigger =
-  | "BOOKING_CREATED"
-  | "BOOKING_REQUESTED"
-  | "BOOKING_RESCHEDULED"
-  | "BOOKING_CANCELLED"
-  | "BOOKING_REJECTED"
-  | "BOOKING_NO_SHOW_UPDATED"
-  | "MEETING_STARTED"
-  | "MEETING_ENDED";
+const STATE_TRIGGERS = [
+  "BOOKING_CREATED",
+  "BOOKING_REQUESTED",
+  "BOOKING_RESCHEDULED",
+  "BOOKING_CANCELLED",
+  "BOOKING_REJECTED",
+  "BOOKING_NO_SHOW_UPDATED",
+  "MEETING_STARTED",
+  "MEETING_ENDED",
+] as const;
+
+/** One of `STATE_TRIGGERS`. */
+export type StateTrigger = typeof STATE_TRIGGERS[number];
+
+/** Whether the sandbox sends `trigger` on its own. */
+export function isStateTrigger(trigger: string): trigger is StateTrigger {
+  return (STATE_TRIGGERS as readonly string[]).includes(trigger);
+}
 
 /** A webhook Cal.com would send after a change. */
 export interface WebhookEvent {

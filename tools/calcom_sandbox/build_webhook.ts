@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { StateTrigger, WebhookEvent } from "./booking_operations.ts";
+import { isStateTrigger, type WebhookEvent } from "./booking_operations.ts";
 import { CalError } from "./errors.ts";
 import { attendeeRows, eventBody, formatTime, utcOffsetMinutes } from "./payloads.ts";
 import type { BookingRecord, Store } from "./store.ts";
@@ -19,17 +19,6 @@ export interface BuildWebhookOptions {
   /** FORM_SUBMITTED*: answers by field label (default: a "Company size" answer). */
   formResponses?: Record<string, string>;
 }
-
-const STATE_TRIGGERS: readonly string[] = [
-  "BOOKING_CREATED",
-  "BOOKING_REQUESTED",
-  "BOOKING_RESCHEDULED",
-  "BOOKING_CANCELLED",
-  "BOOKING_REJECTED",
-  "BOOKING_NO_SHOW_UPDATED",
-  "MEETING_STARTED",
-  "MEETING_ENDED",
-];
 
 const needsBooking = (trigger: string) => new CalError(400, `Trigger ${trigger} needs a booking`);
 
@@ -115,9 +104,9 @@ export function buildWebhookBody(
     payload: { ...payload, ...options.payload },
   });
 
-  if (STATE_TRIGGERS.includes(trigger)) {
+  if (isStateTrigger(trigger)) {
     if (!booking) throw needsBooking(trigger);
-    const event: WebhookEvent = { trigger: trigger as StateTrigger, userId: booking.userId, booking };
+    const event: WebhookEvent = { trigger, userId: booking.userId, booking };
     if (trigger === "BOOKING_RESCHEDULED" && booking.fromReschedule) {
       event.previous = store.bookingsByUid.get(booking.fromReschedule);
     }
