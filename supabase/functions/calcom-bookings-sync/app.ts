@@ -78,7 +78,7 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
   }
 
   app.post("/scheduled", async (c) => {
-    if (!await cronSecretMatches(options.cronSecret, c.req.header(cronSecretHeader))) {
+    if (!cronSecretMatches(options.cronSecret, c.req.header(cronSecretHeader))) {
       throw apiError(401, "unauthorized", `Scheduled sync needs the cron secret in ${cronSecretHeader}`);
     }
     const summary = await runScheduledSync(deps, {

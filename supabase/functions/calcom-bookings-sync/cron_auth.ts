@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { macsEqual, sha256Hex } from "../_shared/sha256.ts";
 
 /** The header the scheduler sends the secret in. */
 export const cronSecretHeader = "x-calcom-cron-secret";
@@ -13,21 +14,16 @@ export const cronSecretHeader = "x-calcom-cron-secret";
 /** Shortest secret accepted: a guessable one would open every user's sync to anyone. */
 const minCronSecretLength = 32;
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+/** SHA-256 of `text` as hex bytes: 64 of them, whatever the length of `text`. */
+function digest(text: string): Uint8Array {
+  return new TextEncoder().encode(sha256Hex(text));
 }
 
 /**
  * Whether `given` equals `expected`, in time independent of where they differ: both are hashed first,
  * so even their lengths leak nothing. False when no secret is configured.
  */
-export async function cronSecretMatches(
-  expected: string | undefined,
-  given: string | undefined,
-): Promise<boolean> {
+export function cronSecretMatches(expected: string | undefined, given: string | undefined): boolean {
   if (!expected || expected.length < minCronSecretLength || given === undefined) return false;
-  const [a, b] = await Promise.all([sha256(expected), sha256(given)]);
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
+  return macsEqual(digest(expected), digest(given));
 }
