@@ -15,7 +15,6 @@ import {
   bookerResponses,
   bookingTitle,
   newBookingRow,
-  UNCHANGED_BOOKING,
   videoMetadata,
 } from "./new_booking_row.ts";
 import type {
@@ -351,23 +350,29 @@ export class BookingOperations {
     if (options.reason !== undefined) responses.rescheduledReason = options.reason;
     const { videoCallUrl: _old, ...metadata } = old.metadata;
     const status: BookingStatus = eventType?.requiresConfirmation ? "PENDING" : old.status;
-    const booking: BookingRecord = {
-      ...old,
+    // The new row carries over who, what, where, the series and the calendar identity; all else starts fresh.
+    const booking = newBookingRow({
       id: this.#store.nextId("booking"),
       uid: newUid,
+      userId: old.userId,
+      eventTypeId: old.eventTypeId,
+      title: old.title,
+      description: old.description,
       startTime: start,
       endTime: start + (old.endTime - old.startTime),
       createdAt: now,
       updatedAt: now,
       status,
+      location: old.location,
       metadata: { ...videoMetadata(old.location, newUid), ...metadata },
       responses,
       attendees: old.attendees.map((a) => ({ ...a, id: this.#store.nextId("attendee"), noShow: false })),
-      ...UNCHANGED_BOOKING,
       fromReschedule: old.uid,
+      recurringEventId: old.recurringEventId,
+      iCalUID: old.iCalUID,
       iCalSequence: old.iCalSequence + 1,
       creationSource: "API_V2",
-    };
+    });
     this.#store.update(old, now, (row) => {
       row.status = "CANCELLED";
       row.rescheduled = true;
