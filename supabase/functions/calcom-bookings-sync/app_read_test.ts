@@ -70,16 +70,23 @@ Deno.test("calcom-bookings-sync reads stored bookings", async (t) => {
     assert.ok(sizes.slice(0, -1).every((n) => n === 37));
   });
 
+  // The sandbox seeds bookings around its own clock, so the filters' dates are taken from that clock.
+  const daysFromSeed = (days: number) => new Date(sandbox.now().getTime() + days * 86_400_000);
+  const afterStart = daysFromSeed(30).toISOString();
+  const olderAfterStart = daysFromSeed(-90).toISOString();
+  // The same instant written at +01:00, to show offsets other than Z are honoured.
+  const beforeEndPlusOne = new Date(daysFromSeed(-60).getTime() + 3_600_000).toISOString().slice(0, 19) +
+    "+01:00";
   const filters: [string, string, unknown[]][] = [
     ["status=accepted,PENDING", "and status = any($2::text[])", [["ACCEPTED", "PENDING"]]],
     ["status=cancelled", "and status = 'CANCELLED'", []],
-    ["afterStart=2026-01-01T00:00:00Z", "and start_time >= $2", ["2026-01-01T00:00:00Z"]],
-    ["beforeEnd=2025-12-01T00:00:00%2B01:00", "and end_time <= $2", ["2025-12-01T00:00:00+01:00"]],
+    [`afterStart=${afterStart}`, "and start_time >= $2", [afterStart]],
+    [`beforeEnd=${encodeURIComponent(beforeEndPlusOne)}`, "and end_time <= $2", [beforeEndPlusOne]],
     [`connectionId=${second}`, "and calcom_connection_id = $2", [second]],
     [
-      `connectionId=${first}&status=accepted&afterStart=2025-10-01T00:00:00Z`,
-      "and calcom_connection_id = $2 and status = 'ACCEPTED' and start_time >= '2025-10-01T00:00:00Z'",
-      [first],
+      `connectionId=${first}&status=accepted&afterStart=${olderAfterStart}`,
+      "and calcom_connection_id = $2 and status = 'ACCEPTED' and start_time >= $3",
+      [first, olderAfterStart],
     ],
   ];
   for (const [query, where, params] of filters) {
