@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { randomEncryptionKey } from "../supabase/functions/_shared/secret_box.ts";
+import { randomEncryptionKey } from "../supabase/functions/_shared/platform/secret_box.ts";
 import { readFunctionsConfig } from "./dev/config_toml.ts";
 
 const root = new URL("../", import.meta.url);

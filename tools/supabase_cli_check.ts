@@ -7,7 +7,7 @@
  * 2. `migration up` on a database made by tools/db/apply_schema.ts applies nothing (the tools record
  *    migrations the way the CLI does, so a database set up here can later be managed by the CLI).
  * 3. `db advisors`: prints every finding; fails on an ERROR or WARN about our objects (schema public).
- * 4. `gen types typescript`: the committed `supabase/functions/_shared/database.types.ts` matches what
+ * 4. `gen types typescript`: the committed `supabase/functions/_shared/platform/database.types.ts` matches what
  *    the CLI generates (formatted by `deno fmt`); `--write` regenerates it.
  *
  * Prints one summary line per check, drops the databases and exits non-zero on any failure.
@@ -22,8 +22,8 @@ import { createTestDatabase, type TestDatabase } from "./db/test_database.ts";
 
 const root = new URL("../", import.meta.url);
 /** The generated types file the functions import. */
-export const typesFileUrl = new URL("supabase/functions/_shared/database.types.ts", root);
-const typesFilePath = "supabase/functions/_shared/database.types.ts";
+export const typesFileUrl = new URL("supabase/functions/_shared/platform/database.types.ts", root);
+const typesFilePath = "supabase/functions/_shared/platform/database.types.ts";
 const supabaseBin = new URL("node_modules/.bin/supabase", root).pathname;
 const regenerateCommand = "deno run -A tools/supabase_cli_check.ts --write";
 const calcomTables = ["calcom_connections", "calcom_bookings", "calcom_webhook_events", "calcom_sync_runs"];

@@ -6,7 +6,10 @@
  * @module
  */
 import type postgres from "postgres";
-import { createSecretBox, randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
+import {
+  createSecretBox,
+  randomEncryptionKey,
+} from "../../supabase/functions/_shared/platform/secret_box.ts";
 import { createUser } from "../db/test_database.ts";
 import { LOCAL_JWT_SECRET } from "../testing/jwt.ts";
 

@@ -9,7 +9,10 @@
  * @module
  */
 import type postgres from "postgres";
-import { BOOKING_ROW_COLUMNS, type BookingRow } from "../../supabase/functions/_shared/booking_row.ts";
+import {
+  BOOKING_ROW_COLUMNS,
+  type BookingRow,
+} from "../../supabase/functions/_shared/bookings/booking_row.ts";
 
 const COLUMNS = BOOKING_ROW_COLUMNS;
 

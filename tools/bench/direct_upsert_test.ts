@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mapApiBooking } from "../../supabase/functions/_shared/map_api_booking.ts";
+import { mapApiBooking } from "../../supabase/functions/_shared/bookings/map_api_booking.ts";
 import { ApiBookingSchema } from "../../supabase/functions/_shared/calcom/schemas.ts";
 import { createTestDatabase } from "../db/test_database.ts";
 import { createBenchConnection } from "./bench_connection.ts";

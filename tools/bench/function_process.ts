@@ -6,7 +6,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import { createDepsFromEnv, type Deps } from "../../supabase/functions/_shared/deps.ts";
+import { createDepsFromEnv, type Deps } from "../../supabase/functions/_shared/platform/deps.ts";
 import { serveForBench } from "./bench_server.ts";
 
 // deno-lint-ignore no-explicit-any

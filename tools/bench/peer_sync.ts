@@ -8,7 +8,7 @@
  * @module
  */
 import type postgres from "postgres";
-import { mapApiBooking } from "../../supabase/functions/_shared/map_api_booking.ts";
+import { mapApiBooking } from "../../supabase/functions/_shared/bookings/map_api_booking.ts";
 import { readAllPages } from "./calcom_pages.ts";
 import { type RowOwner, upsertOne } from "./direct_upsert.ts";
 

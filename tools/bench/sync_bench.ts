@@ -8,9 +8,9 @@
  *
  * @module
  */
-import { mapApiBooking } from "../../supabase/functions/_shared/map_api_booking.ts";
-import type { BookingRow } from "../../supabase/functions/_shared/booking_row.ts";
-import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
+import { mapApiBooking } from "../../supabase/functions/_shared/bookings/map_api_booking.ts";
+import type { BookingRow } from "../../supabase/functions/_shared/bookings/booking_row.ts";
+import { randomEncryptionKey } from "../../supabase/functions/_shared/platform/secret_box.ts";
 import { type Sandbox, startSandbox } from "../calcom_sandbox/mod.ts";
 import { createTestDatabase } from "../db/test_database.ts";
 import { signTestJwt } from "../testing/jwt.ts";

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { signCalBody } from "../../supabase/functions/_shared/cal_signature.ts";
-import { webhookFixture } from "../../supabase/functions/_shared/fixtures/webhooks/mod.ts";
+import { signCalBody } from "../../supabase/functions/calcom-webhook/cal_signature.ts";
+import { webhookFixture } from "../testing/fixtures/webhooks/mod.ts";
 import { seededRandom } from "../calcom_sandbox/ids.ts";
 
 /** Shares (0..1) of the special deliveries in a mixed set; the rest are new bookings. */

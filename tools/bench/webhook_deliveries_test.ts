@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { verifyCalSignature } from "../../supabase/functions/_shared/cal_signature.ts";
+import { verifyCalSignature } from "../../supabase/functions/calcom-webhook/cal_signature.ts";
 import { buildDeliveries, countKinds, MIXED, writeDeliveries } from "./webhook_deliveries.ts";
 
 const SECRET = "whsec_bench";

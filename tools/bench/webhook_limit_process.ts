@@ -25,7 +25,7 @@ const userId = env("BENCH_USER_ID");
 const connectionId = env("BENCH_CONNECTION_ID");
 // synchronous node:crypto, the fastest HMAC and SHA-256 this runtime has (WebCrypto hops to a thread)
 const key = createSecretKey(new TextEncoder().encode(env("BENCH_WEBHOOK_SECRET")));
-// the same driver settings as the functions' pool (_shared/db.ts): no named prepared statements
+// the same driver settings as the functions' pool (_shared/platform/db.ts): no named prepared statements
 const sql = postgres(env("BENCH_DB_URL"), {
   max: Number(Deno.env.get("BENCH_POOL_MAX") ?? 4),
   prepare: false,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
+import { randomEncryptionKey } from "../../supabase/functions/_shared/platform/secret_box.ts";
 import type { TestDatabase } from "../db/test_database.ts";
 import { createBenchConnection, functionEnv } from "./bench_connection.ts";
 import { type BenchProcess, startBenchProcess, startFunctionProcess } from "./bench_process.ts";

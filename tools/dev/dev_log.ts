@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { LogLevel, LogSink } from "../../supabase/functions/_shared/log.ts";
+import type { LogLevel, LogSink } from "../../supabase/functions/_shared/platform/log.ts";
 
 function show(value: unknown): string {
   return typeof value === "string"

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../../supabase/functions/_shared/log.ts";
+import { createLogger } from "../../supabase/functions/_shared/platform/log.ts";
 import { devLogSink, formatFunctionLog } from "./dev_log.ts";
 
 Deno.test("a function's warning is shortened to fn, level, message and fields; secrets stay redacted", () => {

@@ -10,9 +10,9 @@
 import { Hono } from "hono";
 import postgres from "postgres";
 import type { JSONWebKeySet } from "jose";
-import { loadConfig } from "../../supabase/functions/_shared/config.ts";
-import { createDeps, type Deps } from "../../supabase/functions/_shared/deps.ts";
-import { createLogger } from "../../supabase/functions/_shared/log.ts";
+import { loadConfig } from "../../supabase/functions/_shared/platform/config.ts";
+import { createDeps, type Deps } from "../../supabase/functions/_shared/platform/deps.ts";
+import { createLogger } from "../../supabase/functions/_shared/platform/log.ts";
 import { applyMigrations, applyPlatform } from "../db/apply_schema.ts";
 import { type Sandbox, startSandbox } from "../calcom_sandbox/mod.ts";
 import { readFunctionsConfig } from "./config_toml.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Deps } from "../../supabase/functions/_shared/deps.ts";
+import type { Deps } from "../../supabase/functions/_shared/platform/deps.ts";
 import {
   readCiphertexts,
   setWebhookState,

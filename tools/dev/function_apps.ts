@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Deps } from "../../supabase/functions/_shared/deps.ts";
+import type { Deps } from "../../supabase/functions/_shared/platform/deps.ts";
 import type { FunctionConfig } from "./config_toml.ts";
 import type { GatewayFunction } from "./gateway.ts";
 

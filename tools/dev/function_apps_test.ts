@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Deps } from "../../supabase/functions/_shared/deps.ts";
+import type { Deps } from "../../supabase/functions/_shared/platform/deps.ts";
 import { loadFunctions } from "./function_apps.ts";
 
 async function withFunctionsDir(files: Record<string, string>, fn: (dir: URL) => Promise<void>) {

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
+import { randomEncryptionKey } from "../../supabase/functions/_shared/platform/secret_box.ts";
 
 /** The generated secrets and where they are kept. */
 export interface LocalSecrets {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeBase64 } from "../../supabase/functions/_shared/config.ts";
+import { decodeBase64 } from "../../supabase/functions/_shared/platform/config.ts";
 import { loadOrCreateLocalSecrets } from "./local_secrets.ts";
 
 Deno.test("the dev encryption key is generated once, owner-readable only, and read back on the next start", async () => {

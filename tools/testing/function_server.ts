@@ -6,7 +6,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import type { Deps } from "../../supabase/functions/_shared/deps.ts";
+import type { Deps } from "../../supabase/functions/_shared/platform/deps.ts";
 import { functionName, functionRequest } from "../dev/function_request.ts";
 
 // deno-lint-ignore no-explicit-any

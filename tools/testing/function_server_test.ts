@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createClient } from "@supabase/supabase-js";
-import { createFunctionApp } from "../../supabase/functions/_shared/http.ts";
-import type { Deps } from "../../supabase/functions/_shared/deps.ts";
-import { createMemoryLogger } from "../../supabase/functions/_shared/log.ts";
+import { createFunctionApp } from "../../supabase/functions/_shared/platform/http.ts";
+import type { Deps } from "../../supabase/functions/_shared/platform/deps.ts";
+import { createMemoryLogger } from "../../supabase/functions/_shared/platform/log.ts";
 import { startFunctionServer } from "./function_server.ts";
 import { signAnonKey, signTestJwt } from "./jwt.ts";
 

@@ -15,10 +15,14 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import type { Hono } from "hono";
 import { createCalcomClient } from "../../supabase/functions/_shared/calcom/client.ts";
-import { type Config, loadConfig } from "../../supabase/functions/_shared/config.ts";
-import { type CalcomCallOptions, createDeps, type Deps } from "../../supabase/functions/_shared/deps.ts";
-import { createLogger } from "../../supabase/functions/_shared/log.ts";
-import { randomEncryptionKey } from "../../supabase/functions/_shared/secret_box.ts";
+import { type Config, loadConfig } from "../../supabase/functions/_shared/platform/config.ts";
+import {
+  type CalcomCallOptions,
+  createDeps,
+  type Deps,
+} from "../../supabase/functions/_shared/platform/deps.ts";
+import { createLogger } from "../../supabase/functions/_shared/platform/log.ts";
+import { randomEncryptionKey } from "../../supabase/functions/_shared/platform/secret_box.ts";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../calcom_sandbox/mod.ts";
 import { createTestDatabase, createUser, type TestDatabase } from "../db/test_database.ts";
 import { type FunctionServer, startFunctionServer } from "./function_server.ts";

@@ -14,9 +14,15 @@
  * @module
  */
 import type { Hono } from "hono";
-import { requireUser, type UserClaims } from "../_shared/auth.ts";
-import type { Deps } from "../_shared/deps.ts";
-import { apiError, type AppEnv, createFunctionApp, parseJsonBody, parseQuery } from "../_shared/http.ts";
+import { requireUser, type UserClaims } from "../_shared/platform/auth.ts";
+import type { Deps } from "../_shared/platform/deps.ts";
+import {
+  apiError,
+  type AppEnv,
+  createFunctionApp,
+  parseJsonBody,
+  parseQuery,
+} from "../_shared/platform/http.ts";
 import { decodeCursor, readBookings } from "./bookings_query.ts";
 import { resolveConnection } from "./connection_access.ts";
 import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { Tx } from "../_shared/db.ts";
+import type { Tx } from "../_shared/platform/db.ts";
 import { isStorableInstant } from "./sync_request.ts";
 
 /** Where the next page starts: the last row's start time (microseconds, UTC) and id. */

@@ -4,13 +4,13 @@
  *
  * @module
  */
-import type { Tx } from "../_shared/db.ts";
-import { apiError } from "../_shared/http.ts";
+import type { Tx } from "../_shared/platform/db.ts";
+import { apiError } from "../_shared/platform/http.ts";
 
 /**
  * The connection a request names, or the caller's only one when it names none.
  *
- * @throws {import("../_shared/api_error.ts").ApiError} 404 when the named connection is not the
+ * @throws {import("../_shared/platform/api_error.ts").ApiError} 404 when the named connection is not the
  * caller's or the caller has none; 400 when the caller has several and named none
  */
 export async function resolveConnection(tx: Tx, connectionId: string | undefined): Promise<string> {

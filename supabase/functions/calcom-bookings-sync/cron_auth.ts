@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { macsEqual, sha256Hex } from "../_shared/sha256.ts";
+import { macsEqual, sha256Hex } from "../_shared/platform/sha256.ts";
 
 /** The header the scheduler sends the secret in. */
 export const cronSecretHeader = "x-calcom-cron-secret";

@@ -1,5 +1,5 @@
 // calcom-bookings-sync: the app in app.ts, its dependencies built from the function's secrets.
-import { serveFunction } from "../_shared/serve.ts";
+import { serveFunction } from "../_shared/platform/serve.ts";
 import { createApp } from "./app.ts";
 
 // CALCOM_CRON_SECRET is read here, not in _shared/config.ts, because only this function uses it.

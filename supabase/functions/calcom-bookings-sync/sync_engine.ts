@@ -4,14 +4,14 @@
  *
  * @module
  */
-import type { BookingRow } from "../_shared/booking_row.ts";
-import { BookingOwnerError } from "../_shared/booking_store.ts";
+import type { BookingRow } from "../_shared/bookings/booking_row.ts";
+import { BookingOwnerError } from "../_shared/bookings/booking_store.ts";
 import type { BookingPage, CalcomClient } from "../_shared/calcom/client.ts";
 import { CalcomError } from "../_shared/calcom/errors.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
-import type { Deps } from "../_shared/deps.ts";
-import { safeErrorMessage } from "../_shared/http.ts";
-import { mapApiBooking } from "../_shared/map_api_booking.ts";
+import type { Deps } from "../_shared/platform/deps.ts";
+import { safeErrorMessage } from "../_shared/platform/http.ts";
+import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
 import { applyPage, finalWatermark, nextRequest, type SyncCheckpoint, type SyncScope } from "./sync_plan.ts";
 import {
   finishSyncRun,

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { BOOKING_STATUSES } from "../_shared/booking_row.ts";
+import { BOOKING_STATUSES } from "../_shared/bookings/booking_row.ts";
 import { BookingStatusFilterSchema } from "../_shared/calcom/booking_filters.ts";
 
 /** Largest page of `GET ?fromDb=true`. */

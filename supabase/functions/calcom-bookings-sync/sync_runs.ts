@@ -7,9 +7,9 @@
  * @module
  */
 import { z } from "zod";
-import { type BookingRow } from "../_shared/booking_row.ts";
-import { upsertBookings, type UpsertResult } from "../_shared/booking_store.ts";
-import type { Tx } from "../_shared/db.ts";
+import { type BookingRow } from "../_shared/bookings/booking_row.ts";
+import { upsertBookings, type UpsertResult } from "../_shared/bookings/booking_store.ts";
+import type { Tx } from "../_shared/platform/db.ts";
 import {
   type FinalWatermark,
   fullCheckpoint,

@@ -13,9 +13,15 @@
 import type { Hono } from "hono";
 import type { CalcomMe } from "../_shared/calcom/schemas.ts";
 import { isCalcomError } from "../_shared/calcom/errors.ts";
-import { requireUser, type UserClaims } from "../_shared/auth.ts";
-import type { CalcomCallOptions, Deps } from "../_shared/deps.ts";
-import { apiError, type AppEnv, createFunctionApp, parseJsonBody, parseQuery } from "../_shared/http.ts";
+import { requireUser, type UserClaims } from "../_shared/platform/auth.ts";
+import type { CalcomCallOptions, Deps } from "../_shared/platform/deps.ts";
+import {
+  apiError,
+  type AppEnv,
+  createFunctionApp,
+  parseJsonBody,
+  parseQuery,
+} from "../_shared/platform/http.ts";
 import {
   apiKeyHint,
   type ConnectRequest,
@@ -35,7 +41,7 @@ import {
 } from "./connection_store.ts";
 import { type ConnectionRow, toConnectionView } from "./connection_view.ts";
 import { registerWebhook } from "./register_webhook.ts";
-import { isUuid } from "../_shared/uuid.ts";
+import { isUuid } from "../_shared/platform/uuid.ts";
 import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
 
 /** A person is waiting: fail fast rather than retry through a minute of Cal.com trouble. */

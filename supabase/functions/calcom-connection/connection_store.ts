@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Tx } from "../_shared/db.ts";
+import type { Tx } from "../_shared/platform/db.ts";
 import type { ConnectionRow } from "./connection_view.ts";
 
 const VIEW_COLUMNS = [

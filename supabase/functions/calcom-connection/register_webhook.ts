@@ -10,7 +10,7 @@
 import { type CalcomClient, calcomWebhookTriggers } from "../_shared/calcom/client.ts";
 import type { CalcomWebhook } from "../_shared/calcom/schemas.ts";
 import { isCalcomError } from "../_shared/calcom/errors.ts";
-import { safeErrorMessage } from "../_shared/http.ts";
+import { safeErrorMessage } from "../_shared/platform/http.ts";
 
 /** The outcome: a webhook id, or why there is none (safe to store and show: no secrets). */
 export type WebhookRegistration =

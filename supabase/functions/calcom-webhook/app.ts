@@ -7,9 +7,9 @@
  * @module
  */
 import type { Hono } from "hono";
-import { requireUser } from "../_shared/auth.ts";
-import type { Deps } from "../_shared/deps.ts";
-import { type AppEnv, createFunctionApp } from "../_shared/http.ts";
+import { requireUser } from "../_shared/platform/auth.ts";
+import type { Deps } from "../_shared/platform/deps.ts";
+import { type AppEnv, createFunctionApp } from "../_shared/platform/http.ts";
 import { createConnectionCache } from "./connection_cache.ts";
 import { receiveDelivery } from "./receive_delivery.ts";
 import { replayEvents } from "./replay_events.ts";

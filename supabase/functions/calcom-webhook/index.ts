@@ -1,4 +1,4 @@
-import { serveFunction } from "../_shared/serve.ts";
+import { serveFunction } from "../_shared/platform/serve.ts";
 import { createApp } from "./app.ts";
 
 serveFunction("calcom-webhook", createApp);

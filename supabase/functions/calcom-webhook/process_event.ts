@@ -7,13 +7,13 @@
  *
  * @module
  */
-import { type BookingOp, mapWebhookEvent, WebhookPayloadError } from "../_shared/map_webhook_event.ts";
-import { mergeBookingFacts, upsertBookings, upsertBookingStatus } from "../_shared/booking_store.ts";
-import type { BookingRow } from "../_shared/booking_row.ts";
+import { type BookingOp, mapWebhookEvent, WebhookPayloadError } from "./map_webhook_event.ts";
+import { mergeBookingFacts, upsertBookings, upsertBookingStatus } from "../_shared/bookings/booking_store.ts";
+import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import { z } from "zod";
-import type { Tx } from "../_shared/db.ts";
-import { safeErrorMessage } from "../_shared/http.ts";
-import type { EventOutcome } from "../_shared/webhook_events_store.ts";
+import type { Tx } from "../_shared/platform/db.ts";
+import { safeErrorMessage } from "../_shared/platform/http.ts";
+import type { EventOutcome } from "./webhook_events_store.ts";
 
 /** The connection an event arrived for. */
 export interface EventConnection {

@@ -10,17 +10,17 @@
  * @module
  */
 import type { Context } from "hono";
-import { apiError, type AppEnv } from "../_shared/http.ts";
-import type { Deps } from "../_shared/deps.ts";
-import { type SignatureFailureReason, verifyCalSignature } from "../_shared/cal_signature.ts";
-import { jsonbSafeBody, jsonbStorable } from "../_shared/jsonb_text.ts";
-import { describeWebhookBody } from "../_shared/webhook_payloads.ts";
+import { apiError, type AppEnv } from "../_shared/platform/http.ts";
+import type { Deps } from "../_shared/platform/deps.ts";
+import { type SignatureFailureReason, verifyCalSignature } from "./cal_signature.ts";
+import { jsonbSafeBody, jsonbStorable } from "../_shared/bookings/jsonb_text.ts";
+import { describeWebhookBody } from "./webhook_payloads.ts";
 import {
   logUnverifiedEvent,
   type UnverifiedOutcome,
   type VerifiedEvent,
   webhookDedupeKey,
-} from "../_shared/webhook_events_store.ts";
+} from "./webhook_events_store.ts";
 import { writeDelivery, type WrittenDelivery } from "./write_delivery.ts";
 import { BodyTooLargeError, readBodyBytes } from "./read_body.ts";
 import {

@@ -6,14 +6,14 @@
  *
  * @module
  */
-import type { Deps } from "../_shared/deps.ts";
+import type { Deps } from "../_shared/platform/deps.ts";
 import {
   countReplayableEvents,
   listReplayableEventIds,
   lockReplayableEvent,
   recordEventOutcome,
   type ReplayableEvent,
-} from "../_shared/webhook_events_store.ts";
+} from "./webhook_events_store.ts";
 import { type EventConnection, logFailedApply, processWebhookEvent } from "./process_event.ts";
 
 /** What a replay did. */

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { Tx } from "../_shared/db.ts";
-import { type ApiError, apiError } from "../_shared/http.ts";
+import type { Tx } from "../_shared/platform/db.ts";
+import { type ApiError, apiError } from "../_shared/platform/http.ts";
 import type { EventConnection } from "./process_event.ts";
-import { isUuid } from "../_shared/uuid.ts";
+import { isUuid } from "../_shared/platform/uuid.ts";
 
 /** A connection with what verifying its webhooks needs. */
 export interface WebhookConnection extends EventConnection {

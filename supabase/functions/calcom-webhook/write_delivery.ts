@@ -11,14 +11,14 @@
  *
  * @module
  */
-import type { Deps } from "../_shared/deps.ts";
-import { bookingRecordsJson, dedupeBookingRows } from "../_shared/booking_store.ts";
+import type { Deps } from "../_shared/platform/deps.ts";
+import { bookingRecordsJson, dedupeBookingRows } from "../_shared/bookings/booking_store.ts";
 import {
   type EventOutcome,
   type LoggedEvent,
   logWebhookEvent,
   type VerifiedEvent,
-} from "../_shared/webhook_events_store.ts";
+} from "./webhook_events_store.ts";
 import {
   applyFailure,
   applyWebhookOps,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { sha256Hex } from "../sha256.ts";
+import { sha256Hex } from "../platform/sha256.ts";
 
 /** Wait used after a 429 that carried no reset header: Cal.com's default block duration. */
 export const defaultBlockMs = 60_000;

@@ -1,0 +1,174 @@
+/**
+ * The webhook event log (`public.calcom_webhook_events`): every delivery a connection received, verified
+ * ones deduplicated by the SHA-256 of their exact body, unverified ones bounded per connection and hour.
+ *
+ * @module
+ */
+import type { Tx } from "../_shared/platform/db.ts";
+import { jsonbSafe, textSafe } from "../_shared/bookings/jsonb_text.ts";
+import { sha256Hex } from "../_shared/platform/sha256.ts";
+
+/** SHA-256 (hex) of the exact body bytes: the dedupe key of a verified delivery. */
+export function webhookDedupeKey(body: Uint8Array): string {
+  return sha256Hex(body);
+}
+
+/** An unverified delivery: only the fact, the reason and the time are kept, never the body. */
+export interface UnverifiedEvent {
+  connectionId: string;
+  userId: string;
+  /** Why verification failed (a `SignatureFailureReason` or another short code): never a secret. */
+  reason: string;
+  receivedAt: Date;
+  /** How many unverified events a connection keeps per rolling hour; later ones are not logged. */
+  maxPerHour: number;
+  /** The webhook secret ciphertext the delivery was checked against. */
+  verifiedWith: string;
+}
+
+/**
+ * What became of an unverified delivery: logged, not logged because the hourly bound is reached, not
+ * logged because the connection's secret is no longer the one it was checked against (check it again),
+ * or not logged because the connection is gone.
+ */
+export type UnverifiedOutcome = "logged" | "bounded" | "secret_changed" | "gone";
+
+/**
+ * Logs an unverified delivery unless the connection already logged `maxPerHour` of them in the hour
+ * before `receivedAt`, in one statement (`public.calcom_log_unverified_event`): it counts and inserts under
+ * a transaction-level advisory lock per connection, so a flood of forged requests cannot grow the table
+ * past the bound, and first checks that the connection still has the secret the delivery was checked
+ * against, so a connection kept in memory never turns a rotated secret into a refusal.
+ */
+export async function logUnverifiedEvent(tx: Tx, event: UnverifiedEvent): Promise<UnverifiedOutcome> {
+  const [row] = await tx<{ outcome: UnverifiedOutcome }[]>`
+    select public.calcom_log_unverified_event(${event.userId}, ${event.connectionId}, ${event.reason},
+      ${event.receivedAt}, ${event.maxPerHour}, ${event.verifiedWith}) as outcome`;
+  return row.outcome;
+}
+
+/** A verified delivery as logged, with what processing it decided. */
+export interface VerifiedEvent {
+  connectionId: string;
+  userId: string;
+  dedupeKey: string;
+  trigger: string | null;
+  bookingUid: string | null;
+  /** The body as JSON text when it parsed, stored as `payload`. */
+  payloadJson: string | null;
+  /** The body text when it did not parse, kept so the event can be replayed after a fix. */
+  rawBody: string | null;
+  receivedAt: Date;
+  /** Whether the event is processed once this call commits (default false: processed later, or never). */
+  processed?: boolean;
+  /** Why it is not processed. */
+  errorMessage?: string | null;
+  /** When it was processed (with `processed`). */
+  processedAt?: Date | null;
+  /**
+   * Booking rows to upsert in the same statement (`bookingRecordsJson`), for an event whose writes are all
+   * upserts; the event is only logged processed if they are written (a failure aborts the transaction).
+   */
+  bookingsJson?: string | null;
+}
+
+/** What logging a verified delivery found. */
+export interface LoggedEvent {
+  /** The event's id; null only when a duplicate's first event was deleted in the meantime. */
+  id: string | null;
+  /** The body was logged already for this connection: nothing was written. */
+  duplicate: boolean;
+  /** Whether the (first) event is processed. */
+  processed: boolean;
+  trigger: string | null;
+}
+
+/**
+ * Logs a verified delivery with its outcome, and applies its booking upserts, in ONE statement
+ * (`public.calcom_log_webhook_event`), unless this connection already has an event with the same body:
+ * `on conflict do nothing` on (connection, dedupe key). A concurrent identical delivery waits on the first
+ * one's transaction and then finds the conflict, so only one of them is ever applied; a duplicate answers
+ * what the first one's event holds.
+ */
+export async function logWebhookEvent(tx: Tx, event: VerifiedEvent): Promise<LoggedEvent> {
+  const [row] = await tx<
+    { event_id: string; duplicate: boolean; processed: boolean; trigger_event: string | null }[]
+  >`
+    select * from public.calcom_log_webhook_event(${event.userId}, ${event.connectionId}, ${event.dedupeKey},
+      ${event.trigger}, ${event.bookingUid},
+      ${event.payloadJson === null ? null : jsonbSafe(event.payloadJson)},
+      ${event.rawBody === null ? null : textSafe(event.rawBody)}, ${event.processed ?? false},
+      ${event.errorMessage == null ? null : textSafe(event.errorMessage)}, ${event.receivedAt},
+      ${event.processedAt ?? null}, ${event.bookingsJson ?? null}::text::jsonb)`;
+  if (!row) return { id: null, duplicate: true, processed: false, trigger: event.trigger };
+  return { id: row.event_id, duplicate: row.duplicate, processed: row.processed, trigger: row.trigger_event };
+}
+
+/** The result of processing an event. */
+export interface EventOutcome {
+  processed: boolean;
+  /** Why it was not processed (stored, shown to the owner); null when processed. */
+  error: string | null;
+  /** The booking the event was about, when known. */
+  bookingUid?: string | null;
+}
+
+/**
+ * Records the outcome of processing an event. `processed_at` is set when it was processed; a replay
+ * also counts an attempt.
+ */
+export async function recordEventOutcome(
+  tx: Tx,
+  eventId: string,
+  outcome: EventOutcome & { at: Date; isRetry?: boolean },
+): Promise<void> {
+  const error = outcome.error === null ? null : textSafe(outcome.error);
+  // public.calcom_record_event_outcome: the same update, planned once per session
+  await tx`
+    select public.calcom_record_event_outcome(${eventId}, ${outcome.processed}, ${error}, ${outcome.at},
+      ${outcome.bookingUid ?? null}, ${outcome.isRetry ?? false})`;
+}
+
+/** Counts a connection's verified events still waiting to be processed. */
+export async function countReplayableEvents(tx: Tx, connectionId: string): Promise<number> {
+  const [{ count }] = await tx<{ count: number }[]>`
+    select count(*)::int as count from public.calcom_webhook_events
+    where calcom_connection_id = ${connectionId} and verified and not processed`;
+  return count;
+}
+
+/** The ids of a connection's verified, unprocessed events, in the order they were received. */
+export async function listReplayableEventIds(tx: Tx, connectionId: string, limit: number): Promise<string[]> {
+  const rows = await tx<{ id: string }[]>`
+    select id from public.calcom_webhook_events
+    where calcom_connection_id = ${connectionId} and verified and not processed
+    order by received_at, created_at, id
+    limit ${limit}`;
+  return rows.map((r) => r.id);
+}
+
+/** An event taken for a replay. */
+export interface ReplayableEvent {
+  id: string;
+  trigger: string | null;
+  payload: unknown;
+  rawBody: string | null;
+}
+
+/**
+ * Locks one event for a replay in this transaction; null when it is processed by now, or locked by a
+ * concurrent replay (which then owns it).
+ */
+export async function lockReplayableEvent(
+  tx: Tx,
+  connectionId: string,
+  eventId: string,
+): Promise<ReplayableEvent | null> {
+  const [row] = await tx<
+    { id: string; trigger_event: string | null; payload: unknown; raw_body: string | null }[]
+  >`
+    select id, trigger_event, payload, raw_body from public.calcom_webhook_events
+    where id = ${eventId} and calcom_connection_id = ${connectionId} and verified and not processed
+    for update skip locked`;
+  return row ? { id: row.id, trigger: row.trigger_event, payload: row.payload, rawBody: row.raw_body } : null;
+}

@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import { createTestDatabase, createUser } from "../../../db/test_database.ts";
+import type { UserClaims } from "../../../../supabase/functions/_shared/platform/auth.ts";
+import { createDb, quoteLiteral } from "../../../../supabase/functions/_shared/platform/db.ts";
+
+function claimsFor(sub: string, email = `${sub}@example.test`): UserClaims {
+  return {
+    sub,
+    role: "authenticated",
+    email,
+    claims: { sub, role: "authenticated", email, aud: "authenticated" },
+  };
+}
+
+async function insertConnection(sql: import("postgres").Sql, userId: string, calcomUserId: number) {
+  const [row] = await sql<{ id: string }[]>`
+    insert into public.calcom_connections
+      (user_id, api_key_encrypted, api_key_hint, webhook_secret_encrypted, calcom_user_id)
+    values (${userId}, 'v1.x', 'abcd', 'v1.y', ${calcomUserId})
+    returning id`;
+  return row.id;
+}
+
+Deno.test("db transactions run with the caller's identity or as service_role", async (t) => {
+  await using testDb = await createTestDatabase();
+  const db = createDb(testDb.url, { max: 1 });
+  try {
+    const dana = await createUser(testDb.sql);
+    const eve = await createUser(testDb.sql);
+    const danas = await insertConnection(testDb.sql, dana, 512);
+    await insertConnection(testDb.sql, eve, 513);
+
+    await t.step("asUser runs as authenticated with the verified claims", async () => {
+      const [row] = await db.asUser(
+        claimsFor(dana),
+        (tx) =>
+          tx`select current_user as role, auth.uid() as uid, auth.role() as jwt_role, auth.jwt() ->> 'email' as email`,
+      );
+      assert.deepEqual({ ...row }, {
+        role: "authenticated",
+        uid: dana,
+        jwt_role: "authenticated",
+        email: `${dana}@example.test`,
+      });
+    });
+
+    await t.step("asUser sees only the caller's rows, so RLS is the boundary", async () => {
+      const rows = await db.asUser(
+        claimsFor(dana),
+        (tx) => tx`select id, calcom_user_id from public.calcom_connections`,
+      );
+      assert.deepEqual(rows.map((r) => ({ ...r })), [{ id: danas, calcom_user_id: 512 }]);
+    });
+
+    await t.step("asUser cannot read the ciphertext columns", async () => {
+      await assert.rejects(
+        db.asUser(claimsFor(dana), (tx) => tx`select api_key_encrypted from public.calcom_connections`),
+        { code: "42501" },
+      );
+    });
+
+    await t.step("asUser cannot insert connections: only the function may, as service", async () => {
+      await assert.rejects(
+        db.asUser(claimsFor(dana), (tx) =>
+          tx`
+          insert into public.calcom_connections (api_key_encrypted, api_key_hint, webhook_secret_encrypted, calcom_user_id)
+          values ('a', 'b', 'c', 1)`),
+        { code: "42501" },
+      );
+    });
+
+    await t.step("asService sees every row and the ciphertexts", async () => {
+      const rows = await db.asService((tx) =>
+        tx`select current_user as role, api_key_encrypted from public.calcom_connections order by calcom_user_id`
+      );
+      assert.deepEqual(rows.map((r) => ({ ...r })), [
+        { role: "service_role", api_key_encrypted: "v1.x" },
+        { role: "service_role", api_key_encrypted: "v1.x" },
+      ]);
+    });
+
+    await t.step("role and claims end with the transaction", async () => {
+      await db.asUser(claimsFor(dana), (tx) => tx`select 1`);
+      const [row] = await db.sql`select current_user as role, auth.uid() as uid`;
+      assert.deepEqual({ ...row }, { role: "postgres", uid: null });
+    });
+
+    await t.step("a failing callback rolls the transaction back", async () => {
+      await assert.rejects(
+        db.asService(async (tx) => {
+          await tx`update public.calcom_connections set label = 'renamed' where id = ${danas}`;
+          throw new Error("boom");
+        }),
+        /boom/,
+      );
+      const [row] = await db.sql`select label from public.calcom_connections where id = ${danas}`;
+      assert.equal(row.label, "Cal.com");
+    });
+
+    await t.step("claims of any content reach the database exactly as verified", async () => {
+      const hostile = `O'Brien \\ \\' '' \\\\'); drop table public.calcom_bookings; -- ü 🎉 \u2028 "x"`;
+      const user = claimsFor(dana, `${dana}@example.test`);
+      user.claims = { ...user.claims, user_metadata: { name: hostile, "key'\\": [hostile] } };
+      const [row] = await db.asUser(user, (tx) => tx`select current_setting('request.jwt.claims') as claims`);
+      assert.deepEqual(JSON.parse(row.claims), { ...user.claims, sub: dana, role: "authenticated" });
+      const [{ n }] = await db.sql`select count(*)::int as n from public.calcom_bookings`;
+      assert.equal(n, 0);
+    });
+
+    await t.step(
+      "a statement that failed rolls everything back, even when the callback caught it",
+      async () => {
+        await assert.rejects(
+          db.asService(async (tx) => {
+            await tx`update public.calcom_connections set label = 'renamed' where id = ${danas}`;
+            await tx`select 1 / 0`.catch(() => null);
+            return "swallowed";
+          }),
+          /rolled back/,
+        );
+        const [row] = await db.sql`select label from public.calcom_connections where id = ${danas}`;
+        assert.equal(row.label, "Cal.com");
+      },
+    );
+
+    await t.step("a callback that throws before its first statement is a rollback, not a crash", async () => {
+      await assert.rejects(
+        db.asService(() => {
+          throw new Error("thrown synchronously");
+        }),
+        /thrown synchronously/,
+      );
+      const [row] = await db.asService((tx) => tx`select current_user as role`);
+      assert.equal(row.role, "service_role");
+    });
+
+    await t.step("concurrent transactions each keep their own identity and writes", async () => {
+      const many = createDb(testDb.url, { max: 3 });
+      try {
+        const seen = await Promise.all(
+          Array.from({ length: 24 }, (_, i) => {
+            const sub = i % 2 === 0 ? dana : eve;
+            return many.asUser(claimsFor(sub), async (tx) => {
+              const [first] = await tx`select auth.uid() as uid`;
+              const rows = await tx<
+                { calcom_user_id: number }[]
+              >`select calcom_user_id from public.calcom_connections`;
+              return [first.uid === sub, rows.map((r) => r.calcom_user_id)] as const;
+            });
+          }),
+        );
+        seen.forEach(([own, ids], i) => {
+          assert.equal(own, true);
+          assert.deepEqual(ids, [i % 2 === 0 ? 512 : 513]);
+        });
+      } finally {
+        await many.end();
+      }
+    });
+
+    await t.step("int8 values come back as numbers", async () => {
+      const [row] = await db
+        .sql`select 9007199254740991::bigint as big, count(*) as n from public.calcom_connections`;
+      assert.deepEqual({ ...row }, { big: 9007199254740991, n: 2 });
+    });
+  } finally {
+    await db.end();
+  }
+});
+
+Deno.test("a statement stuck behind a lock fails after the statement timeout instead of hanging", async () => {
+  await using testDb = await createTestDatabase();
+  const db = createDb(testDb.url, { max: 2, statementTimeoutMs: 200 });
+  const holder = await testDb.sql.reserve();
+  try {
+    const dana = await createUser(testDb.sql);
+    const id = await insertConnection(testDb.sql, dana, 514);
+    await holder`begin`;
+    await holder`select 1 from public.calcom_connections where id = ${id} for update`;
+    await assert.rejects(
+      db.asService((tx) => tx`delete from public.calcom_connections where id = ${id}`),
+      { code: "57014" },
+    );
+    await assert.rejects(
+      db.asUser(
+        claimsFor(dana),
+        (tx) => tx`update public.calcom_connections set label = 'x' where id = ${id}`,
+      ),
+      { code: "57014" },
+    );
+    await holder`rollback`;
+    const [row] = await db.asService((tx) => tx`select count(*)::int as n from public.calcom_connections`);
+    assert.equal(row.n, 1);
+  } finally {
+    holder.release();
+    await db.end();
+  }
+});
+
+Deno.test("quoteLiteral makes a literal that means the text under either string syntax", async () => {
+  await using testDb = await createTestDatabase();
+  const texts = ["", "plain", "it's", "back\\slash", "\\'; select 1; --", "ü 🎉 \u2028", "''\\\\''"];
+  for (const conforming of ["on", "off"]) {
+    await testDb.sql.unsafe(`set standard_conforming_strings = ${conforming}`);
+    for (const text of texts) {
+      const [row] = await testDb.sql.unsafe(`select ${quoteLiteral(text)} as value`);
+      assert.equal(row.value, text, `${conforming}: ${text}`);
+    }
+  }
+  assert.throws(() => quoteLiteral("nul \0 inside"), RangeError);
+});

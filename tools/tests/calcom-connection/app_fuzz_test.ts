@@ -1,0 +1,176 @@
+/**
+ * Bad input over real HTTP: every malformed request to calcom-connection gets a 4xx with the JSON error
+ * envelope, never a 500 or a non-JSON answer, and no API key shows in a response or a log line.
+ */
+import assert from "node:assert/strict";
+import { startFunctionStack } from "../../testing/function_stack.ts";
+import { type FuzzCase, sendFuzzCase } from "../../testing/fuzz_request.ts";
+import { createApp } from "../../../supabase/functions/calcom-connection/app.ts";
+
+const FN = "calcom-connection";
+
+Deno.test("calcom-connection answers every malformed request with a 4xx JSON error", async (t) => {
+  await using stack = await startFunctionStack({ [FN]: createApp });
+  const user = await stack.signUp();
+  const owner = await stack.signUp();
+  const cal = stack.sandbox.addUser({ username: "fuzz" });
+  const key = cal.apiKey;
+  const theirs = await fetch(`${stack.server.url}/${FN}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${owner.token}` },
+    body: JSON.stringify({ apiKey: stack.sandbox.addUser().apiKey }),
+  });
+  assert.equal(theirs.status, 201);
+  const theirId = (await theirs.json()).connection.id;
+  const json = (value: unknown) => JSON.stringify(value);
+
+  const cases: FuzzCase[] = [
+    { name: "no token", anonymous: true, body: json({ apiKey: key }), status: 401, code: "unauthorized" },
+    {
+      name: "the anon key as token",
+      headers: { authorization: `Bearer ${stack.anonKey}` },
+      body: json({ apiKey: key }),
+      status: 401,
+      code: "unauthorized",
+    },
+    {
+      name: "a Basic authorization",
+      headers: { authorization: "Basic Zm9vOmJhcg==" },
+      status: 401,
+      code: "unauthorized",
+    },
+    { name: "an empty body", body: "", status: 400, code: "invalid_request" },
+    { name: "a body that is not JSON", body: "{apiKey:", status: 400, code: "invalid_request" },
+    { name: "an array body", body: json([{ apiKey: key }]), status: 400, code: "invalid_request" },
+    { name: "a null body", body: "null", status: 400, code: "invalid_request" },
+    { name: "a string body", body: json(key), status: 400, code: "invalid_request" },
+    {
+      name: "a form-encoded body",
+      body: `apiKey=${key}`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      status: 400,
+      code: "invalid_request",
+    },
+    { name: "a numeric apiKey", body: json({ apiKey: 123 }), status: 400, code: "invalid_request" },
+    {
+      name: "an apiKey without the prefix",
+      body: json({ apiKey: "sk_live_abcdefgh" }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a very long apiKey",
+      body: json({ apiKey: `cal_${"a".repeat(100_000)}` }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "an apiKey with a NUL",
+      body: json({ apiKey: "cal_abcd\u0000efghijkl" }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "an apiKey with unicode",
+      body: json({ apiKey: "cal_ābcdéfghijk" }),
+      status: 400,
+      code: "invalid_request",
+    },
+    { name: "a numeric label", body: json({ apiKey: key, label: 5 }), status: 400, code: "invalid_request" },
+    {
+      name: "a blank label",
+      body: json({ apiKey: key, label: "   " }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a label over 100 characters",
+      body: json({ apiKey: key, label: "x".repeat(101) }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a label with a NUL",
+      body: json({ apiKey: key, label: "Work\u0000Cal" }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a label with a lone surrogate",
+      body: '{"apiKey":"' + key + '","label":"a\\ud800b"}',
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a short webhookSecret",
+      body: json({ apiKey: key, webhookSecret: "short" }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a numeric webhookSecret",
+      body: json({ apiKey: key, webhookSecret: 1234567890123456 }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "registerWebhook as a string",
+      body: json({ apiKey: key, registerWebhook: "no" }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a body over the size limit",
+      body: json({ apiKey: key, pad: "x".repeat(1_100_000) }),
+      status: 413,
+      code: "payload_too_large",
+    },
+    {
+      name: "DELETE with a non-uuid id",
+      method: "DELETE",
+      path: "?id=1%20or%201=1",
+      status: 404,
+      code: "not_found",
+    },
+    { name: "DELETE with an empty id", method: "DELETE", path: "?id=", status: 404, code: "not_found" },
+    {
+      name: "DELETE with a repeated id",
+      method: "DELETE",
+      path: `?id=${theirId}&id=${theirId}`,
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "DELETE of another user's connection",
+      method: "DELETE",
+      path: `?id=${theirId}`,
+      status: 404,
+      code: "not_found",
+    },
+    { name: "DELETE with no connection at all", method: "DELETE", status: 404, code: "not_found" },
+    { name: "a PUT", method: "PUT", body: "{}", status: 405, code: "method_not_allowed" },
+    { name: "a PATCH", method: "PATCH", body: "{}", status: 405, code: "method_not_allowed" },
+    { name: "an unknown sub-path", method: "GET", path: `/${theirId}`, status: 404, code: "not_found" },
+  ];
+
+  for (const c of cases) {
+    await t.step(`${c.name} → ${c.status} ${c.code}`, async () => {
+      const res = await sendFuzzCase(stack, FN, user.token, c, "POST");
+      const text = await res.text();
+      assert.equal(res.status, c.status, text);
+      assert.match(res.headers.get("content-type") ?? "", /application\/json/);
+      const body = JSON.parse(text);
+      assert.equal(body.success, false);
+      assert.equal(body.error.code, c.code, text);
+      assert.ok(!text.includes(key), "the API key is not echoed");
+    });
+  }
+
+  await t.step("nothing was connected for the user and the other user's connection is intact", async () => {
+    const rows = await stack.db.sql<{ user_id: string }[]>`
+      select user_id from public.calcom_connections order by created_at`;
+    assert.deepEqual(rows.map((r) => r.user_id), [owner.id]);
+    assert.ok(!stack.logs.some((line) => line.includes(key)), "no log line holds the API key");
+    assert.ok(!stack.logs.some((line) => line.includes('"level":"error"')), stack.logs.join("\n"));
+  });
+});

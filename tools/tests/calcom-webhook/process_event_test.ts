@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { createTestDatabase, createUser } from "../../db/test_database.ts";
+import { upsertBookings } from "../../../supabase/functions/_shared/bookings/booking_store.ts";
+import { insertTestConnection, testBookingRow, testSecretBox } from "../../testing/booking_test_data.ts";
+import { createDb } from "../../../supabase/functions/_shared/platform/db.ts";
+import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
+import {
+  EventApplyError,
+  logFailedApply,
+  processWebhookEvent,
+} from "../../../supabase/functions/calcom-webhook/process_event.ts";
+
+Deno.test("a failed write throws out of the transaction, which keeps none of its writes", async () => {
+  await using testDb = await createTestDatabase();
+  const db = createDb(testDb.url, { max: 1 });
+  try {
+    const userId = await createUser(testDb.sql);
+    const stranger = await createUser(testDb.sql);
+    const { connectionId } = await insertTestConnection(testDb.sql, { userId, secrets: testSecretBox() });
+    // a connection id with the wrong owner: the booking write refuses it
+    const wrongOwner = { id: connectionId, userId: stranger, isActive: true };
+    const failure = await db.asService(async (tx) => {
+      await upsertBookings(tx, { userId, connectionId, rows: [testBookingRow({ booking_uid: "earlier" })] });
+      return await processWebhookEvent(tx, wrongOwner, webhookFixture("BOOKING_CREATED"));
+    }).then(() => null, (err: unknown) => err);
+    assert.ok(failure instanceof EventApplyError);
+    assert.equal(failure.outcome.processed, false);
+    assert.match(failure.outcome.error ?? "", /does not belong to user/);
+    assert.equal(typeof failure.outcome.bookingUid, "string");
+    const [{ n }] = await testDb.sql`select count(*)::int as n from public.calcom_bookings`;
+    assert.equal(n, 0);
+  } finally {
+    await db.end();
+  }
+});
+
+Deno.test("a failed apply is logged by the second step with its outcome", async () => {
+  const outcome = { processed: false, error: "Booking x is not mirrored yet", bookingUid: "x" };
+  const logged: unknown[] = [];
+  const result = await logFailedApply(
+    () => Promise.reject(new EventApplyError(outcome)),
+    (failure) => {
+      logged.push(failure);
+      return Promise.resolve("logged");
+    },
+  );
+  assert.equal(result, "logged");
+  assert.deepEqual(logged, [outcome]);
+});
+
+Deno.test("an applied event and other failures never reach the second step", async () => {
+  const never = () => Promise.reject(new Error("must not run"));
+  assert.equal(await logFailedApply(() => Promise.resolve("applied"), never), "applied");
+  const lost = new Error("connection lost");
+  await assert.rejects(logFailedApply(() => Promise.reject(lost), never), (err: unknown) => err === lost);
+});
