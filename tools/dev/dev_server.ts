@@ -42,7 +42,8 @@ export interface DevServerInfo {
   supabaseUrl: string;
   functionsUrl: string;
   port: number;
-  functions: { name: string; verifyJwt: boolean; available: boolean; unavailable?: string }[];
+  /** Every function config.toml enables; `available` is always true (a function that cannot load stops the server). */
+  functions: { name: string; verifyJwt: boolean; available: boolean }[];
   database: {
     kind: "embedded" | "external";
     /** Connection URL; an external one with its password masked. */
@@ -279,8 +280,7 @@ export async function startDevServer(
       functions: loaded.map((f) => ({
         name: f.name,
         verifyJwt: f.verifyJwt,
-        available: f.fetch !== undefined,
-        ...(f.unavailable ? { unavailable: f.unavailable } : {}),
+        available: true,
       })),
       database: {
         kind: embedded ? "embedded" : "external",

@@ -1,7 +1,8 @@
 /**
  * Finds and builds the functions config.toml lists, from each one's `app.ts` (`createApp(deps)`, the
  * project's convention) rather than its `index.ts`, which would start a server of its own. A function
- * whose `app.ts` is missing, or fails to load, is still listed: the gateway answers 503 for it and says why.
+ * whose `app.ts` is missing or fails to load stops the dev server at start, naming the function: a
+ * development server that quietly serves fewer functions would hide the fault (and tests would pass).
  *
  * @module
  */
@@ -12,7 +13,7 @@ import type { GatewayFunction } from "./gateway.ts";
 /** Where the functions live: `supabase/functions/`. */
 export const functionsDirUrl = new URL("../../supabase/functions/", import.meta.url);
 
-/** A function's handler, or why there is none. */
+/** A function's handler. */
 export interface LoadedFunction extends GatewayFunction {
   name: string;
 }
@@ -47,25 +48,21 @@ export async function loadFunctions(
     if (!config.enabled) continue;
     const appUrl = new URL(`${name}/app.ts`, dir);
     const base = { name, verifyJwt: config.verifyJwt };
-    if (!await fileExists(appUrl)) {
-      loaded.push({ ...base, unavailable: `supabase/functions/${name}/app.ts is missing (not built yet)` });
-      continue;
-    }
+    const path = `supabase/functions/${name}/app.ts`;
+    if (!await fileExists(appUrl)) throw new Error(`Cannot load function ${name}: ${path} is missing`);
+    let mod: AppModule;
     try {
-      const mod: AppModule = await import(appUrl.href);
-      if (typeof mod.createApp !== "function") {
-        loaded.push({ ...base, unavailable: `supabase/functions/${name}/app.ts does not export createApp` });
-        continue;
-      }
-      const app = options.appOptions?.[name] === undefined
-        ? mod.createApp(deps)
-        : mod.createApp(deps, options.appOptions[name]);
-      loaded.push({ ...base, fetch: (request) => app.fetch(request) });
+      mod = await import(appUrl.href);
     } catch (err) {
-      // Like the edge runtime's BOOT_ERROR: the server keeps running, the function answers 503.
-      console.error(`Function ${name} failed to load:`, err);
-      loaded.push({ ...base, unavailable: `supabase/functions/${name}/app.ts failed to load (see the log)` });
+      throw new Error(`Cannot load function ${name}: ${path} failed to load`, { cause: err });
     }
+    if (typeof mod.createApp !== "function") {
+      throw new Error(`Cannot load function ${name}: ${path} does not export createApp`);
+    }
+    const app = options.appOptions?.[name] === undefined
+      ? mod.createApp(deps)
+      : mod.createApp(deps, options.appOptions[name]);
+    loaded.push({ ...base, fetch: (request) => app.fetch(request) });
   }
   return loaded;
 }

@@ -17,41 +17,38 @@ async function withFunctionsDir(files: Record<string, string>, fn: (dir: URL) =>
 
 const deps = { marker: "deps" } as unknown as Deps;
 
-Deno.test("a function with an app.ts is built with the deps; a missing or broken one is listed as unavailable", async () => {
+Deno.test("each enabled function is built from its app.ts with the deps and its options", async () => {
   await withFunctionsDir({
     "ready/app.ts": `export function createApp(deps, options) {
       return { fetch: (req) => Response.json({ path: new URL(req.url).pathname, deps: deps.marker, options }) };
     }`,
+  }, async (dir) => {
+    const loaded = await loadFunctions(
+      { ready: { enabled: true, verifyJwt: true }, off: { enabled: false, verifyJwt: true } },
+      deps,
+      { dir, appOptions: { ready: { cronSecret: "s" } } },
+    );
+    assert.deepEqual(loaded.map((f) => [f.name, f.verifyJwt]), [["ready", true]]);
+    const res = await loaded[0].fetch(new Request("http://x/ready/a"));
+    assert.deepEqual(await res.json(), { path: "/ready/a", deps: "deps", options: { cronSecret: "s" } });
+  });
+});
+
+Deno.test("a missing, broken or wrong app.ts stops the dev server, naming the function", async () => {
+  await withFunctionsDir({
     "wrong/app.ts": "export const nothing = 1;",
     "broken/app.ts": "export function createApp( {",
   }, async (dir) => {
-    const errors: unknown[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => errors.push(args);
-    let loaded;
-    try {
-      loaded = await loadFunctions(
-        {
-          ready: { enabled: true, verifyJwt: true },
-          missing: { enabled: true, verifyJwt: false },
-          wrong: { enabled: true, verifyJwt: true },
-          broken: { enabled: true, verifyJwt: true },
-          off: { enabled: false, verifyJwt: true },
-        },
-        deps,
-        { dir, appOptions: { ready: { cronSecret: "s" } } },
-      );
-    } finally {
-      console.error = original;
+    for (
+      const [name, message] of [
+        ["missing", "Cannot load function missing: supabase/functions/missing/app.ts is missing"],
+        ["wrong", "Cannot load function wrong: supabase/functions/wrong/app.ts does not export createApp"],
+        ["broken", "Cannot load function broken: supabase/functions/broken/app.ts failed to load"],
+      ]
+    ) {
+      await assert.rejects(loadFunctions({ [name]: { enabled: true, verifyJwt: false } }, deps, { dir }), {
+        message,
+      });
     }
-    assert.deepEqual(loaded.map((f) => [f.name, f.verifyJwt, f.unavailable]), [
-      ["ready", true, undefined],
-      ["missing", false, "supabase/functions/missing/app.ts is missing (not built yet)"],
-      ["wrong", true, "supabase/functions/wrong/app.ts does not export createApp"],
-      ["broken", true, "supabase/functions/broken/app.ts failed to load (see the log)"],
-    ]);
-    assert.equal(errors.length, 1);
-    const res = await loaded[0].fetch!(new Request("http://x/ready/a"));
-    assert.deepEqual(await res.json(), { path: "/ready/a", deps: "deps", options: { cronSecret: "s" } });
   });
 });

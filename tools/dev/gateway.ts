@@ -15,10 +15,8 @@ import { functionName, functionRequest } from "./function_request.ts";
 export interface GatewayFunction {
   /** `verify_jwt` from config.toml. */
   verifyJwt: boolean;
-  /** The function's handler (its Hono app's `fetch`); absent while the function is not built. */
-  fetch?: (request: Request) => Response | Promise<Response>;
-  /** Why the function cannot serve (shown in the 503 answer), when `fetch` is absent. */
-  unavailable?: string;
+  /** The function's handler (its Hono app's `fetch`). */
+  fetch: (request: Request) => Response | Promise<Response>;
 }
 
 /** The keys the gateway accepts JWTs signed with. */
@@ -117,14 +115,6 @@ export function createGateway(options: GatewayOptions): Hono {
     if (!isPreflight && fn.verifyJwt) {
       const result = await checkJwt(c.req.header("authorization"));
       if (!result.ok) return gatewayJson({ msg: result.msg }, 401);
-    }
-    if (!fn.fetch) {
-      if (isPreflight) return new Response(null, { status: 204, headers: CORS_HEADERS });
-      return errorJson(
-        503,
-        "function_unavailable",
-        `Function ${name} is not available in the dev server: ${fn.unavailable ?? "it is not built yet"}`,
-      );
     }
     try {
       return await fn.fetch(functionRequest(c.req.raw));

@@ -142,25 +142,6 @@ Deno.test("an OPTIONS preflight skips the JWT check and reaches the function", a
   });
 });
 
-Deno.test("a function that is not built yet answers 503 with a JSON error, and 204 to a preflight", async () => {
-  const { app } = gateway({
-    later: { verifyJwt: false, unavailable: "supabase/functions/later/app.ts is missing" },
-  });
-  const res = await app.request("/functions/v1/later", { method: "POST" });
-  assert.equal(res.status, 503);
-  assert.deepEqual(await res.json(), {
-    success: false,
-    error: {
-      code: "function_unavailable",
-      message:
-        "Function later is not available in the dev server: supabase/functions/later/app.ts is missing",
-    },
-  });
-  const preflight = await app.request("/functions/v1/later", { method: "OPTIONS" });
-  assert.equal(preflight.status, 204);
-  assert.equal(preflight.headers.get("access-control-allow-origin"), "*");
-});
-
 Deno.test("a name config.toml does not list gets the gateway's 404 'Function not found'", async () => {
   const { app } = gateway({ open: openFn() });
   for (const path of ["/functions/v1/nope", "/functions/v1/", "/functions/v1/constructor"]) {

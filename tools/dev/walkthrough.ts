@@ -71,8 +71,7 @@ export function renderBanner(input: BannerInput): string {
   out.push("");
   out.push(`Functions   ${fnUrl}/<name>`);
   for (const f of info.functions) {
-    const state = f.available ? "ready" : `503: ${f.unavailable}`;
-    out.push(`  ${f.name.padEnd(22)} verify_jwt=${String(f.verifyJwt).padEnd(5)}  ${state}`);
+    out.push(`  ${f.name.padEnd(22)} verify_jwt=${String(f.verifyJwt).padEnd(5)}  ready`);
   }
   if (info.database.kind === "embedded") {
     out.push(`Database    embedded PGlite in ${info.database.dataDir} (--reset starts empty)`);

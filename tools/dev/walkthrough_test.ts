@@ -11,7 +11,7 @@ function info(overrides: Partial<DevServerInfo> = {}): DevServerInfo {
     port: 54321,
     functions: [
       { name: "calcom-connection", verifyJwt: true, available: true },
-      { name: "calcom-webhook", verifyJwt: false, available: false, unavailable: "app.ts is missing" },
+      { name: "calcom-webhook", verifyJwt: false, available: true },
     ],
     database: {
       kind: "embedded",
@@ -63,7 +63,7 @@ Deno.test("the banner gives the URLs, keys and a runnable curl walkthrough again
   });
   assert.match(text, /ready in 3\.0 s/);
   assert.match(text, /calcom-connection\s+verify_jwt=true\s+ready/);
-  assert.match(text, /calcom-webhook\s+verify_jwt=false\s+503: app\.ts is missing/);
+  assert.match(text, /calcom-webhook\s+verify_jwt=false\s+ready/);
   assert.match(text, /Anon key\s+anon\.jwt\.value/);
   assert.match(text, /USER_JWT=user\.jwt\.value/);
   assert.match(text, /CAL_KEY=cal_test_abc/);
