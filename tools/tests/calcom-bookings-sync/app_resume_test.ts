@@ -126,10 +126,12 @@ Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", asy
     const { user, cal, connectionId } = await connectedUser(stack, 700, 25);
     const first = await postSync(user);
     assert.equal(first.body.status, "partial");
-    // The run died mid-way: still 'running', its last heartbeat long ago.
+    // The run died mid-way: still 'running', its last heartbeat long ago. Heartbeats are written and
+    // judged by the function's clock (this process), so the test writes them with that clock too.
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
     await sql`
       update public.calcom_sync_runs set status = 'running', finished_at = null,
-        heartbeat_at = now() - interval '2 hours'
+        heartbeat_at = ${hoursAgo(2)}
       where id = ${first.body.syncRunId}`;
     const second = await postSync(user);
     assert.equal(second.status, 200);
@@ -141,7 +143,7 @@ Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", asy
     assert.match(crashed.error, /^Run stopped without finishing: no progress since /);
 
     await sql`
-      update public.calcom_sync_runs set status = 'running', finished_at = null, heartbeat_at = now()
+      update public.calcom_sync_runs set status = 'running', finished_at = null, heartbeat_at = ${hoursAgo(0)}
       where id = ${second.body.syncRunId}`;
     const refused = await postSync(user);
     assert.equal(refused.status, 409);
@@ -153,7 +155,7 @@ Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", asy
         details: { syncRunId: second.body.syncRunId },
       },
     });
-    await sql`update public.calcom_sync_runs set heartbeat_at = now() - interval '2 hours'
+    await sql`update public.calcom_sync_runs set heartbeat_at = ${hoursAgo(2)}
       where id = ${second.body.syncRunId}`;
     await syncToTheEnd(user);
     await assertMirrors(stack, connectionId, cal);

@@ -96,8 +96,8 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
 
   await t.step("a connection whose sync is running is skipped, the others still run", async () => {
     const [running] = await sql`
-      insert into public.calcom_sync_runs (user_id, calcom_connection_id, trigger, mode)
-      values (${a.user.id}, ${a.connectionId}, 'manual', 'incremental')
+      insert into public.calcom_sync_runs (user_id, calcom_connection_id, trigger, mode, heartbeat_at)
+      values (${a.user.id}, ${a.connectionId}, 'manual', 'incremental', ${new Date()})
       returning id`;
     const res = await scheduled(CRON_SECRET);
     assert.equal(res.status, 200);
@@ -117,13 +117,15 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
   });
 
   await t.step("finished runs older than 30 days are pruned, each connection's latest one kept", async () => {
+    // Ages are taken from the function's clock (this process), which decides what is pruned.
+    const daysBefore = (days: number) => new Date(Date.now() - days * 86_400_000);
     const insertOld = (connectionId: string, userId: string, daysAgo: number) =>
       sql`
         insert into public.calcom_sync_runs (
           user_id, calcom_connection_id, trigger, mode, status, started_at, finished_at
         ) values (
           ${userId}, ${connectionId}, 'scheduled', 'incremental', 'succeeded',
-          now() - make_interval(days => ${daysAgo}), now() - make_interval(days => ${daysAgo})
+          ${daysBefore(daysAgo)}, ${daysBefore(daysAgo)}
         ) returning id`;
     for (const days of [40, 41, 42]) await insertOld(b.connectionId, b.user.id, days);
     await insertOld(pausedId, pausedUser.id, 50);
@@ -132,8 +134,7 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
     const res = await scheduled(CRON_SECRET);
     assert.equal(res.status, 200);
     assert.equal(res.body.prunedRuns, 4);
-    const old =
-      await sql`select id from public.calcom_sync_runs where started_at < now() - interval '30 days'`;
+    const old = await sql`select id from public.calcom_sync_runs where started_at < ${daysBefore(30)}`;
     assert.deepEqual(old.map((r) => r.id), [kept.id]);
   });
 });
