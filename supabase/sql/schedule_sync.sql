@@ -4,16 +4,15 @@
 --
 -- It calls POST <functions URL>/calcom-bookings-sync/scheduled, which syncs every active connection
 -- incrementally within one deadline (docs/sync.md, "Scheduled sync"). Nothing secret is written here:
--- the job reads the URL and the two credentials from Vault at every run, so rotating them is a Vault
+-- the job reads the URL and the cron secret from Vault at every run, so rotating them is a Vault
 -- update. Store them first (once; `vault.update_secret` changes them later):
 --
 --   select vault.create_secret('https://<project-ref>.supabase.co/functions/v1', 'calcom_functions_url');
 --   select vault.create_secret('<the CALCOM_CRON_SECRET function secret>', 'calcom_cron_secret');
---   select vault.create_secret('<the project''s anon key>', 'calcom_functions_anon_key');
 --
--- The anon key only gets the call past the gateway's `verify_jwt`; the function itself trusts nothing but
--- the cron secret. (A project that has only the new `sb_publishable_…` keys sets `verify_jwt = false` for
--- calcom-bookings-sync instead: the function verifies user tokens itself.)
+-- No JWT is sent: calcom-bookings-sync runs with verify_jwt = false and its scheduled route trusts
+-- nothing but the cron secret. (An older copy of this file also stored the anon key as
+-- 'calcom_functions_anon_key'; that Vault secret is no longer read and can be deleted.)
 --
 -- Undo: select cron.unschedule('calcom-bookings-sync');
 
@@ -30,9 +29,6 @@ select cron.schedule(
       || '/calcom-bookings-sync/scheduled',
     headers := jsonb_build_object(
       'content-type', 'application/json',
-      'authorization', 'Bearer ' || (
-        select decrypted_secret from vault.decrypted_secrets where name = 'calcom_functions_anon_key'
-      ),
       'x-calcom-cron-secret', (
         select decrypted_secret from vault.decrypted_secrets where name = 'calcom_cron_secret'
       )

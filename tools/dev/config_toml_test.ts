@@ -108,14 +108,14 @@ Deno.test("readFunctionsConfig rejects a verify_jwt that is not a boolean", () =
   );
 });
 
-Deno.test("readFunctionsConfig reads the project's config.toml: the webhook alone skips the JWT check", async () => {
+Deno.test("readFunctionsConfig reads the project's config.toml: no function has the gateway check JWTs", async () => {
   const text = await Deno.readTextFile(new URL("../../supabase/config.toml", import.meta.url));
   const functions = readFunctionsConfig(text);
   assert.deepEqual(
     Object.fromEntries(Object.entries(functions).map(([name, f]) => [name, [f.enabled, f.verifyJwt]])),
     {
-      "calcom-connection": [true, true],
-      "calcom-bookings-sync": [true, true],
+      "calcom-connection": [true, false],
+      "calcom-bookings-sync": [true, false],
       "calcom-webhook": [true, false],
     },
   );

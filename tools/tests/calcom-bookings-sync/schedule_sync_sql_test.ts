@@ -42,8 +42,7 @@ Deno.test("schedule_sync.sql schedules a job that calls the scheduled route with
   await sql.unsafe(STAND_INS).simple();
   await sql`insert into vault.decrypted_secrets values
     ('calcom_functions_url', ${stack.server.url}),
-    ('calcom_cron_secret', ${CRON_SECRET}),
-    ('calcom_functions_anon_key', ${stack.anonKey})`;
+    ('calcom_cron_secret', ${CRON_SECRET})`;
   await sql.unsafe(body).simple();
   await sql.unsafe(body).simple();
 
@@ -56,7 +55,6 @@ Deno.test("schedule_sync.sql schedules a job that calls the scheduled route with
   assert.deepEqual(call.body, {});
   assert.deepEqual(call.headers, {
     "content-type": "application/json",
-    authorization: `Bearer ${stack.anonKey}`,
     "x-calcom-cron-secret": CRON_SECRET,
   });
   assert.equal(call.timeout_ms, 150000);

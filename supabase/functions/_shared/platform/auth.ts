@@ -1,9 +1,12 @@
 /**
- * Verification of the Supabase user JWT a client sends. The gateway (`verify_jwt = true`) may check it
- * too, but the functions need the verified claims for RLS, so they verify it themselves: asymmetric keys
- * from `SUPABASE_JWKS` or the project's JWKS endpoint (cached by jose), HS256 with `SUPABASE_JWT_SECRET`
- * for legacy projects and local development. Only unexpired `role = authenticated` tokens with a user id
- * pass; everything else is a 401.
+ * Verification of the Supabase user JWT a client sends. The functions run with `verify_jwt = false`: the
+ * gateway's check refuses tokens signed with a project's asymmetric JWT signing keys, and the functions
+ * need the verified claims for RLS anyway. Keys: asymmetric ones from `SUPABASE_JWKS` or the project's
+ * JWKS endpoint (cached by jose), HS256 with `SUPABASE_JWT_SECRET` for legacy projects and local
+ * development. A token passes only with a valid signature, `exp` in the future, `nbf` (when present) in
+ * the past, an `iat` that is not in the future and at most a week before `exp`, `aud = authenticated`,
+ * `iss` = the project's auth URL (when configured), `role = authenticated` and a uuid `sub`; everything
+ * else is a 401.
  *
  * @module
  */
@@ -36,9 +39,16 @@ export interface UserVerifierOptions {
   jwks?: Jwks;
   /** The project's JWKS endpoint, fetched on demand and cached. */
   jwksUrl?: string;
+  /** The `iss` every token must carry: `<SUPABASE_URL>/auth/v1`. Unchecked when absent (tests). */
+  issuer?: string;
   /** The time tokens are checked against (tests); defaults to the real clock. */
   now?: () => Date;
 }
+
+/** Clock skew allowed between Supabase Auth and the function for `iat` (`exp` and `nbf` are strict). */
+const clockToleranceSeconds = 30;
+/** The longest access-token lifetime Supabase Auth allows (`jwt_expiry` of at most a week). */
+const maxLifetimeSeconds = 7 * 86_400;
 
 const ASYMMETRIC = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"];
 
@@ -81,21 +91,18 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
       throw unauthorized("Invalid token");
     }
     const currentDate = options.now?.();
+    const checks = {
+      requiredClaims: ["exp", "iat"],
+      issuer: options.issuer,
+      currentDate,
+    };
     let payload: JWTPayload;
     try {
       if (alg === "HS256") {
         if (!secret) throw unauthorized("Invalid token: HS256 tokens are not accepted by this project");
-        ({ payload } = await jwtVerify(token, secret, {
-          algorithms: ["HS256"],
-          requiredClaims: ["exp"],
-          currentDate,
-        }));
+        ({ payload } = await jwtVerify(token, secret, { algorithms: ["HS256"], ...checks }));
       } else if (alg && ASYMMETRIC.includes(alg) && (jwks || jwksUrl)) {
-        ({ payload } = await jwtVerify(token, getKeySet(), {
-          algorithms: ASYMMETRIC,
-          requiredClaims: ["exp"],
-          currentDate,
-        }));
+        ({ payload } = await jwtVerify(token, getKeySet(), { algorithms: ASYMMETRIC, ...checks }));
       } else {
         throw unauthorized("Invalid token: unsupported signing algorithm");
       }
@@ -107,15 +114,46 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
     if (payload.role !== "authenticated") {
       throw unauthorized("Only signed-in users may call this function: send a user's JWT, not an API key");
     }
+    // Checked after the role, so that an anon key (no audience) gets the message above.
+    const audience = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (!audience.includes("authenticated")) {
+      throw unauthorized("Invalid token: audience is not authenticated");
+    }
     const claims = ClaimsSchema.safeParse(payload);
     if (!claims.success) throw unauthorized("Invalid token: no user id");
+    const nowSeconds = (currentDate ?? new Date()).getTime() / 1000;
+    const { iat, exp } = payload as { iat: number; exp: number };
+    if (iat > nowSeconds + clockToleranceSeconds) throw unauthorized("Invalid token: issued in the future");
+    if (exp - iat > maxLifetimeSeconds) throw unauthorized("Invalid token: lifetime longer than a week");
     return {
       sub: claims.data.sub,
       role: "authenticated",
       email: claims.data.email,
-      claims: payload as Record<string, unknown>,
+      claims: storableClaims(payload) as Record<string, unknown>,
     };
   };
+}
+
+/**
+ * The claims as Postgres can hold them in `request.jwt.claims`: jsonb refuses U+0000 and lone surrogates,
+ * which a user can put in their own `user_metadata`, so those become U+FFFD. Identity claims (`sub`,
+ * `role`, `aud`, `iss`) were validated before and never contain them.
+ */
+export function storableClaims(value: unknown): unknown {
+  if (typeof value === "string") {
+    return value.replace(
+      // deno-lint-ignore no-control-regex -- U+0000 is exactly what must be replaced
+      /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      "\ufffd",
+    );
+  }
+  if (Array.isArray(value)) return value.map(storableClaims);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [storableClaims(k) as string, storableClaims(v)]),
+    );
+  }
+  return value;
 }
 
 /** Maps jose's failures to 401s; a JWKS endpoint that cannot be reached is our problem, not the caller's. */

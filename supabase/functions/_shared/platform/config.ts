@@ -86,6 +86,7 @@ export const ConfigSchema = z.object({
   ),
   SUPABASE_JWKS: optional(jwksFromJson),
   SUPABASE_JWT_SECRET: optional(z.string().min(32, "must be at least 32 characters long")),
+  SUPABASE_JWT_ISSUER: optional(httpUrl("must be an http(s) URL")),
   CALCOM_API_URL: optional(httpUrl("must be an http(s) URL")),
   PUBLIC_FUNCTIONS_URL: optional(httpUrl("must be an http(s) URL")),
   CALCOM_SYNC_DEADLINE_SECONDS: optional(
@@ -101,6 +102,8 @@ export const ConfigSchema = z.object({
   jwtSecret: env.SUPABASE_JWT_SECRET,
   /** Where the functions fetch the project's signing keys when SUPABASE_JWKS is not given. */
   jwksUrl: `${env.SUPABASE_URL}/auth/v1/.well-known/jwks.json`,
+  /** The `iss` of the project's user tokens: Supabase Auth's URL, unless the project says otherwise. */
+  jwtIssuer: env.SUPABASE_JWT_ISSUER ?? `${env.SUPABASE_URL}/auth/v1`,
   calcomApiUrl: env.CALCOM_API_URL ?? "https://api.cal.com",
   publicFunctionsUrl: env.PUBLIC_FUNCTIONS_URL ?? `${env.SUPABASE_URL}/functions/v1`,
   syncDeadlineSeconds: env.CALCOM_SYNC_DEADLINE_SECONDS ?? 100,

@@ -30,6 +30,7 @@ Deno.test("a minimal environment gets the documented defaults", () => {
     jwks: undefined,
     jwtSecret: undefined,
     jwksUrl: "https://proj.supabase.co/auth/v1/.well-known/jwks.json",
+    jwtIssuer: "https://proj.supabase.co/auth/v1",
     calcomApiUrl: "https://api.cal.com",
     publicFunctionsUrl: "https://proj.supabase.co/functions/v1",
     syncDeadlineSeconds: 100,

@@ -39,7 +39,12 @@ export function createDeps(config: Config, overrides: Partial<Deps> = {}): Deps 
     secrets: overrides.secrets ??
       createSecretBox({ currentKey: config.encryptionKey, oldKeys: config.encryptionOldKeys }),
     verifyUser: overrides.verifyUser ??
-      createUserVerifier({ jwtSecret: config.jwtSecret, jwks: config.jwks, jwksUrl: config.jwksUrl }),
+      createUserVerifier({
+        jwtSecret: config.jwtSecret,
+        jwks: config.jwks,
+        jwksUrl: config.jwksUrl,
+        issuer: config.jwtIssuer,
+      }),
     calcom: overrides.calcom ??
       ((apiKey, options) =>
         createCalcomClient({ fetch: fetchImpl, ...options, apiKey, baseUrl: config.calcomApiUrl })),

@@ -27,8 +27,8 @@ async function es256Key(kid: string) {
   const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" };
   const sign = (claims: Record<string, unknown>, exp = "1h") =>
-    new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid }).setIssuedAt().setExpirationTime(exp)
-      .sign(privateKey);
+    new SignJWT({ aud: "authenticated", ...claims }).setProtectedHeader({ alg: "ES256", kid }).setIssuedAt()
+      .setExpirationTime(exp).sign(privateKey);
   return { jwk, sign };
 }
 
@@ -188,4 +188,58 @@ Deno.test("requireUser puts the verified caller on the context and stops others 
   assert.deepEqual(await ok.json(), { sub: USER });
   const denied = await app.request("/");
   assert.equal(denied.status, 401);
+});
+
+const ISSUER = "https://abcdefghijklmnop.supabase.co/auth/v1";
+
+/** An HS256 user token with exactly `claims` (iat defaults to now, exp to an hour later). */
+function rawToken(claims: Record<string, unknown>) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({
+    sub: USER,
+    role: "authenticated",
+    aud: "authenticated",
+    iss: ISSUER,
+    iat: now,
+    exp: now + 3600,
+    ...claims,
+  }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(LOCAL_JWT_SECRET));
+}
+
+Deno.test("a token passes only with the project's issuer, the authenticated audience and a sane iat", async () => {
+  const verify = createUserVerifier({ jwtSecret: LOCAL_JWT_SECRET, issuer: ISSUER });
+  const now = Math.floor(Date.now() / 1000);
+  assert.equal((await verify(`Bearer ${await rawToken({})}`)).sub, USER);
+  assert.equal((await verify(`Bearer ${await rawToken({ aud: ["authenticated", "x"] })}`)).sub, USER);
+  const refused: [Record<string, unknown>, RegExp][] = [
+    [{ iss: "https://another-project.supabase.co/auth/v1" }, /^Invalid token: claims rejected$/],
+    [{ iss: undefined }, /^Invalid token: claims rejected$/],
+    [{ aud: "anon" }, /^Invalid token: audience is not authenticated$/],
+    [{ aud: undefined }, /^Invalid token: audience is not authenticated$/],
+    [{ nbf: now + 600 }, /^Invalid token: claims rejected$/],
+    [{ iat: undefined }, /^Invalid token: claims rejected$/],
+    [{ iat: now + 600, exp: now + 3600 }, /^Invalid token: issued in the future$/],
+    [{ iat: now - 8 * 86_400, exp: now + 3600 }, /^Invalid token: lifetime longer than a week$/],
+    [{ role: "service_role" }, /^Only signed-in users/],
+  ];
+  for (const [claims, message] of refused) {
+    assert.match(
+      (await rejection(verify(`Bearer ${await rawToken(claims)}`))).message,
+      message,
+      JSON.stringify(claims),
+    );
+  }
+});
+
+Deno.test("claims a user can edit reach Postgres without characters jsonb refuses", async () => {
+  const verify = createUserVerifier({ jwtSecret: LOCAL_JWT_SECRET, issuer: ISSUER });
+  const token = await rawToken({
+    user_metadata: { name: "a\u0000b\ud83dc", ["k\udc00"]: ["\ud83d\ude00", "x\u0000"] },
+  });
+  const user = await verify(`Bearer ${token}`);
+  assert.deepEqual(user.claims.user_metadata, {
+    name: "a\ufffdb\ufffdc",
+    "k\ufffd": ["\ud83d\ude00", "x\ufffd"],
+  });
+  assert.equal(user.sub, USER);
 });
