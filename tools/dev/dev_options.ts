@@ -22,6 +22,8 @@ export interface DevOptions {
   /** Port of the embedded database's socket (0: a free one; a taken default falls back to a free one). */
   dbPort: number;
   jwtSecret: string;
+  /** Sign the dev user's token with the HS256 secret (legacy projects) instead of the ES256 key. */
+  legacyJwt: boolean;
   /** Real Cal.com (or any Cal.com API v2) when set; the in-process sandbox otherwise. */
   calcomApiUrl?: string;
   /** Port of the in-process sandbox (0: a free one; a taken default falls back to a free one). */
@@ -64,6 +66,8 @@ Options:
   --port <n>          HTTP port (env PORT, default ${DEFAULT_PORT}; 0 picks a free one)
   --data-dir <dir>    local state: embedded database and dev secrets (default ${DEFAULT_DATA_DIR})
   --reset             start with an empty embedded database
+  --legacy-jwt        sign the dev user's token with the HS256 secret, as legacy projects do (default:
+                      an ES256 key kept in the data folder, its JWKS at /auth/v1/.well-known/jwks.json)
   --db-port <n>       embedded database port (default ${DEFAULT_DB_PORT}, or a free one when taken)
   --sandbox-port <n>  Cal.com sandbox port (env CALCOM_SANDBOX_PORT, default ${DEFAULT_SANDBOX_PORT})
   --help              this text
@@ -95,7 +99,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 export function parseDevOptions(args: string[], env: Record<string, string | undefined>): DevOptions {
   const flags = new Map<string, string | true>();
   const valued = new Set(["port", "data-dir", "db-port", "sandbox-port"]);
-  const switches = new Set(["reset", "help"]);
+  const switches = new Set(["reset", "help", "legacy-jwt"]);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const match = arg.match(/^--([a-z-]+)(?:=(.*))?$/);
@@ -145,6 +149,7 @@ export function parseDevOptions(args: string[], env: Record<string, string | und
     databaseUrl,
     dbPort: flag("db-port") !== undefined ? parsePort(flag("db-port"), "--db-port") : DEFAULT_DB_PORT,
     jwtSecret: jwtSecret ?? LOCAL_JWT_SECRET,
+    legacyJwt: flags.get("legacy-jwt") === true,
     calcomApiUrl,
     sandboxPort: sandboxPort !== undefined ? parsePort(sandboxPort, "--sandbox-port") : DEFAULT_SANDBOX_PORT,
     encryptionKey,

@@ -11,6 +11,7 @@ Deno.test("with no flags and no environment every setting has its newcomer defau
     databaseUrl: undefined,
     dbPort: DEFAULT_DB_PORT,
     jwtSecret: LOCAL_JWT_SECRET,
+    legacyJwt: false,
     calcomApiUrl: undefined,
     sandboxPort: DEFAULT_SANDBOX_PORT,
     encryptionKey: undefined,
@@ -88,4 +89,9 @@ Deno.test("bad flags and values are refused with a message naming them", () => {
 
 Deno.test("--help is a switch", () => {
   assert.equal(parseDevOptions(["--help"], {}).help, true);
+});
+
+Deno.test("--legacy-jwt signs the dev user's token with the HS256 secret instead of the ES256 key", () => {
+  assert.equal(parseDevOptions(["--legacy-jwt"], {}).legacyJwt, true);
+  assert.equal(parseDevOptions([], {}).legacyJwt, false);
 });

@@ -20,6 +20,7 @@ import { DEFAULT_DB_PORT, DEFAULT_SANDBOX_PORT, type DevOptions } from "./dev_op
 import { type DataDirLock, lockDataDir } from "./data_dir_lock.ts";
 import { devLogSink } from "./dev_log.ts";
 import { signAnonKey, signUserToken } from "./dev_tokens.ts";
+import { loadOrCreateSigningKey } from "./signing_key.ts";
 import { createDevWebhookRegistrar, withDevWebhookRegistration } from "./dev_webhooks.ts";
 import { loadFunctions } from "./function_apps.ts";
 import { createGateway } from "./gateway.ts";
@@ -56,6 +57,10 @@ export interface DevServerInfo {
     sandbox?: { url: string; userId: number; username: string; apiKey: string; bookings: number };
   };
   anonKey: string;
+  /** A stand-in for the project's `sb_publishable_…` key, when tokens are ES256 (the default). */
+  publishableKey?: string;
+  /** How the dev user's token is signed: ES256 (JWT signing keys, the default) or HS256 (`--legacy-jwt`). */
+  jwtSigning: "ES256" | "HS256";
   devUser: { id: string; email: string; accessToken: string; expiresAt: string };
   encryptionKeySource: "env" | "generated" | "file";
   encryptionKeyFile?: string;
@@ -93,6 +98,16 @@ async function ensureDevUser(sql: postgres.Sql): Promise<string> {
     values (${id}, 'authenticated', 'authenticated', ${DEV_USER_EMAIL}, now(),
             ${sql.json({ provider: "email", providers: ["email"] })}, ${sql.json({})})`;
   return id;
+}
+
+/**
+ * Whether a `Host` header names this machine. A DNS-rebinding page reaches 127.0.0.1 under its own name,
+ * so anything else is refused.
+ */
+export function isLoopbackHost(host: string | null): boolean {
+  if (!host) return false;
+  const name = host.replace(/:\d+$/, "").toLowerCase();
+  return name === "127.0.0.1" || name === "localhost" || name === "[::1]" || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
 function parseJwks(text: string | undefined): JSONWebKeySet | undefined {
@@ -234,8 +249,15 @@ export async function startDevServer(
     const supabaseUrl = `http://127.0.0.1:${port}`;
     const functionsUrl = `${supabaseUrl}/functions/v1`;
 
+    // Projects on JWT signing keys: the dev user's token is ES256, verified through the JWKS.
+    const signingKey = options.legacyJwt ? undefined : await loadOrCreateSigningKey(options.dataDir);
+    const extraJwks = parseJwks(options.passthrough.SUPABASE_JWKS);
+    const jwks: JSONWebKeySet | undefined = signingKey || extraJwks
+      ? { keys: [...(signingKey ? [signingKey.publicJwk] : []), ...(extraJwks?.keys ?? [])] }
+      : undefined;
     const config = loadConfig({
       ...options.passthrough,
+      ...(jwks ? { SUPABASE_JWKS: JSON.stringify(jwks) } : {}),
       SUPABASE_DB_URL: databaseUrl,
       SUPABASE_URL: supabaseUrl,
       CALCOM_ENCRYPTION_KEY: encryptionKey,
@@ -267,11 +289,11 @@ export async function startDevServer(
       sub: devUserId,
       email: DEV_USER_EMAIL,
       secret: options.jwtSecret,
+      signingKey,
       supabaseUrl,
       now,
       expiresInSeconds: USER_TOKEN_SECONDS,
     });
-    const jwks = parseJwks(options.passthrough.SUPABASE_JWKS);
 
     const info: DevServerInfo = {
       supabaseUrl,
@@ -290,6 +312,8 @@ export async function startDevServer(
       },
       calcom: { apiUrl: calcomApiUrl, ...(sandboxInfo ? { sandbox: sandboxInfo } : {}) },
       anonKey,
+      ...(signingKey ? { publishableKey: signingKey.publishableKey } : {}),
+      jwtSigning: signingKey ? "ES256" : "HS256",
       devUser: {
         id: devUserId,
         email: DEV_USER_EMAIL,
@@ -308,9 +332,15 @@ export async function startDevServer(
         info: `${supabaseUrl}/_dev/info`,
       }));
     routes.get("/_dev/health", (c) => c.json({ ok: true }));
-    // Local-only conveniences for scripts and tests: the keys the banner prints, as JSON.
-    routes.get("/_dev/info", (c) => c.json(info));
-    // Where Supabase publishes the project's signing keys; empty unless SUPABASE_JWKS is given.
+    // Local-only conveniences for scripts and tests: the keys the banner prints, as JSON. It hands out a
+    // signed-in token for the dev user, which is why the server answers loopback Host names only.
+    routes.get("/_dev/info", (c) =>
+      c.json({
+        ...info,
+        notice: "This answer holds a signed-in token for the dev user. The dev server answers only " +
+          "requests whose Host is a loopback name, so a web page on another origin cannot read it.",
+      }));
+    // Where Supabase publishes the project's signing keys: the dev key's public half (unless --legacy-jwt).
     routes.get("/auth/v1/.well-known/jwks.json", (c) => c.json({ keys: jwks?.keys ?? [] }));
     if (sandbox && sandboxInfo) {
       routes.route(
@@ -326,7 +356,14 @@ export async function startDevServer(
       routes,
       log,
     });
-    handler = (request) => gateway.fetch(request);
+    handler = (request) =>
+      isLoopbackHost(request.headers.get("host")) ? gateway.fetch(request) : Response.json({
+        success: false,
+        error: {
+          code: "forbidden_host",
+          message: "The dev server answers only loopback Host names (127.0.0.1, localhost, [::1])",
+        },
+      }, { status: 403 });
 
     return { ...info, sandbox, close: stop, [Symbol.asyncDispose]: stop };
   } catch (err) {

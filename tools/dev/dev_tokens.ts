@@ -1,6 +1,7 @@
 /**
- * The JWTs the dev server hands a newcomer: an anon key and a dev user's access token, signed with the
- * local HS256 secret the way a Supabase stack signs them.
+ * The JWTs the dev server hands a newcomer: an anon key (HS256, the legacy kind) and a dev user's access
+ * token, signed with the dev server's ES256 key as a project on JWT signing keys does, or with the local
+ * HS256 secret (`--legacy-jwt`).
  *
  * @module
  */
@@ -31,7 +32,10 @@ export interface UserTokenOptions {
   /** auth.users.id */
   sub: string;
   email: string;
+  /** The HS256 secret, used when no `signingKey` is given. */
   secret: string;
+  /** An asymmetric key to sign with (ES256), as Supabase projects on JWT signing keys do. */
+  signingKey?: { privateKey: CryptoKey; kid: string };
   /** Issuer base, e.g. http://127.0.0.1:54321 (the token's iss is `<url>/auth/v1`, as GoTrue's). */
   supabaseUrl: string;
   now: Date;
@@ -52,11 +56,15 @@ export async function signUserToken(options: UserTokenOptions): Promise<string> 
     session_id: crypto.randomUUID(),
     is_anonymous: false,
   })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader(
+      options.signingKey
+        ? { alg: "ES256", kid: options.signingKey.kid, typ: "JWT" }
+        : { alg: "HS256", typ: "JWT" },
+    )
     .setIssuer(`${options.supabaseUrl}/auth/v1`)
     .setSubject(options.sub)
     .setAudience("authenticated")
     .setIssuedAt(iat)
     .setExpirationTime(iat + options.expiresInSeconds)
-    .sign(key(options.secret));
+    .sign(options.signingKey?.privateKey ?? key(options.secret));
 }

@@ -30,6 +30,7 @@ function info(overrides: Partial<DevServerInfo> = {}): DevServerInfo {
       },
     },
     anonKey: "anon.jwt.value",
+    jwtSigning: "HS256",
     devUser: {
       id: "u1",
       email: "dev@example.test",

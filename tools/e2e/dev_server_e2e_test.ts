@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import postgres from "postgres";
 import { LOCAL_JWT_SECRET, signUserToken } from "../dev/dev_tokens.ts";
 import { invokeFunction } from "../testing/function_stack.ts";
@@ -24,6 +25,8 @@ interface DevInfo {
   database: { kind: string; url: string; migrationsApplied: string[] };
   calcom: { apiUrl: string; sandbox: { url: string; userId: number; apiKey: string; bookings: number } };
   anonKey: string;
+  publishableKey: string;
+  jwtSigning: string;
   devUser: { id: string; email: string; accessToken: string };
 }
 
@@ -111,9 +114,12 @@ class DevProcess {
   }
 }
 
-/** supabase-js as an app uses it, signed in as the dev user (or whoever `token` belongs to). */
+/**
+ * supabase-js as an app on the new API keys uses it: the publishable key, signed in as the dev user (or
+ * whoever `token` belongs to).
+ */
 function clientFor(info: DevInfo, token: string): SupabaseClient {
-  return createClient(info.supabaseUrl, info.anonKey, {
+  return createClient(info.supabaseUrl, info.publishableKey, {
     accessToken: () => Promise.resolve(token),
   });
 }
@@ -133,6 +139,8 @@ Deno.test({
   try {
     const info = await dev.ready();
     const user = clientFor(info, info.devUser.accessToken);
+    // Tokens are judged by the dev server's clock, which need not be this process's: take it from its token.
+    const issuedAt = new Date(decodeJwt(info.devUser.accessToken).iat! * 1000);
     const sandbox = info.calcom.sandbox;
     // A direct connection for checking the database (PGlite queues it behind the functions' one).
     sql = postgres(info.database.url, { max: 1, onnotice: () => {} });
@@ -159,6 +167,49 @@ Deno.test({
         );
       },
     );
+
+    await t.step("the dev user's token is ES256 under the served JWKS, with a publishable key", async () => {
+      assert.equal(info.jwtSigning, "ES256");
+      assert.match(info.publishableKey, /^sb_publishable_/);
+      const jwks = await (await fetch(`${info.supabaseUrl}/auth/v1/.well-known/jwks.json`)).json();
+      const { payload, protectedHeader } = await jwtVerify(
+        info.devUser.accessToken,
+        createLocalJWKSet(jwks),
+        {
+          issuer: `${info.supabaseUrl}/auth/v1`,
+          audience: "authenticated",
+          currentDate: issuedAt,
+        },
+      );
+      assert.equal(protectedHeader.alg, "ES256");
+      assert.equal(payload.sub, info.devUser.id);
+    });
+
+    await t.step("a request whose Host is not a loopback name is refused, /_dev/info included", async () => {
+      const url = new URL(`${info.supabaseUrl}/_dev/info`);
+      const res = await new Promise<string>((resolve, reject) => {
+        // A raw request: fetch would not send a Host other than the URL's.
+        Deno.connect({ hostname: url.hostname, port: Number(url.port) }).then(async (conn) => {
+          await conn.write(new TextEncoder().encode(
+            `GET /_dev/info HTTP/1.1\r\nHost: rebound.attacker.example:${url.port}\r\nConnection: close\r\n\r\n`,
+          ));
+          let text = "";
+          const buf = new Uint8Array(4096);
+          for (;;) {
+            const n = await conn.read(buf);
+            if (n === null) break;
+            text += new TextDecoder().decode(buf.subarray(0, n));
+          }
+          conn.close();
+          resolve(text);
+        }, reject);
+      });
+      assert.match(res, /^HTTP\/1\.1 403 /);
+      assert.match(res, /"code":"forbidden_host"/);
+      assert.equal(res.includes(info.devUser.accessToken), false);
+      const local = await (await fetch(url)).json();
+      assert.match(local.notice, /holds a signed-in token/);
+    });
 
     await t.step("a request without a user's JWT is refused by the function itself", async () => {
       const res = await fetch(`${info.functionsUrl}/calcom-connection`, { method: "POST", body: "{}" });
@@ -227,7 +278,7 @@ Deno.test({
             email: "stranger@example.test",
             secret: LOCAL_JWT_SECRET,
             supabaseUrl: info.supabaseUrl,
-            now: new Date(),
+            now: issuedAt,
             expiresInSeconds: 600,
           }),
         );
