@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { BookingAttendeeRow, BookingRow, BookingStatus } from "../_shared/bookings/booking_row.ts";
 import type { BookingFacts, BookingStatusChange } from "../_shared/bookings/booking_store.ts";
+import { capBookingRow } from "../_shared/bookings/booking_caps.ts";
 import {
   isMeetingLink,
   nonEmpty,
@@ -154,7 +155,7 @@ function bookingRow(
   sourceUpdatedAt: string,
 ): BookingRow {
   const columns = commonColumns(p);
-  return {
+  return capBookingRow({
     ...columns,
     booking_id: p.bookingId,
     booking_uid: p.uid,
@@ -172,7 +173,7 @@ function bookingRow(
     calcom_created_at: null,
     source_updated_at: sourceUpdatedAt,
     raw: p,
-  };
+  });
 }
 
 function envelopeTime(createdAt: unknown, trigger: string): string {
@@ -196,7 +197,7 @@ function planBooking(trigger: string, payload: unknown, createdAt: unknown): Boo
         sourceUpdatedAt: sourceTime,
         rescheduledToUid: p.uid,
         insertRow: canCreate
-          ? {
+          ? capBookingRow({
             ...row,
             booking_id: p.rescheduleId!,
             booking_uid: p.rescheduleUid,
@@ -210,7 +211,7 @@ function planBooking(trigger: string, payload: unknown, createdAt: unknown): Boo
             rescheduled_from_uid: null,
             rescheduled_to_uid: p.uid,
             raw: null,
-          }
+          })
           : undefined,
       },
     });
@@ -230,7 +231,7 @@ function planMeeting(trigger: string, body: Record<string, unknown>): BookingOp[
   const fired = nested && body.createdAt !== undefined ? envelopeTime(body.createdAt, trigger) : undefined;
   const sourceTime = m.updatedAt ?? fired ?? m.createdAt ?? UNKNOWN_SOURCE_TIME;
   const organizer = m.user ?? m.organizer;
-  const row: BookingRow = {
+  const row: BookingRow = capBookingRow({
     ...commonColumns(m),
     booking_id: (m.id ?? m.bookingId)!,
     booking_uid: m.uid,
@@ -247,7 +248,7 @@ function planMeeting(trigger: string, body: Record<string, unknown>): BookingOp[
     calcom_created_at: nested ? null : m.createdAt ?? null,
     source_updated_at: sourceTime,
     raw: nested ? body.payload : body,
-  };
+  });
   const facts: BookingFacts = trigger === "MEETING_STARTED"
     ? { meetingStartedAt: fired ?? m.startTime }
     : { meetingEndedAt: fired ?? m.endTime };

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { createTestDatabase, createUser } from "../../db/test_database.ts";
 import { upsertBookings } from "../../../supabase/functions/_shared/bookings/booking_store.ts";
+import {
+  LONG_TEXT_MAX_BYTES,
+  RAW_MAX_BYTES,
+  TITLE_MAX_BYTES,
+} from "../../../supabase/functions/_shared/bookings/booking_caps.ts";
 import { insertTestConnection, testBookingRow, testSecretBox } from "../../testing/booking_test_data.ts";
 import { createDb } from "../../../supabase/functions/_shared/platform/db.ts";
 import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
@@ -53,4 +58,38 @@ Deno.test("an applied event and other failures never reach the second step", asy
   assert.equal(await logFailedApply(() => Promise.resolve("applied"), never), "applied");
   const lost = new Error("connection lost");
   await assert.rejects(logFailedApply(() => Promise.reject(lost), never), (err: unknown) => err === lost);
+});
+
+Deno.test("a webhook booking with huge fields is stored within the caps, its cuts named", async () => {
+  await using testDb = await createTestDatabase();
+  const db = createDb(testDb.url, { max: 1 });
+  try {
+    const userId = await createUser(testDb.sql);
+    const { connectionId } = await insertTestConnection(testDb.sql, { userId, secrets: testSecretBox() });
+    const connection = { id: connectionId, userId, isActive: true };
+    const body = webhookFixture("BOOKING_CREATED");
+    const payload = body.payload as Record<string, unknown>;
+    payload.title = "T".repeat(200_000);
+    payload.description = "é".repeat(500_000);
+    const outcome = await db.asService((tx) => processWebhookEvent(tx, connection, body));
+    assert.equal(outcome.processed, true);
+    const [stored] = await testDb.sql`
+      select octet_length(title) as title, octet_length(description) as description,
+        octet_length(raw::text) as raw, truncated_fields, updated_at, description as text
+      from public.calcom_bookings where booking_uid = ${payload.uid as string}`;
+    assert.equal(stored.title, TITLE_MAX_BYTES);
+    // two-byte characters: the cut falls on a character, never inside one
+    assert.equal(stored.description, LONG_TEXT_MAX_BYTES);
+    assert.equal(stored.text, "é".repeat(LONG_TEXT_MAX_BYTES / 2));
+    assert.ok(stored.raw <= RAW_MAX_BYTES * 1.2, `raw is ${stored.raw} bytes`);
+    assert.deepEqual(stored.truncated_fields, ["title", "description", "raw"]);
+
+    // the same delivery again hashes the same: nothing is rewritten
+    await db.asService((tx) => processWebhookEvent(tx, connection, body));
+    const [again] = await testDb.sql`
+      select updated_at from public.calcom_bookings where booking_uid = ${payload.uid as string}`;
+    assert.equal(again.updated_at.toISOString(), stored.updated_at.toISOString());
+  } finally {
+    await db.end();
+  }
 });

@@ -69,6 +69,11 @@ export const BookingRowSchema = z.object({
   source_updated_at: IsoInstantSchema,
   /** The source object this row was mapped from. */
   raw: z.unknown(),
+  /**
+   * The fields stored shortened or left out by their size cap (`booking_caps.ts`); absent when none
+   * was, so a row within the caps hashes as it did before caps existed.
+   */
+  truncated_fields: z.array(z.string()).optional(),
 });
 
 /** A booking row as a source describes it. */
@@ -109,6 +114,7 @@ export const BOOKING_ROW_COLUMNS: readonly (readonly [keyof BookingRow, string])
   ["calcom_created_at", "timestamptz"],
   ["source_updated_at", "timestamptz"],
   ["raw", "jsonb"],
+  ["truncated_fields", "text[]"],
 ];
 
 /**

@@ -11,6 +11,7 @@ import {
   type BookingStatus,
   toIsoInstant,
 } from "./booking_row.ts";
+import { capBookingRow } from "./booking_caps.ts";
 
 /**
  * The source time used when a booking carries neither `updatedAt` nor `createdAt` (old deployments,
@@ -53,7 +54,7 @@ function integer(value: unknown): number | null {
  * `updatedAt ?? createdAt` (or {@linkcode UNKNOWN_SOURCE_TIME}), `raw` = the booking as received.
  * The API's `location` already is the video link when there is one (contract §2.4), so `meeting_url` is
  * the location when it is a link. API bookings never carry the event type's title: it stays null, and the
- * store keeps a title a webhook gave.
+ * store keeps a title a webhook gave. The row is capped in size ({@linkcode capBookingRow}).
  *
  * @throws {RangeError} on a status or time the table cannot hold
  */
@@ -70,7 +71,7 @@ export function mapApiBooking(b: ApiBooking): BookingRow {
   }));
   const location = text(b.location);
   const sourceTime = b.updatedAt ?? b.createdAt;
-  return {
+  return capBookingRow({
     booking_id: b.id,
     booking_uid: b.uid,
     event_type_id: integer(b.eventType?.id) ?? integer(b.eventTypeId),
@@ -101,5 +102,5 @@ export function mapApiBooking(b: ApiBooking): BookingRow {
     calcom_created_at: b.createdAt ? toIsoInstant(b.createdAt) : null,
     source_updated_at: sourceTime ? toIsoInstant(sourceTime) : UNKNOWN_SOURCE_TIME,
     raw: b,
-  };
+  });
 }
