@@ -4,7 +4,8 @@
  * - `POST /calcom-bookings-sync` `{connectionId?, full?, status?, afterStart?, beforeEnd?}` → a sync run:
  *   `{success, source:"api", count, created, updated, pages, status, mode, lastSynced, syncRunId}`
  * - `GET /calcom-bookings-sync?fromDb=true&status=&afterStart=&beforeEnd=&limit=&cursor=&connectionId=` →
- *   stored bookings: `{success, source:"database", bookings, count, nextCursor}`; without `fromDb` (and
+ *   stored bookings: `{success, source:"database", bookings, count, nextCursor}`, a page ending early once
+ *   it passes `READ_PAGE_MAX_BYTES` (bookings_query.ts); without `fromDb` (and
  *   without `cursor`) an incremental sync runs first and the answer adds its numbers, `source:"api"`
  * - `POST /calcom-bookings-sync/scheduled` with the `x-calcom-cron-secret` header → every active
  *   connection, for pg_cron (supabase/sql/schedule_sync.sql)

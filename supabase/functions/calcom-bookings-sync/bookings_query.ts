@@ -1,13 +1,22 @@
 /**
  * The stored bookings read (`GET ?fromDb=true`): the caller's own rows under RLS, filtered, in
  * (start_time, id) order with keyset pagination and an opaque cursor, in the camelCase shape
- * documented in docs/sync.md.
+ * documented in docs/sync.md. A page is bounded by rows (`limit`) and by bytes
+ * ({@linkcode READ_PAGE_MAX_BYTES}), and the bytes are counted in SQL, so the function never receives
+ * much more than the budget.
  *
  * @module
  */
 import { z } from "zod";
 import type { Tx } from "../_shared/platform/db.ts";
 import { isStorableInstant } from "./sync_request.ts";
+
+/**
+ * Serialized size a page stops growing at: rows are added while the rows before them come to less than
+ * this, so a page is at most the budget plus one row (a row is bounded by the caps of `booking_caps.ts`,
+ * ~0.5 MB), and always holds at least one row.
+ */
+export const READ_PAGE_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Where the next page starts: the last row's start time (microseconds, UTC) and id. */
 export interface BookingCursor {
@@ -51,6 +60,8 @@ export interface BookingsFilter {
   beforeEnd?: string;
   limit: number;
   after?: BookingCursor;
+  /** Byte budget of the page; default {@linkcode READ_PAGE_MAX_BYTES}. */
+  maxBytes?: number;
 }
 
 /** A booking as the API returns it. */
@@ -89,6 +100,8 @@ export interface BookingView {
   recordingLinks: unknown;
   calcomCreatedAt: string | null;
   sourceUpdatedAt: string;
+  /** Fields stored shortened or left out by their size cap; empty when none was. */
+  truncatedFields: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -128,15 +141,17 @@ interface BookingRecord {
   recording_links: unknown;
   calcom_created_at: Date | null;
   source_updated_at: Date;
+  truncated_fields: string[] | null;
   created_at: Date;
   updated_at: Date;
   start_key: string;
+  candidates: number;
 }
 
 const isoOrNull = (d: Date | null) => (d === null ? null : d.toISOString());
 
 /** The API shape of a stored booking. */
-export function toBookingView(r: Omit<BookingRecord, "start_key">): BookingView {
+export function toBookingView(r: Omit<BookingRecord, "start_key" | "candidates">): BookingView {
   return {
     id: r.id,
     connectionId: r.calcom_connection_id,
@@ -172,6 +187,7 @@ export function toBookingView(r: Omit<BookingRecord, "start_key">): BookingView 
     recordingLinks: r.recording_links,
     calcomCreatedAt: isoOrNull(r.calcom_created_at),
     sourceUpdatedAt: r.source_updated_at.toISOString(),
+    truncatedFields: r.truncated_fields ?? [],
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -184,38 +200,69 @@ export interface BookingsPage {
 }
 
 /**
- * Reads one page in (start_time, id) order. Run it in a user transaction: RLS is the boundary, the
- * `user_id` condition only lets the planner use the (user_id, start_time, id) index.
+ * Reads one page in (start_time, id) order: at most `limit` rows, and no row once the rows before it
+ * serialize to `maxBytes` or more. Run it in a user transaction: RLS is the boundary, the `user_id`
+ * condition only lets the planner use the (user_id, start_time, id) index.
+ *
+ * The size of a row is `row_to_json` of the columns read, which is never smaller than the row's view in
+ * the answer (snake_case keys are longer, jsonb text has spaces, timestamps carry microseconds), so the
+ * budget holds for the answer too. Only the `limit + 1` keys of the page are looked up before sizes are
+ * counted, and only the rows within the budget leave the database.
  */
 export async function readBookings(tx: Tx, filter: BookingsFilter): Promise<BookingsPage> {
   const none = tx``;
   const rows = await tx<BookingRecord[]>`
+    with page_keys as (
+      select id from public.calcom_bookings
+      where user_id = ${filter.userId}
+        ${filter.connectionId ? tx`and calcom_connection_id = ${filter.connectionId}` : none}
+        ${filter.status ? tx`and status = any(${filter.status}::text[])` : none}
+        ${filter.afterStart ? tx`and start_time >= ${filter.afterStart}::timestamptz` : none}
+        ${filter.beforeEnd ? tx`and end_time <= ${filter.beforeEnd}::timestamptz` : none}
+        ${
+    filter.after
+      ? tx`and (start_time, id) > (${filter.after.startTime}::timestamptz, ${filter.after.id}::uuid)`
+      : none
+  }
+      order by start_time, id
+      limit ${filter.limit + 1}
+    ),
+    sized as (
+      select r.*, octet_length(row_to_json(r)::text) as bytes
+      from page_keys k
+      join public.calcom_bookings b on b.id = k.id
+      cross join lateral (select b.id, b.calcom_connection_id, b.booking_id, b.booking_uid, b.title,
+        b.description, b.status, b.start_time, b.end_time, b.event_type_id, b.event_type_slug,
+        b.event_type_title, b.organizer_id, b.organizer_name, b.organizer_email, b.organizer_username,
+        b.organizer_timezone, b.attendees, b.location, b.meeting_url, b.custom_inputs, b.metadata,
+        b.rescheduled_from_uid, b.rescheduled_to_uid, b.cancellation_reason, b.rejection_reason, b.ical_uid,
+        b.recurring_booking_uid, b.absent_host, b.meeting_started_at, b.meeting_ended_at, b.recording_links,
+        b.calcom_created_at, b.source_updated_at, b.truncated_fields, b.created_at, b.updated_at) r
+    ),
+    counted as (
+      select s.*,
+        coalesce(sum(s.bytes) over (order by s.start_time, s.id
+          rows between unbounded preceding and 1 preceding), 0) as bytes_before,
+        count(*) over () as candidates
+      from sized s
+    )
     select id, calcom_connection_id, booking_id, booking_uid, title, description, status, start_time, end_time,
       event_type_id, event_type_slug, event_type_title, organizer_id, organizer_name, organizer_email,
       organizer_username, organizer_timezone, attendees, location, meeting_url, custom_inputs, metadata,
       rescheduled_from_uid, rescheduled_to_uid, cancellation_reason, rejection_reason, ical_uid,
       recurring_booking_uid, absent_host, meeting_started_at, meeting_ended_at, recording_links,
-      calcom_created_at, source_updated_at, created_at, updated_at,
-      to_char(start_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as start_key
-    from public.calcom_bookings
-    where user_id = ${filter.userId}
-      ${filter.connectionId ? tx`and calcom_connection_id = ${filter.connectionId}` : none}
-      ${filter.status ? tx`and status = any(${filter.status}::text[])` : none}
-      ${filter.afterStart ? tx`and start_time >= ${filter.afterStart}::timestamptz` : none}
-      ${filter.beforeEnd ? tx`and end_time <= ${filter.beforeEnd}::timestamptz` : none}
-      ${
-    filter.after
-      ? tx`and (start_time, id) > (${filter.after.startTime}::timestamptz, ${filter.after.id}::uuid)`
-      : none
-  }
-    order by start_time, id
-    limit ${filter.limit + 1}`;
+      calcom_created_at, source_updated_at, truncated_fields, created_at, updated_at,
+      to_char(start_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as start_key,
+      candidates::int as candidates
+    from counted
+    where bytes_before < ${filter.maxBytes ?? READ_PAGE_MAX_BYTES}
+    order by start_time, id`;
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
+  // rows left out by the budget, or the one past the limit: there is a next page
+  const more = (rows[0]?.candidates ?? 0) > page.length;
   return {
-    bookings: page.map(({ start_key: _, ...row }) => toBookingView(row)),
-    nextCursor: rows.length > filter.limit && last
-      ? encodeCursor({ startTime: last.start_key, id: last.id })
-      : null,
+    bookings: page.map(({ start_key: _, candidates: _c, ...row }) => toBookingView(row)),
+    nextCursor: more && last ? encodeCursor({ startTime: last.start_key, id: last.id }) : null,
   };
 }
