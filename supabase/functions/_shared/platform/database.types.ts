@@ -45,6 +45,7 @@ export type Database = {
           "start_time": string;
           "status": string;
           "title": string;
+          "truncated_fields": string[] | null;
           "updated_at": string;
           "user_id": string;
         };
@@ -87,6 +88,7 @@ export type Database = {
           "start_time": string;
           "status": string;
           "title"?: string;
+          "truncated_fields"?: string[] | null;
           "updated_at"?: string;
           "user_id": string;
         };
@@ -128,6 +130,7 @@ export type Database = {
           "start_time"?: string;
           "status"?: string;
           "title"?: string;
+          "truncated_fields"?: string[] | null;
           "updated_at"?: string;
           "user_id"?: string;
         };
