@@ -42,6 +42,7 @@ import {
 import { type ConnectionRow, toConnectionView } from "./connection_view.ts";
 import { registerWebhook } from "./register_webhook.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
+import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
 
 /** A person is waiting: fail fast rather than retry through a minute of Cal.com trouble. */
@@ -150,7 +151,10 @@ async function storedWebhookSecret(deps: Deps, id: string, user: UserClaims): Pr
   const stored = await deps.db.asService((tx) => readCiphertexts(tx, id, user.sub));
   if (!stored) return undefined;
   try {
-    return await deps.secrets.decrypt(stored.webhookSecret, id);
+    return await deps.secrets.decrypt(
+      stored.webhookSecret,
+      connectionSecret("webhook_secret_encrypted", { id, userId: user.sub }),
+    );
   } catch {
     // e.g. its key was retired: a new secret and a re-registered webhook repair it
     return undefined;
@@ -164,14 +168,19 @@ async function saveConnection(
   input: { id: string; isNew: boolean; body: ConnectRequest; me: CalcomMe; secret: string },
 ): Promise<ConnectionRow> {
   const { id, body, me } = input;
-  // The row id is the additional data: each ciphertext only opens in this row
+  // Each ciphertext is bound to its row, column and owner: it opens nowhere else. Every write stores
+  // both in the current format, which is how older (v1) ciphertexts are re-encrypted.
+  const owner = { id, userId: user.sub };
   const write = {
     id,
     userId: user.sub,
     label: body.label ?? (input.isNew ? `Cal.com ${me.username ?? me.email}`.slice(0, 100) : undefined),
-    apiKeyEncrypted: await deps.secrets.encrypt(body.apiKey, id),
+    apiKeyEncrypted: await deps.secrets.encrypt(body.apiKey, connectionSecret("api_key_encrypted", owner)),
     apiKeyHint: apiKeyHint(body.apiKey),
-    webhookSecretEncrypted: await deps.secrets.encrypt(input.secret, id),
+    webhookSecretEncrypted: await deps.secrets.encrypt(
+      input.secret,
+      connectionSecret("webhook_secret_encrypted", owner),
+    ),
     calcomUserId: me.id,
     calcomUsername: me.username ?? null,
     calcomEmail: me.email,
@@ -244,7 +253,10 @@ async function removeWebhook(
   try {
     const stored = await deps.db.asService((tx) => readCiphertexts(tx, id, user.sub));
     if (!stored) return { ok: true };
-    const apiKey = await deps.secrets.decrypt(stored.apiKey, id);
+    const apiKey = await deps.secrets.decrypt(
+      stored.apiKey,
+      connectionSecret("api_key_encrypted", { id, userId: user.sub }),
+    );
     await deps.calcom(apiKey, INTERACTIVE).deleteWebhook(webhookId);
     return { ok: true };
   } catch (err) {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../../../supabase/functions/calcom-connection/app.ts";
 import { createCalcomClient } from "../../../supabase/functions/_shared/calcom/client.ts";
 import { calcomWebhookTriggers } from "../../../supabase/functions/_shared/calcom/webhook_triggers.ts";
+import { connectionSecret } from "../../../supabase/functions/_shared/platform/connection_secret.ts";
 import { tablesContaining } from "../../testing/database_scan.ts";
 import { invokeFunction, type StackUser, startFunctionStack } from "../../testing/function_stack.ts";
 
@@ -35,10 +36,13 @@ Deno.test("calcom-connection registers, reuses and removes Cal.com webhooks for 
   };
   const storedSecret = async (id: string) => {
     const [row] = await stack.deps.db.sql`
-      select webhook_secret_encrypted, calcom_webhook_id, calcom_webhook_error
+      select user_id, webhook_secret_encrypted, calcom_webhook_id, calcom_webhook_error
       from public.calcom_connections where id = ${id}`;
     return {
-      secret: await stack.deps.secrets.decrypt(row.webhook_secret_encrypted, id),
+      secret: await stack.deps.secrets.decrypt(
+        row.webhook_secret_encrypted,
+        connectionSecret("webhook_secret_encrypted", { id, userId: row.user_id }),
+      ),
       webhookId: row.calcom_webhook_id as string | null,
       error: row.calcom_webhook_error as string | null,
     };
