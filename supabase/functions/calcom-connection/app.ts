@@ -15,6 +15,7 @@ import type { CalcomMe } from "../_shared/calcom/schemas.ts";
 import { isCalcomError } from "../_shared/calcom/errors.ts";
 import { requireUser, type UserClaims } from "../_shared/platform/auth.ts";
 import type { CalcomCallOptions, Deps } from "../_shared/platform/deps.ts";
+import type { Tx } from "../_shared/platform/db.ts";
 import {
   apiError,
   type AppEnv,
@@ -32,9 +33,10 @@ import {
 import {
   deleteConnection,
   findConnection,
-  findConnectionByCalcomUser,
+  findOwnConnection,
   insertConnection,
   listConnections,
+  lockCalcomAccount,
   readCiphertexts,
   setWebhookState,
   updateConnection,
@@ -71,17 +73,30 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const calcom = deps.calcom(body.apiKey, INTERACTIVE);
     const me = await validateKey(() => calcom.me());
 
-    const existing = await deps.db.asUser(user, (tx) => findConnectionByCalcomUser(tx, me.id));
-    const id = existing?.id ?? crypto.randomUUID();
-    const secret = body.webhookSecret ?? (existing && await storedWebhookSecret(deps, id, user)) ??
-      generateWebhookSecret();
-    const saved = await saveConnection(deps, user, { id, isNew: !existing, body, me, secret });
-
+    // One transaction, locked on (user, Cal.com account), from reading the row to recording its webhook:
+    // concurrent connects of one account run one after the other, so the secret stored and the one
+    // Cal.com signs with are the same request's, and no webhook id is overwritten by another's. It stays
+    // open across the Cal.com calls, which INTERACTIVE bounds.
+    const { existing, id, webhook, row } = await deps.db.asService(async (tx) => {
+      await lockOrConflict(() => lockCalcomAccount(tx, user.sub, me.id));
+      const existing = await findOwnConnection(tx, user.sub, me.id);
+      const id = existing?.id ?? crypto.randomUUID();
+      const secret = body.webhookSecret ?? (existing && await storedWebhookSecret(deps, existing, user)) ??
+        generateWebhookSecret();
+      const saved = await saveConnection(deps, tx, user, { id, isNew: !existing, body, me, secret });
+      const webhook = await webhookState(deps, calcom, {
+        webhookUrl: webhookUrlFor(base, id),
+        secret,
+        body,
+        existing,
+      });
+      const state = webhook.state;
+      // Each write answers with the row as clients see it, so it is not read again.
+      const row = state ? await setWebhookState(tx, id, user.sub, state) : saved;
+      return { existing, id, webhook, row };
+    });
     const webhookUrl = webhookUrlFor(base, id);
-    const webhook = await webhookState(deps, calcom, { webhookUrl, secret, body, existing });
     const state = webhook.state;
-    // Each write answers with the row as clients see it, so it is not read again.
-    const row = state ? await deps.db.asService((tx) => setWebhookState(tx, id, user.sub, state)) : saved;
     if (state?.error) c.var.log.warn("webhook not registered", { connectionId: id, reason: state.error });
     if (!row) throw new Error("Connection vanished right after it was saved");
     const who = me.username ?? me.email;
@@ -146,14 +161,26 @@ async function validateKey(me: () => Promise<CalcomMe>): Promise<CalcomMe> {
   }
 }
 
+/** Takes a lock; another request holding it too long is a 409 the caller may retry. */
+async function lockOrConflict(lock: () => Promise<void>): Promise<void> {
+  try {
+    await lock();
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "55P03") throw err;
+    throw apiError(409, "conflict", "This Cal.com account is being connected by another request: try again");
+  }
+}
+
 /** The webhook secret kept from an earlier connect, so an existing webhook stays valid; undefined if unreadable. */
-async function storedWebhookSecret(deps: Deps, id: string, user: UserClaims): Promise<string | undefined> {
-  const stored = await deps.db.asService((tx) => readCiphertexts(tx, id, user.sub));
-  if (!stored) return undefined;
+async function storedWebhookSecret(
+  deps: Deps,
+  existing: { id: string; webhook_secret_encrypted: string },
+  user: UserClaims,
+): Promise<string | undefined> {
   try {
     return await deps.secrets.decrypt(
-      stored.webhookSecret,
-      connectionSecret("webhook_secret_encrypted", { id, userId: user.sub }),
+      existing.webhook_secret_encrypted,
+      connectionSecret("webhook_secret_encrypted", { id: existing.id, userId: user.sub }),
     );
   } catch {
     // e.g. its key was retired: a new secret and a re-registered webhook repair it
@@ -164,6 +191,7 @@ async function storedWebhookSecret(deps: Deps, id: string, user: UserClaims): Pr
 /** Writes the connection (new or reconnected) and returns it as clients see it. */
 async function saveConnection(
   deps: Deps,
+  tx: Tx,
   user: UserClaims,
   input: { id: string; isNew: boolean; body: ConnectRequest; me: CalcomMe; secret: string },
 ): Promise<ConnectionRow> {
@@ -186,9 +214,7 @@ async function saveConnection(
     calcomEmail: me.email,
     calcomTimeZone: me.timeZone ?? null,
   };
-  const saved = await deps.db.asService((tx) =>
-    input.isNew ? insertConnection(tx, write) : updateConnection(tx, write)
-  );
+  const saved = input.isNew ? await insertConnection(tx, write) : await updateConnection(tx, write);
   if (!saved) {
     throw apiError(409, "conflict", "This Cal.com account is being connected by another request: try again");
   }
