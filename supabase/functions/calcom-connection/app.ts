@@ -43,6 +43,7 @@ import {
 } from "./connection_store.ts";
 import { type ConnectionRow, toConnectionView } from "./connection_view.ts";
 import { registerWebhook } from "./register_webhook.ts";
+import { type CalcomAccount, calcomAccount } from "./calcom_account.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
@@ -71,7 +72,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const user = c.var.user;
     const body = await parseJsonBody(c, ConnectRequestSchema);
     const calcom = deps.calcom(body.apiKey, INTERACTIVE);
-    const me = await validateKey(() => calcom.me());
+    const me = calcomAccount(await validateKey(() => calcom.me()));
 
     // One transaction, locked on (user, Cal.com account), from reading the row to recording its webhook:
     // concurrent connects of one account run one after the other, so the secret stored and the one
@@ -193,7 +194,7 @@ async function saveConnection(
   deps: Deps,
   tx: Tx,
   user: UserClaims,
-  input: { id: string; isNew: boolean; body: ConnectRequest; me: CalcomMe; secret: string },
+  input: { id: string; isNew: boolean; body: ConnectRequest; me: CalcomAccount; secret: string },
 ): Promise<ConnectionRow> {
   const { id, body, me } = input;
   // Each ciphertext is bound to its row, column and owner: it opens nowhere else. Every write stores

@@ -95,6 +95,33 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
     assert.deepEqual(sandbox.webhooks(cal.user.id), []);
   });
 
+  await t.step("an account whose username, email and time zone hold NUL is stored with U+FFFD", async () => {
+    const user = await stack.signUp();
+    const cal = sandbox.addUser({
+      username: "nu\u0000ll",
+      email: "nu\u0000ll@example.com",
+      timeZone: "Europe/\u0000Berlin",
+    });
+    keys.push(cal.apiKey);
+    const res = await connect(user, { apiKey: cal.apiKey });
+    assert.equal(res.status, 201);
+    assert.equal(
+      res.body.message,
+      "Connected Cal.com account nu\uFFFDll; webhook not registered: the functions URL is local",
+    );
+    assert.deepEqual(res.body.connection.calcomUser, {
+      id: cal.user.id,
+      username: "nu\uFFFDll",
+      email: "nu\uFFFDll@example.com",
+      timeZone: "Europe/\uFFFDBerlin",
+    });
+    const [row] = await rowsOf(stack, user.id);
+    assert.equal(row.label, "Cal.com nu\uFFFDll");
+    assert.equal(row.calcom_username, "nu\uFFFDll");
+    assert.equal(row.calcom_email, "nu\uFFFDll@example.com");
+    assert.equal(row.calcom_time_zone, "Europe/\uFFFDBerlin");
+  });
+
   await t.step("GET lists the caller's connections with the hint only", async () => {
     const erin = await stack.signUp();
     const empty = await call(erin, { method: "GET" });
