@@ -154,6 +154,33 @@ Deno.test("calcom-connection registers, reuses and removes Cal.com webhooks for 
     },
   );
 
+  await t.step("a Cal.com error that echoes the request body leaks the webhook secret nowhere", async () => {
+    const user = await stack.signUp();
+    const cal = addCalUser();
+    // Quote and backslash come back JSON-escaped in the echo, not as they were sent
+    const secret = 'echo"me\\back-0123456789';
+    sandbox.setFaults({ errorRate: 1, path: "/v2/webhooks", echoRequestBody: true });
+    try {
+      const res = await connect(user, { apiKey: cal.apiKey, webhookSecret: secret });
+      assert.equal(res.status, 201);
+      assert.match(
+        res.body.connection.webhookError,
+        /^Cal\.com did not register the webhook: .*Invalid request body/,
+      );
+      assert.match(res.body.connection.webhookError, /\[redacted\]/);
+    } finally {
+      sandbox.setFaults({});
+    }
+    assert.ok(stack.logs.some((line) => line.includes("webhook not registered")));
+    for (
+      const form of [secret, JSON.stringify(secret).slice(1, -1), JSON.stringify(JSON.stringify(secret))]
+    ) {
+      assert.ok(!stack.logs.some((line) => line.includes(form)), `secret in a log line as ${form}`);
+      assert.ok(!responses.some((r) => r.includes(form)), `secret in a response as ${form}`);
+    }
+    assert.deepEqual(await tablesContaining(stack.deps.db.sql, "back-0123456789"), []);
+  });
+
   await t.step("DELETE removes the webhook in Cal.com, then the connection", async () => {
     const user = await stack.signUp();
     const cal = addCalUser();
