@@ -2,7 +2,8 @@
  * calcom-connection: connect, list and disconnect a user's Cal.com accounts.
  *
  * - `GET /calcom-connection` → `{success, connected, connection, connections}`
- * - `POST /calcom-connection` `{apiKey, label?, webhookSecret?, registerWebhook?}` → 201 new / 200 updated,
+ * - `POST /calcom-connection` `{apiKey, label?, webhookSecret?, registerWebhook?, rotateWebhookSecret?}` →
+ *   201 new / 200 updated,
  *   `{success, message, connection, webhookUrl}`
  * - `DELETE /calcom-connection?id=<uuid>` → `{success, message}`
  *
@@ -72,6 +73,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const user = c.var.user;
     const body = await parseJsonBody(c, ConnectRequestSchema);
     const calcom = deps.calcom(body.apiKey, INTERACTIVE);
+    if (body.rotateWebhookSecret && isLocalUrl(webhookUrlFor(base, crypto.randomUUID()))) {
+      throw apiError(
+        400,
+        "invalid_request",
+        "Cannot rotate the webhook secret: the functions URL is local, so Cal.com's webhook cannot be updated",
+      );
+    }
     const me = calcomAccount(await validateKey(() => calcom.me()));
 
     // One transaction, locked on (user, Cal.com account), from reading the row to recording its webhook:
@@ -82,8 +90,10 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       await lockOrConflict(() => lockCalcomAccount(tx, user.sub, me.id));
       const existing = await findOwnConnection(tx, user.sub, me.id);
       const id = existing?.id ?? crypto.randomUUID();
-      const secret = body.webhookSecret ?? (existing && await storedWebhookSecret(deps, existing, user)) ??
-        generateWebhookSecret();
+      const secret = body.rotateWebhookSecret
+        ? generateWebhookSecret()
+        : body.webhookSecret ?? (existing && await storedWebhookSecret(deps, existing, user)) ??
+          generateWebhookSecret();
       const saved = await saveConnection(deps, tx, user, { id, isNew: !existing, body, me, secret });
       const webhook = await webhookState(deps, calcom, {
         webhookUrl: webhookUrlFor(base, id),

@@ -122,6 +122,22 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
     assert.equal(row.calcom_time_zone, "Europe/\uFFFDBerlin");
   });
 
+  await t.step(
+    "rotating the webhook secret with a local functions URL is a 400, and nothing changes",
+    async () => {
+      const user = await stack.signUp();
+      const cal = addCalUser();
+      await connect(user, { apiKey: cal.apiKey });
+      const [before] = await rowsOf(stack, user.id);
+      const res = await connect(user, { apiKey: cal.apiKey, rotateWebhookSecret: true });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, "invalid_request");
+      assert.match(res.body.error.message, /^Cannot rotate the webhook secret: the functions URL is local/);
+      const [after] = await rowsOf(stack, user.id);
+      assert.equal(after.webhook_secret_encrypted, before.webhook_secret_encrypted);
+    },
+  );
+
   await t.step("GET lists the caller's connections with the hint only", async () => {
     const erin = await stack.signUp();
     const empty = await call(erin, { method: "GET" });

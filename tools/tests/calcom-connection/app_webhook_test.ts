@@ -181,6 +181,29 @@ Deno.test("calcom-connection registers, reuses and removes Cal.com webhooks for 
     assert.deepEqual(await tablesContaining(stack.deps.db.sql, "back-0123456789"), []);
   });
 
+  await t.step(
+    "rotateWebhookSecret replaces the secret in the database and in Cal.com's webhook",
+    async () => {
+      const user = await stack.signUp();
+      const cal = addCalUser();
+      const first = await connect(user, { apiKey: cal.apiKey });
+      const id = first.body.connection.id;
+      const before = await storedSecret(id);
+      const res = await connect(user, { apiKey: cal.apiKey, rotateWebhookSecret: true });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.connection.webhookRegistered, true);
+      assert.match(res.body.message, /webhook registered$/);
+      const after = await storedSecret(id);
+      assert.notEqual(after.secret, before.secret);
+      assert.match(after.secret, /^[0-9a-f]{64}$/);
+      const hooks = sandbox.webhooks(cal.user.id);
+      assert.equal(hooks.length, 1);
+      assert.equal(hooks[0].id, after.webhookId);
+      assert.equal(hooks[0].secret, after.secret);
+      assert.ok(!responses.some((r) => r.includes(after.secret) || r.includes(before.secret)));
+    },
+  );
+
   await t.step("DELETE removes the webhook in Cal.com, then the connection", async () => {
     const user = await stack.signUp();
     const cal = addCalUser();
