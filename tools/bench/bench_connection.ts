@@ -6,6 +6,7 @@
  * @module
  */
 import type postgres from "postgres";
+import { connectionSecret } from "../../supabase/functions/_shared/platform/connection_secret.ts";
 import {
   createSecretBox,
   randomEncryptionKey,
@@ -37,12 +38,21 @@ export async function createBenchConnection(
   const connectionId = options.connectionId ?? crypto.randomUUID();
   const webhookSecret = options.webhookSecret ?? `whsec_${crypto.randomUUID().replaceAll("-", "")}`;
   const box = createSecretBox({ currentKey: options.encryptionKey ?? randomEncryptionKey() });
+  const connection = { id: connectionId, userId };
+  const apiKeyEncrypted = await box.encrypt(
+    options.apiKey,
+    connectionSecret("api_key_encrypted", connection),
+  );
+  const webhookSecretEncrypted = await box.encrypt(
+    webhookSecret,
+    connectionSecret("webhook_secret_encrypted", connection),
+  );
   await sql`
     insert into public.calcom_connections
       (id, user_id, label, api_key_encrypted, api_key_hint, webhook_secret_encrypted, calcom_user_id,
        calcom_username, calcom_email, calcom_time_zone)
-    values (${connectionId}, ${userId}, 'Bench', ${await box.encrypt(options.apiKey, connectionId)},
-      ${options.apiKey.slice(-4)}, ${await box.encrypt(webhookSecret, connectionId)}, ${options.calcomUserId},
+    values (${connectionId}, ${userId}, 'Bench', ${apiKeyEncrypted},
+      ${options.apiKey.slice(-4)}, ${webhookSecretEncrypted}, ${options.calcomUserId},
       'bench', 'bench@example.test', 'Europe/Berlin')`;
   return { userId, connectionId, webhookSecret };
 }

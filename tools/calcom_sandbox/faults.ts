@@ -16,6 +16,11 @@ export interface FaultOptions {
   errorRate?: number;
   /** Status of injected errors: 500 (Cal.com's envelope, default), 502/503/504 (an HTML proxy page). */
   errorStatus?: number;
+  /**
+   * Injected errors are a 400 in Cal.com's envelope whose message echoes the raw request body, as a
+   * validation error may: secrets sent in the body come back in the error.
+   */
+  echoRequestBody?: boolean;
   /** Seed for `errorRate` (default 1): same seed, same sequence of failures. */
   seed?: number;
   /** Answer 429 ThrottlerException without counting the request. */
@@ -35,6 +40,8 @@ export interface FaultDecision {
   latencyMs: number;
   action: "none" | "hang" | "drop" | "throttle" | "error";
   errorStatus: number;
+  /** Whether an injected error echoes the request body (see {@linkcode FaultOptions.echoRequestBody}). */
+  echo: boolean;
   malformed: boolean;
 }
 
@@ -68,12 +75,19 @@ export class Faults {
   /** Decides the faults of a request to `path`, consuming counters. */
   decide(path: string): FaultDecision {
     const o = this.#options;
-    const none: FaultDecision = { latencyMs: 0, action: "none", errorStatus: 500, malformed: false };
+    const none: FaultDecision = {
+      latencyMs: 0,
+      action: "none",
+      errorStatus: 500,
+      echo: false,
+      malformed: false,
+    };
     if (o.path !== undefined && !path.startsWith(o.path)) return none;
     const decision: FaultDecision = {
       ...none,
       latencyMs: o.latencyMs ?? 0,
       errorStatus: o.errorStatus ?? 500,
+      echo: o.echoRequestBody ?? false,
     };
     if (this.#take("hang")) decision.action = "hang";
     else if (this.#take("dropConnection")) decision.action = "drop";

@@ -103,6 +103,9 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
         },
         requestId,
       );
+    } else if (decision.action === "error" && decision.echo) {
+      record.fault = "error";
+      answer = deps.errorResponse(new CalError(400, echoBody(req.body)), req.url, {}, requestId);
     } else if (decision.action === "error") {
       record.fault = "error";
       answer = injectedError(decision.errorStatus, req.url, deps.now());
@@ -136,6 +139,24 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
       await server.close();
     },
   };
+}
+
+/**
+ * A validation message echoing a request body: its JSON with the keys sorted (as a validator lists the
+ * fields), so short fields such as a secret come first and survive the client's truncation.
+ */
+function echoBody(body: Uint8Array): string {
+  const text = new TextDecoder().decode(body);
+  let echoed = text;
+  try {
+    const value = JSON.parse(text);
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      echoed = JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a < b ? -1 : 1)));
+    }
+  } catch {
+    // not JSON: echoed as it came
+  }
+  return `Invalid request body: ${echoed}`;
 }
 
 /** An injected 5xx: Cal.com's own 500 envelope, or the HTML page a proxy in front of it returns. */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { connectionSecret } from "../../supabase/functions/_shared/platform/connection_secret.ts";
 import type { Deps } from "../../supabase/functions/_shared/platform/deps.ts";
 import {
   readCiphertexts,
@@ -37,9 +38,15 @@ export function createDevWebhookRegistrar(deps: Deps, functionsUrl: string): Dev
     if (row.calcom_webhook_id) return { status: "already-registered" };
     const stored = await deps.db.asService((tx) => readCiphertexts(tx, connectionId, row.user_id));
     if (!stored) return { status: "not-found" };
-    // The row id is the additional data the function encrypted both secrets with.
-    const apiKey = await deps.secrets.decrypt(stored.apiKey, connectionId);
-    const secret = await deps.secrets.decrypt(stored.webhookSecret, connectionId);
+    const connection = { id: connectionId, userId: row.user_id };
+    const apiKey = await deps.secrets.decrypt(
+      stored.apiKey,
+      connectionSecret("api_key_encrypted", connection),
+    );
+    const secret = await deps.secrets.decrypt(
+      stored.webhookSecret,
+      connectionSecret("webhook_secret_encrypted", connection),
+    );
     const url = webhookUrlFor(functionsUrl, connectionId);
     const result = await registerWebhook(deps.calcom(apiKey), { subscriberUrl: url, secret });
     const state = result.webhookId === null

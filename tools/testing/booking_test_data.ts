@@ -1,12 +1,13 @@
 /**
  * Test data for the booking store and the webhook function: connection rows inserted directly as
- * service role (secrets encrypted with the real secret box, the row id as additional data, exactly as
+ * service role (secrets encrypted with the real secret box, bound to row, column and owner, exactly as
  * the connection function stores them) and booking rows.
  *
  * @module
  */
 import type postgres from "postgres";
 import type { BookingRow } from "../../supabase/functions/_shared/bookings/booking_row.ts";
+import { connectionSecret } from "../../supabase/functions/_shared/platform/connection_secret.ts";
 import {
   createSecretBox,
   randomEncryptionKey,
@@ -42,8 +43,15 @@ export async function insertTestConnection(
   const connectionId = crypto.randomUUID();
   const webhookSecret = options.webhookSecret ?? `whsec_${crypto.randomUUID()}`;
   const apiKey = `cal_test_${crypto.randomUUID().replaceAll("-", "")}`;
-  const apiKeyEncrypted = await options.secrets.encrypt(apiKey, connectionId);
-  const webhookSecretEncrypted = await options.secrets.encrypt(webhookSecret, connectionId);
+  const connection = { id: connectionId, userId: options.userId };
+  const apiKeyEncrypted = await options.secrets.encrypt(
+    apiKey,
+    connectionSecret("api_key_encrypted", connection),
+  );
+  const webhookSecretEncrypted = await options.secrets.encrypt(
+    webhookSecret,
+    connectionSecret("webhook_secret_encrypted", connection),
+  );
   await sql.begin(async (tx) => {
     await tx`select set_config('role', 'service_role', true)`;
     await tx`

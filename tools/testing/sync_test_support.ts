@@ -7,6 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { connectionSecret } from "../../supabase/functions/_shared/platform/connection_secret.ts";
 import { ApiBookingSchema } from "../../supabase/functions/_shared/calcom/schemas.ts";
 import { mapApiBooking } from "../../supabase/functions/_shared/bookings/map_api_booking.ts";
 import {
@@ -59,8 +60,15 @@ export async function insertConnection(
 ): Promise<string> {
   const id = crypto.randomUUID();
   const apiKey = options.apiKey ?? cal.apiKey;
-  const apiKeyEncrypted = await stack.deps.secrets.encrypt(apiKey, id);
-  const secretEncrypted = await stack.deps.secrets.encrypt(`whsec_${crypto.randomUUID()}`, id);
+  const connection = { id, userId: user.id };
+  const apiKeyEncrypted = await stack.deps.secrets.encrypt(
+    apiKey,
+    connectionSecret("api_key_encrypted", connection),
+  );
+  const secretEncrypted = await stack.deps.secrets.encrypt(
+    `whsec_${crypto.randomUUID()}`,
+    connectionSecret("webhook_secret_encrypted", connection),
+  );
   await stack.deps.db.asService((tx) =>
     tx`
       insert into public.calcom_connections (

@@ -10,6 +10,7 @@ import type { BookingPage, CalcomClient } from "../_shared/calcom/client.ts";
 import { CalcomError } from "../_shared/calcom/errors.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
+import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
 import { applyPage, finalWatermark, nextRequest, type SyncCheckpoint, type SyncScope } from "./sync_plan.ts";
@@ -169,7 +170,10 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
   try {
     let client: CalcomClient;
     try {
-      const apiKey = await deps.secrets.decrypt(started.apiKeyEncrypted, request.connectionId);
+      const apiKey = await deps.secrets.decrypt(
+        started.apiKeyEncrypted,
+        connectionSecret("api_key_encrypted", { id: request.connectionId, userId: started.userId }),
+      );
       client = deps.calcom(apiKey, { deadlineAt: callsEnd });
     } catch (err) {
       log.error("cannot decrypt the connection's API key", { error: err });

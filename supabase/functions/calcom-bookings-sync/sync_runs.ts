@@ -107,7 +107,7 @@ export interface StartSyncRunInput {
 export interface StartedSyncRun {
   run: SyncRunRow;
   userId: string;
-  /** The connection's encrypted API key (decrypted by the caller, with the connection id as aad). */
+  /** The connection's encrypted API key (decrypted by the caller, bound to the connection and its user). */
   apiKeyEncrypted: string;
   checkpoint: StoredCheckpoint;
   /** The connection's watermark when the chain began (the next one is never earlier). */

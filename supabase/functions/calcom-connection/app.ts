@@ -2,7 +2,8 @@
  * calcom-connection: connect, list and disconnect a user's Cal.com accounts.
  *
  * - `GET /calcom-connection` → `{success, connected, connection, connections}`
- * - `POST /calcom-connection` `{apiKey, label?, webhookSecret?, registerWebhook?}` → 201 new / 200 updated,
+ * - `POST /calcom-connection` `{apiKey, label?, webhookSecret?, registerWebhook?, rotateWebhookSecret?}` →
+ *   201 new / 200 updated,
  *   `{success, message, connection, webhookUrl}`
  * - `DELETE /calcom-connection?id=<uuid>` → `{success, message}`
  *
@@ -15,6 +16,7 @@ import type { CalcomMe } from "../_shared/calcom/schemas.ts";
 import { isCalcomError } from "../_shared/calcom/errors.ts";
 import { requireUser, type UserClaims } from "../_shared/platform/auth.ts";
 import type { CalcomCallOptions, Deps } from "../_shared/platform/deps.ts";
+import type { Tx } from "../_shared/platform/db.ts";
 import {
   apiError,
   type AppEnv,
@@ -32,16 +34,19 @@ import {
 import {
   deleteConnection,
   findConnection,
-  findConnectionByCalcomUser,
+  findOwnConnection,
   insertConnection,
   listConnections,
+  lockCalcomAccount,
   readCiphertexts,
   setWebhookState,
   updateConnection,
 } from "./connection_store.ts";
 import { type ConnectionRow, toConnectionView } from "./connection_view.ts";
 import { registerWebhook } from "./register_webhook.ts";
+import { type CalcomAccount, calcomAccount } from "./calcom_account.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
+import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
 
 /** A person is waiting: fail fast rather than retry through a minute of Cal.com trouble. */
@@ -68,19 +73,41 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     const user = c.var.user;
     const body = await parseJsonBody(c, ConnectRequestSchema);
     const calcom = deps.calcom(body.apiKey, INTERACTIVE);
-    const me = await validateKey(() => calcom.me());
+    if (body.rotateWebhookSecret && isLocalUrl(webhookUrlFor(base, crypto.randomUUID()))) {
+      throw apiError(
+        400,
+        "invalid_request",
+        "Cannot rotate the webhook secret: the functions URL is local, so Cal.com's webhook cannot be updated",
+      );
+    }
+    const me = calcomAccount(await validateKey(() => calcom.me()));
 
-    const existing = await deps.db.asUser(user, (tx) => findConnectionByCalcomUser(tx, me.id));
-    const id = existing?.id ?? crypto.randomUUID();
-    const secret = body.webhookSecret ?? (existing && await storedWebhookSecret(deps, id, user)) ??
-      generateWebhookSecret();
-    const saved = await saveConnection(deps, user, { id, isNew: !existing, body, me, secret });
-
+    // One transaction, locked on (user, Cal.com account), from reading the row to recording its webhook:
+    // concurrent connects of one account run one after the other, so the secret stored and the one
+    // Cal.com signs with are the same request's, and no webhook id is overwritten by another's. It stays
+    // open across the Cal.com calls, which INTERACTIVE bounds.
+    const { existing, id, webhook, row } = await deps.db.asService(async (tx) => {
+      await lockOrConflict(() => lockCalcomAccount(tx, user.sub, me.id));
+      const existing = await findOwnConnection(tx, user.sub, me.id);
+      const id = existing?.id ?? crypto.randomUUID();
+      const secret = body.rotateWebhookSecret
+        ? generateWebhookSecret()
+        : body.webhookSecret ?? (existing && await storedWebhookSecret(deps, existing, user)) ??
+          generateWebhookSecret();
+      const saved = await saveConnection(deps, tx, user, { id, isNew: !existing, body, me, secret });
+      const webhook = await webhookState(deps, calcom, {
+        webhookUrl: webhookUrlFor(base, id),
+        secret,
+        body,
+        existing,
+      });
+      const state = webhook.state;
+      // Each write answers with the row as clients see it, so it is not read again.
+      const row = state ? await setWebhookState(tx, id, user.sub, state) : saved;
+      return { existing, id, webhook, row };
+    });
     const webhookUrl = webhookUrlFor(base, id);
-    const webhook = await webhookState(deps, calcom, { webhookUrl, secret, body, existing });
     const state = webhook.state;
-    // Each write answers with the row as clients see it, so it is not read again.
-    const row = state ? await deps.db.asService((tx) => setWebhookState(tx, id, user.sub, state)) : saved;
     if (state?.error) c.var.log.warn("webhook not registered", { connectionId: id, reason: state.error });
     if (!row) throw new Error("Connection vanished right after it was saved");
     const who = me.username ?? me.email;
@@ -145,12 +172,27 @@ async function validateKey(me: () => Promise<CalcomMe>): Promise<CalcomMe> {
   }
 }
 
-/** The webhook secret kept from an earlier connect, so an existing webhook stays valid; undefined if unreadable. */
-async function storedWebhookSecret(deps: Deps, id: string, user: UserClaims): Promise<string | undefined> {
-  const stored = await deps.db.asService((tx) => readCiphertexts(tx, id, user.sub));
-  if (!stored) return undefined;
+/** Takes a lock; another request holding it too long is a 409 the caller may retry. */
+async function lockOrConflict(lock: () => Promise<void>): Promise<void> {
   try {
-    return await deps.secrets.decrypt(stored.webhookSecret, id);
+    await lock();
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "55P03") throw err;
+    throw apiError(409, "conflict", "This Cal.com account is being connected by another request: try again");
+  }
+}
+
+/** The webhook secret kept from an earlier connect, so an existing webhook stays valid; undefined if unreadable. */
+async function storedWebhookSecret(
+  deps: Deps,
+  existing: { id: string; webhook_secret_encrypted: string },
+  user: UserClaims,
+): Promise<string | undefined> {
+  try {
+    return await deps.secrets.decrypt(
+      existing.webhook_secret_encrypted,
+      connectionSecret("webhook_secret_encrypted", { id: existing.id, userId: user.sub }),
+    );
   } catch {
     // e.g. its key was retired: a new secret and a re-registered webhook repair it
     return undefined;
@@ -160,26 +202,30 @@ async function storedWebhookSecret(deps: Deps, id: string, user: UserClaims): Pr
 /** Writes the connection (new or reconnected) and returns it as clients see it. */
 async function saveConnection(
   deps: Deps,
+  tx: Tx,
   user: UserClaims,
-  input: { id: string; isNew: boolean; body: ConnectRequest; me: CalcomMe; secret: string },
+  input: { id: string; isNew: boolean; body: ConnectRequest; me: CalcomAccount; secret: string },
 ): Promise<ConnectionRow> {
   const { id, body, me } = input;
-  // The row id is the additional data: each ciphertext only opens in this row
+  // Each ciphertext is bound to its row, column and owner: it opens nowhere else. Every write stores
+  // both in the current format, which is how older (v1) ciphertexts are re-encrypted.
+  const owner = { id, userId: user.sub };
   const write = {
     id,
     userId: user.sub,
     label: body.label ?? (input.isNew ? `Cal.com ${me.username ?? me.email}`.slice(0, 100) : undefined),
-    apiKeyEncrypted: await deps.secrets.encrypt(body.apiKey, id),
+    apiKeyEncrypted: await deps.secrets.encrypt(body.apiKey, connectionSecret("api_key_encrypted", owner)),
     apiKeyHint: apiKeyHint(body.apiKey),
-    webhookSecretEncrypted: await deps.secrets.encrypt(input.secret, id),
+    webhookSecretEncrypted: await deps.secrets.encrypt(
+      input.secret,
+      connectionSecret("webhook_secret_encrypted", owner),
+    ),
     calcomUserId: me.id,
     calcomUsername: me.username ?? null,
     calcomEmail: me.email,
     calcomTimeZone: me.timeZone ?? null,
   };
-  const saved = await deps.db.asService((tx) =>
-    input.isNew ? insertConnection(tx, write) : updateConnection(tx, write)
-  );
+  const saved = input.isNew ? await insertConnection(tx, write) : await updateConnection(tx, write);
   if (!saved) {
     throw apiError(409, "conflict", "This Cal.com account is being connected by another request: try again");
   }
@@ -244,7 +290,10 @@ async function removeWebhook(
   try {
     const stored = await deps.db.asService((tx) => readCiphertexts(tx, id, user.sub));
     if (!stored) return { ok: true };
-    const apiKey = await deps.secrets.decrypt(stored.apiKey, id);
+    const apiKey = await deps.secrets.decrypt(
+      stored.apiKey,
+      connectionSecret("api_key_encrypted", { id, userId: user.sub }),
+    );
     await deps.calcom(apiKey, INTERACTIVE).deleteWebhook(webhookId);
     return { ok: true };
   } catch (err) {

@@ -42,6 +42,28 @@ export const ConnectRequestSchema = z.object({
   ).optional(),
   /** False skips registering the webhook with Cal.com. */
   registerWebhook: z.boolean().optional(),
+  /**
+   * True replaces the stored webhook secret with a fresh one and re-registers Cal.com's webhook with it,
+   * e.g. after the secret or the API key leaked. Both places must change together, so it cannot be
+   * combined with a given `webhookSecret` (nobody would know the new one) or `registerWebhook: false`.
+   */
+  rotateWebhookSecret: z.boolean().optional(),
+}).superRefine((body, ctx) => {
+  if (body.rotateWebhookSecret !== true) return;
+  if (body.webhookSecret !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["rotateWebhookSecret"],
+      message: "Rotating generates the webhook secret: leave out webhookSecret",
+    });
+  }
+  if (body.registerWebhook === false) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["rotateWebhookSecret"],
+      message: "Rotating updates the webhook in Cal.com: registerWebhook cannot be false",
+    });
+  }
 });
 
 /** A validated connect request. */

@@ -54,6 +54,20 @@ Deno.test("labels, secrets and the register flag are checked", () => {
   assert.match(messages({ apiKey, registerWebhook: "no" }).join(), /registerWebhook/);
 });
 
+Deno.test("rotating the webhook secret excludes a given secret and skipping registration", () => {
+  const apiKey = "cal_live_0123456789abcdef";
+  assert.equal(ConnectRequestSchema.parse({ apiKey, rotateWebhookSecret: true }).rotateWebhookSecret, true);
+  assert.deepEqual(messages({ apiKey, rotateWebhookSecret: true, webhookSecret: "a-secret-of-sixteen+" }), [
+    "rotateWebhookSecret: Rotating generates the webhook secret: leave out webhookSecret",
+  ]);
+  assert.deepEqual(messages({ apiKey, rotateWebhookSecret: true, registerWebhook: false }), [
+    "rotateWebhookSecret: Rotating updates the webhook in Cal.com: registerWebhook cannot be false",
+  ]);
+  assert.ok(
+    messages({ apiKey, rotateWebhookSecret: "yes" }).some((m) => m.startsWith("rotateWebhookSecret: ")),
+  );
+});
+
 Deno.test("the hint is the key's last four characters", () => {
   assert.equal(apiKeyHint("cal_live_0123456789abcdef"), "cdef");
 });

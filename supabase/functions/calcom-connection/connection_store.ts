@@ -37,13 +37,35 @@ export async function findConnection(tx: Tx, id: string): Promise<ConnectionRow 
   return row;
 }
 
-/** The caller's connection to a Cal.com account, if any (run as the user). */
-export async function findConnectionByCalcomUser(
+/** Longest a connect waits for another connect of the same account before it answers 409. */
+const CONNECT_LOCK_TIMEOUT = "25s";
+
+/**
+ * Takes the transaction-scoped lock on a user's connection to a Cal.com account (run as service), so
+ * connects of one account run one at a time from the read of the row to the recording of its webhook.
+ * Another user's connects, or other accounts', do not wait.
+ *
+ * @throws the database error `lock_not_available` (55P03) after {@link CONNECT_LOCK_TIMEOUT}
+ */
+export async function lockCalcomAccount(tx: Tx, userId: string, calcomUserId: number): Promise<void> {
+  await tx`select set_config('lock_timeout', ${CONNECT_LOCK_TIMEOUT}, true)`;
+  // A hash collision only makes two unrelated connects wait for each other
+  await tx`
+    select pg_advisory_xact_lock(hashtextextended('calcom-connect:' || ${userId} || ':' || ${calcomUserId}, 0))`;
+}
+
+/**
+ * A user's connection to a Cal.com account with its stored webhook secret, if any (run as service,
+ * filtered by the verified user id).
+ */
+export async function findOwnConnection(
   tx: Tx,
+  userId: string,
   calcomUserId: number,
-): Promise<ConnectionRow | undefined> {
-  const [row] = await tx<ConnectionRow[]>`
-    select ${tx(VIEW_COLUMNS)} from public.calcom_connections where calcom_user_id = ${calcomUserId}`;
+): Promise<(ConnectionRow & { webhook_secret_encrypted: string }) | undefined> {
+  const [row] = await tx<(ConnectionRow & { webhook_secret_encrypted: string })[]>`
+    select ${tx(VIEW_COLUMNS)}, webhook_secret_encrypted from public.calcom_connections
+    where user_id = ${userId} and calcom_user_id = ${calcomUserId}`;
   return row;
 }
 

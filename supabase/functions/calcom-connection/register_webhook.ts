@@ -9,7 +9,7 @@
  */
 import { type CalcomClient, calcomWebhookTriggers } from "../_shared/calcom/client.ts";
 import type { CalcomWebhook } from "../_shared/calcom/schemas.ts";
-import { isCalcomError } from "../_shared/calcom/errors.ts";
+import { isCalcomError, redact } from "../_shared/calcom/errors.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
 
 /** The outcome: a webhook id, or why there is none (safe to store and show: no secrets). */
@@ -50,9 +50,7 @@ export async function registerWebhook(
     return {
       webhookId: null,
       error: isCalcomError(err)
-        ? `Cal.com did not register the webhook: ${
-          safeErrorMessage(err, 400).split(input.secret).join("[redacted]")
-        }`
+        ? `Cal.com did not register the webhook: ${redact(safeErrorMessage(err, 400), [input.secret])}`
         : "Cal.com did not register the webhook: unexpected error",
     };
   }

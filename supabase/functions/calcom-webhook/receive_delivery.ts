@@ -12,6 +12,7 @@
 import type { Context } from "hono";
 import { apiError, type AppEnv } from "../_shared/platform/http.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
+import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { type SignatureFailureReason, verifyCalSignature } from "./cal_signature.ts";
 import { jsonbSafeBody, jsonbStorable } from "../_shared/bookings/jsonb_text.ts";
 import { describeWebhookBody } from "./webhook_payloads.ts";
@@ -148,7 +149,10 @@ async function unlock(
   try {
     return {
       ...connection,
-      secret: await deps.secrets.decrypt(connection.webhookSecretEncrypted, connection.id),
+      secret: await deps.secrets.decrypt(
+        connection.webhookSecretEncrypted,
+        connectionSecret("webhook_secret_encrypted", connection),
+      ),
     };
   } catch (err) {
     c.var.log.error("cannot decrypt webhook secret", { connectionId: connection.id, error: err });

@@ -15,6 +15,10 @@ import {
 } from "../../testing/function_stack.ts";
 import { tablesContaining } from "../../testing/database_scan.ts";
 import { signTestJwt } from "../../testing/jwt.ts";
+import {
+  connectionSecret,
+  type ConnectionSecretColumn,
+} from "../../../supabase/functions/_shared/platform/connection_secret.ts";
 
 const FN = "calcom-connection";
 
@@ -44,6 +48,8 @@ async function rowsOf(stack: FunctionStack, userId: string) {
 Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts over HTTP", async (t) => {
   // A short per-request timeout lets the "Cal.com hangs" case finish in a second
   await using stack = await startFunctionStack({ [FN]: createApp }, { calcom: { timeoutMs: 500 } });
+  const open = (ciphertext: string, column: ConnectionSecretColumn, id: string, userId: string) =>
+    stack.deps.secrets.decrypt(ciphertext, connectionSecret(column, { id, userId }));
   const { sandbox } = stack;
   const keys: string[] = [];
   const addCalUser = (username?: string) => {
@@ -79,12 +85,58 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
     assert.equal(row.calcom_user_id, cal.user.id);
     assert.equal(row.calcom_webhook_id, null);
     assert.match(row.calcom_webhook_error, /local address Cal\.com cannot reach/);
-    assert.match(row.api_key_encrypted, /^v1\.[0-9a-f]{8}\./);
-    assert.match(row.webhook_secret_encrypted, /^v1\.[0-9a-f]{8}\./);
-    assert.equal(await stack.deps.secrets.decrypt(row.api_key_encrypted, row.id), cal.apiKey);
-    assert.match(await stack.deps.secrets.decrypt(row.webhook_secret_encrypted, row.id), /^[0-9a-f]{64}$/);
+    assert.match(row.api_key_encrypted, /^v2\.[0-9a-f]{8}\./);
+    assert.match(row.webhook_secret_encrypted, /^v2\.[0-9a-f]{8}\./);
+    assert.equal(await open(row.api_key_encrypted, "api_key_encrypted", row.id, dana.id), cal.apiKey);
+    assert.match(
+      await open(row.webhook_secret_encrypted, "webhook_secret_encrypted", row.id, dana.id),
+      /^[0-9a-f]{64}$/,
+    );
     assert.deepEqual(sandbox.webhooks(cal.user.id), []);
   });
+
+  await t.step("an account whose username, email and time zone hold NUL is stored with U+FFFD", async () => {
+    const user = await stack.signUp();
+    const cal = sandbox.addUser({
+      username: "nu\u0000ll",
+      email: "nu\u0000ll@example.com",
+      timeZone: "Europe/\u0000Berlin",
+    });
+    keys.push(cal.apiKey);
+    const res = await connect(user, { apiKey: cal.apiKey });
+    assert.equal(res.status, 201);
+    assert.equal(
+      res.body.message,
+      "Connected Cal.com account nu\uFFFDll; webhook not registered: the functions URL is local",
+    );
+    assert.deepEqual(res.body.connection.calcomUser, {
+      id: cal.user.id,
+      username: "nu\uFFFDll",
+      email: "nu\uFFFDll@example.com",
+      timeZone: "Europe/\uFFFDBerlin",
+    });
+    const [row] = await rowsOf(stack, user.id);
+    assert.equal(row.label, "Cal.com nu\uFFFDll");
+    assert.equal(row.calcom_username, "nu\uFFFDll");
+    assert.equal(row.calcom_email, "nu\uFFFDll@example.com");
+    assert.equal(row.calcom_time_zone, "Europe/\uFFFDBerlin");
+  });
+
+  await t.step(
+    "rotating the webhook secret with a local functions URL is a 400, and nothing changes",
+    async () => {
+      const user = await stack.signUp();
+      const cal = addCalUser();
+      await connect(user, { apiKey: cal.apiKey });
+      const [before] = await rowsOf(stack, user.id);
+      const res = await connect(user, { apiKey: cal.apiKey, rotateWebhookSecret: true });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, "invalid_request");
+      assert.match(res.body.error.message, /^Cannot rotate the webhook secret: the functions URL is local/);
+      const [after] = await rowsOf(stack, user.id);
+      assert.equal(after.webhook_secret_encrypted, before.webhook_secret_encrypted);
+    },
+  );
 
   await t.step("GET lists the caller's connections with the hint only", async () => {
     const erin = await stack.signUp();
@@ -266,11 +318,11 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
     assert.equal(rows.length, 1);
     assert.equal(rows[0].id, before.id);
     assert.deepEqual(rows[0].created_at, before.created_at);
-    assert.equal(await stack.deps.secrets.decrypt(rows[0].api_key_encrypted, before.id), newKey);
+    assert.equal(await open(rows[0].api_key_encrypted, "api_key_encrypted", before.id, user.id), newKey);
     // the webhook secret survives a reconnect, so a webhook registered with it keeps working
     assert.equal(
-      await stack.deps.secrets.decrypt(rows[0].webhook_secret_encrypted, before.id),
-      await stack.deps.secrets.decrypt(before.webhook_secret_encrypted, before.id),
+      await open(rows[0].webhook_secret_encrypted, "webhook_secret_encrypted", before.id, user.id),
+      await open(before.webhook_secret_encrypted, "webhook_secret_encrypted", before.id, user.id),
     );
   });
 
@@ -359,11 +411,38 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
       .sql`select api_key_encrypted from public.calcom_connections where id = ${first}`;
     await stack.deps.db.sql`
       update public.calcom_connections set api_key_encrypted = ${source.api_key_encrypted} where id = ${second}`;
-    assert.equal(await stack.deps.secrets.decrypt(source.api_key_encrypted, first), a.apiKey);
+    assert.equal(await open(source.api_key_encrypted, "api_key_encrypted", first, user.id), a.apiKey);
     await assert.rejects(
-      stack.deps.secrets.decrypt(source.api_key_encrypted, second),
+      open(source.api_key_encrypted, "api_key_encrypted", second, user.id),
       /authentication failed/,
     );
+  });
+
+  await t.step("an API key copied into the webhook secret column does not decrypt there", async () => {
+    const user = await stack.signUp();
+    const cal = addCalUser();
+    const id = (await connect(user, { apiKey: cal.apiKey })).body.connection.id;
+    const [row] = await stack.db
+      .sql`select api_key_encrypted from public.calcom_connections where id = ${id}`;
+    await assert.rejects(
+      open(row.api_key_encrypted, "webhook_secret_encrypted", id, user.id),
+      /authentication failed/,
+    );
+  });
+
+  await t.step("a connection row moved to another user does not decrypt", async () => {
+    const owner = await stack.signUp();
+    const thief = await stack.signUp();
+    const cal = addCalUser();
+    const id = (await connect(owner, { apiKey: cal.apiKey })).body.connection.id;
+    await stack.deps.db.sql`update public.calcom_connections set user_id = ${thief.id} where id = ${id}`;
+    const [row] = await stack.db
+      .sql`select api_key_encrypted from public.calcom_connections where id = ${id}`;
+    await assert.rejects(
+      open(row.api_key_encrypted, "api_key_encrypted", id, thief.id),
+      /authentication failed/,
+    );
+    await stack.deps.db.sql`update public.calcom_connections set user_id = ${owner.id} where id = ${id}`;
   });
 
   await t.step("a CORS preflight is answered without a token", async () => {
@@ -401,9 +480,14 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
       assert.ok(!stack.logs.some((line) => line.includes(key)), "key in a log line");
     }
     const stored = await stack.deps.db
-      .sql`select id, webhook_secret_encrypted from public.calcom_connections`;
+      .sql`select id, user_id, webhook_secret_encrypted from public.calcom_connections`;
     for (const row of stored) {
-      const secret = await stack.deps.secrets.decrypt(row.webhook_secret_encrypted, row.id);
+      const secret = await open(
+        row.webhook_secret_encrypted,
+        "webhook_secret_encrypted",
+        row.id,
+        row.user_id,
+      );
       assert.deepEqual(
         await tablesContaining(stack.deps.db.sql, secret),
         [],

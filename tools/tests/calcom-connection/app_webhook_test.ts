@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../../../supabase/functions/calcom-connection/app.ts";
 import { createCalcomClient } from "../../../supabase/functions/_shared/calcom/client.ts";
 import { calcomWebhookTriggers } from "../../../supabase/functions/_shared/calcom/webhook_triggers.ts";
+import { connectionSecret } from "../../../supabase/functions/_shared/platform/connection_secret.ts";
 import { tablesContaining } from "../../testing/database_scan.ts";
 import { invokeFunction, type StackUser, startFunctionStack } from "../../testing/function_stack.ts";
 
@@ -35,10 +36,13 @@ Deno.test("calcom-connection registers, reuses and removes Cal.com webhooks for 
   };
   const storedSecret = async (id: string) => {
     const [row] = await stack.deps.db.sql`
-      select webhook_secret_encrypted, calcom_webhook_id, calcom_webhook_error
+      select user_id, webhook_secret_encrypted, calcom_webhook_id, calcom_webhook_error
       from public.calcom_connections where id = ${id}`;
     return {
-      secret: await stack.deps.secrets.decrypt(row.webhook_secret_encrypted, id),
+      secret: await stack.deps.secrets.decrypt(
+        row.webhook_secret_encrypted,
+        connectionSecret("webhook_secret_encrypted", { id, userId: row.user_id }),
+      ),
       webhookId: row.calcom_webhook_id as string | null,
       error: row.calcom_webhook_error as string | null,
     };
@@ -147,6 +151,56 @@ Deno.test("calcom-connection registers, reuses and removes Cal.com webhooks for 
         sandbox.setFaults({});
       }
       assert.deepEqual(sandbox.webhooks(cal.user.id), []);
+    },
+  );
+
+  await t.step("a Cal.com error that echoes the request body leaks the webhook secret nowhere", async () => {
+    const user = await stack.signUp();
+    const cal = addCalUser();
+    // Quote and backslash come back JSON-escaped in the echo, not as they were sent
+    const secret = 'echo"me\\back-0123456789';
+    sandbox.setFaults({ errorRate: 1, path: "/v2/webhooks", echoRequestBody: true });
+    try {
+      const res = await connect(user, { apiKey: cal.apiKey, webhookSecret: secret });
+      assert.equal(res.status, 201);
+      assert.match(
+        res.body.connection.webhookError,
+        /^Cal\.com did not register the webhook: .*Invalid request body/,
+      );
+      assert.match(res.body.connection.webhookError, /\[redacted\]/);
+    } finally {
+      sandbox.setFaults({});
+    }
+    assert.ok(stack.logs.some((line) => line.includes("webhook not registered")));
+    for (
+      const form of [secret, JSON.stringify(secret).slice(1, -1), JSON.stringify(JSON.stringify(secret))]
+    ) {
+      assert.ok(!stack.logs.some((line) => line.includes(form)), `secret in a log line as ${form}`);
+      assert.ok(!responses.some((r) => r.includes(form)), `secret in a response as ${form}`);
+    }
+    assert.deepEqual(await tablesContaining(stack.deps.db.sql, "back-0123456789"), []);
+  });
+
+  await t.step(
+    "rotateWebhookSecret replaces the secret in the database and in Cal.com's webhook",
+    async () => {
+      const user = await stack.signUp();
+      const cal = addCalUser();
+      const first = await connect(user, { apiKey: cal.apiKey });
+      const id = first.body.connection.id;
+      const before = await storedSecret(id);
+      const res = await connect(user, { apiKey: cal.apiKey, rotateWebhookSecret: true });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.connection.webhookRegistered, true);
+      assert.match(res.body.message, /webhook registered$/);
+      const after = await storedSecret(id);
+      assert.notEqual(after.secret, before.secret);
+      assert.match(after.secret, /^[0-9a-f]{64}$/);
+      const hooks = sandbox.webhooks(cal.user.id);
+      assert.equal(hooks.length, 1);
+      assert.equal(hooks[0].id, after.webhookId);
+      assert.equal(hooks[0].secret, after.secret);
+      assert.ok(!responses.some((r) => r.includes(after.secret) || r.includes(before.secret)));
     },
   );
 

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
 import { CONNECTION_TTL_MS } from "../../../supabase/functions/calcom-webhook/connection_cache.ts";
 import { goneAsNotFound } from "../../../supabase/functions/calcom-webhook/receive_delivery.ts";
+import { connectionSecret } from "../../../supabase/functions/_shared/platform/connection_secret.ts";
 import { startWebhookTestEnv, type WebhookTestEnv } from "../../testing/webhook_test_env.ts";
 
 Deno.test("a write refused because its connection was just deleted answers 404", async () => {
@@ -73,15 +74,16 @@ Deno.test("deliveries reuse a connection read for a minute at most", async (t) =
   });
 
   await t.step("a new webhook secret verifies at once although the old one was read", async () => {
-    const { connectionId, webhookSecret } = await env.connection();
+    const { connectionId, userId, webhookSecret } = await env.connection();
     assert.equal(
       (await env.deliver(connectionId, createdBody("one"), { secret: webhookSecret })).status,
       200,
     );
     const newSecret = `whsec_${crypto.randomUUID()}`;
+    const binding = connectionSecret("webhook_secret_encrypted", { id: connectionId, userId });
     await env.db.sql`
       update public.calcom_connections
-      set webhook_secret_encrypted = ${await env.deps.secrets.encrypt(newSecret, connectionId)}
+      set webhook_secret_encrypted = ${await env.deps.secrets.encrypt(newSecret, binding)}
       where id = ${connectionId}`;
     const renewed = await env.deliver(connectionId, createdBody("two"), { secret: newSecret });
     assert.equal(renewed.status, 200);

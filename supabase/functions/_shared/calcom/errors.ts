@@ -96,11 +96,20 @@ export function isRetryableStatus(status: number): boolean {
 
 const maxMessageLength = 300;
 
-/** Replaces every occurrence of each secret in `text` with `[redacted]`. */
+/**
+ * Replaces every occurrence of each secret in `text` with `[redacted]`: as it is, and in the forms an
+ * echo of a request carries it (JSON-escaped, as in an echoed body; percent-encoded, as in a URL). The
+ * one redaction of known secrets: error messages and stored webhook errors all go through it.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join("[redacted]");
+    if (secret.length < 4) continue;
+    const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]);
+    // the longest first, so a form containing another is replaced whole
+    for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+      out = out.split(form).join("[redacted]");
+    }
   }
   return out;
 }

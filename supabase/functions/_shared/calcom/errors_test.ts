@@ -75,6 +75,17 @@ Deno.test("secrets echoed by Cal.com are redacted from the error", () => {
   assert.equal(redact("a-secret-b-secret", ["secret"]), "a-[redacted]-b-[redacted]");
 });
 
+Deno.test("a secret echoed JSON-escaped or percent-encoded is redacted too", () => {
+  const secret = 'with"quote\\and space';
+  const echoed = `Invalid request body: ${JSON.stringify({ secret })} or ?s=${encodeURIComponent(secret)}`;
+  const body = JSON.stringify({ status: "error", error: { code: "X", message: echoed } });
+  const err = errorFromResponse("POST /v2/webhooks", 400, body, [secret]);
+  assert.equal(
+    err.message,
+    'Cal.com POST /v2/webhooks failed with 400 X: Invalid request body: {"secret":"[redacted]"} or ?s=[redacted]',
+  );
+});
+
 Deno.test("a very long Cal.com message is truncated", () => {
   const body = JSON.stringify({ status: "error", error: { code: "X", message: "x".repeat(5000) } });
   assert.ok(errorFromResponse("GET /v2/me", 400, body, []).message.length <= 301);

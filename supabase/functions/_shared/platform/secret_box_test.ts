@@ -1,20 +1,39 @@
 import assert from "node:assert/strict";
-import { createSecretBox, randomEncryptionKey, SecretBoxError } from "./secret_box.ts";
+import { createSecretBox, randomEncryptionKey, type SecretBinding, SecretBoxError } from "./secret_box.ts";
 import { sha256Hex } from "./sha256.ts";
 
 function sha256Prefix(base64: string): string {
   return sha256Hex(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))).slice(0, 8);
 }
 
-const ROW = "5b0d6c1e-8f1a-4a43-9d0e-1c2b3a4d5e6f";
-const OTHER_ROW = "0f0e0d0c-0b0a-4909-8807-060504030201";
+const ROW_ID = "5b0d6c1e-8f1a-4a43-9d0e-1c2b3a4d5e6f";
+const USER_ID = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+const ROW: SecretBinding = { rowId: ROW_ID, column: "api_key_encrypted", userId: USER_ID };
+const OTHER_ROW: SecretBinding = { ...ROW, rowId: "0f0e0d0c-0b0a-4909-8807-060504030201" };
+
+/** A v1 ciphertext as the box wrote them before v2: the row id alone as additional data. */
+async function legacyCiphertext(base64Key: string, plaintext: string, rowId: string): Promise<string> {
+  const raw = Uint8Array.from(atob(base64Key), (c) => c.charCodeAt(0));
+  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt"]);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(rowId) },
+      key,
+      new TextEncoder().encode(plaintext),
+    ),
+  );
+  const b64url = (b: Uint8Array) =>
+    btoa(String.fromCharCode(...b)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return ["v1", sha256Prefix(base64Key), b64url(iv), b64url(data)].join(".");
+}
 
 Deno.test("a secret round-trips through the versioned format with the key id", async () => {
   const key = randomEncryptionKey();
   const box = createSecretBox({ currentKey: key });
   const ciphertext = await box.encrypt("cal_live_0123456789abcdef", ROW);
   const [version, keyId, iv, data] = ciphertext.split(".");
-  assert.equal(version, "v1");
+  assert.equal(version, "v2");
   assert.equal(keyId, sha256Prefix(key));
   assert.equal(await box.currentKeyId(), keyId);
   assert.match(iv, /^[A-Za-z0-9_-]{16}$/);
@@ -40,6 +59,55 @@ Deno.test("a ciphertext copied to another row does not decrypt", async () => {
   );
 });
 
+Deno.test("a ciphertext copied to another column of its row does not decrypt", async () => {
+  const box = createSecretBox({ currentKey: randomEncryptionKey() });
+  const ciphertext = await box.encrypt("cal_live_secret", ROW);
+  await assert.rejects(
+    box.decrypt(ciphertext, { ...ROW, column: "webhook_secret_encrypted" }),
+    (err) => err instanceof SecretBoxError && /authentication failed/.test(err.message),
+  );
+});
+
+Deno.test("a row handed to another user does not decrypt", async () => {
+  const box = createSecretBox({ currentKey: randomEncryptionKey() });
+  const ciphertext = await box.encrypt("cal_live_secret", ROW);
+  await assert.rejects(
+    box.decrypt(ciphertext, { ...ROW, userId: "00000000-0000-4000-8000-000000000000" }),
+    (err) => err instanceof SecretBoxError && /wrong row, column or owner/.test(err.message),
+  );
+});
+
+Deno.test("the parts of the binding cannot be shifted into one another", async () => {
+  const box = createSecretBox({ currentKey: randomEncryptionKey() });
+  const ciphertext = await box.encrypt("s", { rowId: "a", column: "b.c", userId: "d" });
+  await assert.rejects(
+    box.decrypt(ciphertext, { rowId: "a.b", column: "c", userId: "d" }),
+    /authentication failed/,
+  );
+});
+
+Deno.test("a v1 ciphertext still decrypts with its row id and is flagged for re-encryption", async () => {
+  const key = randomEncryptionKey();
+  const box = createSecretBox({ currentKey: key });
+  const legacy = await legacyCiphertext(key, "cal_live_from_before", ROW_ID);
+  assert.equal(await box.decrypt(legacy, ROW), "cal_live_from_before");
+  assert.equal(
+    await box.decrypt(legacy, { ...ROW, column: "webhook_secret_encrypted" }),
+    "cal_live_from_before",
+  );
+  await assert.rejects(box.decrypt(legacy, OTHER_ROW), /authentication failed/);
+  assert.equal(await box.needsReencryption(legacy), true);
+  const fresh = await box.encrypt(await box.decrypt(legacy, ROW), ROW);
+  assert.equal(fresh.split(".")[0], "v2");
+  assert.equal(await box.needsReencryption(fresh), false);
+});
+
+Deno.test("a v2 ciphertext relabelled v1 does not decrypt", async () => {
+  const box = createSecretBox({ currentKey: randomEncryptionKey() });
+  const ciphertext = await box.encrypt("cal_live_secret", ROW);
+  await assert.rejects(box.decrypt(ciphertext.replace(/^v2/, "v1"), ROW), /authentication failed/);
+});
+
 Deno.test("a tampered ciphertext does not decrypt", async () => {
   const box = createSecretBox({ currentKey: randomEncryptionKey() });
   const ciphertext = await box.encrypt("cal_live_secret", ROW);
@@ -51,8 +119,18 @@ Deno.test("a tampered ciphertext does not decrypt", async () => {
 
 Deno.test("malformed ciphertexts are rejected with a clear message", async () => {
   const box = createSecretBox({ currentKey: randomEncryptionKey() });
-  for (const bad of ["", "plaintext", "v2.abcdef01.AAAA.AAAA", "v1.abcdef01.short.AAAAAAAAAAAAAAAAAAAAAA"]) {
-    await assert.rejects(box.decrypt(bad, ROW), { name: "SecretBoxError", message: /not a v1 ciphertext/ });
+  const bad = [
+    "",
+    "plaintext",
+    "v2.abcdef01.AAAA.AAAA",
+    "v1.abcdef01.short.AAAAAAAAAAAAAAAAAAAAAA",
+    "v3.abcdef01.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA",
+  ];
+  for (const text of bad) {
+    await assert.rejects(box.decrypt(text, ROW), {
+      name: "SecretBoxError",
+      message: /not a v1 or v2 ciphertext/,
+    });
   }
 });
 

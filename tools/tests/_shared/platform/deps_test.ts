@@ -21,7 +21,8 @@ Deno.test("deps built from the environment verify tokens, encrypt and reach the 
   const deps = createDepsFromEnv(env({ CALCOM_DB_POOL_MAX: "1" }));
   try {
     assert.equal((await deps.verifyUser(`Bearer ${await signTestJwt({ sub: USER })}`)).sub, USER);
-    assert.equal(await deps.secrets.decrypt(await deps.secrets.encrypt("s", "row"), "row"), "s");
+    const binding = { rowId: "row", column: "api_key_encrypted", userId: "user" };
+    assert.equal(await deps.secrets.decrypt(await deps.secrets.encrypt("s", binding), binding), "s");
     const [row] = await deps.db.sql`select 1 as one`;
     assert.equal(row.one, 1);
     assert.ok(deps.now() instanceof Date);
