@@ -26,7 +26,7 @@ Deno.test("calcom-connection answers every hostile request with its 4xx JSON err
   await using stack = await startFunctionStack({ [FN]: createApp });
   const user = await stack.signUp();
   const owner = await stack.signUp();
-  const cal = stack.sandbox.addUser({ username: "fuzz" });
+  const cal = stack.sandbox.addUser({ username: "hostile" });
   const key = cal.apiKey;
   const theirs = await fetch(`${stack.server.url}/${FN}`, {
     method: "POST",
