@@ -14,6 +14,7 @@
  * @module
  */
 import { randomEncryptionKey } from "../supabase/functions/_shared/platform/secret_box.ts";
+import { readFlags } from "./cli_flags.ts";
 import { readFunctionsConfig } from "./dev/config_toml.ts";
 
 const root = new URL("../", import.meta.url);
@@ -61,34 +62,32 @@ Needs a Supabase access token: run 'npx supabase login' or set SUPABASE_ACCESS_T
 Secrets passed on when set in this environment: ${PASSED_SECRETS.join(", ")}.
 `;
 
+const DEPLOY_FLAGS = {
+  "project-ref": { type: "string" },
+  "dry-run": { type: "boolean" },
+  only: { type: "string" },
+  help: { type: "boolean" },
+} as const;
+
 /**
  * Reads the deploy's flags and environment.
  *
  * @throws {Error} naming a bad flag or a malformed project ref
  */
 export function parseDeployArgs(args: string[], env: Record<string, string | undefined>): DeployOptions {
-  let projectRef = env.SUPABASE_PROJECT_REF?.trim() || undefined;
-  let dryRun = false;
-  let help = false;
+  const flags = readFlags(args, DEPLOY_FLAGS, (problem) => {
+    if (problem.kind === "missing-value") return new Error(`${problem.flag} needs a value`);
+    return new Error(`Unknown argument ${problem.arg}; see --help`);
+  });
+  const projectRef = flags["project-ref"] ?? (env.SUPABASE_PROJECT_REF?.trim() || undefined);
   let only: StepName[] = [...STEPS];
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].split(/=(.*)/s, 2);
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === "--project-ref") projectRef = value();
-    else if (flag === "--dry-run") dryRun = true;
-    else if (flag === "--help") help = true;
-    else if (flag === "--only") {
-      const names = value().split(",").map((s) => s.trim());
-      const unknown = names.filter((n) => !(STEPS as readonly string[]).includes(n));
-      if (unknown.length) {
-        throw new Error(`Unknown step ${unknown.join(", ")}; steps are ${STEPS.join(", ")}`);
-      }
-      only = STEPS.filter((s) => names.includes(s));
-    } else throw new Error(`Unknown argument ${args[i]}; see --help`);
+  if (flags.only !== undefined) {
+    const names = flags.only.split(",").map((s) => s.trim());
+    const unknown = names.filter((n) => !(STEPS as readonly string[]).includes(n));
+    if (unknown.length) {
+      throw new Error(`Unknown step ${unknown.join(", ")}; steps are ${STEPS.join(", ")}`);
+    }
+    only = STEPS.filter((s) => names.includes(s));
   }
   if (projectRef !== undefined && !/^[a-z]{20}$/.test(projectRef)) {
     throw new Error(
@@ -96,7 +95,7 @@ export function parseDeployArgs(args: string[], env: Record<string, string | und
     );
   }
   const cli = env.SUPABASE_CLI?.trim() || new URL("node_modules/.bin/supabase", root).pathname;
-  return { projectRef, dryRun, only, cli, help };
+  return { projectRef, dryRun: flags["dry-run"] === true, only, cli, help: flags.help === true };
 }
 
 /** One command of the plan. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readFlags } from "../cli_flags.ts";
 
 /** The benchmarks `--only` can pick. */
 export const BENCHMARKS = ["webhook", "sync", "peer"] as const;
@@ -48,9 +49,23 @@ function positiveInts(flag: string, text: string | undefined): number[] {
   return values;
 }
 
+const BENCH_FLAGS = {
+  quick: { type: "boolean" },
+  only: { type: "string" },
+  seconds: { type: "string" },
+  connections: { type: "string" },
+  sizes: { type: "string" },
+  out: { type: "string" },
+  "no-write": { type: "boolean" },
+} as const;
+
 /** Parses the bench command line; `--quick` shortens every default, explicit flags still win. */
 export function parseBenchArgs(args: readonly string[]): BenchOptions {
-  const quick = args.includes("--quick");
+  const flags = readFlags(args, BENCH_FLAGS, (problem) => {
+    if (problem.kind === "missing-value") return new BenchUsageError(`${problem.flag} needs a value`);
+    return new BenchUsageError(`Unknown argument: ${problem.arg}`);
+  });
+  const quick = flags.quick === true;
   const options: BenchOptions = {
     quick,
     only: new Set(BENCHMARKS),
@@ -58,45 +73,23 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     connections: 16,
     syncSizes: quick ? [1_000, 5_000] : [10_000, 100_000],
     incrementalShare: 0.01,
-    dryRun: false,
+    out: flags.out,
+    dryRun: flags["no-write"] === true,
   };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = () => {
-      const v = args[++i];
-      if (v === undefined) throw new BenchUsageError(`${arg} needs a value`);
-      return v;
-    };
-    switch (arg) {
-      case "--quick":
-        break;
-      case "--only": {
-        const names = value().split(",").map((v) => v.trim()).filter((v) => v !== "");
-        const unknown = names.filter((n) => !(BENCHMARKS as readonly string[]).includes(n));
-        if (names.length === 0 || unknown.length) {
-          throw new BenchUsageError(`Unknown benchmark: ${unknown.join(", ") || "(none)"}`);
-        }
-        options.only = new Set(names as BenchmarkName[]);
-        break;
-      }
-      case "--seconds":
-        options.webhookSeconds = positiveInts(arg, value())[0];
-        break;
-      case "--connections":
-        options.connections = positiveInts(arg, value())[0];
-        break;
-      case "--sizes":
-        options.syncSizes = positiveInts(arg, value()).sort((a, b) => a - b);
-        break;
-      case "--out":
-        options.out = value();
-        break;
-      case "--no-write":
-        options.dryRun = true;
-        break;
-      default:
-        throw new BenchUsageError(`Unknown argument: ${arg}`);
+  if (flags.only !== undefined) {
+    const names = flags.only.split(",").map((v) => v.trim()).filter((v) => v !== "");
+    const unknown = names.filter((n) => !(BENCHMARKS as readonly string[]).includes(n));
+    if (names.length === 0 || unknown.length) {
+      throw new BenchUsageError(`Unknown benchmark: ${unknown.join(", ") || "(none)"}`);
     }
+    options.only = new Set(names as BenchmarkName[]);
+  }
+  if (flags.seconds !== undefined) options.webhookSeconds = positiveInts("--seconds", flags.seconds)[0];
+  if (flags.connections !== undefined) {
+    options.connections = positiveInts("--connections", flags.connections)[0];
+  }
+  if (flags.sizes !== undefined) {
+    options.syncSizes = positiveInts("--sizes", flags.sizes).sort((a, b) => a - b);
   }
   return options;
 }

@@ -31,3 +31,8 @@ Deno.test("an unknown benchmark, flag or a bad number is a usage error", () => {
   assert.throws(() => parseBenchArgs(["--seconds", "0"]), /--seconds needs positive whole numbers/);
   assert.throws(() => parseBenchArgs(["--out"]), /--out needs a value/);
 });
+
+Deno.test("a flag's value can follow an equals sign", () => {
+  assert.equal(parseBenchArgs(["--out=results.json"]).out, "results.json");
+  assert.deepEqual(parseBenchArgs(["--sizes=20,10"]).syncSizes, [10, 20]);
+});

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readFlags } from "../cli_flags.ts";
 import { LOCAL_JWT_SECRET } from "./dev_tokens.ts";
 
 /** Where a setting's value came from. */
@@ -80,6 +81,16 @@ Environment (each optional):
   PORT                   as --port
 `;
 
+const DEV_FLAGS = {
+  port: { type: "string" },
+  "data-dir": { type: "string" },
+  "db-port": { type: "string" },
+  "sandbox-port": { type: "string" },
+  reset: { type: "boolean" },
+  "legacy-jwt": { type: "boolean" },
+  help: { type: "boolean" },
+} as const;
+
 function parsePort(value: string | undefined, what: string): number {
   if (value === undefined || !/^\d+$/.test(value) || Number(value) > 65535) {
     throw new Error(`${what} must be a port number from 0 to 65535`);
@@ -97,27 +108,20 @@ function nonEmpty(value: string | undefined): string | undefined {
  * @throws {Error} naming an unknown flag or a malformed value
  */
 export function parseDevOptions(args: string[], env: Record<string, string | undefined>): DevOptions {
-  const flags = new Map<string, string | true>();
-  const valued = new Set(["port", "data-dir", "db-port", "sandbox-port"]);
-  const switches = new Set(["reset", "help", "legacy-jwt"]);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const match = arg.match(/^--([a-z-]+)(?:=(.*))?$/);
-    if (!match) throw new Error(`Unexpected argument ${arg}; see --help`);
-    const [, name, inline] = match;
-    if (switches.has(name) && inline === undefined) flags.set(name, true);
-    else if (valued.has(name)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new Error(`--${name} needs a value`);
-      flags.set(name, value);
-    } else throw new Error(`Unknown option --${name}; see --help`);
-  }
-  const flag = (name: string) => {
-    const v = flags.get(name);
-    return typeof v === "string" ? v : undefined;
-  };
+  const flags = readFlags(args, DEV_FLAGS, (problem) => {
+    switch (problem.kind) {
+      case "positional":
+        return new Error(`Unexpected argument ${problem.arg}; see --help`);
+      case "missing-value":
+        return new Error(`${problem.flag} needs a value`);
+      case "unexpected-value":
+        return new Error(`${problem.flag} takes no value; see --help`);
+      case "unknown":
+        return new Error(`Unknown option ${problem.flag}; see --help`);
+    }
+  });
 
-  const portFlag = flag("port");
+  const portFlag = flags.port;
   const portEnv = nonEmpty(env.PORT);
   const databaseUrl = nonEmpty(env.DATABASE_URL);
   const jwtSecret = nonEmpty(env.SUPABASE_JWT_SECRET);
@@ -129,8 +133,8 @@ export function parseDevOptions(args: string[], env: Record<string, string | und
     throw new Error("CALCOM_API_URL must be an http(s) URL");
   }
   const encryptionKey = nonEmpty(env.CALCOM_ENCRYPTION_KEY);
-  const dataDirFlag = flag("data-dir");
-  const sandboxPort = flag("sandbox-port") ?? nonEmpty(env.CALCOM_SANDBOX_PORT);
+  const dataDirFlag = flags["data-dir"];
+  const sandboxPort = flags["sandbox-port"] ?? nonEmpty(env.CALCOM_SANDBOX_PORT);
 
   const passthrough: Record<string, string> = {};
   for (const name of PASSTHROUGH) {
@@ -145,11 +149,11 @@ export function parseDevOptions(args: string[], env: Record<string, string | und
       ? parsePort(portEnv, "PORT")
       : DEFAULT_PORT,
     dataDir: dataDirFlag ?? DEFAULT_DATA_DIR,
-    reset: flags.get("reset") === true,
+    reset: flags.reset === true,
     databaseUrl,
-    dbPort: flag("db-port") !== undefined ? parsePort(flag("db-port"), "--db-port") : DEFAULT_DB_PORT,
+    dbPort: flags["db-port"] !== undefined ? parsePort(flags["db-port"], "--db-port") : DEFAULT_DB_PORT,
     jwtSecret: jwtSecret ?? LOCAL_JWT_SECRET,
-    legacyJwt: flags.get("legacy-jwt") === true,
+    legacyJwt: flags["legacy-jwt"] === true,
     calcomApiUrl,
     sandboxPort: sandboxPort !== undefined ? parsePort(sandboxPort, "--sandbox-port") : DEFAULT_SANDBOX_PORT,
     encryptionKey,
@@ -162,6 +166,6 @@ export function parseDevOptions(args: string[], env: Record<string, string | und
       calcomApiUrl: calcomApiUrl !== undefined ? "env" : "default",
       encryptionKey: encryptionKey !== undefined ? "env" : "default",
     },
-    help: flags.get("help") === true,
+    help: flags.help === true,
   };
 }
