@@ -4,7 +4,9 @@
  * property every refused request must hold: the expected 4xx with the JSON error envelope, never a 5xx.
  *
  * Runs are seeded (`FAST_CHECK_SEED` picks another seed) and bounded, so the suite takes the same time on
- * every run; a failure prints the seed, the replay path and the shrunk counterexample.
+ * every run; `FAST_CHECK_RUNS_FACTOR` multiplies every property's number of runs for a longer search
+ * (e.g. `FAST_CHECK_RUNS_FACTOR=20 npm test -- --only deno`). A failure prints the seed, the replay path
+ * and the shrunk counterexample.
  *
  * @module
  */
@@ -38,9 +40,27 @@ export function propertySeed(): number {
   return seed;
 }
 
-/** fast-check's run parameters: the seed, `numRuns` generated cases, the `examples` first. */
+/** How many times the normal number of runs to generate: `FAST_CHECK_RUNS_FACTOR`, 1 by default. */
+export function runsFactor(): number {
+  const text = Deno.env.get("FAST_CHECK_RUNS_FACTOR");
+  if (text === undefined || text === "") return 1;
+  const factor = Number(text);
+  if (!(factor > 0) || !Number.isFinite(factor)) {
+    throw new Error(`FAST_CHECK_RUNS_FACTOR must be a positive number, not ${text}`);
+  }
+  return factor;
+}
+
+/**
+ * fast-check's run parameters: the seed, `numRuns` generated cases (times {@linkcode runsFactor}), the
+ * `examples` first.
+ */
 export function propertyParameters<T>(numRuns: number, examples: T[] = []): fc.Parameters<[T]> {
-  return { seed: propertySeed(), numRuns, examples: examples.map((e) => [e] as [T]) };
+  return {
+    seed: propertySeed(),
+    numRuns: Math.max(1, Math.round(numRuns * runsFactor())),
+    examples: examples.map((e) => [e] as [T]),
+  };
 }
 
 function isJson(text: string): boolean {
