@@ -1,7 +1,7 @@
 /**
  * The stored bookings read (`GET ?fromDb=true`): the caller's own rows under RLS, filtered, in
  * (start_time, id) order with keyset pagination and an opaque cursor, in the camelCase shape
- * documented in docs/sync.md.
+ * documented in docs/api.md.
  *
  * @module
  */
