@@ -3,7 +3,7 @@
 -- this is not a migration: run it once in the SQL editor, or with psql, on the project's database.
 --
 -- It calls POST <functions URL>/calcom-bookings-sync/scheduled, which syncs every active connection
--- incrementally within one deadline (docs/sync.md, "Scheduled sync"). Nothing secret is written here:
+-- incrementally within one deadline (docs/operations.md, "Scheduled sync"). Nothing secret is written here:
 -- the job reads the URL and the cron secret from Vault at every run, so rotating them is a Vault
 -- update. Store them first (once; `vault.update_secret` changes them later):
 --

@@ -1,6 +1,6 @@
 /**
  * The Cal.com sandbox: a contract-faithful fake of Cal.com API v2 (bookings, me, webhooks, errors, rate
- * limits) that also delivers signed webhooks. See `docs/calcom-sandbox.md`.
+ * limits) that also delivers signed webhooks. See `tools/calcom_sandbox/README.md`.
  *
  * ```ts
  * await using sandbox = await startSandbox();

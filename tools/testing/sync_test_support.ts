@@ -102,7 +102,7 @@ export function bookingRequests(stack: FunctionStack, apiKey: string) {
   );
 }
 
-/** Requests a full sync of `n` bookings with distinct `updatedAt` values takes (docs/sync.md). */
+/** Requests a full sync of `n` bookings with distinct `updatedAt` values takes (docs/decisions.md). */
 export function fullSyncPages(n: number): number {
   return n <= syncPageSize ? 1 : 1 + Math.ceil((n - syncPageSize) / (syncPageSize - 1));
 }

@@ -10,7 +10,7 @@
  * - `POST /calcom-bookings-sync/scheduled` with the `x-calcom-cron-secret` header → every active
  *   connection, for pg_cron (supabase/sql/schedule_sync.sql)
  *
- * See docs/sync.md for the paging design, the run lifecycle and the response fields.
+ * See docs/api.md for the response fields and docs/architecture.md for paging and runs.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * The stored bookings read (`GET ?fromDb=true`): the caller's own rows under RLS, filtered, in
  * (start_time, id) order with keyset pagination and an opaque cursor, in the camelCase shape
- * documented in docs/sync.md. A page is bounded by rows (`limit`) and by bytes
+ * documented in docs/api.md. A page is bounded by rows (`limit`) and by bytes
  * ({@linkcode READ_PAGE_MAX_BYTES}), and the bytes are counted in SQL, so the function never receives
  * much more than the budget.
  *

@@ -32,7 +32,7 @@ export const firstPageBudgetMs = 30_000;
 /** What a run needs from the function's dependencies. */
 export type SyncEngineDeps = Pick<Deps, "db" | "secrets" | "calcom" | "now" | "log">;
 
-/** Timing of runs; see docs/sync.md. */
+/** Timing of runs; see docs/decisions.md. */
 export interface SyncTiming {
   /** A running run whose heartbeat is older than this is taken as crashed. */
   staleAfterMs: number;

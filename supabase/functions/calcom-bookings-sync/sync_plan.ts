@@ -7,7 +7,7 @@
  * changes while it is read: an updated booking jumps to the end and every later one moves up a slot, so
  * the one at the page boundary would be skipped. Values do not shift. The boundary value is asked for
  * again (Cal.com has no secondary sort key, so bookings sharing it may come in another order on the next
- * page) and the uids already received at it are dropped. `docs/sync.md` argues why nothing is lost.
+ * page) and the uids already received at it are dropped. `docs/decisions.md` argues why nothing is lost.
  *
  * - Full runs read newest first (`sortUpdatedAt=desc`). The largest `updatedAt` received becomes the
  *   watermark: anything updated while the run reads is newer, and the next incremental run reads it.

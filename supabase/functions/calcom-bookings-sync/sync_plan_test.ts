@@ -221,7 +221,7 @@ Deno.test("a range of one createdAt instant that overflows a page is read by off
   const c = list.tick();
   list.add(600, { t, c });
   const result = run(list, incrementalCheckpoint("2024-12-31T00:00:00.000Z", []));
-  // The model shuffles ties per request: offsets may then miss some, which docs/sync.md admits.
+  // The model shuffles ties per request: offsets may then miss some, which docs/decisions.md admits.
   assert.ok(result.received.size > 250);
   assert.equal(
     splitRange({ lo: new Date(c).toISOString(), hi: new Date(c).toISOString(), skip: 0 }, []),

@@ -2,7 +2,7 @@
  * The calcom-webhook function: Cal.com's signed deliveries for one connection
  * (`POST /calcom-webhook/:connectionId`, no JWT: the signature is the authentication), and the owner's
  * replay of events that were not processed (`POST /calcom-webhook/:connectionId/replay`, user JWT).
- * See `docs/webhooks.md`.
+ * See `docs/api.md`.
  *
  * @module
  */

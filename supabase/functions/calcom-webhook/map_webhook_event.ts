@@ -1,6 +1,6 @@
 /**
  * Turns a parsed Cal.com webhook body into a plan: the booking writes it stands for, as data. Pure; the
- * webhook function runs the plan with the booking store. What each trigger does is in `docs/webhooks.md`.
+ * webhook function runs the plan with the booking store. What each trigger does is in `docs/api.md`.
  *
  * @module
  */

@@ -1,4 +1,4 @@
--- The schema as designed (docs/database.md): tables, columns, keys, checks, indexes, RLS, policies,
+-- The schema as designed (docs/architecture.md): tables, columns, keys, checks, indexes, RLS, policies,
 -- triggers and the Realtime publication. Names are a contract with the functions and with apps.
 begin;
 \ir _helpers.psql

@@ -1,6 +1,6 @@
 /**
  * Typed client for the parts of Cal.com API v2 the integration uses: the key's account, bookings and
- * user webhooks. See `docs/calcom-client.md` for the behaviour under rate limits and faults.
+ * user webhooks. See `docs/decisions.md` for the behaviour under rate limits and faults.
  *
  * @example
  * ```ts

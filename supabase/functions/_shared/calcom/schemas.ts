@@ -1,5 +1,5 @@
 /**
- * Zod schemas for the Cal.com API v2 objects the integration reads (see `calcom/contract.md`
+ * Zod schemas for the Cal.com API v2 objects the integration reads (see `docs/calcom-contract.md`
  * sections 2–5). Tolerant by design: only the fields every deployment has been seen to send are
  * required, everything else is optional and nullable, and unknown fields pass through untouched, so the
  * sync can store the raw object.

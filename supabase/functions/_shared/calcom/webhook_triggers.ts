@@ -6,7 +6,7 @@
 
 /**
  * Every booking trigger and meeting trigger the sync mirrors, in the spelling `POST /v2/webhooks`
- * accepts (`calcom/contract.md` section 5). Form, out-of-office and no-show-automation triggers are left
+ * accepts (`docs/calcom-contract.md` section 5). Form, out-of-office and no-show-automation triggers are left
  * out: they do not change a booking row.
  */
 export const calcomWebhookTriggers = [
