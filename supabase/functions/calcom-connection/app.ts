@@ -12,7 +12,7 @@
  */
 import type { Hono } from "hono";
 import type { CalcomMe } from "../_shared/calcom/schemas.ts";
-import { isCalcomError } from "../_shared/calcom/errors.ts";
+import { CalcomErrorCode, isCalcomError } from "../_shared/calcom/errors.ts";
 import { requireUser, type UserClaims } from "../_shared/platform/auth.ts";
 import type { CalcomCallOptions, Deps } from "../_shared/platform/deps.ts";
 import {
@@ -21,6 +21,7 @@ import {
   createFunctionApp,
   parseJsonBody,
   parseQuery,
+  safeErrorMessage,
 } from "../_shared/platform/http.ts";
 import {
   apiKeyHint,
@@ -44,8 +45,24 @@ import { registerWebhook } from "./register_webhook.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
 import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
 
-/** A person is waiting: fail fast rather than retry through a minute of Cal.com trouble. */
-const INTERACTIVE: CalcomCallOptions = { maxAttempts: 2, timeoutMs: 10_000, deadlineMs: 20_000 };
+/**
+ * Longest one request's whole conversation with Cal.com may take (key check, webhook create, list,
+ * delete, create again): a person is waiting, and the function must answer before they give up.
+ */
+export const connectDeadlineMs = 30_000;
+
+/**
+ * A person is waiting: fail fast rather than retry through a minute of Cal.com trouble, and end every
+ * call at one deadline fixed when the request arrived, so no sequence of calls can outlast it.
+ */
+function interactive(now: Date): CalcomCallOptions {
+  return {
+    maxAttempts: 2,
+    timeoutMs: 10_000,
+    deadlineMs: 20_000,
+    deadlineAt: new Date(now.getTime() + connectDeadlineMs),
+  };
+}
 
 /** Creates the calcom-connection app. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -67,7 +84,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.post("/", auth, async (c) => {
     const user = c.var.user;
     const body = await parseJsonBody(c, ConnectRequestSchema);
-    const calcom = deps.calcom(body.apiKey, INTERACTIVE);
+    const calcom = deps.calcom(body.apiKey, interactive(deps.now()));
     const me = await validateKey(() => calcom.me());
 
     const existing = await deps.db.asUser(user, (tx) => findConnectionByCalcomUser(tx, me.id));
@@ -122,6 +139,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   return app;
 }
 
+/** Failures the client names itself (its messages hold no secret and nothing Cal.com said). */
+const clientVerdicts: ReadonlySet<string> = new Set([
+  CalcomErrorCode.tooLarge,
+  CalcomErrorCode.redirect,
+  CalcomErrorCode.deadline,
+]);
+
 /** Calls Cal.com to validate a key: a refused key is the caller's problem, anything else is Cal.com's. */
 async function validateKey(me: () => Promise<CalcomMe>): Promise<CalcomMe> {
   try {
@@ -133,6 +157,9 @@ async function validateKey(me: () => Promise<CalcomMe>): Promise<CalcomMe> {
         "invalid_api_key",
         "Cal.com rejected the API key: check that it is complete and not expired or revoked",
       );
+    }
+    if (isCalcomError(err) && clientVerdicts.has(err.code)) {
+      throw apiError(502, "calcom_unavailable", `Cannot check the API key: ${safeErrorMessage(err)}`);
     }
     if (isCalcomError(err)) {
       throw apiError(
@@ -245,7 +272,7 @@ async function removeWebhook(
     const stored = await deps.db.asService((tx) => readCiphertexts(tx, id, user.sub));
     if (!stored) return { ok: true };
     const apiKey = await deps.secrets.decrypt(stored.apiKey, id);
-    await deps.calcom(apiKey, INTERACTIVE).deleteWebhook(webhookId);
+    await deps.calcom(apiKey, interactive(deps.now())).deleteWebhook(webhookId);
     return { ok: true };
   } catch (err) {
     if (isCalcomError(err) && err.status === 404) return { ok: true };

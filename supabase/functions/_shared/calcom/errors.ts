@@ -24,6 +24,8 @@ export const CalcomErrorCode = {
   tooLarge: "ResponseTooLarge",
   /** A 3xx answer: redirects are not followed, so nothing is re-sent to another origin. */
   redirect: "RedirectNotFollowed",
+  /** A listing that kept answering full pages past the client's page limit. */
+  tooManyPages: "TooManyPages",
   /** Arguments rejected before anything was sent. */
   invalidRequest: "InvalidRequest",
   /** Cal.com's codes the callers act on. */

@@ -9,6 +9,7 @@ import {
   type BookingPage,
   type CalcomClientOptions,
   createCalcomClient,
+  maxWebhookPages,
 } from "../../../../supabase/functions/_shared/calcom/client.ts";
 import { maxResponseBytes } from "../../../../supabase/functions/_shared/calcom/read_capped.ts";
 import { RateLimiter } from "../../../../supabase/functions/_shared/calcom/rate_limiter.ts";
@@ -251,6 +252,21 @@ Deno.test("a redirect is not followed: nothing reaches its target and the call f
   assert.deepEqual(elsewhere.received, []);
   assert.deepEqual(sandbox.requests.map((r) => [r.method, r.status, r.fault]), [["POST", 307, "redirect"]]);
   assert.deepEqual(sandbox.webhooks(user.id), []);
+});
+
+Deno.test("listing webhooks of a Cal.com that ignores skip stops after the page limit with TooManyPages", async () => {
+  await using sandbox = await frozenSandbox({ rateLimit: { limit: 1_000 } });
+  const { user, apiKey } = sandbox.addUser();
+  const ids = sandbox.seedWebhooks(user.id, 251);
+  const { client } = clientOf(sandbox, apiKey);
+  assert.deepEqual((await client.listWebhooks()).map((w) => w.id), ids);
+  sandbox.resetRequests();
+  sandbox.setFaults({ ignoreSkip: true });
+  const err = await rejection(client.findWebhookByUrl("https://example.com/not-there"));
+  assert.deepEqual([err.code, err.retryable], ["TooManyPages", false]);
+  assert.equal(err.message, "Cal.com GET /v2/webhooks answered 20 full pages of 250: stopped listing");
+  assert.equal(maxWebhookPages, 20);
+  assert.equal(sandbox.requests.length, maxWebhookPages);
 });
 
 Deno.test("an unknown key fails with 401 UnauthorizedException and the key appears nowhere in the error", async () => {
