@@ -25,7 +25,7 @@ export function formatBytes(bytes: number): string {
 /**
  * Reads at most `maxBytes` of `message`'s body and decodes it as UTF-8. A declared `Content-Length`
  * over the cap fails before reading; a body that sends more than the cap (declared or not) fails as soon
- * as the cap is passed. Either way the stream is cancelled, so the rest is never transferred or buffered.
+ * as the cap is passed. Either way the stream is cancelled, so the rest is never read or buffered.
  */
 export async function readCappedText(
   message: { headers: Headers; body: ReadableStream<Uint8Array> | null },
