@@ -1,6 +1,7 @@
 /**
  * Failure injection for tests of a Cal.com client: latency, a seeded ratio of 5xx answers, forced 429,
- * malformed bodies, dropped connections and requests that never get an answer. A count instead of
+ * malformed bodies, dropped connections, requests that never get an answer, and a hostile or broken
+ * Cal.com: redirects elsewhere, answers of any size, listings that ignore `skip`. A count instead of
  * `true` applies a fault to the next N matching requests only (e.g. "drop the first attempt").
  *
  * @module
@@ -31,6 +32,12 @@ export interface FaultOptions {
   dropConnection?: boolean | number;
   /** Never answer (until the sandbox closes). */
   hang?: boolean | number;
+  /** Answer 307 to this origin (the request's path and query appended) instead of handling the request. */
+  redirectTo?: string;
+  /** Answer 200 with a JSON body of this many bytes, streamed without a Content-Length. */
+  oversizedBodyBytes?: number;
+  /** Handle list requests as if `skip` were absent, so every page is the first one. */
+  ignoreSkip?: boolean;
   /** Only requests whose path starts with this are affected (e.g. `/v2/bookings`). */
   path?: string;
 }
@@ -38,11 +45,16 @@ export interface FaultOptions {
 /** What to do with one request. */
 export interface FaultDecision {
   latencyMs: number;
-  action: "none" | "hang" | "drop" | "throttle" | "error";
+  action: "none" | "hang" | "drop" | "throttle" | "error" | "redirect" | "oversized";
   errorStatus: number;
   /** Whether an injected error echoes the request body (see {@linkcode FaultOptions.echoRequestBody}). */
   echo: boolean;
   malformed: boolean;
+  /** Origin of the redirect (action "redirect"). */
+  redirectTo: string;
+  /** Body size (action "oversized"). */
+  oversizedBodyBytes: number;
+  ignoreSkip: boolean;
 }
 
 type CountedFault = "hang" | "dropConnection" | "force429" | "malformedBody";
@@ -81,6 +93,9 @@ export class Faults {
       errorStatus: 500,
       echo: false,
       malformed: false,
+      redirectTo: "",
+      oversizedBodyBytes: 0,
+      ignoreSkip: false,
     };
     if (o.path !== undefined && !path.startsWith(o.path)) return none;
     const decision: FaultDecision = {
@@ -88,8 +103,13 @@ export class Faults {
       latencyMs: o.latencyMs ?? 0,
       errorStatus: o.errorStatus ?? 500,
       echo: o.echoRequestBody ?? false,
+      redirectTo: o.redirectTo ?? "",
+      oversizedBodyBytes: o.oversizedBodyBytes ?? 0,
+      ignoreSkip: o.ignoreSkip ?? false,
     };
-    if (this.#take("hang")) decision.action = "hang";
+    if (o.redirectTo !== undefined) decision.action = "redirect";
+    else if (o.oversizedBodyBytes !== undefined) decision.action = "oversized";
+    else if (this.#take("hang")) decision.action = "hang";
     else if (this.#take("dropConnection")) decision.action = "drop";
     else if (this.#take("force429")) decision.action = "throttle";
     else if (o.errorRate && this.#random() < o.errorRate) decision.action = "error";

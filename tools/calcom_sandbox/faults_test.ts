@@ -133,3 +133,54 @@ Deno.test("the request log records method, path, query, status and a key hint, n
   sandbox.resetRequests();
   assert.equal(sandbox.requests.length, 0);
 });
+
+Deno.test("a redirect answers 307 to the other origin with the path and query kept, and handles nothing", async () => {
+  await using sandbox = await startSandbox();
+  const { user, apiKey } = sandbox.addUser();
+  sandbox.setFaults({ redirectTo: "http://127.0.0.1:9/", path: "/v2/webhooks" });
+  const res = await fetch(`${sandbox.url}/v2/webhooks?take=5`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      subscriberUrl: "https://example.com/hook",
+      triggers: ["BOOKING_CREATED"],
+      active: true,
+    }),
+    redirect: "manual",
+  });
+  await res.body?.cancel();
+  assert.equal(res.status, 307);
+  assert.equal(res.headers.get("location"), "http://127.0.0.1:9/v2/webhooks?take=5");
+  assert.deepEqual(sandbox.requests.map((r) => [r.status, r.fault]), [[307, "redirect"]]);
+  assert.deepEqual(sandbox.webhooks(user.id), []);
+});
+
+Deno.test("an oversized body is a success envelope of exactly the size asked for, streamed chunked", async () => {
+  await using sandbox = await startSandbox();
+  const { apiKey } = sandbox.addUser();
+  sandbox.setFaults({ oversizedBodyBytes: 300_000 });
+  const res = await calFetch(sandbox, apiKey, "/v2/me");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-length"), null);
+  assert.equal(res.headers.get("transfer-encoding"), "chunked");
+  assert.equal(res.text.length, 300_000);
+  assert.equal(res.json.status, "success");
+  assert.deepEqual(sandbox.requests.map((r) => [r.status, r.fault, r.bytesSent]), [[
+    200,
+    "oversized",
+    300_000,
+  ]]);
+});
+
+Deno.test("ignoring skip answers the first page of a listing whatever skip asks", async () => {
+  await using sandbox = await startSandbox();
+  const { user, apiKey } = sandbox.addUser();
+  const ids = sandbox.seedWebhooks(user.id, 300);
+  const page = async (skip: number) =>
+    ((await calFetch(sandbox, apiKey, `/v2/webhooks?take=250&skip=${skip}`)).json.data as { id: string }[])
+      .map((w) => w.id);
+  assert.deepEqual(await page(250), ids.slice(250));
+  sandbox.setFaults({ ignoreSkip: true });
+  assert.deepEqual(await page(250), ids.slice(0, 250));
+  assert.deepEqual(await page(500), ids.slice(0, 250));
+});

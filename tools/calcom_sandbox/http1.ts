@@ -2,8 +2,8 @@
  * A small HTTP/1.1 server over raw TCP. The sandbox needs what `Deno.serve` cannot give: closing a
  * connection without any answer and leaving a request unanswered, while staying fast for large pages
  * (node:http's compatibility layer is several times slower on 300 KB bodies). It speaks just enough
- * HTTP for fetch clients: keep-alive, Content-Length or chunked request bodies, one request at a time
- * per connection.
+ * HTTP for fetch clients: keep-alive, Content-Length or chunked request bodies, answers with a
+ * Content-Length or streamed chunked, one request at a time per connection.
  *
  * @module
  */
@@ -20,6 +20,8 @@ export interface RawRequest {
 /** What to do with a request. */
 export type Reply =
   | { kind: "response"; status: number; headers: Record<string, string>; body: string | Uint8Array }
+  /** Written chunked as `chunks` yields, so a body of any size is never held whole. */
+  | { kind: "stream"; status: number; headers: Record<string, string>; chunks: AsyncIterable<Uint8Array> }
   | { kind: "drop" }
   | { kind: "hang" };
 
@@ -34,6 +36,7 @@ const REASONS: Record<number, string> = {
   200: "OK",
   201: "Created",
   204: "No Content",
+  307: "Temporary Redirect",
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",
@@ -176,6 +179,29 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
 }
 
+/** Writes a chunked answer; a peer that goes away mid-body makes a write throw, ending the stream. */
+async function writeChunked(
+  conn: Deno.Conn,
+  reply: { status: number; headers: Record<string, string>; chunks: AsyncIterable<Uint8Array> },
+  keepAlive: boolean,
+): Promise<void> {
+  let head = `HTTP/1.1 ${reply.status} ${REASONS[reply.status] ?? "Unknown"}\r\n`;
+  for (const [name, value] of Object.entries(reply.headers)) {
+    if (/^(content-length|connection|transfer-encoding)$/i.test(name)) continue;
+    head += `${name}: ${value}\r\n`;
+  }
+  head += `Date: ${new Date().toUTCString()}\r\nTransfer-Encoding: chunked\r\n`;
+  head += `Connection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
+  await writeAll(conn, enc.encode(head));
+  for await (const chunk of reply.chunks) {
+    if (chunk.length === 0) continue;
+    await writeAll(conn, enc.encode(`${chunk.length.toString(16)}\r\n`));
+    await writeAll(conn, chunk);
+    await writeAll(conn, enc.encode("\r\n"));
+  }
+  await writeAll(conn, enc.encode("0\r\n\r\n"));
+}
+
 /** Serves `handler` on 127.0.0.1:`port` (0 = any free port). */
 export function serveHttp1(handler: (req: RawRequest) => Promise<Reply>, port = 0): Http1Server {
   const listener = Deno.listen({ hostname: "127.0.0.1", port, transport: "tcp" });
@@ -218,6 +244,11 @@ export function serveHttp1(handler: (req: RawRequest) => Promise<Reply>, port = 
         if (reply.kind === "hang") {
           await whenClosed;
           break;
+        }
+        if (reply.kind === "stream") {
+          await writeChunked(conn, reply, keepAlive);
+          if (!keepAlive) break;
+          continue;
         }
         const bytes = typeof reply.body === "string" ? enc.encode(reply.body) : reply.body;
         await writeAll(conn, serialize(reply.status, reply.headers, bytes, keepAlive));

@@ -12,7 +12,7 @@ import { BookingOperations, type NewBooking, type WebhookEvent } from "./booking
 import { parseBookingsQuery, runBookingsQuery } from "./bookings_query.ts";
 import { createClock } from "./clock.ts";
 import { type FaultOptions, Faults } from "./faults.ts";
-import { apiKey as newApiKey, cryptoRandom, type Random, seededRandom } from "./ids.ts";
+import { apiKey as newApiKey, cryptoRandom, type Random, seededRandom, uuidV4 } from "./ids.ts";
 import { buildWebhookBody, type BuildWebhookOptions } from "./build_webhook.ts";
 import { eventBody } from "./payloads.ts";
 import { DEFAULT_RATE_LIMIT, type RateLimitConfig, RateLimiter } from "./rate_limit.ts";
@@ -116,6 +116,8 @@ export interface Sandbox {
   bookings(userId: number): ApiBooking[];
   /** The user's webhooks in API shape. */
   webhooks(userId: number): Record<string, unknown>[];
+  /** Adds `count` active webhooks posting to distinct example.com URLs; returns their ids. */
+  seedWebhooks(userId: number, count: number): string[];
   /** Builds a signed-ready body for any trigger without changing state (PING, RECORDING_READY, …). */
   buildWebhook(
     trigger: string,
@@ -335,6 +337,25 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       return all.bookings.map((b) => toApiBooking(store, b));
     },
     webhooks: (userId) => store.webhooksOf(userId).map(toWebhookOutput),
+    seedWebhooks(userId, count) {
+      if (!store.users.has(userId)) throw new Error(`Unknown sandbox user ${userId}`);
+      return Array.from({ length: count }, () => {
+        const id = uuidV4(random);
+        store.webhooks.set(id, {
+          id,
+          userId,
+          subscriberUrl: `https://hooks.example.com/seeded/${id}`,
+          triggers: ["BOOKING_CREATED"],
+          active: true,
+          payloadTemplate: null,
+          secret: null,
+          time: null,
+          timeUnit: null,
+          createdAt: now(),
+        });
+        return id;
+      });
+    },
     buildWebhook(trigger, booking, buildOptions = {}) {
       const b = booking === undefined
         ? undefined

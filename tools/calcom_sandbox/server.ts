@@ -1,6 +1,7 @@
 /**
  * The HTTP side: the sandbox's HTTP/1.1 server on 127.0.0.1 with injected faults (latency, hang,
- * dropped connection, forced 429, 5xx, malformed body) and the request log.
+ * dropped connection, forced 429, 5xx, malformed body, redirect, oversized body, ignored `skip`) and the
+ * request log.
  *
  * @module
  */
@@ -22,7 +23,9 @@ export interface RequestRecord {
   /** Last four characters of the bearer token, never the token. */
   apiKeyHint: string | null;
   /** The injected fault, if any. */
-  fault?: "latency" | "hang" | "drop" | "throttle" | "error" | "malformed";
+  fault?: "latency" | "hang" | "drop" | "throttle" | "error" | "malformed" | "redirect" | "oversized";
+  /** Body bytes handed to the connection for an oversized answer, until the client stopped reading. */
+  bytesSent?: number;
   /** Arrival time, epoch ms of the sandbox clock. */
   at: number;
 }
@@ -89,6 +92,23 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
       record.fault = "drop";
       return { kind: "drop" };
     }
+    if (decision.action === "redirect") {
+      record.fault = "redirect";
+      record.status = 307;
+      const location = `${decision.redirectTo.replace(/\/+$/, "")}${req.url}`;
+      return { kind: "response", status: 307, headers: { Location: location }, body: "" };
+    }
+    if (decision.action === "oversized") {
+      record.fault = "oversized";
+      record.status = 200;
+      record.bytesSent = 0;
+      return {
+        kind: "stream",
+        status: 200,
+        headers: { "Content-Type": "application/json; charset=utf-8" },
+        chunks: oversizedBody(decision.oversizedBodyBytes, (n) => (record.bytesSent! += n)),
+      };
+    }
     const requestId = req.headers.get("x-request-id");
     let answer: ApiResponse;
     if (decision.action === "throttle") {
@@ -113,7 +133,8 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
       answer = deps.errorResponse(new CalError(413, "request entity too large"), req.url, {}, requestId);
     } else {
       const body = new TextDecoder().decode(req.body);
-      answer = await deps.handle({ method: req.method, url: req.url, headers: req.headers, body });
+      const url = decision.ignoreSkip ? withoutSkip(parsed) : req.url;
+      answer = await deps.handle({ method: req.method, url, headers: req.headers, body });
       if (decision.malformed) {
         record.fault = "malformed";
         answer = { ...answer, body: answer.body.slice(0, Math.max(1, Math.floor(answer.body.length / 2))) };
@@ -157,6 +178,33 @@ function echoBody(body: Uint8Array): string {
     // not JSON: echoed as it came
   }
   return `Invalid request body: ${echoed}`;
+}
+
+/** The request target without its `skip` parameter: every page asked for is the first one. */
+function withoutSkip(url: URL): string {
+  const query = new URLSearchParams(url.searchParams);
+  query.delete("skip");
+  return `${url.pathname}${query.size ? `?${query}` : ""}`;
+}
+
+/**
+ * A success envelope of exactly `size` bytes (at least its frame), made in 64 KiB chunks as they are
+ * written, so the sandbox never holds it whole; `sent` counts the bytes handed out.
+ */
+async function* oversizedBody(size: number, sent: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  const enc = new TextEncoder();
+  const head = enc.encode('{"status":"success","data":"');
+  const tail = enc.encode('"}');
+  const filler = new Uint8Array(64 * 1024).fill(0x78);
+  sent(head.length);
+  yield head;
+  for (let left = size - head.length - tail.length; left > 0; left -= filler.length) {
+    const chunk = left >= filler.length ? filler : filler.subarray(0, left);
+    sent(chunk.length);
+    yield chunk;
+  }
+  sent(tail.length);
+  yield tail;
 }
 
 /** An injected 5xx: Cal.com's own 500 envelope, or the HTML page a proxy in front of it returns. */

@@ -13,7 +13,7 @@
  */
 import type { Hono } from "hono";
 import type { CalcomMe } from "../_shared/calcom/schemas.ts";
-import { isCalcomError } from "../_shared/calcom/errors.ts";
+import { CalcomErrorCode, isCalcomError } from "../_shared/calcom/errors.ts";
 import { requireUser, type UserClaims } from "../_shared/platform/auth.ts";
 import type { CalcomCallOptions, Deps } from "../_shared/platform/deps.ts";
 import type { Tx } from "../_shared/platform/db.ts";
@@ -23,6 +23,7 @@ import {
   createFunctionApp,
   parseJsonBody,
   parseQuery,
+  safeErrorMessage,
 } from "../_shared/platform/http.ts";
 import {
   apiKeyHint,
@@ -49,8 +50,24 @@ import { isUuid } from "../_shared/platform/uuid.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
 
-/** A person is waiting: fail fast rather than retry through a minute of Cal.com trouble. */
-const INTERACTIVE: CalcomCallOptions = { maxAttempts: 2, timeoutMs: 10_000, deadlineMs: 20_000 };
+/**
+ * Longest one request's whole conversation with Cal.com may take (key check, webhook create, list,
+ * delete, create again): a person is waiting, and the function must answer before they give up.
+ */
+export const connectDeadlineMs = 30_000;
+
+/**
+ * A person is waiting: fail fast rather than retry through a minute of Cal.com trouble, and end every
+ * call at one deadline fixed when the request arrived, so no sequence of calls can outlast it.
+ */
+function interactive(now: Date): CalcomCallOptions {
+  return {
+    maxAttempts: 2,
+    timeoutMs: 10_000,
+    deadlineMs: 20_000,
+    deadlineAt: new Date(now.getTime() + connectDeadlineMs),
+  };
+}
 
 /** Creates the calcom-connection app. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -72,7 +89,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.post("/", auth, async (c) => {
     const user = c.var.user;
     const body = await parseJsonBody(c, ConnectRequestSchema);
-    const calcom = deps.calcom(body.apiKey, INTERACTIVE);
+    const calcom = deps.calcom(body.apiKey, interactive(deps.now()));
     if (body.rotateWebhookSecret && isLocalUrl(webhookUrlFor(base, crypto.randomUUID()))) {
       throw apiError(
         400,
@@ -85,7 +102,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     // One transaction, locked on (user, Cal.com account), from reading the row to recording its webhook:
     // concurrent connects of one account run one after the other, so the secret stored and the one
     // Cal.com signs with are the same request's, and no webhook id is overwritten by another's. It stays
-    // open across the Cal.com calls, which INTERACTIVE bounds.
+    // open across the Cal.com calls, which interactive() bounds.
     const { existing, id, webhook, row } = await deps.db.asService(async (tx) => {
       await lockOrConflict(() => lockCalcomAccount(tx, user.sub, me.id));
       const existing = await findOwnConnection(tx, user.sub, me.id);
@@ -149,6 +166,13 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   return app;
 }
 
+/** Failures the client names itself (its messages hold no secret and nothing Cal.com said). */
+const clientVerdicts: ReadonlySet<string> = new Set([
+  CalcomErrorCode.tooLarge,
+  CalcomErrorCode.redirect,
+  CalcomErrorCode.deadline,
+]);
+
 /** Calls Cal.com to validate a key: a refused key is the caller's problem, anything else is Cal.com's. */
 async function validateKey(me: () => Promise<CalcomMe>): Promise<CalcomMe> {
   try {
@@ -160,6 +184,9 @@ async function validateKey(me: () => Promise<CalcomMe>): Promise<CalcomMe> {
         "invalid_api_key",
         "Cal.com rejected the API key: check that it is complete and not expired or revoked",
       );
+    }
+    if (isCalcomError(err) && clientVerdicts.has(err.code)) {
+      throw apiError(502, "calcom_unavailable", `Cannot check the API key: ${safeErrorMessage(err)}`);
     }
     if (isCalcomError(err)) {
       throw apiError(
@@ -294,7 +321,7 @@ async function removeWebhook(
       stored.apiKey,
       connectionSecret("api_key_encrypted", { id, userId: user.sub }),
     );
-    await deps.calcom(apiKey, INTERACTIVE).deleteWebhook(webhookId);
+    await deps.calcom(apiKey, interactive(deps.now())).deleteWebhook(webhookId);
     return { ok: true };
   } catch (err) {
     if (isCalcomError(err) && err.status === 404) return { ok: true };

@@ -56,7 +56,10 @@ export interface CalcomClientOptions {
    * rate-limit window plus the request). For `listBookings` this applies to each page.
    */
   deadlineMs?: number;
-  /** Absolute end no call may pass, e.g. the end of a sync run's time budget. */
+  /**
+   * Absolute end no call of this client may pass: the overall deadline of one interaction, e.g. a
+   * connect request's whole conversation with Cal.com or a sync run's time budget.
+   */
   deadlineAt?: Date;
   /** Overrides the process-wide limiter of this key (tests). */
   rateLimiter?: RateLimiter;
@@ -104,7 +107,7 @@ export interface CalcomClient {
    * code `ConflictException` (see {@linkcode findWebhookByUrl}).
    */
   createWebhook(input: CreateWebhookInput): Promise<CalcomWebhook>;
-  /** Every webhook of the key's user. */
+  /** Every webhook of the key's user; more than {@linkcode maxWebhookPages} pages fail with `TooManyPages`. */
   listWebhooks(): Promise<CalcomWebhook[]>;
   /** The user's webhook posting to exactly `subscriberUrl`, if any. */
   findWebhookByUrl(subscriberUrl: string): Promise<CalcomWebhook | undefined>;
@@ -113,6 +116,14 @@ export interface CalcomClient {
 }
 
 const webhookPageSize = 250;
+
+/**
+ * Most pages `listWebhooks` asks for: 20 pages of 250, 5,000 webhooks. A user has a handful; a Cal.com
+ * that keeps answering full pages (one that ignores `skip`, say) ends the listing with `TooManyPages`
+ * instead of being listed for ever.
+ */
+export const maxWebhookPages = 20;
+
 const MeResponseSchema = successEnvelope(MeSchema);
 const BookingResponseSchema = successEnvelope(z.union([ApiBookingSchema, z.array(ApiBookingSchema)]));
 const WebhookResponseSchema = successEnvelope(WebhookSchema);
@@ -174,16 +185,20 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
   async function listWebhooks(): Promise<CalcomWebhook[]> {
     const all: CalcomWebhook[] = [];
     // The webhooks list has no pagination object: a short page is the last one.
-    for (let skip = 0;; skip += webhookPageSize) {
+    for (let page = 0; page < maxWebhookPages; page++) {
       const body = await request({
         method: "GET",
         path: "/v2/webhooks",
-        query: new URLSearchParams({ take: String(webhookPageSize), skip: String(skip) }),
+        query: new URLSearchParams({ take: String(webhookPageSize), skip: String(page * webhookPageSize) }),
         schema: WebhookListResponseSchema,
       });
       all.push(...body.data);
       if (body.data.length < webhookPageSize) return all;
     }
+    throw new CalcomError(
+      `Cal.com GET /v2/webhooks answered ${maxWebhookPages} full pages of ${webhookPageSize}: stopped listing`,
+      { code: CalcomErrorCode.tooManyPages, retryable: false },
+    );
   }
 
   return {

@@ -20,6 +20,12 @@ export const CalcomErrorCode = {
   malformed: "MalformedResponse",
   /** A JSON response that does not have the shape API v2 documents. */
   invalid: "InvalidResponse",
+  /** An answer larger than the client reads (`maxResponseBytes`); not read further. */
+  tooLarge: "ResponseTooLarge",
+  /** A 3xx answer: redirects are not followed, so nothing is re-sent to another origin. */
+  redirect: "RedirectNotFollowed",
+  /** A listing that kept answering full pages past the client's page limit. */
+  tooManyPages: "TooManyPages",
   /** Arguments rejected before anything was sent. */
   invalidRequest: "InvalidRequest",
   /** Cal.com's codes the callers act on. */

@@ -1,13 +1,14 @@
 /**
  * Sends one Cal.com API v2 call: authentication and version headers, the per-key rate limit, a timeout
- * per attempt, retries with backoff inside an overall deadline, and validation of the JSON response.
- * Every failure becomes a {@linkcode CalcomError}.
+ * per attempt, retries with backoff inside an overall deadline, a cap on the size of answers, no
+ * redirects, and validation of the JSON response. Every failure becomes a {@linkcode CalcomError}.
  *
  * @module
  */
 import type { z } from "zod";
 import { CalcomError, CalcomErrorCode, errorFromResponse, redact } from "./errors.ts";
 import type { RateLimiter } from "./rate_limiter.ts";
+import { formatBytes, maxResponseBytes, readCappedText } from "./read_capped.ts";
 import { backoffDelay, defaultBackoff } from "./retry.ts";
 
 /** The version the bookings endpoints must be called with; without it Cal.com serves another shape. */
@@ -106,8 +107,26 @@ export function createTransport(options: TransportOptions): Transport {
         headers,
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: controller.signal,
+        // A followed 307/308 re-sends the body (a webhook secret, say) and the key to wherever it points;
+        // Cal.com itself delivers webhooks with redirect: "manual".
+        redirect: "manual",
       });
-      return { status: response.status, headers: response.headers, text: await response.text() };
+      // Deno hands back the 3xx itself; a browser-like runtime an opaque redirect with status 0.
+      if ((response.status >= 300 && response.status < 400) || response.type === "opaqueredirect") {
+        await response.body?.cancel().catch(() => {});
+        throw new CalcomError(
+          `Cal.com ${operation} answered ${response.status} (a redirect): redirects are not followed`,
+          { status: response.status, code: CalcomErrorCode.redirect, retryable: false },
+        );
+      }
+      const body = await readCappedText(response, maxResponseBytes);
+      if (!body.ok) {
+        throw new CalcomError(
+          `Cal.com ${operation}: the answer exceeded ${formatBytes(maxResponseBytes)} and was not read`,
+          { status: response.status, code: CalcomErrorCode.tooLarge, retryable: false },
+        );
+      }
+      return { status: response.status, headers: response.headers, text: body.text };
     })();
     try {
       return await Promise.race([exchange, expired]);

@@ -3,13 +3,15 @@
  * reads, rate limits, faults and errors as Cal.com produces them.
  */
 import assert from "node:assert/strict";
-import { calFetch } from "../../../calcom_sandbox/test_support.ts";
+import { calFetch, startReceiver } from "../../../calcom_sandbox/test_support.ts";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../../calcom_sandbox/mod.ts";
 import {
   type BookingPage,
   type CalcomClientOptions,
   createCalcomClient,
+  maxWebhookPages,
 } from "../../../../supabase/functions/_shared/calcom/client.ts";
+import { maxResponseBytes } from "../../../../supabase/functions/_shared/calcom/read_capped.ts";
 import { RateLimiter } from "../../../../supabase/functions/_shared/calcom/rate_limiter.ts";
 import type { ApiBooking } from "../../../../supabase/functions/_shared/calcom/schemas.ts";
 import { rejection } from "../../../testing/calcom_test_data.ts";
@@ -213,6 +215,58 @@ Deno.test("a request the sandbox never answers times out, is retried, then fails
   const err = await rejection(client.me());
   assert.deepEqual([err.code, err.status, err.retryable], ["RequestTimeout", undefined, true]);
   assert.deepEqual(sandbox.requests.map((r) => r.fault), ["hang", "hang"]);
+});
+
+Deno.test("an answer over 16 MB is read no further and fails with ResponseTooLarge, not retried", async () => {
+  await using sandbox = await frozenSandbox();
+  const { apiKey } = sandbox.addUser();
+  const size = 4 * maxResponseBytes;
+  sandbox.setFaults({ oversizedBodyBytes: size, path: "/v2/bookings" });
+  const { client } = clientOf(sandbox, apiKey);
+  const err = await rejection(client.listBookings().next());
+  assert.deepEqual([err.code, err.status, err.retryable], ["ResponseTooLarge", 200, false]);
+  assert.equal(err.message, "Cal.com GET /v2/bookings: the answer exceeded 16 MB and was not read");
+  assert.equal(sandbox.requests.length, 1);
+  // A client reading to the end would have taken all of it; socket buffers hold some beyond the cap.
+  const sent = sandbox.requests[0].bytesSent!;
+  assert.ok(sent < size, `${sent} bytes sent of ${size}`);
+});
+
+Deno.test("a redirect is not followed: nothing reaches its target and the call fails with RedirectNotFollowed", async () => {
+  await using sandbox = await frozenSandbox();
+  await using elsewhere = startReceiver();
+  const { user, apiKey } = sandbox.addUser();
+  sandbox.setFaults({ redirectTo: new URL(elsewhere.url).origin, path: "/v2/webhooks" });
+  const { client } = clientOf(sandbox, apiKey);
+  const secret = "whsec-must-stay-at-cal-com";
+  const err = await rejection(client.createWebhook({
+    subscriberUrl: "https://example.com/hook",
+    triggers: ["BOOKING_CREATED"],
+    secret,
+  }));
+  assert.deepEqual([err.code, err.status, err.retryable], ["RedirectNotFollowed", 307, false]);
+  assert.equal(
+    err.message,
+    "Cal.com POST /v2/webhooks answered 307 (a redirect): redirects are not followed",
+  );
+  assert.deepEqual(elsewhere.received, []);
+  assert.deepEqual(sandbox.requests.map((r) => [r.method, r.status, r.fault]), [["POST", 307, "redirect"]]);
+  assert.deepEqual(sandbox.webhooks(user.id), []);
+});
+
+Deno.test("listing webhooks of a Cal.com that ignores skip stops after the page limit with TooManyPages", async () => {
+  await using sandbox = await frozenSandbox({ rateLimit: { limit: 1_000 } });
+  const { user, apiKey } = sandbox.addUser();
+  const ids = sandbox.seedWebhooks(user.id, 251);
+  const { client } = clientOf(sandbox, apiKey);
+  assert.deepEqual((await client.listWebhooks()).map((w) => w.id), ids);
+  sandbox.resetRequests();
+  sandbox.setFaults({ ignoreSkip: true });
+  const err = await rejection(client.findWebhookByUrl("https://example.com/not-there"));
+  assert.deepEqual([err.code, err.retryable], ["TooManyPages", false]);
+  assert.equal(err.message, "Cal.com GET /v2/webhooks answered 20 full pages of 250: stopped listing");
+  assert.equal(maxWebhookPages, 20);
+  assert.equal(sandbox.requests.length, maxWebhookPages);
 });
 
 Deno.test("an unknown key fails with 401 UnauthorizedException and the key appears nowhere in the error", async () => {
