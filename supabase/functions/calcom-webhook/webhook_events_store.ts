@@ -95,7 +95,8 @@ export async function logWebhookEvent(tx: Tx, event: VerifiedEvent): Promise<Log
     { event_id: string; duplicate: boolean; processed: boolean; trigger_event: string | null }[]
   >`
     select * from public.calcom_log_webhook_event(${event.userId}, ${event.connectionId}, ${event.dedupeKey},
-      ${event.trigger}, ${event.bookingUid},
+      ${event.trigger === null ? null : textSafe(event.trigger)},
+      ${event.bookingUid === null ? null : textSafe(event.bookingUid)},
       ${event.payloadJson === null ? null : jsonbSafe(event.payloadJson)},
       ${event.rawBody === null ? null : textSafe(event.rawBody)}, ${event.processed ?? false},
       ${event.errorMessage == null ? null : textSafe(event.errorMessage)}, ${event.receivedAt},
