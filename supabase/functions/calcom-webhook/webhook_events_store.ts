@@ -59,6 +59,10 @@ export interface VerifiedEvent {
   /** The body text when it did not parse, kept so the event can be replayed after a fix. */
   rawBody: string | null;
   receivedAt: Date;
+  /** The webhook secret ciphertext the delivery verified against. */
+  verifiedWith: string;
+  /** Whether the connection was active when the event's outcome was decided. */
+  connectionActive: boolean;
   /** Whether the event is processed once this call commits (default false: processed later, or never). */
   processed?: boolean;
   /** Why it is not processed. */
@@ -81,6 +85,11 @@ export interface LoggedEvent {
   /** Whether the (first) event is processed. */
   processed: boolean;
   trigger: string | null;
+  /**
+   * Nothing was written: the connection's secret or active flag is no longer the one the delivery was
+   * checked and decided with. Read the connection again and start over.
+   */
+  connectionChanged: boolean;
 }
 
 /**
@@ -88,11 +97,19 @@ export interface LoggedEvent {
  * (`public.calcom_log_webhook_event`), unless this connection already has an event with the same body:
  * `on conflict do nothing` on (connection, dedupe key). A concurrent identical delivery waits on the first
  * one's transaction and then finds the conflict, so only one of them is ever applied; a duplicate answers
- * what the first one's event holds.
+ * what the first one's event holds. The same statement first checks that the connection still holds
+ * `verifiedWith` and `connectionActive`, so a connection kept in memory never outlives a new secret or a
+ * pause (nothing is written then, and `connectionChanged` says so).
  */
 export async function logWebhookEvent(tx: Tx, event: VerifiedEvent): Promise<LoggedEvent> {
   const [row] = await tx<
-    { event_id: string; duplicate: boolean; processed: boolean; trigger_event: string | null }[]
+    {
+      event_id: string | null;
+      duplicate: boolean;
+      processed: boolean;
+      trigger_event: string | null;
+      connection_changed: boolean;
+    }[]
   >`
     select * from public.calcom_log_webhook_event(${event.userId}, ${event.connectionId}, ${event.dedupeKey},
       ${event.trigger === null ? null : textSafe(event.trigger)},
@@ -100,9 +117,18 @@ export async function logWebhookEvent(tx: Tx, event: VerifiedEvent): Promise<Log
       ${event.payloadJson === null ? null : jsonbSafe(event.payloadJson)},
       ${event.rawBody === null ? null : textSafe(event.rawBody)}, ${event.processed ?? false},
       ${event.errorMessage == null ? null : textSafe(event.errorMessage)}, ${event.receivedAt},
-      ${event.processedAt ?? null}, ${event.bookingsJson ?? null}::text::jsonb)`;
-  if (!row) return { id: null, duplicate: true, processed: false, trigger: event.trigger };
-  return { id: row.event_id, duplicate: row.duplicate, processed: row.processed, trigger: row.trigger_event };
+      ${event.processedAt ?? null}, ${event.bookingsJson ?? null}::text::jsonb, ${event.verifiedWith},
+      ${event.connectionActive})`;
+  if (!row) {
+    return { id: null, duplicate: true, processed: false, trigger: event.trigger, connectionChanged: false };
+  }
+  return {
+    id: row.event_id,
+    duplicate: row.duplicate,
+    processed: row.processed,
+    trigger: row.trigger_event,
+    connectionChanged: row.connection_changed,
+  };
 }
 
 /** The result of processing an event. */
