@@ -8,7 +8,9 @@
  *
  * Answers: 404 for an unknown connection (nothing stored), 413 for an oversized body, 401 for a bad
  * signature (logged unverified, bounded per hour, never processed), and 200 for every correctly signed
- * delivery, processed or not, so Cal.com never disables the webhook over an event we failed to apply.
+ * delivery, processed or not, so Cal.com never disables the webhook over an event we failed to apply; 202
+ * for one beyond the connection's quota (`webhook_quota.ts`), of which only the booking uid is kept for
+ * the next sync to read again: a 2xx, since Cal.com does not retry any other answer.
  *
  * @module
  */
@@ -33,6 +35,7 @@ import {
   type WebhookConnection,
 } from "./webhook_connection.ts";
 import type { ConnectionCache, VerifiedConnection } from "./connection_cache.ts";
+import type { WebhookQuota } from "./webhook_quota.ts";
 
 /**
  * How often one delivery reads its connection at most: the write finds it changed since each read only
@@ -47,6 +50,8 @@ export interface DeliveryOptions {
   unverifiedPerHour: number;
   /** Connections verified recently, shared by the deliveries of one app. */
   connections: ConnectionCache;
+  /** What signed deliveries may store per connection; beyond it they are deferred (`webhook_quota.ts`). */
+  quota: WebhookQuota;
 }
 
 /** The answer to a correctly signed delivery. */
@@ -55,9 +60,11 @@ export interface DeliveryReceipt {
   processed: boolean;
   /** The trigger, when the body said one. */
   event: string | null;
-  /** The id of the event in `calcom_webhook_events`. */
+  /** The id of the event in `calcom_webhook_events`; null when deferred. */
   eventId: string | null;
   duplicate?: true;
+  /** Beyond the connection's quota: not logged, the booking is read again by the next sync (202). */
+  deferred?: true;
 }
 
 const REJECTION: Record<SignatureFailureReason | "secret_unavailable", string> = {
@@ -255,6 +262,7 @@ export async function receiveDelivery(
       receivedAt,
       verifiedWith: connection.webhookSecretEncrypted,
       connectionActive: connection.isActive,
+      quota: options.quota,
     };
     const write = goneAsNotFound(
       writeDelivery(deps, connection, event, "error" in parsed ? parsed : { value: parsed.value }),
@@ -276,7 +284,13 @@ export async function receiveDelivery(
     if (!fresh) throw connectionNotFound();
     connection = await verify(await unlock(c, deps, options, fresh, receivedAt));
   }
-  if (!written.processed && !written.duplicate) {
+  if (written.deferred) {
+    c.var.log.warn("webhook delivery beyond the quota deferred to the next sync", {
+      connectionId,
+      trigger,
+      bookingUid,
+    });
+  } else if (!written.processed && !written.duplicate) {
     c.var.log.warn("webhook event not processed", { connectionId, eventId: written.eventId, trigger });
   }
   const receipt: DeliveryReceipt = {
@@ -285,6 +299,7 @@ export async function receiveDelivery(
     event: written.trigger,
     eventId: written.eventId,
     ...(written.duplicate ? { duplicate: true as const } : {}),
+    ...(written.deferred ? { deferred: true as const } : {}),
   };
-  return c.json(receipt, 200);
+  return c.json(receipt, written.deferred ? 202 : 200);
 }

@@ -13,6 +13,7 @@ import {
   type VerifiedEvent,
   webhookDedupeKey,
 } from "../../../supabase/functions/calcom-webhook/webhook_events_store.ts";
+import { DEFAULT_WEBHOOK_QUOTA } from "../../../supabase/functions/calcom-webhook/webhook_quota.ts";
 
 Deno.test("webhook events store", async (t) => {
   await using testDb = await createTestDatabase();
@@ -34,6 +35,7 @@ Deno.test("webhook events store", async (t) => {
     userId: c.userId,
     verifiedWith: c.verifiedWith,
     connectionActive: true,
+    quota: DEFAULT_WEBHOOK_QUOTA,
     dedupeKey: crypto.randomUUID(),
     trigger: "PING",
     bookingUid: null,
@@ -127,10 +129,18 @@ Deno.test("webhook events store", async (t) => {
         processed: false,
         trigger: "PING",
         connectionChanged: false,
+        deferred: false,
       });
       assert.deepEqual(
         await db.asService((tx) => logWebhookEvent(tx, { ...event, trigger: "OTHER", processed: true })),
-        { id: first.id, duplicate: true, processed: false, trigger: "PING", connectionChanged: false },
+        {
+          id: first.id,
+          duplicate: true,
+          processed: false,
+          trigger: "PING",
+          connectionChanged: false,
+          deferred: false,
+        },
       );
       const [{ count }] = await testDb.sql`
         select count(*)::int from public.calcom_webhook_events where calcom_connection_id = ${c.connectionId}`;
@@ -160,6 +170,7 @@ Deno.test("webhook events store", async (t) => {
             processed: false,
             trigger: null,
             connectionChanged: true,
+            deferred: false,
           });
         }
         const [{ events, bookings }] = await testDb.sql`
