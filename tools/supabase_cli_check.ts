@@ -26,7 +26,14 @@ export const typesFileUrl = new URL("supabase/functions/_shared/platform/databas
 const typesFilePath = "supabase/functions/_shared/platform/database.types.ts";
 const supabaseBin = new URL("node_modules/.bin/supabase", root).pathname;
 const regenerateCommand = "deno run -A tools/supabase_cli_check.ts --write";
-const calcomTables = ["calcom_connections", "calcom_bookings", "calcom_webhook_events", "calcom_sync_runs"];
+const calcomTables = [
+  "calcom_connections",
+  "calcom_bookings",
+  "calcom_webhook_events",
+  "calcom_sync_runs",
+  "calcom_webhook_quotas",
+  "calcom_webhook_deferrals",
+];
 
 /** First line of the committed types file, so nobody edits it by hand. */
 export const typesHeader =

@@ -10,7 +10,9 @@ Deno.test("a test database has the platform and every migration applied", async 
     "calcom_bookings",
     "calcom_connections",
     "calcom_sync_runs",
+    "calcom_webhook_deferrals",
     "calcom_webhook_events",
+    "calcom_webhook_quotas",
   ]);
   const [{ count }] = await db.sql`select count(*)::int as count from supabase_migrations.schema_migrations`;
   assert.ok(count >= 4);

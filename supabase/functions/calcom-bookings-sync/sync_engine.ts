@@ -13,6 +13,7 @@ import type { Deps } from "../_shared/platform/deps.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
+import { readDeferredBookings } from "./deferred_bookings.ts";
 import { applyPage, finalWatermark, nextRequest, type SyncCheckpoint, type SyncScope } from "./sync_plan.ts";
 import {
   finishSyncRun,
@@ -230,6 +231,16 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       checkpoint = next;
     }
     verdict = checkpoint.plan.phase === "done" ? { status: "succeeded" } : { status: "partial" };
+    if (verdict.status === "succeeded") {
+      // webhook deliveries beyond their quota kept only the booking uid: read those bookings again
+      const deferred = await readDeferredBookings(deps, client, {
+        userId: started.userId,
+        connectionId: request.connectionId,
+      }, { deadlineAt: callsEnd, fullRunSucceeded: run.mode === "full" && isEverything(request.scope) });
+      totals.fetched += deferred.cleared;
+      totals.created += deferred.created;
+      totals.updated += deferred.updated;
+    }
   } catch (err) {
     if (err instanceof SyncRunLostError || err instanceof SyncConnectionGoneError) throw err;
     // The connection was deleted under us: its runs went with it, there is nothing to record.
@@ -268,6 +279,11 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
     resumedFromRunId: run.resumed_from_run_id,
     tookOverRunId: started.tookOverRunId,
   };
+}
+
+/** Whether a run's scope leaves no booking out (no status, no time window). */
+function isEverything(scope: SyncScope): boolean {
+  return scope.status === undefined && scope.afterStart === undefined && scope.beforeEnd === undefined;
 }
 
 /** Maps API bookings to rows; one Cal.com cannot describe in a row is logged and left out, not fatal. */

@@ -13,6 +13,7 @@ import { type AppEnv, createFunctionApp } from "../_shared/platform/http.ts";
 import { createConnectionCache } from "./connection_cache.ts";
 import { receiveDelivery } from "./receive_delivery.ts";
 import { replayEvents } from "./replay_events.ts";
+import { DEFAULT_WEBHOOK_QUOTA, type WebhookQuota } from "./webhook_quota.ts";
 import { connectionNotFound, findOwnConnection, isConnectionId } from "./webhook_connection.ts";
 
 /** Limits, changeable for tests. */
@@ -25,6 +26,8 @@ export interface WebhookAppOptions {
   replayBatch?: number;
   /** How long a connection read for a delivery serves the next ones (default 60 s: connection_cache.ts). */
   connectionTtlMs?: number;
+  /** What signed deliveries may store per connection (defaults: `DEFAULT_WEBHOOK_QUOTA`). */
+  quota?: Partial<WebhookQuota>;
 }
 
 /** Builds the app. */
@@ -32,12 +35,13 @@ export function createApp(deps: Deps, options: WebhookAppOptions = {}): Hono<App
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const unverifiedPerHour = options.unverifiedPerHour ?? 100;
   const replayBatch = options.replayBatch ?? 500;
+  const quota = { ...DEFAULT_WEBHOOK_QUOTA, ...options.quota };
   const app = createFunctionApp("calcom-webhook", { log: deps.log, maxBodyBytes });
 
   const connections = createConnectionCache({ now: deps.now, ttlMs: options.connectionTtlMs });
   app.post(
     "/:connectionId",
-    (c) => receiveDelivery(c, deps, { maxBodyBytes, unverifiedPerHour, connections }),
+    (c) => receiveDelivery(c, deps, { maxBodyBytes, unverifiedPerHour, connections, quota }),
   );
 
   app.post("/:connectionId/replay", requireUser(deps.verifyUser), async (c) => {

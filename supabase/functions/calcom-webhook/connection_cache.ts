@@ -3,12 +3,14 @@
  * many deliveries, and reading the connection and decrypting its secret for each one cost a transaction
  * of its own (4 round trips) and an AES-GCM decryption per delivery.
  *
- * Staleness is bounded by the TTL (60 s by default, counted from the read, never extended by use): a
- * connection deleted in the meantime is still refused at once (its event insert fails and the delivery
- * answers 404, which also drops the entry), a paused one is seen as paused within the TTL, and a delivery
- * that does not verify with an entry's secret is checked against the stored ciphertext by the statement
- * that logs it: when the secret was rotated, the entry is dropped and the connection read again before any
- * 401, and when it was not (a forged delivery), the entry stays.
+ * An entry is used for the TTL (60 s by default, counted from the read, never extended by use), but never
+ * decides alone: the statement that logs a delivery checks the connection's row too. A connection deleted
+ * in the meantime is refused at once (its event insert fails and the delivery answers 404, which also
+ * drops the entry); one paused, resumed or re-keyed is found changed by the statement that logs a verified
+ * delivery, which then writes nothing, and the connection is read again; and a delivery that does not
+ * verify with an entry's secret is checked against the stored ciphertext by the statement that logs it:
+ * when the secret was rotated, the entry is dropped and the connection read again before any 401, and when
+ * it was not (a forged delivery), the entry stays.
  *
  * @module
  */
@@ -39,7 +41,7 @@ export interface ConnectionCacheOptions {
   maxEntries?: number;
 }
 
-/** Default TTL of a cached connection: a paused or re-keyed connection is seen within this. */
+/** Default TTL of a cached connection: how long a read and a decryption serve later deliveries. */
 export const CONNECTION_TTL_MS = 60_000;
 
 /** Creates an empty cache. */

@@ -2,10 +2,15 @@
  * One Cal.com delivery, `POST /calcom-webhook/:connectionId`: find the connection (in memory for up to
  * a minute after it was read, see `connection_cache.ts`), read the exact body (bounded), verify the
  * signature before parsing anything, then log and apply the event in one statement (`write_delivery.ts`).
+ * That statement refuses to write when the connection's secret or active flag changed since it was read:
+ * the connection is then read again and the delivery verified and decided again, so a new secret or a
+ * pause counts from the very next delivery.
  *
  * Answers: 404 for an unknown connection (nothing stored), 413 for an oversized body, 401 for a bad
  * signature (logged unverified, bounded per hour, never processed), and 200 for every correctly signed
- * delivery, processed or not, so Cal.com never disables the webhook over an event we failed to apply.
+ * delivery, processed or not, so Cal.com never disables the webhook over an event we failed to apply; 202
+ * for one beyond the connection's quota (`webhook_quota.ts`), of which only the booking uid is kept for
+ * the next sync to read again: a 2xx, since Cal.com does not retry any other answer.
  *
  * @module
  */
@@ -31,6 +36,13 @@ import {
   type WebhookConnection,
 } from "./webhook_connection.ts";
 import type { ConnectionCache, VerifiedConnection } from "./connection_cache.ts";
+import type { WebhookQuota } from "./webhook_quota.ts";
+
+/**
+ * How often one delivery reads its connection at most: the write finds it changed since each read only
+ * when it is paused, resumed or re-keyed in the milliseconds between a read and the write.
+ */
+const MAX_CONNECTION_READS = 3;
 
 /** Limits of the delivery route. */
 export interface DeliveryOptions {
@@ -39,6 +51,8 @@ export interface DeliveryOptions {
   unverifiedPerHour: number;
   /** Connections verified recently, shared by the deliveries of one app. */
   connections: ConnectionCache;
+  /** What signed deliveries may store per connection; beyond it they are deferred (`webhook_quota.ts`). */
+  quota: WebhookQuota;
 }
 
 /** The answer to a correctly signed delivery. */
@@ -47,9 +61,11 @@ export interface DeliveryReceipt {
   processed: boolean;
   /** The trigger, when the body said one. */
   event: string | null;
-  /** The id of the event in `calcom_webhook_events`. */
+  /** The id of the event in `calcom_webhook_events`; null when deferred. */
   eventId: string | null;
   duplicate?: true;
+  /** Beyond the connection's quota: not logged, the booking is read again by the next sync (202). */
+  deferred?: true;
 }
 
 const REJECTION: Record<SignatureFailureReason | "secret_unavailable", string> = {
@@ -161,6 +177,42 @@ async function unlock(
   }
 }
 
+/** A delivery's signed bytes and when it arrived. */
+interface SignedBytes {
+  bytes: Uint8Array;
+  signature: string | undefined;
+  receivedAt: Date;
+}
+
+/**
+ * Verifies a delivery against `connection`'s secret and answers the connection it verified with. A
+ * failure is logged by one statement, unless the secret changed since `connection` was read (cached or
+ * not): then the connection is read again and the delivery checked again, so a stale secret never
+ * answers 401. A delivery that does not verify is refused (throws).
+ */
+async function authenticate(
+  c: Context<AppEnv>,
+  deps: Deps,
+  options: DeliveryOptions,
+  connection: VerifiedConnection,
+  delivery: SignedBytes,
+): Promise<VerifiedConnection> {
+  const { bytes, signature, receivedAt } = delivery;
+  let check = verifyCalSignature(connection.secret, bytes, signature);
+  if (check.ok) return connection;
+  let outcome = await logUnverified(deps, options, connection, check.reason, receivedAt);
+  if (outcome === "secret_changed") {
+    options.connections.drop(connection.id);
+    const fresh = await readConnection(deps, connection.id);
+    if (!fresh) throw connectionNotFound();
+    connection = await unlock(c, deps, options, fresh, receivedAt);
+    check = verifyCalSignature(connection.secret, bytes, signature);
+    if (check.ok) return connection;
+    outcome = await logUnverified(deps, options, connection, check.reason, receivedAt);
+  }
+  return refuse(c, options, connection.id, check.reason, outcome);
+}
+
 function readConnection(deps: Deps, connectionId: string): Promise<WebhookConnection | null> {
   return deps.db.asService((tx) => findWebhookConnection(tx, connectionId));
 }
@@ -190,53 +242,59 @@ export async function receiveDelivery(
   }
   const receivedAt = deps.now();
   const signature = c.req.header("x-cal-signature-256");
-
-  let connection = cached ?? await unlock(c, deps, options, stored!, receivedAt);
-  let check = verifyCalSignature(connection.secret, bytes, signature);
-  if (!check.ok) {
-    // one statement logs it, unless the secret changed since the connection was read (cached or not)
-    let outcome = await logUnverified(deps, options, connection, check.reason, receivedAt);
-    if (outcome === "secret_changed") {
-      // never answer 401 on a stale secret: read the new one and check again
-      options.connections.drop(connectionId);
-      const fresh = await readConnection(deps, connectionId);
-      if (!fresh) throw connectionNotFound();
-      connection = await unlock(c, deps, options, fresh, receivedAt);
-      check = verifyCalSignature(connection.secret, bytes, signature);
-      if (!check.ok) outcome = await logUnverified(deps, options, connection, check.reason, receivedAt);
-    }
-    if (!check.ok) return refuse(c, options, connectionId, check.reason, outcome);
-  }
-  // a fresh read serves the next deliveries; a forged one never evicted the cached entry (no re-read for them)
-  if (connection !== cached) options.connections.set(connection);
+  const verify = (read: VerifiedConnection) =>
+    authenticate(c, deps, options, read, { bytes, signature, receivedAt });
+  let connection = await verify(cached ?? await unlock(c, deps, options, stored!, receivedAt));
 
   const dedupeKey = webhookDedupeKey(bytes);
   const parsed = parseBody(bytes);
   const { trigger, bookingUid } = "error" in parsed
     ? { trigger: null, bookingUid: null }
     : describeWebhookBody(parsed.value);
-  const event: VerifiedEvent = {
-    connectionId: connection.id,
-    userId: connection.userId,
-    dedupeKey,
-    trigger,
-    bookingUid,
-    payloadJson: "error" in parsed ? null : parsed.json,
-    rawBody: "error" in parsed ? parsed.rawBody : null,
-    receivedAt,
-  };
-  const write = goneAsNotFound(
-    writeDelivery(deps, connection, event, "error" in parsed ? parsed : { value: parsed.value }),
-  );
   let written: WrittenDelivery;
-  try {
-    written = await write;
-  } catch (err) {
-    // deleted since it was read (or cached): the next delivery reads it again, and finds nothing
+  for (let reads = 1;; reads++) {
+    // a fresh read serves the next deliveries; a forged one never evicted the cached entry (no re-read for them)
+    if (connection !== cached) options.connections.set(connection);
+    const event: VerifiedEvent = {
+      connectionId: connection.id,
+      userId: connection.userId,
+      dedupeKey,
+      trigger,
+      bookingUid,
+      payloadJson: "error" in parsed ? null : parsed.json,
+      rawBody: "error" in parsed ? parsed.rawBody : null,
+      receivedAt,
+      verifiedWith: connection.webhookSecretEncrypted,
+      connectionActive: connection.isActive,
+      quota: options.quota,
+    };
+    const write = goneAsNotFound(
+      writeDelivery(deps, connection, event, "error" in parsed ? parsed : { value: parsed.value }),
+    );
+    try {
+      written = await write;
+    } catch (err) {
+      // deleted since it was read (or cached): the next delivery reads it again, and finds nothing
+      options.connections.drop(connectionId);
+      throw err;
+    }
+    if (!written.connectionChanged) break;
+    // paused, resumed or re-keyed since it was read: read it again, and verify and decide again
     options.connections.drop(connectionId);
-    throw err;
+    if (reads === MAX_CONNECTION_READS) {
+      throw new Error(`Connection ${connectionId} changed during each of ${reads} reads of one delivery`);
+    }
+    const fresh = await readConnection(deps, connectionId);
+    if (!fresh) throw connectionNotFound();
+    connection = await verify(await unlock(c, deps, options, fresh, receivedAt));
   }
-  if (!written.processed && !written.duplicate) {
+  if (written.deferred) {
+    c.var.log.warn("webhook delivery beyond the quota deferred to the next sync", {
+      connectionId,
+      trigger,
+      bookingUid,
+    });
+  } else if (!written.processed && !written.duplicate) {
     c.var.log.warn("webhook event not processed", { connectionId, eventId: written.eventId, trigger });
   }
   const receipt: DeliveryReceipt = {
@@ -245,6 +303,7 @@ export async function receiveDelivery(
     event: written.trigger,
     eventId: written.eventId,
     ...(written.duplicate ? { duplicate: true as const } : {}),
+    ...(written.deferred ? { deferred: true as const } : {}),
   };
-  return c.json(receipt, 200);
+  return c.json(receipt, written.deferred ? 202 : 200);
 }

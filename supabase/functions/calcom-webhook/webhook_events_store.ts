@@ -7,6 +7,7 @@
 import type { Tx } from "../_shared/platform/db.ts";
 import { jsonbSafe, textSafe } from "../_shared/bookings/jsonb_text.ts";
 import { sha256Hex } from "../_shared/platform/sha256.ts";
+import type { WebhookQuota } from "./webhook_quota.ts";
 
 /** SHA-256 (hex) of the exact body bytes: the dedupe key of a verified delivery. */
 export function webhookDedupeKey(body: Uint8Array): string {
@@ -59,6 +60,12 @@ export interface VerifiedEvent {
   /** The body text when it did not parse, kept so the event can be replayed after a fix. */
   rawBody: string | null;
   receivedAt: Date;
+  /** The webhook secret ciphertext the delivery verified against. */
+  verifiedWith: string;
+  /** Whether the connection was active when the event's outcome was decided. */
+  connectionActive: boolean;
+  /** The connection's quota: beyond it only a compact record is kept (`webhook_quota.ts`). */
+  quota: WebhookQuota;
   /** Whether the event is processed once this call commits (default false: processed later, or never). */
   processed?: boolean;
   /** Why it is not processed. */
@@ -81,6 +88,16 @@ export interface LoggedEvent {
   /** Whether the (first) event is processed. */
   processed: boolean;
   trigger: string | null;
+  /**
+   * Nothing was written: the connection's secret or active flag is no longer the one the delivery was
+   * checked and decided with. Read the connection again and start over.
+   */
+  connectionChanged: boolean;
+  /**
+   * Nothing was logged or applied: the delivery is beyond the connection's quota, and only the booking
+   * uid was kept for the next sync to read again.
+   */
+  deferred: boolean;
 }
 
 /**
@@ -88,20 +105,49 @@ export interface LoggedEvent {
  * (`public.calcom_log_webhook_event`), unless this connection already has an event with the same body:
  * `on conflict do nothing` on (connection, dedupe key). A concurrent identical delivery waits on the first
  * one's transaction and then finds the conflict, so only one of them is ever applied; a duplicate answers
- * what the first one's event holds.
+ * what the first one's event holds. The same statement first checks that the connection still holds
+ * `verifiedWith` and `connectionActive`, so a connection kept in memory never outlives a new secret or a
+ * pause (nothing is written then, and `connectionChanged` says so). A new body beyond the connection's
+ * quota is not logged either: only its trigger and booking uid are kept, and `deferred` says so.
  */
 export async function logWebhookEvent(tx: Tx, event: VerifiedEvent): Promise<LoggedEvent> {
   const [row] = await tx<
-    { event_id: string; duplicate: boolean; processed: boolean; trigger_event: string | null }[]
+    {
+      event_id: string | null;
+      duplicate: boolean;
+      processed: boolean;
+      trigger_event: string | null;
+      connection_changed: boolean;
+      deferred: boolean;
+    }[]
   >`
     select * from public.calcom_log_webhook_event(${event.userId}, ${event.connectionId}, ${event.dedupeKey},
-      ${event.trigger}, ${event.bookingUid},
+      ${event.trigger === null ? null : textSafe(event.trigger)},
+      ${event.bookingUid === null ? null : textSafe(event.bookingUid)},
       ${event.payloadJson === null ? null : jsonbSafe(event.payloadJson)},
       ${event.rawBody === null ? null : textSafe(event.rawBody)}, ${event.processed ?? false},
       ${event.errorMessage == null ? null : textSafe(event.errorMessage)}, ${event.receivedAt},
-      ${event.processedAt ?? null}, ${event.bookingsJson ?? null}::text::jsonb)`;
-  if (!row) return { id: null, duplicate: true, processed: false, trigger: event.trigger };
-  return { id: row.event_id, duplicate: row.duplicate, processed: row.processed, trigger: row.trigger_event };
+      ${event.processedAt ?? null}, ${event.bookingsJson ?? null}::text::jsonb, ${event.verifiedWith},
+      ${event.connectionActive}, ${event.quota.maxPerMinute}, ${event.quota.maxBytesPerDay},
+      ${event.quota.maxDeferred})`;
+  if (!row) {
+    return {
+      id: null,
+      duplicate: true,
+      processed: false,
+      trigger: event.trigger,
+      connectionChanged: false,
+      deferred: false,
+    };
+  }
+  return {
+    id: row.event_id,
+    duplicate: row.duplicate,
+    processed: row.processed,
+    trigger: row.trigger_event,
+    connectionChanged: row.connection_changed,
+    deferred: row.deferred,
+  };
 }
 
 /** The result of processing an event. */

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { calcomWebhookTriggers } from "../_shared/calcom/webhook_triggers.ts";
+import { textSafe } from "../_shared/bookings/jsonb_text.ts";
 
 /** Triggers that describe no booking (forms, out of office, PING…): acknowledged, never applied. */
 export const NON_BOOKING_TRIGGERS = [
@@ -168,12 +169,13 @@ export const CalVideoNoShowPayloadSchema = z.looseObject({
 function stringAt(value: unknown, key: string): string | null {
   if (value === null || typeof value !== "object") return null;
   const found = (value as Record<string, unknown>)[key];
-  return typeof found === "string" && found.length > 0 ? found.slice(0, 200) : null;
+  return typeof found === "string" && found.length > 0 ? textSafe(found.slice(0, 200)) : null;
 }
 
 /**
  * The trigger and booking uid of a parsed body, for the event log, read without validating anything (a
- * body that fails its schema is logged with what can be read of it).
+ * body that fails its schema is logged with what can be read of it). A U+0000, which no text column can
+ * hold, is read as U+FFFD: such a trigger is unknown, and such a uid is stored as the booking's does.
  */
 export function describeWebhookBody(body: unknown): { trigger: string | null; bookingUid: string | null } {
   const payload = body !== null && typeof body === "object"

@@ -8,6 +8,9 @@
  * The event is logged processed and its writes applied atomically; when applying fails, the transaction
  * rolls back whole and a second one logs the event unprocessed with its error, replayable. A duplicate
  * (same body for the same connection) writes nothing and answers what the first delivery's event holds.
+ * Neither does a delivery for a connection whose secret or active flag changed since it was read: the
+ * answer says so, and the caller reads the connection again. Nor does a new body beyond the connection's
+ * quota, of which only the booking uid is kept (`webhook_quota.ts`).
  *
  * @module
  */
@@ -37,6 +40,10 @@ export interface WrittenDelivery {
   /** The trigger: the body's, or for a duplicate the first event's. */
   trigger: string | null;
   duplicate: boolean;
+  /** Nothing was written: the connection changed since it was read (see `logWebhookEvent`). */
+  connectionChanged: boolean;
+  /** Beyond the quota: only the booking uid was kept, for the next sync (see `logWebhookEvent`). */
+  deferred: boolean;
 }
 
 /** The delivery's body: parsed, or why it is not (then it is logged unprocessed, raw). */
@@ -48,6 +55,8 @@ function written(logged: LoggedEvent, trigger: string | null): WrittenDelivery {
     processed: logged.processed,
     trigger: logged.duplicate ? logged.trigger ?? trigger : trigger,
     duplicate: logged.duplicate,
+    connectionChanged: logged.connectionChanged,
+    deferred: logged.deferred,
   };
 }
 
@@ -81,7 +90,10 @@ export async function writeDelivery(
     const bookingsJson = rows ? bookingRecordsJson(dedupeBookingRows(rows)) : null;
     return await deps.db.asService(async (tx) => {
       const logged = await logWebhookEvent(tx, { ...applied, bookingsJson });
-      if (!rows && !logged.duplicate) await applyWebhookOps(tx, connection, decision);
+      const wroteEvent = !logged.duplicate && !logged.connectionChanged && !logged.deferred;
+      if (!rows && wroteEvent) {
+        await applyWebhookOps(tx, connection, decision);
+      }
       return written(logged, event.trigger);
     });
   } catch (err) {

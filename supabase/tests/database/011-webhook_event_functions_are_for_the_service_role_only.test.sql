@@ -5,10 +5,11 @@
 -- call them; they run with the caller's rights and an empty search_path.
 begin;
 \ir _helpers.psql
-select plan(29);
+select plan(30);
 
 select calcom_tests.create_user('owner') as owner_id \gset
 select calcom_tests.create_connection('owner') as connection_id \gset
+select webhook_secret_encrypted as ciphertext from public.calcom_connections where id = :'connection_id' \gset
 select '[{"booking_uid": "uid-1", "booking_id": 1, "title": "Intro call", "status": "ACCEPTED", '
   '"start_time": "2026-12-01T10:00:00Z", "end_time": "2026-12-01T10:30:00Z", "attendees": [], '
   '"source_updated_at": "2026-11-24T00:00:00Z", "source_hash": "h1"}]' as booking_rows \gset
@@ -24,7 +25,8 @@ select function_privs_are('public', f.name, f.args,
 from (values
   ('calcom_log_webhook_event', 'event log',
     array['uuid', 'uuid', 'text', 'text', 'text', 'text', 'text', 'boolean', 'text',
-      'timestamp with time zone', 'timestamp with time zone', 'jsonb']),
+      'timestamp with time zone', 'timestamp with time zone', 'jsonb', 'text', 'boolean', 'integer', 'bigint',
+      'integer']),
   ('calcom_log_unverified_event', 'unverified log',
     array['uuid', 'uuid', 'text', 'timestamp with time zone', 'integer', 'text']),
   ('calcom_record_event_outcome', 'outcome',
@@ -46,14 +48,14 @@ select hasnt_function('public', 'calcom_insert_verified_event',
 select calcom_tests.authenticate_as_anon();
 select throws_ok(
   format($$ select * from public.calcom_log_webhook_event(%L, %L, 'k1', null, null, '{}', null, false, null,
-    now(), null, null) $$, :'owner_id', :'connection_id'),
+    now(), null, null, 'v1:x', true, 60, 10485760, 1000) $$, :'owner_id', :'connection_id'),
   '42501', 'permission denied for function calcom_log_webhook_event',
   'anon cannot log an event'
 );
 select calcom_tests.authenticate_as('owner');
 select throws_ok(
   format($$ select * from public.calcom_log_webhook_event(%L, %L, 'k1', null, null, '{}', null, false, null,
-    now(), null, null) $$, :'owner_id', :'connection_id'),
+    now(), null, null, 'v1:x', true, 60, 10485760, 1000) $$, :'owner_id', :'connection_id'),
   '42501', 'permission denied for function calcom_log_webhook_event',
   'the owner cannot log an event either'
 );
@@ -73,7 +75,7 @@ select throws_ok(
 select calcom_tests.authenticate_as_service_role();
 select event_id from public.calcom_log_webhook_event(:'owner_id', :'connection_id', 'k1', 'BOOKING_CREATED',
   'uid-1', '{"triggerEvent": "BOOKING_CREATED"}', null, true, null, '2026-11-24T10:00:00Z',
-  '2026-11-24T10:00:00.5Z', :'booking_rows') \gset
+  '2026-11-24T10:00:00.5Z', :'booking_rows', :'ciphertext', true, 60, 10485760, 1000) \gset
 select isnt(:'event_id'::text, '', 'service_role logs a new event and gets its id');
 select results_eq(
   format($$ select trigger_event, booking_uid, payload, verified, processed, processed_at, attempts
@@ -91,20 +93,34 @@ select results_eq(
 select results_eq(
   format($$ select event_id, duplicate, processed, trigger_event
             from public.calcom_log_webhook_event(%L, %L, 'k1', 'OTHER', null, '{}', null, false, null,
-              '2026-11-24T10:00:01Z', null, null) $$, :'owner_id', :'connection_id'),
+              '2026-11-24T10:00:01Z', null, null, %L, true, 60, 10485760, 1000) $$, :'owner_id',
+    :'connection_id', :'ciphertext'),
   format($$ values (%L::uuid, true, true, 'BOOKING_CREATED'::text) $$, :'event_id'),
   'the same dedupe key again is a duplicate: it answers the first event and writes nothing'
 );
 select results_eq(
   format($$ select event_id is not null, duplicate, processed
             from public.calcom_log_webhook_event(%L, %L, 'k2', 'BOOKING_TELEPORTED', null, '{}', null, false,
-              'Unknown trigger', '2026-11-24T10:00:02Z', null, null) $$, :'owner_id', :'connection_id'),
+              'Unknown trigger', '2026-11-24T10:00:02Z', null, null, %L, true, 60, 10485760, 1000) $$,
+    :'owner_id',
+    :'connection_id', :'ciphertext'),
   $$ values (true, false, false) $$,
   'an event that is not processed is logged with its outcome and no bookings'
 );
+select results_eq(
+  format($$ select event_id, duplicate, connection_changed
+            from public.calcom_log_webhook_event(%L, %L, 'k4', 'PING', null, '{}', null, true, null,
+              '2026-11-24T10:00:03Z', '2026-11-24T10:00:03Z', null, %L, false, 60, 10485760, 1000) $$,
+    :'owner_id',
+    :'connection_id', :'ciphertext'),
+  $$ values (null::uuid, false, true) $$,
+  'an event decided for a paused connection that is active now writes nothing and says so'
+);
 select throws_ok(
   format($$ select * from public.calcom_log_webhook_event(%L, %L, 'k3', 'BOOKING_CREATED', 'uid-bad', '{}',
-    null, true, null, now(), now(), %L) $$, :'owner_id', :'connection_id', :'bad_rows'),
+    null, true, null, now(), now(), %L, %L, true, 60, 10485760, 1000) $$, :'owner_id', :'connection_id',
+    :'bad_rows',
+    :'ciphertext'),
   '23514', null,
   'a booking the table refuses fails the call'
 );
@@ -131,7 +147,6 @@ select results_eq(
 );
 
 -- unverified deliveries: the reason only, at most the bound per rolling hour, never against an old secret
-select webhook_secret_encrypted as ciphertext from public.calcom_connections where id = :'connection_id' \gset
 select results_eq(
   format($$ select public.calcom_log_unverified_event(%L, %L, 'signature_mismatch', at, 2, %L)
             from unnest(array['2026-11-24T10:00:00Z', '2026-11-24T10:10:00Z', '2026-11-24T10:20:00Z',

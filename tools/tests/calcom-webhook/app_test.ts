@@ -571,6 +571,46 @@ Deno.test("calcom-webhook deliveries", async (t) => {
     assert.equal((await booking(env, connectionId, A_UID))?.title, "Call \ufffd about \ufffd");
   });
 
+  await t.step("a NUL in the trigger is acknowledged and logged, unprocessed, without the NUL", async () => {
+    const { connectionId, webhookSecret } = await env.connection();
+    const body = webhookFixture("BOOKING_CREATED");
+    body.triggerEvent = "BOOKING_\u0000CREATED";
+    const res = await env.deliver(connectionId, serialise(body), { secret: webhookSecret });
+    assert.equal(res.status, 200);
+    const receipt = await res.json();
+    assert.deepEqual([receipt.received, receipt.processed, receipt.event], [
+      true,
+      false,
+      "BOOKING_\ufffdCREATED",
+    ]);
+    const [logged] = await events(env, connectionId);
+    assert.deepEqual([logged.id, logged.trigger_event, logged.verified, logged.processed], [
+      receipt.eventId,
+      "BOOKING_\ufffdCREATED",
+      true,
+      false,
+    ]);
+    assert.match(logged.error_message, /^Unknown trigger BOOKING_\ufffdCREATED/);
+    assert.equal((await bookings(env, connectionId)).length, 0);
+  });
+
+  await t.step("a NUL in the booking uid is acknowledged and stored with U+FFFD instead", async () => {
+    const { connectionId, webhookSecret } = await env.connection();
+    const body = webhookFixture("BOOKING_CREATED");
+    (body.payload as Row).uid = "k3Qm\u0000Z8";
+    const res = await env.deliver(connectionId, serialise(body), { secret: webhookSecret });
+    assert.equal(res.status, 200);
+    const receipt = await res.json();
+    assert.deepEqual([receipt.processed, receipt.event], [true, "BOOKING_CREATED"]);
+    const [logged] = await events(env, connectionId);
+    assert.deepEqual([logged.id, logged.booking_uid, logged.processed], [
+      receipt.eventId,
+      "k3Qm\ufffdZ8",
+      true,
+    ]);
+    assert.deepEqual((await bookings(env, connectionId)).map((b) => b.booking_uid), ["k3Qm\ufffdZ8"]);
+  });
+
   await t.step("a body over 1 MB is rejected with 413 and nothing is stored", async () => {
     const { connectionId, webhookSecret } = await env.connection();
     const big = serialise({ triggerEvent: "PING", pad: "x".repeat(1024 * 1024) });

@@ -13,6 +13,7 @@ import {
   type VerifiedEvent,
   webhookDedupeKey,
 } from "../../../supabase/functions/calcom-webhook/webhook_events_store.ts";
+import { DEFAULT_WEBHOOK_QUOTA } from "../../../supabase/functions/calcom-webhook/webhook_quota.ts";
 
 Deno.test("webhook events store", async (t) => {
   await using testDb = await createTestDatabase();
@@ -26,9 +27,15 @@ Deno.test("webhook events store", async (t) => {
   };
   const insertVerifiedEvent = async (tx: Parameters<typeof logWebhookEvent>[0], event: VerifiedEvent) =>
     (await logWebhookEvent(tx, event)).id!;
-  const verified = (c: { connectionId: string; userId: string }, over: Partial<VerifiedEvent> = {}) => ({
+  const verified = (
+    c: { connectionId: string; userId: string; verifiedWith: string },
+    over: Partial<VerifiedEvent> = {},
+  ): VerifiedEvent => ({
     connectionId: c.connectionId,
     userId: c.userId,
+    verifiedWith: c.verifiedWith,
+    connectionActive: true,
+    quota: DEFAULT_WEBHOOK_QUOTA,
     dedupeKey: crypto.randomUUID(),
     trigger: "PING",
     bookingUid: null,
@@ -121,20 +128,59 @@ Deno.test("webhook events store", async (t) => {
         duplicate: false,
         processed: false,
         trigger: "PING",
+        connectionChanged: false,
+        deferred: false,
       });
       assert.deepEqual(
         await db.asService((tx) => logWebhookEvent(tx, { ...event, trigger: "OTHER", processed: true })),
-        { id: first.id, duplicate: true, processed: false, trigger: "PING" },
+        {
+          id: first.id,
+          duplicate: true,
+          processed: false,
+          trigger: "PING",
+          connectionChanged: false,
+          deferred: false,
+        },
       );
       const [{ count }] = await testDb.sql`
         select count(*)::int from public.calcom_webhook_events where calcom_connection_id = ${c.connectionId}`;
       assert.equal(count, 1);
       // the same body for another connection is another event
       const other = await connection();
-      const again = await db.asService((tx) => logWebhookEvent(tx, { ...event, ...other }));
+      const again = await db.asService((tx) =>
+        logWebhookEvent(tx, { ...event, ...other, verifiedWith: other.verifiedWith })
+      );
       assert.equal(again.duplicate, false);
       assert.notEqual(again.id, first.id);
     });
+
+    await t.step(
+      "an event checked against another secret or active flag than the connection's writes nothing",
+      async () => {
+        const c = await connection();
+        const row = testBookingRow({ booking_uid: "uid-stale" });
+        const applied = { processed: true, processedAt: new Date(), bookingsJson: bookingRecordsJson([row]) };
+        for (const stale of [{ verifiedWith: "v1.rotated-away" }, { connectionActive: false }]) {
+          const logged = await db.asService((tx) =>
+            logWebhookEvent(tx, verified(c, { ...applied, ...stale }))
+          );
+          assert.deepEqual(logged, {
+            id: null,
+            duplicate: false,
+            processed: false,
+            trigger: null,
+            connectionChanged: true,
+            deferred: false,
+          });
+        }
+        const [{ events, bookings }] = await testDb.sql`
+          select (select count(*)::int from public.calcom_webhook_events where calcom_connection_id = ${c.connectionId}) as events,
+                 (select count(*)::int from public.calcom_bookings where calcom_connection_id = ${c.connectionId}) as bookings`;
+        assert.deepEqual([events, bookings], [0, 0]);
+        const logged = await db.asService((tx) => logWebhookEvent(tx, verified(c, applied)));
+        assert.deepEqual([logged.connectionChanged, logged.processed], [false, true]);
+      },
+    );
 
     await t.step("an event logged with its outcome and bookings applies them in the same call", async () => {
       const c = await connection();

@@ -295,6 +295,45 @@ export type Database = {
           },
         ];
       };
+      "calcom_webhook_deferrals": {
+        Row: {
+          "booking_uid": string | null;
+          "calcom_connection_id": string;
+          "created_at": string;
+          "id": string;
+          "received_at": string;
+          "trigger_event": string | null;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "booking_uid"?: string | null;
+          "calcom_connection_id": string;
+          "created_at"?: string;
+          "id"?: string;
+          "received_at": string;
+          "trigger_event"?: string | null;
+          "user_id": string;
+        };
+        Update: {
+          "booking_uid"?: string | null;
+          "calcom_connection_id"?: string;
+          "created_at"?: string;
+          "id"?: string;
+          "received_at"?: string;
+          "trigger_event"?: string | null;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "calcom_webhook_deferrals_user_id_calcom_connection_id_fkey";
+            columns: ["user_id", "calcom_connection_id"];
+            isOneToOne: false;
+            referencedRelation: "calcom_connections";
+            referencedColumns: ["user_id", "id"];
+          },
+        ];
+      };
       "calcom_webhook_events": {
         Row: {
           "attempts": number;
@@ -361,6 +400,42 @@ export type Database = {
           },
         ];
       };
+      "calcom_webhook_quotas": {
+        Row: {
+          "calcom_connection_id": string;
+          "day_bytes": number;
+          "day_started_at": string;
+          "minute_deliveries": number;
+          "minute_started_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "calcom_connection_id": string;
+          "day_bytes": number;
+          "day_started_at": string;
+          "minute_deliveries": number;
+          "minute_started_at": string;
+          "user_id": string;
+        };
+        Update: {
+          "calcom_connection_id"?: string;
+          "day_bytes"?: number;
+          "day_started_at"?: string;
+          "minute_deliveries"?: number;
+          "minute_started_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "calcom_webhook_quotas_user_id_calcom_connection_id_fkey";
+            columns: ["user_id", "calcom_connection_id"];
+            isOneToOne: false;
+            referencedRelation: "calcom_connections";
+            referencedColumns: ["user_id", "id"];
+          },
+        ];
+      };
     };
     Views: {
       [_ in never]: never;
@@ -381,9 +456,13 @@ export type Database = {
         Args: {
           "p_booking_uid": string;
           "p_bookings": Json;
+          "p_connection_active": boolean;
           "p_connection_id": string;
           "p_dedupe_key": string;
           "p_error_message": string;
+          "p_max_bytes_per_day": number;
+          "p_max_deferred": number;
+          "p_max_per_minute": number;
           "p_payload": string;
           "p_processed": boolean;
           "p_processed_at": string;
@@ -391,8 +470,11 @@ export type Database = {
           "p_received_at": string;
           "p_trigger": string;
           "p_user_id": string;
+          "p_verified_with": string;
         };
         Returns: {
+          "connection_changed": boolean;
+          "deferred": boolean;
           "duplicate": boolean;
           "event_id": string;
           "processed": boolean;
