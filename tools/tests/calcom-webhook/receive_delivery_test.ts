@@ -73,14 +73,17 @@ Deno.test("deliveries reuse a connection read, and see a pause or a new secret a
   });
 
   await t.step("a replaced webhook secret refuses the old one at the very next delivery", async () => {
-    const { connectionId, webhookSecret } = await env.connection();
+    const { connectionId, userId, webhookSecret } = await env.connection();
     const first = await env.deliver(connectionId, createdBody("one"), { secret: webhookSecret });
     assert.equal(first.status, 200);
     await first.body?.cancel();
     const newSecret = `whsec_${crypto.randomUUID()}`;
     await env.db.sql`
       update public.calcom_connections
-      set webhook_secret_encrypted = ${await env.deps.secrets.encrypt(newSecret, connectionId)}
+      set webhook_secret_encrypted = ${await env.deps.secrets.encrypt(
+      newSecret,
+      connectionSecret("webhook_secret_encrypted", { id: connectionId, userId }),
+    )}
       where id = ${connectionId}`;
     const old = await env.deliver(connectionId, createdBody("two"), { secret: webhookSecret });
     assert.equal(old.status, 401);
