@@ -1,7 +1,8 @@
 /**
  * Failure injection for tests of a Cal.com client: latency, a seeded ratio of 5xx answers, forced 429,
- * malformed bodies, dropped connections, requests that never get an answer, and a hostile or broken
- * Cal.com: redirects elsewhere, answers of any size, listings that ignore `skip`. A count instead of
+ * malformed bodies, dropped connections, requests held until the test releases them, requests that
+ * never get an answer, and a hostile or broken Cal.com: redirects elsewhere, answers of any size,
+ * listings that ignore `skip`. A count instead of
  * `true` applies a fault to the next N matching requests only (e.g. "drop the first attempt").
  *
  * @module
@@ -38,6 +39,11 @@ export interface FaultOptions {
   oversizedBodyBytes?: number;
   /** Handle list requests as if `skip` were absent, so every page is the first one. */
   ignoreSkip?: boolean;
+  /**
+   * Hold every matching request, before it is authenticated or handled, until this promise settles (or
+   * the sandbox closes), then handle it as usual: orders a test's steps around a request in flight.
+   */
+  holdUntil?: Promise<unknown>;
   /** Only requests whose path starts with this are affected (e.g. `/v2/bookings`). */
   path?: string;
 }
@@ -45,6 +51,8 @@ export interface FaultOptions {
 /** What to do with one request. */
 export interface FaultDecision {
   latencyMs: number;
+  /** Wait for this before handling (see `FaultOptions.holdUntil`). */
+  holdUntil?: Promise<unknown>;
   action: "none" | "hang" | "drop" | "throttle" | "error" | "redirect" | "oversized";
   errorStatus: number;
   /** Whether an injected error echoes the request body (see {@linkcode FaultOptions.echoRequestBody}). */
@@ -101,6 +109,7 @@ export class Faults {
     const decision: FaultDecision = {
       ...none,
       latencyMs: o.latencyMs ?? 0,
+      holdUntil: o.holdUntil,
       errorStatus: o.errorStatus ?? 500,
       echo: o.echoRequestBody ?? false,
       redirectTo: o.redirectTo ?? "",

@@ -108,6 +108,25 @@ Deno.test("a hung request gets no answer until the sandbox closes", async () => 
   await assert.rejects(pending);
 });
 
+Deno.test("a held request is handled once released: a key revoked meanwhile is refused with 401", async () => {
+  await using sandbox = await startSandbox();
+  const { user, apiKey } = sandbox.addUser();
+  const other = sandbox.addApiKey(user.id);
+  const { promise: released, resolve: release } = Promise.withResolvers<void>();
+  sandbox.setFaults({ holdUntil: released, path: "/v2/bookings" });
+  const pending = calFetch(sandbox, apiKey, "/v2/bookings");
+  await until(() => sandbox.requests.some((r) => r.fault === "hold"), "the held request");
+  // Other paths are served meanwhile; the key is revoked while its request waits.
+  assert.equal((await calFetch(sandbox, apiKey, "/v2/me")).status, 200);
+  sandbox.revokeApiKey(apiKey);
+  release();
+  const res = await pending;
+  assert.equal(res.status, 401);
+  assert.equal(sandbox.requests[0].status, 401);
+  // The user's other key still works.
+  assert.equal((await calFetch(sandbox, other, "/v2/me")).status, 200);
+});
+
 Deno.test("latency delays answers without changing them", async () => {
   await using sandbox = await startSandbox();
   const { apiKey } = sandbox.addUser();

@@ -82,6 +82,8 @@ export interface Sandbox {
   };
   /** Adds another API key for a user; `expiresAt` makes it expire by the sandbox clock. */
   addApiKey(userId: number, options?: { expiresAt?: Date | string | null }): string;
+  /** Revokes an API key: Cal.com answers it 401 from then on, as for a key deleted in its settings. */
+  revokeApiKey(apiKey: string): void;
   /** A user's event types. */
   eventTypes(userId: number): EventTypeRecord[];
   /** Adds `count` realistic bookings without sending webhooks; returns their uids in creation order. */
@@ -272,6 +274,9 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       const expiresAt = keyOptions.expiresAt ? new Date(keyOptions.expiresAt).getTime() : null;
       store.apiKeys.set(key, { userId, expiresAt });
       return key;
+    },
+    revokeApiKey(apiKey) {
+      if (!store.apiKeys.delete(apiKey)) throw new Error("Unknown sandbox API key");
     },
     eventTypes: (userId) => store.eventTypesOf(userId),
     seedBookings(userId, count, seedOptions = {}) {

@@ -1,5 +1,5 @@
 /**
- * The HTTP side: the sandbox's HTTP/1.1 server on 127.0.0.1 with injected faults (latency, hang,
+ * The HTTP side: the sandbox's HTTP/1.1 server on 127.0.0.1 with injected faults (latency, hold, hang,
  * dropped connection, forced 429, 5xx, malformed body, redirect, oversized body, ignored `skip`) and the
  * request log.
  *
@@ -23,7 +23,16 @@ export interface RequestRecord {
   /** Last four characters of the bearer token, never the token. */
   apiKeyHint: string | null;
   /** The injected fault, if any. */
-  fault?: "latency" | "hang" | "drop" | "throttle" | "error" | "malformed" | "redirect" | "oversized";
+  fault?:
+    | "latency"
+    | "hold"
+    | "hang"
+    | "drop"
+    | "throttle"
+    | "error"
+    | "malformed"
+    | "redirect"
+    | "oversized";
   /** Body bytes handed to the connection for an oversized answer, until the client stopped reading. */
   bytesSent?: number;
   /** Arrival time, epoch ms of the sandbox clock. */
@@ -83,6 +92,13 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
     if (decision.latencyMs > 0) {
       record.fault = "latency";
       await sleep(decision.latencyMs);
+    }
+    if (decision.holdUntil) {
+      record.fault = "hold";
+      const aborted = new Promise<void>((resolve) =>
+        closing.signal.addEventListener("abort", () => resolve())
+      );
+      await Promise.race([decision.holdUntil.then(() => {}, () => {}), aborted]);
     }
     if (decision.action === "hang") {
       record.fault = "hang";

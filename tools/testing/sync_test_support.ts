@@ -56,7 +56,7 @@ export async function insertConnection(
   stack: FunctionStack,
   user: { id: string },
   cal: CalAccount,
-  options: { apiKey?: string; isActive?: boolean } = {},
+  options: { apiKey?: string; isActive?: boolean; webhookSecret?: string } = {},
 ): Promise<string> {
   const id = crypto.randomUUID();
   const apiKey = options.apiKey ?? cal.apiKey;
@@ -66,7 +66,7 @@ export async function insertConnection(
     connectionSecret("api_key_encrypted", connection),
   );
   const secretEncrypted = await stack.deps.secrets.encrypt(
-    `whsec_${crypto.randomUUID()}`,
+    options.webhookSecret ?? `whsec_${crypto.randomUUID()}`,
     connectionSecret("webhook_secret_encrypted", connection),
   );
   await stack.deps.db.asService((tx) =>

@@ -259,6 +259,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       error: failed?.message,
       errorCode: failed?.code,
       deactivate: failed?.deactivate,
+      apiKeyEncrypted: started.apiKeyEncrypted,
       final: verdict.status === "succeeded"
         ? finalWatermark(checkpoint.plan, {
           startedAt: new Date(checkpoint.chainStartedAt),

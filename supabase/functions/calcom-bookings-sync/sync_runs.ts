@@ -306,8 +306,17 @@ export interface FinishSyncRunInput {
   errorCode?: SyncErrorCode;
   /** A succeeded run's watermark. */
   final?: FinalWatermark;
-  /** Pause the connection: Cal.com rejected its key, so scheduled runs stop calling with it. */
+  /**
+   * Pause the connection: Cal.com rejected its key, so scheduled runs stop calling with it. Applies only
+   * while `apiKeyEncrypted` is still the connection's key.
+   */
   deactivate?: boolean;
+  /**
+   * The ciphertext of the key the run called Cal.com with (as {@linkcode startSyncRun} read it). A
+   * reconnect meanwhile stored another one: the rejected key is no longer the connection's, so the
+   * connection is not paused. The stored bytes are compared as they are, whatever their format.
+   */
+  apiKeyEncrypted: string;
   now: Date;
 }
 
@@ -319,7 +328,8 @@ export interface FinishedSyncRun {
 
 /**
  * Ends a run and records the outcome on the connection. A succeeded unscoped run moves the
- * connection's watermark and `last_synced_at`.
+ * connection's watermark and `last_synced_at`; a rejected key pauses the connection unless a reconnect
+ * replaced that key while the run went on.
  *
  * @throws {SyncRunLostError} when the run was taken over meanwhile (the other caller owns the outcome)
  * @throws {SyncConnectionGoneError} when the connection was deleted meanwhile
@@ -349,7 +359,8 @@ export async function finishSyncRun(tx: Tx, input: FinishSyncRunInput): Promise<
         last_synced_at = case when ${movesWatermark} then ${input.now}::timestamptz else last_synced_at end,
         sync_watermark = case when ${movesWatermark} then ${input.final?.watermark ?? null}::timestamptz
                               else sync_watermark end,
-        is_active = case when ${input.deactivate ?? false} then false else is_active end
+        is_active = case when ${input.deactivate ?? false} and api_key_encrypted = ${input.apiKeyEncrypted}
+                         then false else is_active end
     where id = ${input.run.calcom_connection_id}
     returning last_synced_at`;
   return { run, lastSyncedAt: connection?.last_synced_at ?? null };

@@ -8,7 +8,12 @@
  * @module
  */
 import { type BookingOp, mapWebhookEvent, WebhookPayloadError } from "./map_webhook_event.ts";
-import { mergeBookingFacts, upsertBookings, upsertBookingStatus } from "../_shared/bookings/booking_store.ts";
+import {
+  compareBookingUids,
+  mergeBookingFacts,
+  upsertBookings,
+  upsertBookingStatus,
+} from "../_shared/bookings/booking_store.ts";
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import { z } from "zod";
 import type { Tx } from "../_shared/platform/db.ts";
@@ -138,14 +143,32 @@ export async function processWebhookEvent(
   return await applyWebhookOps(tx, connection, decision);
 }
 
-/** Applies decided writes in order; a failed write throws {@linkcode EventApplyError}. */
+/** The booking a write touches. */
+function opUid(op: BookingOp): string {
+  return op.kind === "upsert" ? op.row.booking_uid : op.kind === "status" ? op.change.uid : op.uid;
+}
+
+/**
+ * The writes in the order every writer takes booking rows ({@linkcode compareBookingUids}): a reschedule's
+ * new booking was written before its old one whatever their uids, and a sync's page taking the two the
+ * other way round deadlocked with it. Writes to one booking keep their order (the sort is stable), and
+ * writes to different bookings do not depend on each other.
+ */
+export function inLockOrder(ops: readonly BookingOp[]): BookingOp[] {
+  return [...ops].sort((a, b) => compareBookingUids(opUid(a), opUid(b)));
+}
+
+/**
+ * Applies decided writes, in lock order (see {@linkcode inLockOrder}); a failed write throws
+ * {@linkcode EventApplyError}.
+ */
 export async function applyWebhookOps(
   tx: Tx,
   connection: EventConnection,
   { ops, bookingUid }: { ops: readonly BookingOp[]; bookingUid: string | null },
 ): Promise<EventOutcome> {
   try {
-    for (const op of ops) await runOp(tx, connection, op);
+    for (const op of inLockOrder(ops)) await runOp(tx, connection, op);
   } catch (err) {
     throw applyFailure(err, bookingUid);
   }

@@ -11,6 +11,7 @@ import { createDb } from "../../../supabase/functions/_shared/platform/db.ts";
 import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
 import {
   EventApplyError,
+  inLockOrder,
   logFailedApply,
   processWebhookEvent,
 } from "../../../supabase/functions/calcom-webhook/process_event.ts";
@@ -92,4 +93,24 @@ Deno.test("a webhook booking with huge fields is stored within the caps, its cut
   } finally {
     await db.end();
   }
+});
+
+Deno.test("a reschedule's writes are applied in uid order, and writes to one booking keep theirs", () => {
+  const row = (uid: string) => ({ kind: "upsert" as const, row: testBookingRow({ booking_uid: uid }) });
+  const status = (uid: string) => ({
+    kind: "status" as const,
+    change: { uid, status: "CANCELLED" as const, sourceUpdatedAt: "2026-01-01T00:00:00.000Z" },
+  });
+  const facts = (uid: string) => ({ kind: "facts" as const, uid, facts: { meetingEndedAt: null } });
+  // Byte order: upper case sorts before lower case, whatever the database's collation says.
+  const ordered = inLockOrder([row("b-new"), status("B-old"), row("a"), facts("a")]);
+  assert.deepEqual(
+    ordered.map((
+      op,
+    ) => [
+      op.kind,
+      op.kind === "upsert" ? op.row.booking_uid : op.kind === "status" ? op.change.uid : op.uid,
+    ]),
+    [["status", "B-old"], ["upsert", "a"], ["facts", "a"], ["upsert", "b-new"]],
+  );
 });

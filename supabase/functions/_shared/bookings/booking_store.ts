@@ -89,6 +89,16 @@ function bookingSourceHash(row: BookingRow): string {
   return sha256Hex(JSON.stringify(content));
 }
 
+/**
+ * The order every writer takes booking rows in within one transaction: by uid, in the byte order
+ * `calcom_upsert_bookings` sorts its batch in (`collate "C"`; uids are ASCII, where that order and
+ * JavaScript's agree). Two transactions taking their rows in one order never wait for each other in a
+ * cycle, so a sync's page and a webhook's writes cannot deadlock.
+ */
+export function compareBookingUids(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Keeps one row per uid: the newest source time, the later one in the batch on a tie. */
 export function dedupeBookingRows(rows: readonly BookingRow[]): BookingRow[] {
   const byUid = new Map<string, BookingRow>();

@@ -18,9 +18,15 @@ export type Tx = postgres.TransactionSql;
 export interface Db {
   /** The pool itself, for work outside any role (tests, maintenance); functions use the helpers. */
   sql: postgres.Sql;
-  /** Runs `fn` in one transaction as the user, under RLS; commits when `fn` resolves. */
+  /**
+   * Runs `fn` in one transaction as the user, under RLS; commits when `fn` resolves. Runs it again when
+   * Postgres aborted it as a deadlock or serialization victim (see {@linkcode transactionAttempts}).
+   */
   asUser<T>(user: UserClaims, fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Runs `fn` in one transaction as `service_role` (bypasses RLS); commits when `fn` resolves. */
+  /**
+   * Runs `fn` in one transaction as `service_role` (bypasses RLS); commits when `fn` resolves. Runs it
+   * again when Postgres aborted it as a deadlock or serialization victim (see {@linkcode transactionAttempts}).
+   */
   asService<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Closes the pool. */
   end(): Promise<void>;
@@ -82,6 +88,46 @@ async function inTransaction<T>(sql: postgres.Sql, setup: string, fn: (tx: Tx) =
   }
 }
 
+/**
+ * How often a transaction runs at most when Postgres keeps aborting it with 40P01 (deadlock detected) or
+ * 40001 (serialization failure). The victim's locks are gone, so the other transaction goes on and a new
+ * attempt usually succeeds at once. Writers take booking rows in one order so deadlocks should not
+ * happen at all; this is the safety net for lock orders nobody thought of. A callback may therefore run
+ * more than once: it must only touch the database (its writes roll back with the attempt).
+ */
+export const transactionAttempts = 3;
+
+const CONFLICT_CODES = new Set(["40P01", "40001"]);
+
+/**
+ * Whether `err`, or an error it wraps as `cause` (an apply error wrapping the statement's), is a
+ * Postgres deadlock or serialization failure: the whole transaction may simply run again.
+ */
+export function isTransactionConflict(err: unknown): boolean {
+  let current = err;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    const { name, code, cause } = current as { name?: unknown; code?: unknown; cause?: unknown };
+    if (name === "PostgresError" && typeof code === "string" && CONFLICT_CODES.has(code)) return true;
+    current = cause;
+  }
+  return false;
+}
+
+/**
+ * Runs `attempt` until it settles other than with a transaction conflict, at most
+ * {@linkcode transactionAttempts} times. No retry library: there is no wait to tune (Postgres already
+ * released the victim's locks) and only two SQLSTATEs qualify.
+ */
+async function retryConflicts<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1;; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (n >= transactionAttempts || !isTransactionConflict(err)) throw err;
+    }
+  }
+}
+
 /** Creates the pool (connections open lazily, on first query). */
 export function createDb(url: string, options: DbOptions = {}): Db {
   const sql = postgres(url, {
@@ -117,13 +163,11 @@ export function createDb(url: string, options: DbOptions = {}): Db {
     }, true), set_config('statement_timeout', '${timeout}', true)`;
   return {
     sql,
-    asUser: (user, fn) =>
-      inTransaction(
-        sql,
-        userSetup(JSON.stringify({ ...user.claims, sub: user.sub, role: "authenticated" })),
-        fn,
-      ),
-    asService: (fn) => inTransaction(sql, serviceSetup, fn),
+    asUser: (user, fn) => {
+      const setup = userSetup(JSON.stringify({ ...user.claims, sub: user.sub, role: "authenticated" }));
+      return retryConflicts(() => inTransaction(sql, setup, fn));
+    },
+    asService: (fn) => retryConflicts(() => inTransaction(sql, serviceSetup, fn)),
     async end() {
       await sql.end({ timeout: 5 });
     },

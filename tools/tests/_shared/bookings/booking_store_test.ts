@@ -435,6 +435,37 @@ Deno.test("booking store", async (t) => {
       );
       assert.equal((await booking(one.connectionId, "a")).absent_host, false);
     });
+
+    await t.step(
+      "a batch takes its rows in uid byte order, new or existing, whatever the batch's order",
+      async () => {
+        const { connectionId } = await connection();
+        const uids = ["b-2", "B-1", "a-3", "A-9", "c"];
+        // Records the order the rows are taken in (a before-insert trigger fires for conflicting rows too).
+        await testDb.sql.unsafe(`
+        create table public.taken (n serial, uid text);
+        grant insert on public.taken to service_role;
+        grant usage on sequence public.taken_n_seq to service_role;
+        create function public.record_taken() returns trigger language plpgsql as $$
+        begin insert into public.taken (uid) values (new.booking_uid); return new; end $$;
+        create trigger record_taken before insert on public.calcom_bookings
+        for each row execute function public.record_taken();`);
+        try {
+          const rows = (at: string) =>
+            uids.map((uid) => testBookingRow({ booking_uid: uid, source_updated_at: at }));
+          await upsert(connectionId, rows(T0));
+          await upsert(connectionId, rows(T1).reverse());
+          const taken = await testDb.sql<{ uid: string }[]>`select uid from public.taken order by n`;
+          const byteOrder = ["A-9", "B-1", "a-3", "b-2", "c"];
+          assert.deepEqual(taken.map((r) => r.uid), [...byteOrder, ...byteOrder]);
+        } finally {
+          await testDb.sql.unsafe(`
+          drop trigger record_taken on public.calcom_bookings;
+          drop function public.record_taken();
+          drop table public.taken;`);
+        }
+      },
+    );
   } finally {
     await db.end();
   }

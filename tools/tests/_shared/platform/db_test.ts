@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { createTestDatabase, createUser } from "../../../db/test_database.ts";
 import type { UserClaims } from "../../../../supabase/functions/_shared/platform/auth.ts";
-import { createDb, quoteLiteral } from "../../../../supabase/functions/_shared/platform/db.ts";
+import {
+  createDb,
+  isTransactionConflict,
+  quoteLiteral,
+  type Tx,
+} from "../../../../supabase/functions/_shared/platform/db.ts";
 
 function claimsFor(sub: string, email = `${sub}@example.test`): UserClaims {
   return {
@@ -195,6 +200,63 @@ Deno.test("a statement stuck behind a lock fails after the statement timeout ins
     holder.release();
     await db.end();
   }
+});
+
+Deno.test("a transaction Postgres aborts as a deadlock victim runs again and commits", async () => {
+  await using testDb = await createTestDatabase();
+  const db = createDb(testDb.url, { max: 2 });
+  try {
+    const dana = await createUser(testDb.sql);
+    const first = await insertConnection(testDb.sql, dana, 515);
+    const second = await insertConnection(testDb.sql, dana, 516);
+    const attempts = { a: 0, b: 0 };
+    const locked = { a: Promise.withResolvers<void>(), b: Promise.withResolvers<void>() };
+    // Each takes one row, waits until the other has taken the other row, then asks for it: a deadlock
+    // on the first attempts. Later attempts find both waits over and go straight on.
+    const crosswise = (me: "a" | "b", mine: string, theirs: string, other: "a" | "b") => (tx: Tx) => {
+      attempts[me]++;
+      return (async () => {
+        await tx`update public.calcom_connections set label = ${me} where id = ${mine}`;
+        locked[me].resolve();
+        await locked[other].promise;
+        await tx`update public.calcom_connections set label = ${me} where id = ${theirs}`;
+        return me;
+      })();
+    };
+    const results = await Promise.all([
+      db.asService(crosswise("a", first, second, "b")),
+      db.asService(crosswise("b", second, first, "a")),
+    ]);
+    assert.deepEqual(results, ["a", "b"]);
+    // Exactly one of them was the victim and ran twice; both committed.
+    assert.equal(attempts.a + attempts.b, 3);
+    const labels = await testDb.sql`select label from public.calcom_connections where id in ${
+      testDb.sql([first, second])
+    }`;
+    // The victim, run again, wrote both rows last.
+    const victim = attempts.a === 2 ? "a" : "b";
+    assert.deepEqual(labels.map((r) => r.label), [victim, victim]);
+
+    // Other failures are not retried.
+    let runs = 0;
+    await assert.rejects(
+      db.asService((tx) => (runs++, tx`insert into public.calcom_connections (id) values (${first})`)),
+      { code: "23502" },
+    );
+    assert.equal(runs, 1);
+  } finally {
+    await db.end();
+  }
+});
+
+Deno.test("only deadlocks and serialization failures, also wrapped as a cause, count as conflicts", () => {
+  const pg = (code: string) => Object.assign(new Error("x"), { name: "PostgresError", code });
+  assert.equal(isTransactionConflict(pg("40P01")), true);
+  assert.equal(isTransactionConflict(pg("40001")), true);
+  assert.equal(isTransactionConflict(new Error("apply failed", { cause: pg("40P01") })), true);
+  assert.equal(isTransactionConflict(pg("23505")), false);
+  assert.equal(isTransactionConflict(Object.assign(new Error("x"), { code: "40P01" })), false);
+  assert.equal(isTransactionConflict(undefined), false);
 });
 
 Deno.test("quoteLiteral makes a literal that means the text under either string syntax", async () => {
