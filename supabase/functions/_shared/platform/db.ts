@@ -93,7 +93,10 @@ async function inTransaction<T>(sql: postgres.Sql, setup: string, fn: (tx: Tx) =
  * 40001 (serialization failure). The victim's locks are gone, so the other transaction goes on and a new
  * attempt usually succeeds at once. Writers take booking rows in one order so deadlocks should not
  * happen at all; this is the safety net for lock orders nobody thought of. A callback may therefore run
- * more than once: it must only touch the database (its writes roll back with the attempt).
+ * more than once: what it does outside the database must be safe to repeat. One callback calls Cal.com:
+ * a connect holds its account lock across the key check and the webhook registration
+ * (`calcom-connection/app.ts`), and repeating those is safe (a webhook created by the first attempt is
+ * found by its 409 and reused or replaced).
  */
 export const transactionAttempts = 3;
 
