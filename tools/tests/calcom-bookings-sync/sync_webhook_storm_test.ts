@@ -32,7 +32,9 @@ Deno.test("syncs alongside reschedule webhooks over the same bookings never dead
   };
   await using stack = await startFunctionStack({
     "calcom-bookings-sync": (deps) => createSyncApp(ownPool(deps)),
-    "calcom-webhook": (deps) => createWebhookApp(ownPool(deps)),
+    // Thousands of deliveries to few connections: lift the quota (webhook_quota_test.ts tests it).
+    "calcom-webhook": (deps) =>
+      createWebhookApp(ownPool(deps), { quota: { maxPerMinute: 1_000_000, maxBytesPerDay: 1024 ** 4 } }),
   }, {
     sandbox: {
       now: () => new Date(Date.now() - 86_400_000),

@@ -45,7 +45,7 @@ export type Database = {
           "start_time": string;
           "status": string;
           "title": string;
-          "truncated_fields": string[] | null;
+          "truncated_fields": (string)[] | null;
           "updated_at": string;
           "user_id": string;
         };
@@ -88,7 +88,7 @@ export type Database = {
           "start_time": string;
           "status": string;
           "title"?: string;
-          "truncated_fields"?: string[] | null;
+          "truncated_fields"?: (string)[] | null;
           "updated_at"?: string;
           "user_id": string;
         };
@@ -130,7 +130,7 @@ export type Database = {
           "start_time"?: string;
           "status"?: string;
           "title"?: string;
-          "truncated_fields"?: string[] | null;
+          "truncated_fields"?: (string)[] | null;
           "updated_at"?: string;
           "user_id"?: string;
         };
