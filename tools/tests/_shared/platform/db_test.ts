@@ -5,6 +5,7 @@ import {
   createDb,
   isTransactionConflict,
   quoteLiteral,
+  transactionAttempts,
   type Tx,
 } from "../../../../supabase/functions/_shared/platform/db.ts";
 
@@ -228,14 +229,15 @@ Deno.test("a transaction Postgres aborts as a deadlock victim runs again and com
       db.asService(crosswise("b", second, first, "a")),
     ]);
     assert.deepEqual(results, ["a", "b"]);
-    // Exactly one of them was the victim and ran twice; both committed.
-    assert.equal(attempts.a + attempts.b, 3);
+    // At least one was a victim and ran again (on a loaded machine a retry can meet the other's locks
+    // once more), none ran more often than allowed, and both committed.
+    assert.ok(attempts.a + attempts.b >= 3, `attempts: ${JSON.stringify(attempts)}`);
+    assert.ok(attempts.a <= transactionAttempts && attempts.b <= transactionAttempts);
     const labels = await testDb.sql`select label from public.calcom_connections where id in ${
       testDb.sql([first, second])
     }`;
-    // The victim, run again, wrote both rows last.
-    const victim = attempts.a === 2 ? "a" : "b";
-    assert.deepEqual(labels.map((r) => r.label), [victim, victim]);
+    // Whichever committed last wrote both rows: no transaction was half-applied.
+    assert.equal(new Set(labels.map((r) => r.label)).size, 1);
 
     // Other failures are not retried.
     let runs = 0;
