@@ -13,7 +13,7 @@ import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import postgres from "postgres";
 import { LOCAL_JWT_SECRET, signUserToken } from "../dev/dev_tokens.ts";
-import { invokeFunction } from "../testing/function_stack.ts";
+import { invokeFunction } from "../testing/invoke_function.ts";
 
 const root = new URL("../../", import.meta.url);
 

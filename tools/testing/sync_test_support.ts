@@ -1,5 +1,5 @@
 /**
- * Helpers for the calcom-bookings-sync tests: the stack serving the function with a lagging sandbox,
+ * Helpers for the calcom-bookings-sync tests: the lagging sandbox clock their stacks run on,
  * connections inserted directly (as the service role, with the functions' secret box, so these tests do
  * not depend on calcom-connection), the sandbox's request log per key, and the comparison of the mirror
  * with the sandbox's truth.
@@ -10,15 +10,9 @@ import assert from "node:assert/strict";
 import { connectionSecret } from "../../supabase/functions/_shared/platform/connection_secret.ts";
 import { ApiBookingSchema } from "../../supabase/functions/_shared/calcom/schemas.ts";
 import { mapApiBooking } from "../../supabase/functions/_shared/bookings/map_api_booking.ts";
-import {
-  type FunctionResponse,
-  type FunctionStack,
-  type FunctionStackOptions,
-  invokeFunction,
-  type StackUser,
-  startFunctionStack,
-} from "./function_stack.ts";
-import { createApp, type SyncAppOptions } from "../../supabase/functions/calcom-bookings-sync/app.ts";
+import type { Sandbox } from "../calcom_sandbox/mod.ts";
+import { type FunctionResponse, invokeFunction } from "./invoke_function.ts";
+import type { StackUser, TestClock, TestStack } from "./test_stack.ts";
 import { syncPageSize } from "../../supabase/functions/calcom-bookings-sync/sync_plan.ts";
 
 /** A Cal.com account in the sandbox. */
@@ -27,24 +21,13 @@ export interface CalAccount {
   apiKey: string;
 }
 
-/** One day in ms: the sandbox clock runs this far behind ours, so the watermark lag never bites. */
-const sandboxLagMs = 86_400_000;
+/**
+ * The clock of a sync test's stack: the sandbox runs a day behind ours, so the watermark lag never
+ * bites.
+ */
+export const syncClock: TestClock = { sandboxLagMs: 86_400_000 };
 
 const FN = "calcom-bookings-sync";
-
-/**
- * Starts a stack serving calcom-bookings-sync made with `app`, whose sandbox clock runs `sandboxLagMs`
- * behind ours; `stack` adds to that (its `sandbox` options to the lagging clock).
- */
-export function startSyncStack(
-  app: SyncAppOptions = {},
-  stack: FunctionStackOptions = {},
-): Promise<FunctionStack> {
-  return startFunctionStack({ [FN]: (deps) => createApp(deps, app) }, {
-    ...stack,
-    sandbox: { now: () => new Date(Date.now() - sandboxLagMs), ...stack.sandbox },
-  });
-}
 
 /** `POST /calcom-bookings-sync` with `body`, as `user`. */
 export function postSync(user: StackUser, body: Record<string, unknown> = {}): Promise<FunctionResponse> {
@@ -53,7 +36,7 @@ export function postSync(user: StackUser, body: Record<string, unknown> = {}): P
 
 /** Inserts a connection of `user` to `cal` as calcom-connection would, and returns its id. */
 export async function insertConnection(
-  stack: FunctionStack,
+  stack: TestStack,
   user: { id: string },
   cal: CalAccount,
   options: { apiKey?: string; isActive?: boolean; webhookSecret?: string } = {},
@@ -84,7 +67,7 @@ export async function insertConnection(
 
 /** A signed-up user with a fresh sandbox account, `count` seeded bookings and a connection. */
 export async function connectedUser(
-  stack: FunctionStack,
+  stack: TestStack<Sandbox>,
   count = 0,
   seed = 1,
 ): Promise<{ user: StackUser; cal: CalAccount; connectionId: string }> {
@@ -96,7 +79,7 @@ export async function connectedUser(
 }
 
 /** The sandbox's `GET /v2/bookings` requests made with `apiKey`. */
-export function bookingRequests(stack: FunctionStack, apiKey: string) {
+export function bookingRequests(stack: TestStack<Sandbox>, apiKey: string) {
   return stack.sandbox.requests.filter((r) =>
     r.path === "/v2/bookings" && r.method === "GET" && r.apiKeyHint === `…${apiKey.slice(-4)}`
   );
@@ -151,7 +134,7 @@ function normalise(value: unknown): unknown {
  * the mapped API booking.
  */
 export async function assertMirrors(
-  stack: FunctionStack,
+  stack: TestStack<Sandbox>,
   connectionId: string,
   cal: CalAccount,
   sample = 25,
@@ -183,7 +166,7 @@ export async function assertMirrors(
 }
 
 /** `updated_at` of every row of a connection, to prove a sync wrote nothing. */
-export async function rowVersions(stack: FunctionStack, connectionId: string): Promise<Map<string, string>> {
+export async function rowVersions(stack: TestStack, connectionId: string): Promise<Map<string, string>> {
   const rows = await stack.deps.db.sql<{ booking_uid: string; updated_at: Date }[]>`
     select booking_uid, updated_at from public.calcom_bookings where calcom_connection_id = ${connectionId}`;
   return new Map(rows.map((r) => [r.booking_uid, r.updated_at.toISOString()]));

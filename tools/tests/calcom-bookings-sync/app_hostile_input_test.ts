@@ -21,7 +21,8 @@ import {
   sendHostileRequest,
 } from "../../testing/hostile_request.ts";
 import { encodeCursor } from "../../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
-import { connectedUser, startSyncStack } from "../../testing/sync_test_support.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
+import { connectedUser, syncClock } from "../../testing/sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
 
@@ -45,7 +46,7 @@ function rawCursor(json: string): string {
 }
 
 Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON error and syncs nothing", async (t) => {
-  await using stack = await startSyncStack();
+  await using stack = await startTestStack({ apps: { sync: true }, clock: syncClock });
   const { user } = await connectedUser(stack, 3, 5);
   const other = await connectedUser(stack, 3, 6);
   const bookingId = crypto.randomUUID();

@@ -6,10 +6,11 @@
 import assert from "node:assert/strict";
 import { maxResponseBytes } from "../../../supabase/functions/_shared/calcom/read_capped.ts";
 import { startReceiver } from "../../calcom_sandbox/test_support.ts";
-import { bookingRequests, connectedUser, postSync, startSyncStack } from "../../testing/sync_test_support.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
+import { bookingRequests, connectedUser, postSync, syncClock } from "../../testing/sync_test_support.ts";
 
 Deno.test("calcom-bookings-sync fails a run cleanly on an oversized answer or a redirect", async (t) => {
-  await using stack = await startSyncStack();
+  await using stack = await startTestStack({ apps: { sync: true }, clock: syncClock });
   const { sandbox } = stack;
   const sql = stack.deps.db.sql;
   const runError = async (connectionId: string) =>

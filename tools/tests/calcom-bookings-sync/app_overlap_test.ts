@@ -4,22 +4,22 @@
  * once and every page asked for once per run.
  */
 import assert from "node:assert/strict";
-import type { FunctionStack } from "../../testing/function_stack.ts";
+import { startTestStack, type TestStack } from "../../testing/test_stack.ts";
 import {
   assertMirrors,
   bookingRequests,
   connectedUser,
   fullSyncPages,
   postSync,
-  startSyncStack,
+  syncClock,
 } from "../../testing/sync_test_support.ts";
 
-async function runRow(stack: FunctionStack, id: string) {
+async function runRow(stack: TestStack, id: string) {
   const [run] = await stack.deps.db.sql`select * from public.calcom_sync_runs where id = ${id}`;
   return run;
 }
 
-async function storedCount(stack: FunctionStack, connectionId: string): Promise<number> {
+async function storedCount(stack: TestStack, connectionId: string): Promise<number> {
   const [{ n }] = await stack.deps.db.sql`
     select count(*)::int as n from public.calcom_bookings where calcom_connection_id = ${connectionId}`;
   return n;
@@ -29,7 +29,7 @@ async function storedCount(stack: FunctionStack, connectionId: string): Promise<
 const filters = (r: { query: Record<string, unknown> }) => JSON.stringify(r.query);
 
 Deno.test("a save that fails while the next page is fetched loses nothing: the next run resumes after the last saved page", async () => {
-  await using stack = await startSyncStack();
+  await using stack = await startTestStack({ apps: { sync: true }, clock: syncClock });
   const sql = stack.deps.db.sql;
   const { user, cal, connectionId } = await connectedUser(stack, 1200, 61);
   // A real database failure in the third page's transaction, after its bookings were written: the
@@ -80,7 +80,7 @@ Deno.test("a deadline that passes while the next page is fetched ends the run pa
   let jumpAfter = Infinity;
   let requestsSoFar = () => 0;
   const now = () => new Date(Date.now() + (requestsSoFar() >= jumpAfter ? jumpMs : 0));
-  await using stack = await startSyncStack({}, { deps: () => ({ now }) });
+  await using stack = await startTestStack({ apps: { sync: true }, clock: syncClock, deps: () => ({ now }) });
   const { user, cal, connectionId } = await connectedUser(stack, 1000, 62);
   requestsSoFar = () => bookingRequests(stack, cal.apiKey).length;
 

@@ -3,19 +3,22 @@
  * run completes without a storm of 429s.
  */
 import assert from "node:assert/strict";
+import { startTestStack } from "../../testing/test_stack.ts";
 import {
   assertMirrors,
   bookingRequests,
   connectedUser,
   fullSyncPages,
   postSync,
-  startSyncStack,
+  syncClock,
 } from "../../testing/sync_test_support.ts";
 
 const WINDOW_MS = 1000;
 
 Deno.test("a sync under a low rate limit completes with at most one 429 per window", async () => {
-  await using stack = await startSyncStack({}, {
+  await using stack = await startTestStack({
+    apps: { sync: true },
+    clock: syncClock,
     sandbox: {
       rateLimit: { limit: 3, ttlMs: WINDOW_MS, blockMs: WINDOW_MS },
     },

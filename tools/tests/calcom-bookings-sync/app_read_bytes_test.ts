@@ -3,14 +3,15 @@
  * straight into the table with fields far past the caps (rows stored before caps existed).
  */
 import assert from "node:assert/strict";
-import { type FunctionResponse, invokeFunction } from "../../testing/function_stack.ts";
 import { READ_PAGE_MAX_BYTES } from "../../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
-import { connectedUser, startSyncStack } from "../../testing/sync_test_support.ts";
+import { type FunctionResponse, invokeFunction } from "../../testing/invoke_function.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
+import { connectedUser, syncClock } from "../../testing/sync_test_support.ts";
 
 const MB = 1024 * 1024;
 
 Deno.test("byte-bounded pages return every stored booking once, each page within budget and one row", async () => {
-  await using stack = await startSyncStack();
+  await using stack = await startTestStack({ apps: { sync: true }, clock: syncClock });
   const { user, connectionId } = await connectedUser(stack);
   // 12 rows of ~1 MB, one of 5 MB (past the whole budget), and small rows between them
   const sizes = [...Array(12).fill(MB), 5 * MB, ...Array(30).fill(100)];

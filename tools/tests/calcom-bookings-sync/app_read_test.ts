@@ -3,19 +3,15 @@
  * seed's read-after-sync without `fromDb`.
  */
 import assert from "node:assert/strict";
-import {
-  type FunctionResponse,
-  type FunctionStack,
-  invokeFunction,
-  type StackUser,
-} from "../../testing/function_stack.ts";
 import { toBookingView } from "../../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
+import { type FunctionResponse, invokeFunction } from "../../testing/invoke_function.ts";
+import { type StackUser, startTestStack, type TestStack } from "../../testing/test_stack.ts";
 import {
   bookingRequests,
   connectedUser,
   insertConnection,
   postSync,
-  startSyncStack,
+  syncClock,
 } from "../../testing/sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
@@ -41,7 +37,7 @@ async function readAll(user: StackUser, query: string) {
   return { ids, sizes };
 }
 
-async function expectedIds(stack: FunctionStack, userId: string, where: string, params: unknown[] = []) {
+async function expectedIds(stack: TestStack, userId: string, where: string, params: unknown[] = []) {
   const rows = await stack.deps.db.sql.unsafe<{ id: string }[]>(
     `select id from public.calcom_bookings where user_id = $1 ${where} order by start_time, id`,
     [userId, ...params] as never[],
@@ -50,7 +46,7 @@ async function expectedIds(stack: FunctionStack, userId: string, where: string, 
 }
 
 Deno.test("calcom-bookings-sync reads stored bookings", async (t) => {
-  await using stack = await startSyncStack();
+  await using stack = await startTestStack({ apps: { sync: true }, clock: syncClock });
   const { sandbox } = stack;
   const sync = (user: StackUser, connectionId: string) => postSync(user, { connectionId });
 

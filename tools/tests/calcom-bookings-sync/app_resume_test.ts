@@ -3,14 +3,15 @@
  * their checkpoint; one run per connection at a time.
  */
 import assert from "node:assert/strict";
-import type { FunctionResponse, FunctionStack, StackUser } from "../../testing/function_stack.ts";
+import { type FunctionResponse } from "../../testing/invoke_function.ts";
+import { type StackUser, startTestStack, type TestStack } from "../../testing/test_stack.ts";
 import {
   assertMirrors,
   bookingRequests,
   connectedUser,
   fullSyncPages,
   postSync,
-  startSyncStack,
+  syncClock,
 } from "../../testing/sync_test_support.ts";
 
 /** Calls until a run succeeds; returns every response. */
@@ -27,14 +28,14 @@ async function syncToTheEnd(user: StackUser, limit = 50): Promise<FunctionRespon
 const sum = (responses: FunctionResponse[], field: string) =>
   responses.reduce((n, r) => n + (r.body[field] ?? r.body.error?.details?.[field] ?? 0), 0);
 
-async function runs(stack: FunctionStack, connectionId: string) {
+async function runs(stack: TestStack, connectionId: string) {
   return await stack.deps.db.sql`
     select * from public.calcom_sync_runs where calcom_connection_id = ${connectionId} order by started_at, created_at`;
 }
 
 Deno.test("calcom-bookings-sync resumes stopped runs from their checkpoint", async (t) => {
   // A deadline shorter than any request: every call saves exactly one page, then stops.
-  await using stack = await startSyncStack({ deadlineMs: 1 });
+  await using stack = await startTestStack({ apps: { sync: { deadlineMs: 1 } }, clock: syncClock });
   const { sandbox } = stack;
   const sql = stack.deps.db.sql;
 

@@ -5,9 +5,8 @@
  * is fixed without timing.
  */
 import assert from "node:assert/strict";
-import { createApp as createConnectionApp } from "../../../supabase/functions/calcom-connection/app.ts";
-import { createApp as createSyncApp } from "../../../supabase/functions/calcom-bookings-sync/app.ts";
-import { type FunctionStack, invokeFunction, startFunctionStack } from "../../testing/function_stack.ts";
+import { invokeFunction } from "../../testing/invoke_function.ts";
+import { startTestStack, type TestStack } from "../../testing/test_stack.ts";
 import { insertConnection, postSync } from "../../testing/sync_test_support.ts";
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -18,17 +17,14 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-async function connectionState(stack: FunctionStack, id: string) {
+async function connectionState(stack: TestStack, id: string) {
   const [row] = await stack.deps.db.sql`
     select is_active, api_key_hint from public.calcom_connections where id = ${id}`;
   return row;
 }
 
 Deno.test("a sync failing on a key revoked while it ran keeps a connection reconnected meanwhile active", async (t) => {
-  await using stack = await startFunctionStack({
-    "calcom-bookings-sync": (deps) => createSyncApp(deps),
-    "calcom-connection": createConnectionApp,
-  });
+  await using stack = await startTestStack({ apps: { sync: true, connection: true } });
   const { sandbox } = stack;
   const sql = stack.deps.db.sql;
 

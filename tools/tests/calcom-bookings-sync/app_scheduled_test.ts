@@ -2,20 +2,21 @@
  * POST /calcom-bookings-sync/scheduled: every active connection, for pg_cron, behind the cron secret.
  */
 import assert from "node:assert/strict";
-import { type FunctionResponse, invokeFunction } from "../../testing/function_stack.ts";
 import { cronSecretHeader } from "../../../supabase/functions/calcom-bookings-sync/cron_auth.ts";
+import { type FunctionResponse, invokeFunction } from "../../testing/invoke_function.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
 import {
   assertMirrors,
   connectedUser,
   insertConnection,
-  startSyncStack,
+  syncClock,
 } from "../../testing/sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
 const CRON_SECRET = "test-cron-secret-0123456789abcdef0123456789";
 
 Deno.test("calcom-bookings-sync syncs every active connection on schedule", async (t) => {
-  await using stack = await startSyncStack({ cronSecret: CRON_SECRET });
+  await using stack = await startTestStack({ apps: { sync: { cronSecret: CRON_SECRET } }, clock: syncClock });
   const { sandbox } = stack;
   const sql = stack.deps.db.sql;
   // The scheduler carries the anon key (what the gateway wants) and the cron secret.

@@ -3,7 +3,8 @@
  * sandbox, whose clock runs a day behind ours so the watermark lag never hides a change.
  */
 import assert from "node:assert/strict";
-import { invokeFunction } from "../../testing/function_stack.ts";
+import { invokeFunction } from "../../testing/invoke_function.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
 import {
   assertMirrors,
   bookingRequests,
@@ -12,13 +13,13 @@ import {
   insertConnection,
   postSync,
   rowVersions,
-  startSyncStack,
+  syncClock,
 } from "../../testing/sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
 
 Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incrementally and safely", async (t) => {
-  await using stack = await startSyncStack();
+  await using stack = await startTestStack({ apps: { sync: true }, clock: syncClock });
   const { sandbox, deps } = stack;
   const sql = deps.db.sql;
   const runOf = async (id: string) => (await sql`select * from public.calcom_sync_runs where id = ${id}`)[0];
@@ -131,7 +132,7 @@ Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incremental
 });
 
 Deno.test("calcom-bookings-sync answers errors with the JSON envelope and records failed runs", async (t) => {
-  await using stack = await startSyncStack();
+  await using stack = await startTestStack({ apps: { sync: true }, clock: syncClock });
   const { sandbox } = stack;
   const sql = stack.deps.db.sql;
 

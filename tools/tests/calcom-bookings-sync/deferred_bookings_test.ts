@@ -3,10 +3,11 @@
  * database, the functions over real HTTP and the Cal.com sandbox.
  */
 import assert from "node:assert/strict";
-import { assertMirrors, connectedUser, postSync, startSyncStack } from "../../testing/sync_test_support.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
+import { assertMirrors, connectedUser, postSync, syncClock } from "../../testing/sync_test_support.ts";
 
 Deno.test("a sync reads again the bookings deferred beyond the webhook quota", async (t) => {
-  await using stack = await startSyncStack();
+  await using stack = await startTestStack({ apps: { sync: true }, clock: syncClock });
   const sql = stack.deps.db.sql;
 
   async function defer(connectionId: string, bookingUid: string | null) {

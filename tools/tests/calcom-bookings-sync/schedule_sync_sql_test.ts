@@ -4,7 +4,8 @@
  * function over real HTTP.
  */
 import assert from "node:assert/strict";
-import { connectedUser, startSyncStack } from "../../testing/sync_test_support.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
+import { connectedUser, syncClock } from "../../testing/sync_test_support.ts";
 
 const CRON_SECRET = "sql-test-cron-secret-0123456789abcdef0123";
 
@@ -33,7 +34,7 @@ const STAND_INS = `
 `;
 
 Deno.test("schedule_sync.sql schedules a job that calls the scheduled route with the secrets from Vault", async () => {
-  await using stack = await startSyncStack({ cronSecret: CRON_SECRET });
+  await using stack = await startTestStack({ apps: { sync: { cronSecret: CRON_SECRET } }, clock: syncClock });
   const sql = stack.db.sql;
   const file = await Deno.readTextFile(new URL("../../../supabase/sql/schedule_sync.sql", import.meta.url));
   // The stand-ins replace the extensions, which plain Postgres cannot create.

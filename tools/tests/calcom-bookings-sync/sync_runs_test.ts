@@ -3,9 +3,8 @@
  * must queue behind the page (or the page behind it), never deadlock.
  */
 import assert from "node:assert/strict";
-import { startFunctionStack } from "../../testing/function_stack.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
 import { testBookingRow } from "../../testing/booking_test_data.ts";
-import { createApp } from "../../../supabase/functions/calcom-bookings-sync/app.ts";
 import { fullCheckpoint } from "../../../supabase/functions/calcom-bookings-sync/sync_plan.ts";
 import {
   savePage,
@@ -17,7 +16,7 @@ import { connectedUser } from "../../testing/sync_test_support.ts";
 const PAUSE_KEY = 774_211;
 
 Deno.test("a connection deleted while a sync page is being saved is deleted without a deadlock", async () => {
-  await using stack = await startFunctionStack({ "calcom-bookings-sync": createApp });
+  await using stack = await startTestStack({ apps: { sync: true } });
   const { sql } = stack.db;
   const { connectionId } = await connectedUser(stack);
   // Holds the page's booking insert (after it took the run row) until the delete is queued.

@@ -7,13 +7,12 @@
  * without any timing: before the fix every run failed.
  */
 import assert from "node:assert/strict";
-import { createApp as createSyncApp } from "../../../supabase/functions/calcom-bookings-sync/app.ts";
-import { createApp as createWebhookApp } from "../../../supabase/functions/calcom-webhook/app.ts";
 import { createCalcomClient } from "../../../supabase/functions/_shared/calcom/client.ts";
 import { createDb, type Db } from "../../../supabase/functions/_shared/platform/db.ts";
 import type { Deps } from "../../../supabase/functions/_shared/platform/deps.ts";
-import { type FunctionResponse, startFunctionStack } from "../../testing/function_stack.ts";
-import { insertConnection, postSync } from "../../testing/sync_test_support.ts";
+import type { FunctionResponse } from "../../testing/invoke_function.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
+import { insertConnection, postSync, syncClock } from "../../testing/sync_test_support.ts";
 
 /** Accounts storming at once, each with its own connection, syncs and reschedules. */
 const accounts = 4;
@@ -30,14 +29,12 @@ Deno.test("syncs alongside reschedule webhooks over the same bookings never dead
     pools.push(db);
     return { ...deps, db };
   };
-  await using stack = await startFunctionStack({
-    "calcom-bookings-sync": (deps) => createSyncApp(ownPool(deps)),
+  await using stack = await startTestStack({
     // Thousands of deliveries to few connections: lift the quota (webhook_quota_test.ts tests it).
-    "calcom-webhook": (deps) =>
-      createWebhookApp(ownPool(deps), { quota: { maxPerMinute: 1_000_000, maxBytesPerDay: 1024 ** 4 } }),
-  }, {
+    apps: { sync: true, webhook: { quota: { maxPerMinute: 1_000_000, maxBytesPerDay: 1024 ** 4 } } },
+    appDeps: ownPool,
+    clock: syncClock,
     sandbox: {
-      now: () => new Date(Date.now() - 86_400_000),
       // Deliveries are only recorded here (signed, as Cal.com sends them) and sent below, all at once,
       // while the syncs read the same bookings: as after an outage of the webhook endpoint.
       fetch: () => Promise.resolve(new Response(null, { status: 202 })),

@@ -3,16 +3,17 @@
  * stored and the one Cal.com signs with agree, and exactly the stored webhook exists at Cal.com.
  */
 import assert from "node:assert/strict";
-import { createApp } from "../../../supabase/functions/calcom-connection/app.ts";
 import { connectionSecret } from "../../../supabase/functions/_shared/platform/connection_secret.ts";
-import { invokeFunction, startFunctionStack } from "../../testing/function_stack.ts";
+import { invokeFunction } from "../../testing/invoke_function.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
 
 const FN = "calcom-connection";
 const PUBLIC_URL = "https://proj.example.com/functions/v1";
 const ROUNDS = 12;
 
 Deno.test("two concurrent reconnects with different webhook secrets leave Cal.com and the database agreeing", async () => {
-  await using stack = await startFunctionStack({ [FN]: createApp }, {
+  await using stack = await startTestStack({
+    apps: { connection: true },
     env: { PUBLIC_FUNCTIONS_URL: PUBLIC_URL },
     // 24 reconnects of five Cal.com calls each are more than one key may make a minute (120)
     sandbox: { rateLimit: { limit: 1000 } },

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { startFunctionStack } from "../../testing/function_stack.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
 import {
   anyString,
   assertAllRefused,
@@ -18,12 +18,11 @@ import {
   queryString,
   sendHostileRequest,
 } from "../../testing/hostile_request.ts";
-import { createApp } from "../../../supabase/functions/calcom-connection/app.ts";
 
 const FN = "calcom-connection";
 
 Deno.test("calcom-connection answers every hostile request with its 4xx JSON error and connects nothing", async (t) => {
-  await using stack = await startFunctionStack({ [FN]: createApp });
+  await using stack = await startTestStack({ apps: { connection: true } });
   const user = await stack.signUp();
   const owner = await stack.signUp();
   const cal = stack.sandbox.addUser({ username: "hostile" });

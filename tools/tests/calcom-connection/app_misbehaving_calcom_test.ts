@@ -4,17 +4,19 @@
  * sent anywhere but Cal.com.
  */
 import assert from "node:assert/strict";
-import { connectDeadlineMs, createApp } from "../../../supabase/functions/calcom-connection/app.ts";
+import { connectDeadlineMs } from "../../../supabase/functions/calcom-connection/app.ts";
 import { createCalcomClient, maxWebhookPages } from "../../../supabase/functions/_shared/calcom/client.ts";
 import { calcomWebhookTriggers } from "../../../supabase/functions/_shared/calcom/webhook_triggers.ts";
 import { maxResponseBytes } from "../../../supabase/functions/_shared/calcom/read_capped.ts";
 import { startReceiver } from "../../calcom_sandbox/test_support.ts";
-import { invokeFunction, type StackUser, startFunctionStack } from "../../testing/function_stack.ts";
+import { invokeFunction } from "../../testing/invoke_function.ts";
+import { type StackUser, startTestStack } from "../../testing/test_stack.ts";
 
 const FN = "calcom-connection";
 
 Deno.test("calcom-connection ends every Cal.com conversation within its bounds", async (t) => {
-  await using stack = await startFunctionStack({ [FN]: createApp }, {
+  await using stack = await startTestStack({
+    apps: { connection: true },
     env: { PUBLIC_FUNCTIONS_URL: "https://proj.example.com/functions/v1" },
     // No throttling, so only the client's own bounds can end a runaway conversation.
     sandbox: { rateLimit: { limit: 1_000_000 } },
@@ -154,7 +156,8 @@ Deno.test("calcom-connection ends every Cal.com conversation within its bounds",
 
 Deno.test("a connect request's Cal.com calls share one deadline fixed when the request arrived", async () => {
   const leftMs = 600;
-  await using stack = await startFunctionStack({ [FN]: createApp }, {
+  await using stack = await startTestStack({
+    apps: { connection: true },
     env: { PUBLIC_FUNCTIONS_URL: "https://proj.example.com/functions/v1" },
     sandbox: { rateLimit: { limit: 1_000_000 } },
     // The app's clock says the request arrived long ago: only `leftMs` of its deadline remain.

@@ -5,14 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { SignJWT } from "jose";
-import { createApp } from "../../../supabase/functions/calcom-connection/app.ts";
-import {
-  type FunctionResponse,
-  type FunctionStack,
-  invokeFunction,
-  type StackUser,
-  startFunctionStack,
-} from "../../testing/function_stack.ts";
+import { type FunctionResponse, invokeFunction } from "../../testing/invoke_function.ts";
+import { type StackUser, startTestStack, type TestStack } from "../../testing/test_stack.ts";
 import { tablesContaining } from "../../testing/database_scan.ts";
 import { signTestJwt } from "../../testing/jwt.ts";
 import {
@@ -38,7 +32,7 @@ function connect(user: StackUser, body: Record<string, unknown>) {
   return call(user, { method: "POST", body });
 }
 
-async function rowsOf(stack: FunctionStack, userId: string) {
+async function rowsOf(stack: TestStack, userId: string) {
   return await stack.deps.db.sql`
     select id, label, api_key_hint, api_key_encrypted, webhook_secret_encrypted, calcom_user_id, calcom_username,
            calcom_email, calcom_time_zone, calcom_webhook_id, calcom_webhook_error, is_active, created_at
@@ -47,7 +41,7 @@ async function rowsOf(stack: FunctionStack, userId: string) {
 
 Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts over HTTP", async (t) => {
   // A short per-request timeout lets the "Cal.com hangs" case finish in a second
-  await using stack = await startFunctionStack({ [FN]: createApp }, { calcom: { timeoutMs: 500 } });
+  await using stack = await startTestStack({ apps: { connection: true }, calcom: { timeoutMs: 500 } });
   const open = (ciphertext: string, column: ConnectionSecretColumn, id: string, userId: string) =>
     stack.deps.secrets.decrypt(ciphertext, connectionSecret(column, { id, userId }));
   const { sandbox } = stack;

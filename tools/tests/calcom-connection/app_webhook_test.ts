@@ -3,18 +3,19 @@
  * reused or replaced on reconnect, and removed on disconnect.
  */
 import assert from "node:assert/strict";
-import { createApp } from "../../../supabase/functions/calcom-connection/app.ts";
 import { createCalcomClient } from "../../../supabase/functions/_shared/calcom/client.ts";
 import { calcomWebhookTriggers } from "../../../supabase/functions/_shared/calcom/webhook_triggers.ts";
 import { connectionSecret } from "../../../supabase/functions/_shared/platform/connection_secret.ts";
 import { tablesContaining } from "../../testing/database_scan.ts";
-import { invokeFunction, type StackUser, startFunctionStack } from "../../testing/function_stack.ts";
+import { invokeFunction } from "../../testing/invoke_function.ts";
+import { type StackUser, startTestStack } from "../../testing/test_stack.ts";
 
 const FN = "calcom-connection";
 const PUBLIC_URL = "https://proj.example.com/functions/v1";
 
 Deno.test("calcom-connection registers, reuses and removes Cal.com webhooks for a public functions URL", async (t) => {
-  await using stack = await startFunctionStack({ [FN]: createApp }, {
+  await using stack = await startTestStack({
+    apps: { connection: true },
     env: { PUBLIC_FUNCTIONS_URL: PUBLIC_URL },
   });
   const { sandbox } = stack;

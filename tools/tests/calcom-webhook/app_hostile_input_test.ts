@@ -23,7 +23,7 @@ import {
 } from "../../testing/hostile_request.ts";
 import { signTestJwt } from "../../testing/jwt.ts";
 import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
-import { startWebhookTestEnv } from "../../testing/webhook_test_env.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
 
 function created(change: (body: Record<string, unknown>, payload: Record<string, unknown>) => void): string {
   const body = webhookFixture("BOOKING_CREATED");
@@ -53,8 +53,9 @@ function nested(depth: number): string {
 Deno.test("calcom-webhook acknowledges every signed hostile body and refuses the rest with JSON", async (t) => {
   // Thousands of signed bodies to one connection: the quota (tested in webhook_quota_test.ts) would defer
   // most of them, and this test is about every body being acknowledged and stored safely.
-  await using env = await startWebhookTestEnv({
-    quota: { maxPerMinute: 1_000_000, maxBytesPerDay: 1024 ** 4 },
+  await using env = await startTestStack({
+    apps: { webhook: { quota: { maxPerMinute: 1_000_000, maxBytesPerDay: 1024 ** 4 } } },
+    sandbox: false,
   });
   const conn = await env.connection();
   const other = await env.connection();
@@ -243,7 +244,7 @@ Deno.test("calcom-webhook acknowledges every signed hostile body and refuses the
       await assertAllRefused(
         generatedRefused,
         (request) =>
-          sendHostileRequest(`${env.url}/calcom-webhook`, request, { method: "POST", headers: {} }),
+          sendHostileRequest(`${env.server.url}/calcom-webhook`, request, { method: "POST", headers: {} }),
         { numRuns: 1500, examples: refused },
       );
       assert.equal(await verifiedEvents(), before);
@@ -255,6 +256,6 @@ Deno.test("calcom-webhook acknowledges every signed hostile body and refuses the
       select count(*)::int as events from public.calcom_webhook_events
       where calcom_connection_id = ${other.connectionId}`;
     assert.equal(events, 0);
-    assert.ok(!env.logLines.some((line) => line.includes('"level":"error"')), env.logLines.join("\n"));
+    assert.ok(!env.logs.some((line) => line.includes('"level":"error"')), env.logs.join("\n"));
   });
 });

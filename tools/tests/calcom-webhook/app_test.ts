@@ -7,7 +7,7 @@ import {
   type WebhookFixtureName,
 } from "../../testing/fixtures/webhooks/mod.ts";
 import { createApp } from "../../../supabase/functions/calcom-webhook/app.ts";
-import { startWebhookTestEnv, type WebhookTestEnv } from "../../testing/webhook_test_env.ts";
+import { startTestStack, type TestStack } from "../../testing/test_stack.ts";
 
 type Row = postgres.Row;
 
@@ -16,13 +16,13 @@ function serialise(body: unknown): string {
   return JSON.stringify(body);
 }
 
-async function events(env: WebhookTestEnv, connectionId: string): Promise<Row[]> {
+async function events(env: TestStack, connectionId: string): Promise<Row[]> {
   return await env.db.sql`
     select * from public.calcom_webhook_events where calcom_connection_id = ${connectionId}
     order by received_at, created_at`;
 }
 
-async function bookings(env: WebhookTestEnv, connectionId: string): Promise<Row[]> {
+async function bookings(env: TestStack, connectionId: string): Promise<Row[]> {
   const rows = await env.db.sql`
     select *, xmin::text as version from public.calcom_bookings where calcom_connection_id = ${connectionId}
     order by booking_uid collate "C"`;
@@ -30,7 +30,7 @@ async function bookings(env: WebhookTestEnv, connectionId: string): Promise<Row[
   return rows.map((r) => ({ ...r, booking_id: Number(r.booking_id) }));
 }
 
-async function booking(env: WebhookTestEnv, connectionId: string, uid: string): Promise<Row | undefined> {
+async function booking(env: TestStack, connectionId: string, uid: string): Promise<Row | undefined> {
   return (await bookings(env, connectionId)).find((b) => b.booking_uid === uid);
 }
 
@@ -212,7 +212,7 @@ function cancelOfCreated(createdAt: string) {
 }
 
 Deno.test("calcom-webhook deliveries", async (t) => {
-  await using env = await startWebhookTestEnv({ unverifiedPerHour: 5 });
+  await using env = await startTestStack({ apps: { webhook: { unverifiedPerHour: 5 } }, sandbox: false });
 
   async function deliverFixture(connectionId: string, secret: string, name: WebhookFixtureName) {
     const body = webhookFixture(name);
@@ -664,15 +664,15 @@ Deno.test("calcom-webhook deliveries", async (t) => {
   });
 
   await t.step("the function's logs never contain a webhook secret or a signature", () => {
-    const text = env.logLines.join("\n");
-    assert.ok(env.logLines.length > 0);
+    const text = env.logs.join("\n");
+    assert.ok(env.logs.length > 0);
     assert.doesNotMatch(text, /whsec_/);
     assert.doesNotMatch(text, /[0-9a-f]{64}/);
   });
 });
 
 Deno.test("the app handles a signed delivery in-process exactly as over HTTP", async () => {
-  await using env = await startWebhookTestEnv();
+  await using env = await startTestStack({ apps: { webhook: true }, sandbox: false });
   const app = createApp(env.deps);
   const { connectionId, webhookSecret } = await env.connection();
   const body = serialise(webhookFixture("BOOKING_REJECTED"));

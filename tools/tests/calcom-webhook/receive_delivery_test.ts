@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
 import { goneAsNotFound } from "../../../supabase/functions/calcom-webhook/receive_delivery.ts";
 import { connectionSecret } from "../../../supabase/functions/_shared/platform/connection_secret.ts";
-import { startWebhookTestEnv, type WebhookTestEnv } from "../../testing/webhook_test_env.ts";
+import { startTestStack, type TestStack } from "../../testing/test_stack.ts";
 
 Deno.test("a write refused because its connection was just deleted answers 404", async () => {
   const refused = Promise.reject(Object.assign(new Error("insert violates foreign key"), { code: "23503" }));
@@ -26,14 +26,14 @@ function createdBody(title: string): string {
   return JSON.stringify({ ...fixture, payload: { ...fixture.payload as object, title } });
 }
 
-async function eventRows(env: WebhookTestEnv, connectionId: string) {
+async function eventRows(env: TestStack, connectionId: string) {
   return await env.db.sql<{ processed: boolean; error_message: string | null }[]>`
     select processed, error_message from public.calcom_webhook_events
     where calcom_connection_id = ${connectionId} order by received_at, id`;
 }
 
 Deno.test("deliveries reuse a connection read, and see a pause or a new secret at once", async (t) => {
-  await using env = await startWebhookTestEnv();
+  await using env = await startTestStack({ apps: { webhook: true }, sandbox: false });
 
   await t.step(
     "a connection paused after a delivery is not processed from the next delivery on",
@@ -150,7 +150,7 @@ Deno.test("deliveries reuse a connection read, and see a pause or a new secret a
 });
 
 Deno.test("forged deliveries cost one statement each and leave the connection read in place", async () => {
-  await using env = await startWebhookTestEnv({ unverifiedPerHour: 2 });
+  await using env = await startTestStack({ apps: { webhook: { unverifiedPerHour: 2 } }, sandbox: false });
   const { connectionId, webhookSecret } = await env.connection();
   const decrypt = env.deps.secrets.decrypt;
   let decrypts = 0;

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { createClient } from "@supabase/supabase-js";
 import { signAnonKey, signTestJwt } from "../../testing/jwt.ts";
 import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
-import { startWebhookTestEnv, type WebhookTestEnv } from "../../testing/webhook_test_env.ts";
+import { startTestStack, type TestStack } from "../../testing/test_stack.ts";
 
 const A_UID = "k3QmZ8pTqR2vYw1nLx7cAb";
 
-async function replayAs(env: WebhookTestEnv, userId: string, connectionId: string) {
-  const supabase = createClient(env.supabaseUrl, await signAnonKey(), {
+async function replayAs(env: TestStack, userId: string, connectionId: string) {
+  const supabase = createClient(env.server.supabaseUrl, await signAnonKey(), {
     auth: { persistSession: false, autoRefreshToken: false },
   });
   const { data, error } = await supabase.functions.invoke(`calcom-webhook/${connectionId}/replay`, {
@@ -18,20 +18,20 @@ async function replayAs(env: WebhookTestEnv, userId: string, connectionId: strin
   return data;
 }
 
-async function events(env: WebhookTestEnv, connectionId: string) {
+async function events(env: TestStack, connectionId: string) {
   return await env.db.sql`
     select * from public.calcom_webhook_events where calcom_connection_id = ${connectionId}
     order by received_at, created_at`;
 }
 
-async function booking(env: WebhookTestEnv, connectionId: string, uid: string) {
+async function booking(env: TestStack, connectionId: string, uid: string) {
   const [row] = await env.db.sql`
     select * from public.calcom_bookings where calcom_connection_id = ${connectionId} and booking_uid = ${uid}`;
   return row;
 }
 
 Deno.test("calcom-webhook replay", async (t) => {
-  await using env = await startWebhookTestEnv();
+  await using env = await startTestStack({ apps: { webhook: true }, sandbox: false });
   const deliver = async (connectionId: string, secret: string, body: unknown) => {
     const res = await env.deliver(connectionId, JSON.stringify(body), { secret });
     assert.equal(res.status, 200);

@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
-import { startSandbox } from "../../calcom_sandbox/mod.ts";
 import { upsertBookings } from "../../../supabase/functions/_shared/bookings/booking_store.ts";
 import { createCalcomClient } from "../../../supabase/functions/_shared/calcom/client.ts";
 import { calcomWebhookTriggers } from "../../../supabase/functions/_shared/calcom/webhook_triggers.ts";
 import { mapApiBooking } from "../../../supabase/functions/_shared/bookings/map_api_booking.ts";
-import { startWebhookTestEnv } from "../../testing/webhook_test_env.ts";
+import { startTestStack } from "../../testing/test_stack.ts";
 
 Deno.test("the sandbox's signed deliveries reach the function and change the database", async (t) => {
-  await using sandbox = await startSandbox();
-  await using env = await startWebhookTestEnv();
+  await using env = await startTestStack({ apps: { webhook: true } });
+  const { sandbox } = env;
   const { user, apiKey } = sandbox.addUser({ name: "Dana Host" });
   const { connectionId, userId, webhookSecret } = await env.connection();
   const calcom = createCalcomClient({ apiKey, baseUrl: sandbox.url });

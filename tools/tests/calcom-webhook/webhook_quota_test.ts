@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
-import { startWebhookTestEnv, type WebhookTestEnv } from "../../testing/webhook_test_env.ts";
+import { startTestStack, type TestStack } from "../../testing/test_stack.ts";
 import { WEBHOOK_MAX_BYTES_PER_DAY } from "../../../supabase/functions/calcom-webhook/webhook_quota.ts";
 
 /** A BOOKING_CREATED body for booking `uid`, its description padded to about `padBytes`. */
@@ -13,7 +13,7 @@ function createdBody(uid: string, padBytes = 0, trigger = "BOOKING_CREATED"): st
   });
 }
 
-async function counts(env: WebhookTestEnv, connectionId: string) {
+async function counts(env: TestStack, connectionId: string) {
   const [row] = await env.db.sql<{ events: number; bookings: number }[]>`
     select
       (select count(*)::int from public.calcom_webhook_events where calcom_connection_id = ${connectionId})
@@ -23,7 +23,7 @@ async function counts(env: WebhookTestEnv, connectionId: string) {
   return row;
 }
 
-async function deferrals(env: WebhookTestEnv, connectionId: string) {
+async function deferrals(env: TestStack, connectionId: string) {
   const rows = await env.db.sql<{ booking_uid: string | null; trigger_event: string | null }[]>`
     select booking_uid, trigger_event from public.calcom_webhook_deferrals
     where calcom_connection_id = ${connectionId} order by booking_uid nulls last`;
@@ -31,7 +31,10 @@ async function deferrals(env: WebhookTestEnv, connectionId: string) {
 }
 
 Deno.test("a connection's signed deliveries are stored within their quota", async (t) => {
-  await using env = await startWebhookTestEnv({ quota: { maxPerMinute: 3, maxDeferred: 3 } });
+  await using env = await startTestStack({
+    apps: { webhook: { quota: { maxPerMinute: 3, maxDeferred: 3 } } },
+    sandbox: false,
+  });
 
   await t.step(
     "deliveries beyond the minute's quota are answered 202 and keep only the booking",
@@ -145,7 +148,7 @@ Deno.test("a connection's signed deliveries are stored within their quota", asyn
 });
 
 Deno.test("signed deliveries of half a megabyte store at most the day's bytes", async () => {
-  await using env = await startWebhookTestEnv();
+  await using env = await startTestStack({ apps: { webhook: true }, sandbox: false });
   // start the clock just after midnight UTC, so that the deliveries share one day
   const now = Date.now();
   env.advanceClock(Math.ceil(now / 86_400_000) * 86_400_000 + 1_000 - now);
@@ -174,7 +177,10 @@ Deno.test("signed deliveries of half a megabyte store at most the day's bytes", 
 });
 
 Deno.test("owners read their own deferrals and nobody but the functions sees the counters", async () => {
-  await using env = await startWebhookTestEnv({ quota: { maxPerMinute: 1 } });
+  await using env = await startTestStack({
+    apps: { webhook: { quota: { maxPerMinute: 1 } } },
+    sandbox: false,
+  });
   const mine = await env.connection();
   const stranger = await env.connection();
   for (const uid of ["uid-1", "uid-2"]) {

@@ -3,16 +3,12 @@
  * the functions still serve that user (the claims reach `request.jwt.claims` made storable).
  */
 import assert from "node:assert/strict";
-import { createApp as createConnectionApp } from "../../../../supabase/functions/calcom-connection/app.ts";
-import { createApp as createSyncApp } from "../../../../supabase/functions/calcom-bookings-sync/app.ts";
-import { invokeFunction, startFunctionStack } from "../../../testing/function_stack.ts";
+import { invokeFunction } from "../../../testing/invoke_function.ts";
+import { startTestStack } from "../../../testing/test_stack.ts";
 import { signTestJwt } from "../../../testing/jwt.ts";
 
 Deno.test("a user whose metadata holds NUL or a lone surrogate is served, not answered 500", async () => {
-  await using stack = await startFunctionStack({
-    "calcom-connection": (deps) => createConnectionApp(deps),
-    "calcom-bookings-sync": (deps) => createSyncApp(deps),
-  });
+  await using stack = await startTestStack({ apps: { connection: true, sync: true } });
   const user = await stack.signUp();
   for (const name of ["nul \u0000 here", "lone \ud83d surrogate", "\udc00"]) {
     const token = await signTestJwt({ sub: user.id, email: user.email, claims: { user_metadata: { name } } });
