@@ -7,7 +7,6 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -15,6 +14,7 @@ import type { z } from "zod";
 import { ApiError, apiError, errorBody, type ErrorCode } from "./api_error.ts";
 import type { UserClaims } from "./auth.ts";
 import { createLogger, type Logger, scrub } from "./log.ts";
+import { readCapped } from "./read_capped.ts";
 
 export { ApiError, apiError, type ErrorBody, errorBody, type ErrorCode } from "./api_error.ts";
 
@@ -94,12 +94,15 @@ export function createFunctionApp(name: string, options: FunctionAppOptions = {}
     maxAge: 86400,
   }));
 
-  app.use(bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: () => {
-      throw apiError(413, "payload_too_large", `Request body is larger than ${maxBodyBytes} bytes`);
-    },
-  }));
+  app.use(async function bodyLimit(c, next) {
+    if (c.req.raw.body) {
+      const bytes = await readCapped(c.req.raw, maxBodyBytes);
+      if (!bytes) throw apiError(413, "payload_too_large", `Request body is larger than ${maxBodyBytes} bytes`);
+      // what reads the body next (parseJsonBody, the webhook's signature check) reads these bytes
+      c.req.raw = new Request(c.req.raw, { body: bytes });
+    }
+    await next();
+  });
 
   app.notFound((c) => {
     c.set("errorCode", "not_found");
