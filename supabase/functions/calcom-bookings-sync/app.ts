@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { zValidator } from "@hono/zod-validator";
 import type { Hono } from "hono";
 import { requireUser, type UserClaims } from "../_shared/platform/auth.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
@@ -21,8 +22,8 @@ import {
   apiError,
   type AppEnv,
   createFunctionApp,
-  parseJsonBody,
-  parseQuery,
+  jsonBody,
+  rejectInvalid,
 } from "../_shared/platform/http.ts";
 import { decodeCursor, readBookings } from "./bookings_query.ts";
 import { resolveConnection } from "./connection_access.ts";
@@ -98,15 +99,14 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
     return c.json({ success: true, source: "api", status: complete ? "succeeded" : "partial", ...summary });
   });
 
-  app.post("/", auth, async (c) => {
-    const body = await parseJsonBody(c, SyncBodySchema);
-    const outcome = await sync(c.var.user, body);
+  app.post("/", auth, jsonBody(), zValidator("json", SyncBodySchema, rejectInvalid), async (c) => {
+    const outcome = await sync(c.var.user, c.req.valid("json"));
     return c.json({ success: true, source: "api", ...outcomeFields(outcome) });
   });
 
-  app.get("/", auth, async (c) => {
+  app.get("/", auth, zValidator("query", ReadQuerySchema, rejectInvalid), async (c) => {
     const user = c.var.user;
-    const query = parseQuery(c, ReadQuerySchema);
+    const query = c.req.valid("query");
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) {
       throw apiError(400, "invalid_request", "Invalid query parameters", {

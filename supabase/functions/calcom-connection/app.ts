@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { zValidator } from "@hono/zod-validator";
 import type { Hono } from "hono";
 import type { CalcomMe } from "../_shared/calcom/schemas.ts";
 import { CalcomErrorCode, isCalcomError } from "../_shared/calcom/errors.ts";
@@ -21,8 +22,8 @@ import {
   apiError,
   type AppEnv,
   createFunctionApp,
-  parseJsonBody,
-  parseQuery,
+  jsonBody,
+  rejectInvalid,
   safeErrorMessage,
 } from "../_shared/platform/http.ts";
 import {
@@ -86,9 +87,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     });
   });
 
-  app.post("/", auth, async (c) => {
+  app.post("/", auth, jsonBody(), zValidator("json", ConnectRequestSchema, rejectInvalid), async (c) => {
     const user = c.var.user;
-    const body = await parseJsonBody(c, ConnectRequestSchema);
+    const body = c.req.valid("json");
     const calcom = deps.calcom(body.apiKey, interactive(deps.now()));
     if (body.rotateWebhookSecret && isLocalUrl(webhookUrlFor(base, crypto.randomUUID()))) {
       throw apiError(
@@ -136,9 +137,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     }, existing ? 200 : 201);
   });
 
-  app.delete("/", auth, async (c) => {
+  app.delete("/", auth, zValidator("query", DisconnectQuerySchema, rejectInvalid), async (c) => {
     const user = c.var.user;
-    const { id } = parseQuery(c, DisconnectQuerySchema);
+    const { id } = c.req.valid("query");
     const target = await pickConnection(deps, user, id);
 
     let note = "";

@@ -41,7 +41,7 @@ export function createApp(deps: Deps, options: WebhookAppOptions = {}): Hono<App
   const connections = createConnectionCache({ now: deps.now, ttlMs: options.connectionTtlMs });
   app.post(
     "/:connectionId",
-    (c) => receiveDelivery(c, deps, { maxBodyBytes, unverifiedPerHour, connections, quota }),
+    (c) => receiveDelivery(c, deps, { unverifiedPerHour, connections, quota }),
   );
 
   app.post("/:connectionId/replay", requireUser(deps.verifyUser), async (c) => {

@@ -1,7 +1,8 @@
 /**
  * One Cal.com delivery, `POST /calcom-webhook/:connectionId`: find the connection (in memory for up to
- * a minute after it was read, see `connection_cache.ts`), read the exact body (bounded), verify the
- * signature before parsing anything, then log and apply the event in one statement (`write_delivery.ts`).
+ * a minute after it was read, see `connection_cache.ts`), take the exact body (already bounded by the
+ * app's body limit in `_shared/platform/http.ts`), verify the signature before parsing anything, then log
+ * and apply the event in one statement (`write_delivery.ts`).
  * That statement refuses to write when the connection's secret or active flag changed since it was read:
  * the connection is then read again and the delivery verified and decided again, so a new secret or a
  * pause counts from the very next delivery.
@@ -28,7 +29,6 @@ import {
   webhookDedupeKey,
 } from "./webhook_events_store.ts";
 import { writeDelivery, type WrittenDelivery } from "./write_delivery.ts";
-import { BodyTooLargeError, readBodyBytes } from "./read_body.ts";
 import {
   connectionNotFound,
   findWebhookConnection,
@@ -46,7 +46,6 @@ const MAX_CONNECTION_READS = 3;
 
 /** Limits of the delivery route. */
 export interface DeliveryOptions {
-  maxBodyBytes: number;
   /** Unverified deliveries logged per connection and rolling hour; more are answered but not logged. */
   unverifiedPerHour: number;
   /** Connections verified recently, shared by the deliveries of one app. */
@@ -225,21 +224,11 @@ export async function receiveDelivery(
 ): Promise<Response> {
   const connectionId = c.req.param("connectionId") ?? "";
   if (!isConnectionId(connectionId)) throw connectionNotFound();
-  const declared = Number(c.req.header("content-length"));
-  if (declared > options.maxBodyBytes) {
-    throw apiError(413, "payload_too_large", `Request body is larger than ${options.maxBodyBytes} bytes`);
-  }
   const cached = options.connections.get(connectionId);
   const stored = cached ? null : await readConnection(deps, connectionId);
   if (!cached && !stored) throw connectionNotFound();
 
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = await readBodyBytes(c.req.raw, options.maxBodyBytes);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) throw apiError(413, "payload_too_large", err.message);
-    throw err;
-  }
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
   const receivedAt = deps.now();
   const signature = c.req.header("x-cal-signature-256");
   const verify = (read: VerifiedConnection) =>

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readCapped } from "../platform/read_capped.ts";
 
 /**
  * The largest Cal.com answer the client reads: 16 MiB. The biggest legitimate answer is a page of 250
@@ -23,38 +24,13 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
- * Reads at most `maxBytes` of `message`'s body and decodes it as UTF-8. A declared `Content-Length`
- * over the cap fails before reading; a body that sends more than the cap (declared or not) fails as soon
- * as the cap is passed. Either way the stream is cancelled, so the rest is never read or buffered.
+ * Reads at most `maxBytes` of `message`'s body (through the shared {@linkcode readCapped}, which cancels
+ * the stream once the cap is passed) and decodes it as UTF-8.
  */
 export async function readCappedText(
   message: { headers: Headers; body: ReadableStream<Uint8Array> | null },
   maxBytes: number,
 ): Promise<CappedText> {
-  const declared = message.headers.get("content-length");
-  if (declared !== null && Number(declared) > maxBytes) {
-    await message.body?.cancel().catch(() => {});
-    return { ok: false, tooLarge: true };
-  }
-  if (!message.body) return { ok: true, text: "" };
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
-  let size = 0;
-  const reader = message.body.getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        return { ok: false, tooLarge: true };
-      }
-      parts.push(decoder.decode(value, { stream: true }));
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  parts.push(decoder.decode());
-  return { ok: true, text: parts.join("") };
+  const bytes = await readCapped(message, maxBytes);
+  return bytes ? { ok: true, text: new TextDecoder().decode(bytes) } : { ok: false, tooLarge: true };
 }

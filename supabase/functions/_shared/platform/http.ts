@@ -1,20 +1,24 @@
 /**
  * The Hono app every function is built on: routes under `/<name>` (the path Supabase hands a function),
  * CORS for browser clients, request ids, a body size limit, one log line per request without secrets,
- * and the JSON error envelope for every failure, including bad JSON and unknown routes.
+ * and the JSON error envelope for every failure, including bad JSON and unknown routes. Routes validate
+ * with `@hono/zod-validator`, through {@linkcode jsonBody} and {@linkcode rejectInvalid}:
+ *
+ * ```ts
+ * app.post("/", jsonBody(), zValidator("json", Schema, rejectInvalid), (c) => c.json(c.req.valid("json")));
+ * ```
  *
  * @module
  */
 import { Hono } from "hono";
-import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { z } from "zod";
 import { ApiError, apiError, errorBody, type ErrorCode } from "./api_error.ts";
 import type { UserClaims } from "./auth.ts";
 import { createLogger, type Logger, scrub } from "./log.ts";
+import { readCapped } from "./read_capped.ts";
 
 export { ApiError, apiError, type ErrorBody, errorBody, type ErrorCode } from "./api_error.ts";
 
@@ -94,12 +98,17 @@ export function createFunctionApp(name: string, options: FunctionAppOptions = {}
     maxAge: 86400,
   }));
 
-  app.use(bodyLimit({
-    maxSize: maxBodyBytes,
-    onError: () => {
-      throw apiError(413, "payload_too_large", `Request body is larger than ${maxBodyBytes} bytes`);
-    },
-  }));
+  app.use(async function bodyLimit(c, next) {
+    if (c.req.raw.body) {
+      const bytes = await readCapped(c.req.raw, maxBodyBytes);
+      if (!bytes) {
+        throw apiError(413, "payload_too_large", `Request body is larger than ${maxBodyBytes} bytes`);
+      }
+      // what reads the body next (jsonBody, the webhook's signature check) reads these bytes
+      c.req.raw = new Request(c.req.raw, { body: bytes });
+    }
+    await next();
+  });
 
   app.notFound((c) => {
     c.set("errorCode", "not_found");
@@ -130,51 +139,62 @@ export interface FieldIssue {
   message: string;
 }
 
-function issuesOf(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
+const INVALID_MESSAGE: Partial<Record<string, string>> = {
+  json: "Invalid request body",
+  query: "Invalid query parameters",
+};
+
+/**
+ * The hook of every `zValidator` (`zValidator("json", Schema, rejectInvalid)`): a failed validation
+ * becomes a 400 invalid_request naming each offending field in `details.issues`, never its value.
+ *
+ * @throws {ApiError} 400 invalid_request when the validation failed
+ */
+export function rejectInvalid(
+  result: ({ success: true } | { success: false; error: { issues: readonly ZodIssueLike[] } }) & {
+    target: string;
+  },
+): void {
+  if (result.success) return;
+  const issues: FieldIssue[] = result.error.issues.map((issue) => ({
     path: issue.path.map(String).join(".") || "(root)",
     message: issue.message,
   }));
+  throw apiError(400, "invalid_request", INVALID_MESSAGE[result.target] ?? "Invalid request", { issues });
+}
+
+/** What {@linkcode rejectInvalid} reads of a zod issue. */
+interface ZodIssueLike {
+  path: readonly PropertyKey[];
+  message: string;
 }
 
 /**
- * Reads the request body as JSON (whatever the content type says, as supabase-js sends strings as
- * text/plain) and validates it; an empty body counts as `{}`.
+ * Makes the body readable by the `zValidator("json", …)` that follows: it is read as JSON whatever the
+ * content type says (supabase-js sends a string body as text/plain, and the validator reads only a JSON
+ * content type), and an empty body counts as `{}`.
  *
- * @throws {ApiError} 400 invalid_request for malformed JSON or a body the schema rejects, with the
- * offending fields in `details.issues`
+ * @throws {ApiError} 400 invalid_request when the body is not valid JSON
  */
-export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-  const text = await c.req.text();
-  let value: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw apiError(400, "invalid_request", "Request body is not valid JSON");
+export function jsonBody(): MiddlewareHandler {
+  return async function jsonBody(c, next) {
+    const text = await c.req.raw.text();
+    let body = "{}";
+    if (text.trim() !== "") {
+      try {
+        JSON.parse(text);
+      } catch {
+        // the validator's own message would differ, so malformed JSON is refused before it runs
+        throw apiError(400, "invalid_request", "Request body is not valid JSON");
+      }
+      body = text;
     }
-  }
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw apiError(400, "invalid_request", "Invalid request body", { issues: issuesOf(result.error) });
-  }
-  return result.data;
-}
-
-/**
- * Validates the query string (repeated parameters become arrays).
- *
- * @throws {ApiError} 400 invalid_request with the offending parameters in `details.issues`
- */
-export function parseQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
-  const query = Object.fromEntries(
-    Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]),
-  );
-  const result = schema.safeParse(query);
-  if (!result.success) {
-    throw apiError(400, "invalid_request", "Invalid query parameters", { issues: issuesOf(result.error) });
-  }
-  return result.data;
+    const headers = new Headers(c.req.raw.headers);
+    headers.set("content-type", "application/json");
+    headers.delete("content-length");
+    c.req.raw = new Request(c.req.raw, { headers, body });
+    await next();
+  };
 }
 
 /** The message of an unknown error made safe to store or show (secrets scrubbed, length bounded). */

@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
+import { zValidator } from "@hono/zod-validator";
 import { z } from "zod";
-import { apiError, createFunctionApp, parseJsonBody, parseQuery } from "./http.ts";
+import { apiError, createFunctionApp, jsonBody, rejectInvalid } from "./http.ts";
 import { createMemoryLogger } from "./log.ts";
 
 function testApp(options: { maxBodyBytes?: number } = {}) {
   const { log, lines } = createMemoryLogger();
   const app = createFunctionApp("demo", { log, ...options });
   app.get("/", (c) => c.json({ ok: true, requestId: c.var.requestId }));
-  app.post("/", async (c) => {
-    const body = await parseJsonBody(
-      c,
-      z.object({ name: z.string().min(1), count: z.number().int().optional() }),
-    );
-    return c.json(body);
-  });
-  app.get("/query", (c) => c.json(parseQuery(c, z.object({ limit: z.coerce.number().int().max(10) }))));
+  const Body = z.object({ name: z.string().min(1), count: z.number().int().optional() });
+  app.post("/", jsonBody(), zValidator("json", Body, rejectInvalid), (c) => c.json(c.req.valid("json")));
+  const Query = z.object({ limit: z.coerce.number().int().max(10) });
+  app.get("/query", zValidator("query", Query, rejectInvalid), (c) => c.json(c.req.valid("query")));
   app.get("/teapot", () => {
     throw apiError(409, "conflict", "Already there", { id: 1 });
   });
