@@ -67,8 +67,8 @@ function insertValue(column: string): string {
 const RECORDSET = "jsonb_populate_recordset(null::public.calcom_bookings, $3::text::jsonb) as r";
 
 /**
- * The batch upsert is the SQL function `public.calcom_upsert_bookings` (migration
- * 20261124000700): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
+ * The batch upsert is the SQL function `public.calcom_upsert_bookings` (latest definition in migration
+ * 20261203100000): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
  * planned on every call (no prepared statements through Supabase's transaction pooler), while PL/pgSQL
  * keeps its plan for the session. It reads the hashes the rows hold before the write, so the counts tell
  * a changed row from a skipped one; `owned` is 0 when the user does not own the connection.
