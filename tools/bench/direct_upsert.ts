@@ -2,21 +2,17 @@
  * The database side of the sync limit and of the peer: booking rows written straight into
  * `calcom_bookings`, without the function's order guard details, hashing or bookkeeping.
  *
- * - {@linkcode upsertPage}: a page of rows in ONE statement (`jsonb_to_recordset`), the least any
+ * - {@linkcode upsertPage}: a page of rows in ONE statement (`jsonb_populate_recordset`), the least any
  *   page-by-page sync must do, and so the limit the real sync is compared with.
  * - {@linkcode upsertOne}: one statement per booking, as the seed did (the peer).
  *
  * @module
  */
 import type postgres from "postgres";
-import {
-  BOOKING_ROW_COLUMNS,
-  type BookingRow,
-} from "../../supabase/functions/_shared/bookings/booking_row.ts";
+import type { BookingRow } from "../../supabase/functions/_shared/bookings/booking_row.ts";
+import { BOOKING_ROW_COLUMNS } from "../../supabase/functions/_shared/bookings/booking_columns.ts";
 
-const COLUMNS = BOOKING_ROW_COLUMNS;
-
-const NAMES = COLUMNS.map(([c]) => c);
+const NAMES = BOOKING_ROW_COLUMNS;
 /** `not null` columns with a default that a row may leave null. */
 const DEFAULTS: Partial<Record<keyof BookingRow, string>> = { metadata: "'{}'::jsonb", absent_host: "false" };
 const value = (c: string, from: string) =>
@@ -26,18 +22,15 @@ const UPDATE = NAMES.filter((c) => c !== "booking_uid").map((c) => `${c} = exclu
 const PAGE_SQL = `
 insert into public.calcom_bookings as t (user_id, calcom_connection_id, ${NAMES.join(", ")})
 select $1::uuid, $2::uuid, ${NAMES.map((c) => value(c, "r")).join(", ")}
-from jsonb_to_recordset($3::text::jsonb) as r(${COLUMNS.map(([c, type]) => `${c} ${type}`).join(", ")})
+from jsonb_populate_recordset(null::public.calcom_bookings, $3::text::jsonb) as r
 on conflict (calcom_connection_id, booking_uid) do update set ${UPDATE}
 where excluded.source_updated_at >= t.source_updated_at`;
 
+// One row read as the table's type too: the column types are written once, in the table.
 const ONE_SQL = `
 insert into public.calcom_bookings as t (user_id, calcom_connection_id, ${NAMES.join(", ")})
-values ($1::uuid, $2::uuid, ${
-  COLUMNS.map(([c, type], i) => {
-    const p = type === "jsonb" ? `$${i + 3}::text::jsonb` : `$${i + 3}::${type}`;
-    return c in DEFAULTS ? `coalesce(${p}, ${DEFAULTS[c]})` : p;
-  }).join(", ")
-})
+select $1::uuid, $2::uuid, ${NAMES.map((c) => value(c, "r")).join(", ")}
+from jsonb_populate_record(null::public.calcom_bookings, $3::text::jsonb) as r
 on conflict (calcom_connection_id, booking_uid) do update set ${UPDATE}`;
 
 /** Whose rows they are. */
@@ -57,13 +50,5 @@ export async function upsertPage(
 
 /** Upserts one booking in one statement (autocommit), as the seed did for every booking. */
 export async function upsertOne(sql: postgres.Sql, owner: RowOwner, row: BookingRow): Promise<void> {
-  const params = COLUMNS.map(([c, type]) => {
-    const v = row[c];
-    if (v === null || v === undefined) return null;
-    return type === "jsonb" ? JSON.stringify(v) : v;
-  });
-  await sql.unsafe(
-    ONE_SQL,
-    [owner.userId, owner.connectionId, ...params] as postgres.ParameterOrJSON<never>[],
-  );
+  await sql.unsafe(ONE_SQL, [owner.userId, owner.connectionId, JSON.stringify(row)]);
 }

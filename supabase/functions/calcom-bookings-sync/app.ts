@@ -31,7 +31,7 @@ import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
 import { runScheduledSync } from "./scheduled_sync.ts";
 import { firstPageBudgetMs, runSync, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
 import { ReadQuerySchema, type SyncBody, SyncBodySchema } from "./sync_request.ts";
-import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_runs.ts";
+import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_run_store.ts";
 
 /** Settings of the app beyond `Deps` (all optional). */
 export interface SyncAppOptions {

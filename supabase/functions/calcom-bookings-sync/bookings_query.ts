@@ -8,6 +8,7 @@
  * @module
  */
 import { z } from "zod";
+import { BOOKING_COLUMNS, type BookingColumn } from "../_shared/bookings/booking_columns.ts";
 import type { Tx } from "../_shared/platform/db.ts";
 import { isStorableInstant } from "./sync_request.ts";
 
@@ -148,6 +149,28 @@ interface BookingRecord {
   candidates: number;
 }
 
+/**
+ * The columns the read leaves out: the owner (RLS already decides whose rows they are), the source
+ * object and its hash (internal).
+ */
+const UNREAD_COLUMNS = ["user_id", "raw", "source_hash"] as const;
+
+type ReadColumn = Exclude<BookingColumn, typeof UNREAD_COLUMNS[number]>;
+
+/** The columns read: every column of the table but {@linkcode UNREAD_COLUMNS}. */
+const READ_COLUMNS = BOOKING_COLUMNS.filter((c): c is ReadColumn =>
+  !(UNREAD_COLUMNS as readonly string[]).includes(c)
+);
+
+// A column added to the table is read, so it needs a type in BookingRecord (or a place in
+// UNREAD_COLUMNS): this fails to compile until it has one, and BookingRecord reads nothing else.
+type Same<A, B> = [A] extends [B] ? [B] extends [A] ? true : false : false;
+const _everyReadColumnTyped: Same<ReadColumn, Exclude<keyof BookingRecord, "start_key" | "candidates">> =
+  true;
+
+const READ_LIST = READ_COLUMNS.join(", ");
+const READ_LIST_OF_B = READ_COLUMNS.map((c) => `b.${c}`).join(", ");
+
 const isoOrNull = (d: Date | null) => (d === null ? null : d.toISOString());
 
 /** The API shape of a stored booking. */
@@ -231,13 +254,7 @@ export async function readBookings(tx: Tx, filter: BookingsFilter): Promise<Book
       select r.*, octet_length(row_to_json(r)::text) as bytes
       from page_keys k
       join public.calcom_bookings b on b.id = k.id
-      cross join lateral (select b.id, b.calcom_connection_id, b.booking_id, b.booking_uid, b.title,
-        b.description, b.status, b.start_time, b.end_time, b.event_type_id, b.event_type_slug,
-        b.event_type_title, b.organizer_id, b.organizer_name, b.organizer_email, b.organizer_username,
-        b.organizer_timezone, b.attendees, b.location, b.meeting_url, b.custom_inputs, b.metadata,
-        b.rescheduled_from_uid, b.rescheduled_to_uid, b.cancellation_reason, b.rejection_reason, b.ical_uid,
-        b.recurring_booking_uid, b.absent_host, b.meeting_started_at, b.meeting_ended_at, b.recording_links,
-        b.calcom_created_at, b.source_updated_at, b.truncated_fields, b.created_at, b.updated_at) r
+      cross join lateral (select ${tx.unsafe(READ_LIST_OF_B)}) r
     ),
     counted as (
       select s.*,
@@ -246,12 +263,7 @@ export async function readBookings(tx: Tx, filter: BookingsFilter): Promise<Book
         count(*) over () as candidates
       from sized s
     )
-    select id, calcom_connection_id, booking_id, booking_uid, title, description, status, start_time, end_time,
-      event_type_id, event_type_slug, event_type_title, organizer_id, organizer_name, organizer_email,
-      organizer_username, organizer_timezone, attendees, location, meeting_url, custom_inputs, metadata,
-      rescheduled_from_uid, rescheduled_to_uid, cancellation_reason, rejection_reason, ical_uid,
-      recurring_booking_uid, absent_host, meeting_started_at, meeting_ended_at, recording_links,
-      calcom_created_at, source_updated_at, truncated_fields, created_at, updated_at,
+    select ${tx.unsafe(READ_LIST)},
       to_char(start_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as start_key,
       candidates::int as candidates
     from counted

@@ -6,7 +6,12 @@
  * @module
  */
 import { runSync, type SyncEngineDeps, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
-import { pruneSyncRuns, SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_runs.ts";
+import {
+  pruneSyncRuns,
+  SyncConflictError,
+  SyncConnectionGoneError,
+  SyncRunLostError,
+} from "./sync_run_store.ts";
 
 /** Finished runs are kept this long (a connection's latest one always): the schedule makes ~300 a day. */
 const runRetentionMs = 30 * 86_400_000;

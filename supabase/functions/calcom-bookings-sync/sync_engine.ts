@@ -17,15 +17,16 @@ import { readDeferredBookings } from "./deferred_bookings.ts";
 import { applyPage, finalWatermark, nextRequest, type SyncCheckpoint, type SyncScope } from "./sync_plan.ts";
 import {
   finishSyncRun,
-  savePage,
   startSyncRun,
   type StoredCheckpoint,
   SyncConnectionGoneError,
   type SyncErrorCode,
+  type SyncMode,
   SyncRunLostError,
   type SyncRunStatus,
   type SyncTrigger,
-} from "./sync_runs.ts";
+} from "./sync_run_store.ts";
+import { saveSyncPage } from "./save_sync_page.ts";
 
 /** Time the first page of a run may take whatever the deadline: a run always saves one page. */
 export const firstPageBudgetMs = 30_000;
@@ -55,7 +56,7 @@ export interface SyncRequest extends SyncTiming {
 export interface SyncOutcome {
   runId: string;
   status: Exclude<SyncRunStatus, "running">;
-  mode: "full" | "incremental";
+  mode: SyncMode;
   /** Requests answered (pages received) in this run. */
   pages: number;
   /** Bookings received in this run. */
@@ -143,8 +144,8 @@ async function firstPage(pages: AsyncGenerator<BookingPage, void, undefined>): P
  * Runs one sync of a connection until done, the deadline, or a failure, and records the outcome.
  * Never throws for Cal.com failures (they are outcomes); throws what the caller answers differently.
  *
- * @throws {import("./sync_runs.ts").SyncConflictError} while another run of the connection is alive
- * @throws {import("./sync_runs.ts").SyncConnectionGoneError} when the connection does not exist
+ * @throws {import("./sync_run_store.ts").SyncConflictError} while another run of the connection is alive
+ * @throws {import("./sync_run_store.ts").SyncConnectionGoneError} when the connection does not exist
  * @throws {SyncRunLostError} when another caller took the run over meanwhile
  */
 export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promise<SyncOutcome> {
@@ -209,7 +210,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       let result: { created: number; updated: number };
       try {
         result = await deps.db.asService((tx) =>
-          savePage(tx, {
+          saveSyncPage(tx, {
             run,
             userId: started.userId,
             rows,

@@ -80,44 +80,6 @@ export const BookingRowSchema = z.object({
 export type BookingRow = z.infer<typeof BookingRowSchema>;
 
 /**
- * The columns of a booking row with their SQL types, in insert order: how `jsonb_to_recordset` reads a
- * batch of rows (the booking store, and the benchmark's direct upserts).
- */
-export const BOOKING_ROW_COLUMNS: readonly (readonly [keyof BookingRow, string])[] = [
-  ["booking_id", "bigint"],
-  ["booking_uid", "text"],
-  ["event_type_id", "bigint"],
-  ["event_type_slug", "text"],
-  ["event_type_title", "text"],
-  ["title", "text"],
-  ["description", "text"],
-  ["start_time", "timestamptz"],
-  ["end_time", "timestamptz"],
-  ["status", "text"],
-  ["organizer_id", "bigint"],
-  ["organizer_name", "text"],
-  ["organizer_email", "text"],
-  ["organizer_username", "text"],
-  ["organizer_timezone", "text"],
-  ["attendees", "jsonb"],
-  ["location", "text"],
-  ["meeting_url", "text"],
-  ["custom_inputs", "jsonb"],
-  ["metadata", "jsonb"],
-  ["rescheduled_from_uid", "text"],
-  ["rescheduled_to_uid", "text"],
-  ["cancellation_reason", "text"],
-  ["rejection_reason", "text"],
-  ["ical_uid", "text"],
-  ["recurring_booking_uid", "text"],
-  ["absent_host", "boolean"],
-  ["calcom_created_at", "timestamptz"],
-  ["source_updated_at", "timestamptz"],
-  ["raw", "jsonb"],
-  ["truncated_fields", "text[]"],
-];
-
-/**
  * Normalises a source timestamp to the stored form. Cal.com writes `…Z`, `…+00:00` and `….000Z` in
  * different places (contract §8.5), and they must compare equal.
  *

@@ -19,7 +19,8 @@
  *
  * @module
  */
-import { BOOKING_ROW_COLUMNS, type BookingRow, BookingRowSchema, type BookingStatus } from "./booking_row.ts";
+import { type BookingRow, BookingRowSchema, type BookingStatus } from "./booking_row.ts";
+import { BOOKING_ROW_COLUMNS } from "./booking_columns.ts";
 import type { Tx } from "../platform/db.ts";
 import { toJsonbText } from "./jsonb_text.ts";
 import { sha256Hex } from "../platform/sha256.ts";
@@ -48,11 +49,8 @@ export class BookingOwnerError extends Error {
   }
 }
 
-/**
- * Columns of a booking row as `jsonb_to_recordset` reads them, in insert order (the same list as in
- * `calcom_upsert_bookings`).
- */
-const COLUMNS: readonly (readonly [string, string])[] = [...BOOKING_ROW_COLUMNS, ["source_hash", "text"]];
+/** The columns a write of a source row sets: the row's own and its content hash. */
+const INSERT_COLUMNS: readonly string[] = [...BOOKING_ROW_COLUMNS, "source_hash"];
 
 /**
  * Columns that are `not null` with a default: the insert stores the default for "not given" (the
@@ -65,14 +63,12 @@ function insertValue(column: string): string {
   return column in DEFAULTED ? `coalesce(r.${column}, ${DEFAULTED[column]})` : `r.${column}`;
 }
 
-const RECORDSET = `jsonb_to_recordset($3::text::jsonb) as r(${
-  COLUMNS.map(([c, t]) => `${c} ${t}`).join(", ")
-})`;
-const INSERT_COLUMNS = COLUMNS.map(([c]) => c);
+/** The batch as rows of the table's own type (the types are the table's; a missing key is null). */
+const RECORDSET = "jsonb_populate_recordset(null::public.calcom_bookings, $3::text::jsonb) as r";
 
 /**
- * The batch upsert is the SQL function `public.calcom_upsert_bookings` (migration
- * 20261124000700): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
+ * The batch upsert is the SQL function `public.calcom_upsert_bookings` (latest definition in migration
+ * 20261203100000): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
  * planned on every call (no prepared statements through Supabase's transaction pooler), while PL/pgSQL
  * keeps its plan for the session. It reads the hashes the rows hold before the write, so the counts tell
  * a changed row from a skipped one; `owned` is 0 when the user does not own the connection.

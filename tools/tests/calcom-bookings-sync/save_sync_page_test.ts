@@ -6,11 +6,11 @@ import assert from "node:assert/strict";
 import { startTestStack } from "../../testing/test_stack.ts";
 import { testBookingRow } from "../../testing/booking_test_data.ts";
 import { fullCheckpoint } from "../../../supabase/functions/calcom-bookings-sync/sync_plan.ts";
+import { saveSyncPage } from "../../../supabase/functions/calcom-bookings-sync/save_sync_page.ts";
 import {
-  savePage,
   startSyncRun,
   SyncConnectionGoneError,
-} from "../../../supabase/functions/calcom-bookings-sync/sync_runs.ts";
+} from "../../../supabase/functions/calcom-bookings-sync/sync_run_store.ts";
 import { connectedUser } from "../../testing/sync_test_support.ts";
 
 const PAUSE_KEY = 774_211;
@@ -51,7 +51,7 @@ Deno.test("a connection deleted while a sync page is being saved is deleted with
   try {
     await gate`select pg_advisory_lock(${PAUSE_KEY})`;
     const page = deps.db.asService((tx) =>
-      savePage(tx, {
+      saveSyncPage(tx, {
         run: started.run,
         userId: started.userId,
         rows: [testBookingRow()],

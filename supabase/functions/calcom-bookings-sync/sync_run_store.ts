@@ -1,14 +1,12 @@
 /**
  * The `calcom_sync_runs` bookkeeping of a sync: starting a run (one per connection at a time, taking
- * over a crashed one, resuming a stopped one), saving a page with its checkpoint in one transaction,
- * and finishing (the run's outcome and the connection's sync state). Every function takes the
+ * over a crashed one, resuming a stopped one), finishing it (the run's outcome and the connection's
+ * sync state) and pruning old runs. Saving a page is `save_sync_page.ts`. Every function takes the
  * transaction it runs in, as service role: ownership was checked under RLS before.
  *
  * @module
  */
 import { z } from "zod";
-import { type BookingRow } from "../_shared/bookings/booking_row.ts";
-import { upsertBookings, type UpsertResult } from "../_shared/bookings/booking_store.ts";
 import type { Tx } from "../_shared/platform/db.ts";
 import {
   type FinalWatermark,
@@ -20,6 +18,8 @@ import {
 
 /** What started a run. */
 export type SyncTrigger = "manual" | "scheduled";
+/** How a run reads: every booking again, or what changed since the watermark. */
+export type SyncMode = "full" | "incremental";
 /** A run's outcome. */
 export type SyncRunStatus = "running" | "succeeded" | "partial" | "failed";
 /** Why a run failed (stored in `error_code`). */
@@ -48,7 +48,7 @@ export interface SyncRunRow {
   user_id: string;
   calcom_connection_id: string;
   trigger: SyncTrigger;
-  mode: "full" | "incremental";
+  mode: SyncMode;
   status: SyncRunStatus;
   filters: SyncScope;
   pages: number;
@@ -185,7 +185,7 @@ export async function startSyncRun(tx: Tx, input: StartSyncRunInput): Promise<St
     (previous.status === "partial" || previous.status === "failed") &&
     stored.data.plan.phase !== "done" && (!input.full || previous.mode === "full");
 
-  let mode: "full" | "incremental";
+  let mode: SyncMode;
   let checkpoint: StoredCheckpoint;
   let watermarkBefore: string | null;
   if (resumable) {
@@ -249,52 +249,11 @@ async function watermarkUids(tx: Tx, connectionId: string, watermark: string): P
  *
  * @throws {SyncConnectionGoneError} when the connection was deleted meanwhile
  */
-async function lockConnection(tx: Tx, connectionId: string, mode: "share" | "update"): Promise<void> {
+export async function lockConnection(tx: Tx, connectionId: string, mode: "share" | "update"): Promise<void> {
   const rows = mode === "share"
     ? await tx`select 1 from public.calcom_connections where id = ${connectionId} for key share`
     : await tx`select 1 from public.calcom_connections where id = ${connectionId} for no key update`;
   if (rows.length === 0) throw new SyncConnectionGoneError(connectionId);
-}
-
-/** One received page, ready to save. */
-export interface SavePageInput {
-  run: Pick<SyncRunRow, "id" | "calcom_connection_id">;
-  userId: string;
-  rows: readonly BookingRow[];
-  /** Bookings received (after the plan dropped those already received). */
-  fetched: number;
-  checkpoint: StoredCheckpoint;
-  now: Date;
-}
-
-/**
- * Saves a page: its bookings (one order-guarded statement) and the run's progress and checkpoint, in the
- * caller's transaction, so a crash leaves both or neither.
- *
- * @throws {SyncRunLostError} when the run is no longer running (taken over): roll back
- * @throws {SyncConnectionGoneError} when the connection was deleted meanwhile
- */
-export async function savePage(tx: Tx, input: SavePageInput): Promise<UpsertResult> {
-  await lockConnection(tx, input.run.calcom_connection_id, "share");
-  // Then the run row: it is the lock that proves this caller still owns the run.
-  const owned = await tx`
-    update public.calcom_sync_runs set heartbeat_at = ${input.now}
-    where id = ${input.run.id} and status = 'running'
-    returning id`;
-  if (owned.length === 0) throw new SyncRunLostError(input.run.id);
-  const result = await upsertBookings(tx, {
-    userId: input.userId,
-    connectionId: input.run.calcom_connection_id,
-    rows: input.rows,
-  });
-  const plan = input.checkpoint.plan;
-  await tx`
-    update public.calcom_sync_runs
-    set pages = pages + 1, fetched = fetched + ${input.fetched}, created = created + ${result.created},
-        updated = updated + ${result.updated}, next_skip = ${plan.ranges[0]?.skip ?? 0},
-        watermark_after = ${plan.high}, checkpoint = ${tx.json(input.checkpoint)}
-    where id = ${input.run.id}`;
-  return result;
 }
 
 /** How a run ends. */
