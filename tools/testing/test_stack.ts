@@ -127,6 +127,12 @@ function appFactories(apps: TestApps): Record<string, (deps: Deps) => AnyApp> {
   return factories;
 }
 
+/**
+ * A webhook quota no test reaches: for tests that send thousands of signed deliveries to few connections
+ * and are about something else (the quota itself is tested in webhook_quota_test.ts).
+ */
+export const NO_WEBHOOK_QUOTA = { maxPerMinute: 1_000_000, maxBytesPerDay: 1024 ** 4 } as const;
+
 /** Starts the database, the sandbox and the function server; close it (or `await using`) when done. */
 export function startTestStack(options: TestStackOptions & { sandbox: false }): Promise<TestStack<undefined>>;
 export function startTestStack(options?: TestStackOptions): Promise<TestStack<Sandbox>>;

@@ -11,7 +11,7 @@ import { createCalcomClient } from "../../../supabase/functions/_shared/calcom/c
 import { createDb, type Db } from "../../../supabase/functions/_shared/platform/db.ts";
 import type { Deps } from "../../../supabase/functions/_shared/platform/deps.ts";
 import type { FunctionResponse } from "../../testing/invoke_function.ts";
-import { startTestStack } from "../../testing/test_stack.ts";
+import { NO_WEBHOOK_QUOTA, startTestStack } from "../../testing/test_stack.ts";
 import { insertConnection, postSync, syncClock } from "../../testing/sync_test_support.ts";
 
 /** Accounts storming at once, each with its own connection, syncs and reschedules. */
@@ -31,7 +31,7 @@ Deno.test("syncs alongside reschedule webhooks over the same bookings never dead
   };
   await using stack = await startTestStack({
     // Thousands of deliveries to few connections: lift the quota (webhook_quota_test.ts tests it).
-    apps: { sync: true, webhook: { quota: { maxPerMinute: 1_000_000, maxBytesPerDay: 1024 ** 4 } } },
+    apps: { sync: true, webhook: { quota: NO_WEBHOOK_QUOTA } },
     appDeps: ownPool,
     clock: syncClock,
     sandbox: {

@@ -24,6 +24,18 @@ Deno.test("calcom-connection ends every Cal.com conversation within its bounds",
   const { sandbox } = stack;
   const connect = async (body: Record<string, unknown>, user?: StackUser) =>
     await invokeFunction((user ?? await stack.signUp()).client, FN, { method: "POST", body });
+  /** A connect with the sandbox's faults set to `faults` for its duration. */
+  const connectUnder = async (
+    faults: Parameters<typeof sandbox.setFaults>[0],
+    body: Record<string, unknown>,
+  ) => {
+    sandbox.setFaults(faults);
+    try {
+      return await connect(body);
+    } finally {
+      sandbox.setFaults({});
+    }
+  };
   const requestsTo = (method: string, path: string) =>
     sandbox.requests.filter((r) => r.method === method && r.path === path).length;
 
@@ -85,13 +97,7 @@ Deno.test("calcom-connection ends every Cal.com conversation within its bounds",
     const cal = sandbox.addUser();
     const size = 4 * maxResponseBytes;
     sandbox.resetRequests();
-    sandbox.setFaults({ oversizedBodyBytes: size, path: "/v2/me" });
-    let res;
-    try {
-      res = await connect({ apiKey: cal.apiKey });
-    } finally {
-      sandbox.setFaults({});
-    }
+    const res = await connectUnder({ oversizedBodyBytes: size, path: "/v2/me" }, { apiKey: cal.apiKey });
     assert.equal(res.status, 502);
     assert.deepEqual(res.body, {
       success: false,
@@ -110,13 +116,9 @@ Deno.test("calcom-connection ends every Cal.com conversation within its bounds",
     await using elsewhere = startReceiver();
     const cal = sandbox.addUser();
     sandbox.resetRequests();
-    sandbox.setFaults({ redirectTo: new URL(elsewhere.url).origin, path: "/v2/me" });
-    let res;
-    try {
-      res = await connect({ apiKey: cal.apiKey });
-    } finally {
-      sandbox.setFaults({});
-    }
+    const res = await connectUnder({ redirectTo: new URL(elsewhere.url).origin, path: "/v2/me" }, {
+      apiKey: cal.apiKey,
+    });
     assert.equal(res.status, 502);
     assert.deepEqual(res.body, {
       success: false,
@@ -134,13 +136,9 @@ Deno.test("calcom-connection ends every Cal.com conversation within its bounds",
     await using elsewhere = startReceiver();
     const cal = sandbox.addUser();
     sandbox.resetRequests();
-    sandbox.setFaults({ redirectTo: new URL(elsewhere.url).origin, path: "/v2/webhooks" });
-    let res;
-    try {
-      res = await connect({ apiKey: cal.apiKey });
-    } finally {
-      sandbox.setFaults({});
-    }
+    const res = await connectUnder({ redirectTo: new URL(elsewhere.url).origin, path: "/v2/webhooks" }, {
+      apiKey: cal.apiKey,
+    });
     assert.equal(res.status, 201);
     assert.equal(res.body.connection.webhookRegistered, false);
     assert.equal(
