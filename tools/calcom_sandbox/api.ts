@@ -113,7 +113,8 @@ export interface ApiOptions {
 export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiOptions) {
   const json = (status: number, body: unknown, headers: Record<string, string>): ApiResponse => ({
     status,
-    headers: { "Content-Type": "application/json; charset=utf-8", ...headers },
+    // Date on the sandbox clock, as Cal.com's own clock stamps its answers and its webhooks alike.
+    headers: { "Content-Type": "application/json; charset=utf-8", Date: new Date(ctx.now()).toUTCString(), ...headers },
     body: JSON.stringify(body),
   });
 

@@ -155,6 +155,11 @@ async function readBody(reader: Reader, headers: Headers): Promise<Uint8Array> {
   return length ? await reader.exactly(length) : new Uint8Array(0);
 }
 
+/** Whether the handler set `Date` itself (the sandbox clock's time); otherwise the wall clock's goes. */
+function hasDate(headers: Record<string, string>): boolean {
+  return Object.keys(headers).some((name) => name.toLowerCase() === "date");
+}
+
 function serialize(
   status: number,
   headers: Record<string, string>,
@@ -166,7 +171,8 @@ function serialize(
     if (/^(content-length|connection|transfer-encoding)$/i.test(name)) continue;
     head += `${name}: ${value}\r\n`;
   }
-  head += `Date: ${new Date().toUTCString()}\r\nContent-Length: ${body.length}\r\n`;
+  if (!hasDate(headers)) head += `Date: ${new Date().toUTCString()}\r\n`;
+  head += `Content-Length: ${body.length}\r\n`;
   head += `Connection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
   const h = enc.encode(head);
   const out = new Uint8Array(h.length + body.length);
@@ -190,7 +196,8 @@ async function writeChunked(
     if (/^(content-length|connection|transfer-encoding)$/i.test(name)) continue;
     head += `${name}: ${value}\r\n`;
   }
-  head += `Date: ${new Date().toUTCString()}\r\nTransfer-Encoding: chunked\r\n`;
+  if (!hasDate(reply.headers)) head += `Date: ${new Date().toUTCString()}\r\n`;
+  head += `Transfer-Encoding: chunked\r\n`;
   head += `Connection: ${keepAlive ? "keep-alive" : "close"}\r\n\r\n`;
   await writeAll(conn, enc.encode(head));
   for await (const chunk of reply.chunks) {

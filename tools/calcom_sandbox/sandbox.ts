@@ -112,6 +112,13 @@ export interface Sandbox {
   /** Sends MEETING_ENDED (accepted bookings only); changes no booking column. */
   endMeeting(uid: string): Promise<ApiBooking>;
 
+  /**
+   * Makes the API show these top-level fields of a booking as given (list and get), for values Cal.com's
+   * database can hold that a client may not store: a lone surrogate in `title`, `start` in year 0000,
+   * `eventType: {id: 1e19}`, or `id: JSON.rawJSON("9007199254740993")` (a number above 2^53, written
+   * as is). `null` removes the override. Nothing else changes: no webhook, no `updatedAt`.
+   */
+  setApiFields(uid: string, fields: Record<string, unknown> | null): void;
   /** A booking in API shape, or undefined. */
   booking(uid: string): ApiBooking | undefined;
   /** Every booking the user can list (hosted or attended), API shape, sorted by start. */
@@ -274,6 +281,11 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       const expiresAt = keyOptions.expiresAt ? new Date(keyOptions.expiresAt).getTime() : null;
       store.apiKeys.set(key, { userId, expiresAt });
       return key;
+    },
+    setApiFields(uid, fields) {
+      if (!store.bookingsByUid.has(uid)) throw new Error(`Unknown sandbox booking ${uid}`);
+      if (fields === null) store.apiFields.delete(uid);
+      else store.apiFields.set(uid, { ...fields });
     },
     revokeApiKey(apiKey) {
       if (!store.apiKeys.delete(apiKey)) throw new Error("Unknown sandbox API key");

@@ -153,6 +153,8 @@ export class Store {
   /** Old uid → uid of the booking that replaced it by rescheduling. */
   readonly rescheduledTo = new Map<string, string>();
   readonly webhooks = new Map<string, WebhookRecord>();
+  /** Uid → top-level fields the API shows as given instead of rendering them (`setApiFields`). */
+  readonly apiFields = new Map<string, Record<string, unknown>>();
   readonly #indexes = new Map<number, BookingIndex>();
   readonly #userIdByEmail = new Map<string, number>();
   #nextId = { user: 1001, eventType: 2001, booking: 10001, attendee: 90001 };

@@ -2,11 +2,13 @@
  * calcom-bookings-sync: mirror a user's Cal.com bookings into Postgres and read them back.
  *
  * - `POST /calcom-bookings-sync` `{connectionId?, full?, status?, afterStart?, beforeEnd?}` → a sync run:
- *   `{success, source:"api", count, created, updated, pages, status, mode, lastSynced, syncRunId}`
+ *   `{success, source:"api", count, created, updated, setAside, pages, status, mode, lastSynced, syncRunId}`
  * - `GET /calcom-bookings-sync?fromDb=true&status=&afterStart=&beforeEnd=&limit=&cursor=&connectionId=` →
  *   stored bookings: `{success, source:"database", bookings, count, nextCursor}`, a page ending early once
  *   it passes `READ_PAGE_MAX_BYTES` (bookings_query.ts); without `fromDb` (and
  *   without `cursor`) an incremental sync runs first and the answer adds its numbers, `source:"api"`
+ * - `GET /calcom-bookings-sync?setAside=true&connectionId=&limit=` → bookings set aside as unstorable:
+ *   `{success, source:"database", setAside, count}`
  * - `POST /calcom-bookings-sync/scheduled` with the `x-calcom-cron-secret` header → every active
  *   connection, for pg_cron (supabase/sql/schedule_sync.sql)
  *
@@ -26,6 +28,7 @@ import {
   rejectInvalid,
 } from "../_shared/platform/http.ts";
 import { decodeCursor, readBookings } from "./bookings_query.ts";
+import { readSetAside } from "./set_aside_query.ts";
 import { resolveConnection } from "./connection_access.ts";
 import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
 import { runScheduledSync } from "./scheduled_sync.ts";
@@ -107,6 +110,13 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
   app.get("/", auth, zValidator("query", ReadQuerySchema, rejectInvalid), async (c) => {
     const user = c.var.user;
     const query = c.req.valid("query");
+    if (query.setAside) {
+      const setAside = await deps.db.asUser(user, async (tx) => {
+        if (query.connectionId) await resolveConnection(tx, query.connectionId);
+        return await readSetAside(tx, { connectionId: query.connectionId, limit: query.limit });
+      });
+      return c.json({ success: true, source: "database", setAside, count: setAside.length });
+    }
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) {
       throw apiError(400, "invalid_request", "Invalid query parameters", {
@@ -154,6 +164,7 @@ function outcomeFields(outcome: SyncOutcome) {
     count: outcome.fetched,
     created: outcome.created,
     updated: outcome.updated,
+    setAside: outcome.setAside,
     pages: outcome.pages,
     status: outcome.status,
     mode: outcome.mode,

@@ -6,15 +6,29 @@
  */
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import { BookingOwnerError } from "../_shared/bookings/booking_store.ts";
-import type { BookingPage, CalcomClient } from "../_shared/calcom/client.ts";
+import type { BookingPage, CalcomClient, UnreadableBooking } from "../_shared/calcom/client.ts";
 import { CalcomError } from "../_shared/calcom/errors.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
+import {
+  hasLoneSurrogate,
+  type RejectedBooking,
+  rejectBooking,
+  unstorableReason,
+} from "../_shared/bookings/storable_booking.ts";
+import { wellFormedValue } from "../_shared/bookings/jsonb_text.ts";
 import { readDeferredBookings } from "./deferred_bookings.ts";
-import { applyPage, finalWatermark, nextRequest, type SyncCheckpoint, type SyncScope } from "./sync_plan.ts";
+import {
+  applyPage,
+  finalWatermark,
+  nextRequest,
+  type PlanItem,
+  type SyncCheckpoint,
+  type SyncScope,
+} from "./sync_plan.ts";
 import {
   finishSyncRun,
   startSyncRun,
@@ -63,6 +77,8 @@ export interface SyncOutcome {
   fetched: number;
   created: number;
   updated: number;
+  /** Bookings received that cannot be stored: set aside with their reason (`calcom_booking_rejects`). */
+  setAside: number;
   /** Set when the run failed: safe to show the owner. */
   error?: { code: SyncErrorCode; message: string };
   lastSyncedAt: Date | null;
@@ -162,7 +178,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
   );
   const { run } = started;
   if (started.tookOverRunId) log.warn("took over a crashed sync run", { runId: started.tookOverRunId });
-  const totals = { pages: 0, fetched: 0, created: 0, updated: 0 };
+  const totals = { pages: 0, fetched: 0, created: 0, updated: 0, setAside: 0 };
   let checkpoint: StoredCheckpoint = started.checkpoint;
   let verdict: FailureVerdict | { status: "succeeded" } = { status: "partial" };
   let unreadableKey: FailureVerdict | undefined;
@@ -195,13 +211,13 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
     const preparePage = (plan: SyncCheckpoint) =>
       settle(
         firstPage(client.listBookings(nextRequest(plan, request.scope))).then((page) => {
-          const step = applyPage<ApiBooking>(plan, page);
-          return { step, rows: mapRows(step.accepted, log) };
+          const step = applyPage(plan, { ...page, bookings: receivedItems(page) });
+          return { step, ...mapRows(step.accepted, page.readAt, log) };
         }),
       );
     let pending = checkpoint.plan.phase === "done" ? undefined : preparePage(checkpoint.plan);
     while (pending) {
-      const { step, rows } = unwrap(await pending);
+      const { step, rows, rejects } = unwrap(await pending);
       pending = undefined;
       const next: StoredCheckpoint = { ...checkpoint, plan: step.next };
       // Checked before the request starts, as the sequential loop did: a page asked for before the
@@ -214,6 +230,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
             run,
             userId: started.userId,
             rows,
+            rejects,
             fetched: step.accepted.length,
             checkpoint: next,
             now: deps.now(),
@@ -229,6 +246,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       totals.fetched += step.accepted.length;
       totals.created += result.created;
       totals.updated += result.updated;
+      totals.setAside += rejects.length;
       checkpoint = next;
     }
     verdict = checkpoint.plan.phase === "done" ? { status: "succeeded" } : { status: "partial" };
@@ -288,15 +306,62 @@ function isEverything(scope: SyncScope): boolean {
   return scope.status === undefined && scope.afterStart === undefined && scope.beforeEnd === undefined;
 }
 
-/** Maps API bookings to rows; one Cal.com cannot describe in a row is logged and left out, not fatal. */
-function mapRows(bookings: readonly ApiBooking[], log: SyncEngineDeps["log"]): BookingRow[] {
+/** A received booking as the plan sees it: readable, or set aside by the client's schema. */
+type ReceivedItem = PlanItem & ({ booking: ApiBooking } | { unreadable: UnreadableBooking });
+
+/**
+ * Every booking of a page for the plan, the unreadable ones too: their `updatedAt` moves the keyset
+ * like any other, so a booking that cannot be stored is stepped past, never asked for again and again.
+ */
+function receivedItems(page: BookingPage): ReceivedItem[] {
+  return [
+    ...page.bookings.map((booking) => ({
+      uid: booking.uid,
+      updatedAt: booking.updatedAt,
+      createdAt: booking.createdAt,
+      booking,
+    })),
+    ...page.unreadable.map((unreadable) => ({
+      uid: unreadable.uid ?? "",
+      updatedAt: unreadable.updatedAt,
+      createdAt: unreadable.createdAt,
+      unreadable,
+    })),
+  ];
+}
+
+/**
+ * Maps received bookings to rows. One the client could not read, the mapper refuses or the table could
+ * not hold is set aside with its reason (`storable_booking.ts`), so the rest of its page is stored.
+ * Lone surrogates are replaced, not a reason.
+ */
+function mapRows(
+  items: readonly ReceivedItem[],
+  readAt: string,
+  log: SyncEngineDeps["log"],
+): { rows: BookingRow[]; rejects: RejectedBooking[] } {
   const rows: BookingRow[] = [];
-  for (const booking of bookings) {
-    try {
-      rows.push(mapApiBooking(booking));
-    } catch (err) {
-      log.warn("booking left out of the sync", { uid: booking.uid, error: err });
+  const rejects: RejectedBooking[] = [];
+  for (const item of items) {
+    if ("unreadable" in item) {
+      rejects.push(rejectBooking(item.unreadable.raw, item.unreadable.reason));
+      continue;
     }
+    // A lone surrogate (half an emoji) is stored as U+FFFD, as a webhook's body is.
+    const booking = hasLoneSurrogate(item.booking) ? wellFormedValue(item.booking) as ApiBooking : item.booking;
+    let row: BookingRow;
+    try {
+      row = mapApiBooking(booking, { readAt });
+    } catch (err) {
+      rejects.push(rejectBooking(booking, err instanceof Error ? err.message : String(err)));
+      continue;
+    }
+    const reason = unstorableReason(row);
+    if (reason) rejects.push(rejectBooking(booking, reason));
+    else rows.push(row);
   }
-  return rows;
+  if (rejects.length > 0) {
+    log.warn("bookings set aside by the sync", { count: rejects.length, uids: rejects.map((r) => r.uid) });
+  }
+  return { rows, rejects };
 }

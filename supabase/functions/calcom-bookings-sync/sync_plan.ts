@@ -77,7 +77,8 @@ export interface PlanItem {
 /** What the plan needs of a page. */
 export interface PlanPage<T extends PlanItem> {
   bookings: T[];
-  totalItems: number;
+  /** Null when Cal.com did not count; possibly an estimate. */
+  totalItems: number | null;
   hasNextPage: boolean;
 }
 

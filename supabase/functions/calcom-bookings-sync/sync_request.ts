@@ -63,10 +63,12 @@ const Flag = z.enum(["true", "false", "1", "0", ""], { error: "must be true or f
 /**
  * `GET /calcom-bookings-sync`: `status` filters the stored status (accepted, pending, cancelled,
  * rejected, awaiting_host; any case), `afterStart` start ≥, `beforeEnd` end ≤, `limit` 1..250 (50),
- * `cursor` the `nextCursor` of the previous page.
+ * `cursor` the `nextCursor` of the previous page; `setAside=true` lists the bookings set aside instead.
  */
 export const ReadQuerySchema = z.object({
   fromDb: Flag.default(false),
+  /** The bookings set aside as unstorable instead of the stored ones (read from the database). */
+  setAside: Flag.default(false),
   connectionId: z.uuid({ error: "must be a connection id (uuid)" }).optional(),
   status: listOf(StoredStatusSchema).transform((s) => s.map((v) => v.toUpperCase())).optional(),
   afterStart: Instant.optional(),

@@ -20,7 +20,7 @@ import { type RateLimiter, rateLimiterForKey } from "./rate_limiter.ts";
 import {
   type ApiBooking,
   ApiBookingSchema,
-  BookingListResponseSchema,
+  BookingListPageSchema,
   type CalcomMe,
   type CalcomWebhook,
   MeSchema,
@@ -65,16 +65,78 @@ export interface CalcomClientOptions {
   rateLimiter?: RateLimiter;
 }
 
+/** A booking of a page that does not match {@linkcode ApiBookingSchema}: set aside, not fatal. */
+export interface UnreadableBooking {
+  /** The object as received. */
+  raw: unknown;
+  /** What did not match, e.g. `id: Invalid input: expected int`. */
+  reason: string;
+  /** The booking's uid, `updatedAt` and `createdAt` when readable, so paging can step past it. */
+  uid: string | null;
+  updatedAt: string | null;
+  createdAt: string | null;
+}
+
 /** One page of `listBookings`. */
 export interface BookingPage {
+  /** The bookings that match the schema, in the order received. */
   bookings: ApiBooking[];
+  /** The ones that do not (see {@linkcode UnreadableBooking}). */
+  unreadable: UnreadableBooking[];
   /** Offset this page was requested at. */
   skip: number;
   /** Offset of the next page: pass it as `skip` to resume after this page. */
   nextSkip: number;
-  /** Bookings matching the filters, as Cal.com counted them for this page. */
-  totalItems: number;
+  /**
+   * Bookings matching the filters, as Cal.com counted them for this page: null when Cal.com did not
+   * count (team access), and possibly an estimate.
+   */
+  totalItems: number | null;
+  /** Cal.com's `hasNextPage`; false on a full page when `totalItems` is null, so not the end by itself. */
   hasNextPage: boolean;
+  /**
+   * When Cal.com answered, on Cal.com's clock ({@linkcode calcomReadTime}): the state of every booking
+   * of the page is at least as new as every webhook Cal.com generated before this time.
+   */
+  readAt: string;
+}
+
+/**
+ * The time of a read on Cal.com's clock: the answer's `Date` header (whole seconds, rounded down, so
+ * 999 ms are added: the read happened before the end of that second), or `fallback` (our clock) when
+ * the header is missing or unreadable. Webhook envelopes carry `createdAt` from the same clock.
+ */
+export function calcomReadTime(headers: Headers, fallback: Date): string {
+  const date = Date.parse(headers.get("date") ?? "");
+  return new Date(Number.isNaN(date) ? fallback.getTime() : date + 999).toISOString();
+}
+
+function stringField(raw: unknown, key: string): string | null {
+  const value = (raw as Record<string, unknown> | null)?.[key];
+  return typeof value === "string" ? value : null;
+}
+
+/** Splits a page's items into the bookings that match the schema and the ones that do not. */
+export function readBookingItems(items: readonly unknown[]): Pick<BookingPage, "bookings" | "unreadable"> {
+  const bookings: ApiBooking[] = [];
+  const unreadable: UnreadableBooking[] = [];
+  for (const raw of items) {
+    const parsed = ApiBookingSchema.safeParse(raw);
+    if (parsed.success) {
+      bookings.push(parsed.data);
+      continue;
+    }
+    const issue = parsed.error.issues[0];
+    const uid = stringField(raw, "uid");
+    unreadable.push({
+      raw,
+      reason: `${issue.path.join(".") || "booking"}: ${issue.message}`,
+      uid: uid === "" ? null : uid,
+      updatedAt: stringField(raw, "updatedAt"),
+      createdAt: stringField(raw, "createdAt"),
+    });
+  }
+  return { bookings, unreadable };
 }
 
 /** Body of `createWebhook`. */
@@ -142,11 +204,12 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
   if (!/^[\x21-\x7e]+$/.test(options.apiKey)) {
     throw invalidRequest("Cal.com API key is empty or contains characters a header cannot carry");
   }
+  const now = options.now ?? (() => new Date());
   const request = createTransport({
     apiKey: options.apiKey,
     baseUrl: options.baseUrl ?? defaultCalcomApiUrl,
     fetch: options.fetch ?? fetch,
-    now: options.now ?? (() => new Date()),
+    now,
     sleep: options.sleep ?? defaultSleep,
     random: options.random ?? Math.random,
     timeoutMs: options.timeoutMs ?? 15_000,
@@ -165,18 +228,21 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     const resolved = parsed.data;
     let skip = resolved.skip;
     for (;;) {
+      let readAt = "";
       const body = await request({
         method: "GET",
         path: "/v2/bookings",
         query: bookingSearchParams(resolved, skip),
         versioned: true,
-        schema: BookingListResponseSchema,
+        schema: BookingListPageSchema,
+        onHeaders: (headers) => (readAt = calcomReadTime(headers, now())),
       });
-      const bookings = body.data;
-      const nextSkip = skip + bookings.length;
+      const { bookings, unreadable } = readBookingItems(body.data);
+      const nextSkip = skip + body.data.length;
       // An empty page that claims a next one would loop forever; Cal.com computes hasNextPage from counts.
-      const hasNextPage = body.pagination.hasNextPage && bookings.length > 0;
-      yield { bookings, skip, nextSkip, totalItems: body.pagination.totalItems, hasNextPage };
+      const hasNextPage = body.pagination.hasNextPage && body.data.length > 0;
+      const totalItems = body.pagination.totalItems;
+      yield { bookings, unreadable, skip, nextSkip, totalItems, hasNextPage, readAt };
       if (!hasNextPage) return;
       skip = nextSkip;
     }

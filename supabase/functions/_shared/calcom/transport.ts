@@ -47,6 +47,8 @@ export interface CalcomRequest<T extends z.ZodType> {
   schema: T;
   /** Further secrets in this call (e.g. a webhook secret) to keep out of error messages. */
   secrets?: readonly string[];
+  /** Called with the headers of the answer that succeeded (e.g. to read Cal.com's `Date`). */
+  onHeaders?: (headers: Headers) => void;
 }
 
 /** Performs {@linkcode CalcomRequest}s and returns the validated body. */
@@ -229,7 +231,10 @@ export function createTransport(options: TransportOptions): Transport {
       }
       const outcome = await attemptOnce(request, operation, secrets, deadline);
       limiter.release(nowMs(), outcome.response);
-      if (outcome.ok) return outcome.value;
+      if (outcome.ok) {
+        request.onHeaders?.(outcome.response.headers);
+        return outcome.value;
+      }
       const error = outcome.error;
       if (!error.retryable) throw error;
       // A garbled body is retried once: a proxy hiccup, not a contract change.
