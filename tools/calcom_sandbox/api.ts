@@ -114,7 +114,11 @@ export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiO
   const json = (status: number, body: unknown, headers: Record<string, string>): ApiResponse => ({
     status,
     // Date on the sandbox clock, as Cal.com's own clock stamps its answers and its webhooks alike.
-    headers: { "Content-Type": "application/json; charset=utf-8", Date: new Date(ctx.now()).toUTCString(), ...headers },
+    headers: {
+      "Content-Type": "application/json; charset=utf-8",
+      Date: new Date(ctx.now()).toUTCString(),
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
 

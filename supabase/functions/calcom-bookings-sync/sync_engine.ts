@@ -15,8 +15,8 @@ import { safeErrorMessage } from "../_shared/platform/http.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
 import {
   hasLoneSurrogate,
-  type RejectedBooking,
   rejectBooking,
+  type RejectedBooking,
   unstorableReason,
 } from "../_shared/bookings/storable_booking.ts";
 import { wellFormedValue } from "../_shared/bookings/jsonb_text.ts";
@@ -348,7 +348,9 @@ function mapRows(
       continue;
     }
     // A lone surrogate (half an emoji) is stored as U+FFFD, as a webhook's body is.
-    const booking = hasLoneSurrogate(item.booking) ? wellFormedValue(item.booking) as ApiBooking : item.booking;
+    const booking = hasLoneSurrogate(item.booking)
+      ? wellFormedValue(item.booking) as ApiBooking
+      : item.booking;
     let row: BookingRow;
     try {
       row = mapApiBooking(booking, { readAt });

@@ -17,8 +17,8 @@ import {
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import {
   receivedUid,
-  type RejectedBooking,
   rejectBooking,
+  type RejectedBooking,
   unstorableReason,
 } from "../_shared/bookings/storable_booking.ts";
 import { z } from "zod";

@@ -10,9 +10,9 @@ select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class c
    where c.relnamespace = 'public'::regnamespace and c.relname like 'calcom\_%'
      and c.relkind in ('r', 'p', 'v')),
-  array['calcom_bookings', 'calcom_connections', 'calcom_sync_runs', 'calcom_webhook_deferrals',
-    'calcom_webhook_events', 'calcom_webhook_quotas'],
-  'public holds exactly the six calcom tables'
+  array['calcom_booking_rejects', 'calcom_bookings', 'calcom_connections', 'calcom_sync_runs',
+    'calcom_webhook_deferrals', 'calcom_webhook_events', 'calcom_webhook_quotas'],
+  'public holds exactly the seven calcom tables'
 );
 
 select columns_are('public', 'calcom_connections', array[
@@ -41,7 +41,7 @@ select columns_are('public', 'calcom_webhook_events', array[
 select columns_are('public', 'calcom_sync_runs', array[
   'id', 'user_id', 'calcom_connection_id', 'trigger', 'mode', 'status', 'filters', 'pages', 'fetched',
   'created', 'updated', 'next_skip', 'watermark_before', 'watermark_after', 'error', 'started_at',
-  'heartbeat_at', 'finished_at', 'created_at', 'checkpoint', 'resumed_from_run_id', 'error_code'
+  'heartbeat_at', 'finished_at', 'created_at', 'checkpoint', 'resumed_from_run_id', 'error_code', 'set_aside'
 ], 'calcom_sync_runs has the designed columns');
 
 -- Keys and ownership.

@@ -33,33 +33,36 @@ Deno.test("bookings that cannot be stored are set aside and the sync goes on", a
   sandbox.setApiFields(hugeId, { id: rawJsonNumber("9007199254740993") });
   const unstorable = [yearZero, yearZeroInUtc, endFirst, hugeEventType, hugeId];
 
-  await t.step("a full sync stores the rest, reports the set-aside count and sets the watermark", async () => {
-    const res = await postSync(user, { full: true });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.equal(res.body.status, "succeeded");
-    assert.equal(res.body.count, 12);
-    assert.equal(res.body.created, 7);
-    assert.equal(res.body.setAside, 5);
-    const stored = await sql<{ booking_uid: string; title: string; attendees: { name: string }[] }[]>`
+  await t.step(
+    "a full sync stores the rest, reports the set-aside count and sets the watermark",
+    async () => {
+      const res = await postSync(user, { full: true });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.status, "succeeded");
+      assert.equal(res.body.count, 12);
+      assert.equal(res.body.created, 7);
+      assert.equal(res.body.setAside, 5);
+      const stored = await sql<{ booking_uid: string; title: string; attendees: { name: string }[] }[]>`
       select booking_uid, title, attendees from public.calcom_bookings
       where calcom_connection_id = ${connectionId}`;
-    const storedUids = new Set(stored.map((r) => r.booking_uid));
-    assert.deepEqual(
-      uids.filter((uid) => !storedUids.has(uid)).sort(),
-      [...unstorable].sort(),
-      "exactly the unstorable bookings are left out",
-    );
-    // Half an emoji is stored as U+FFFD, as the webhook path stores it.
-    assert.equal(stored.find((r) => r.booking_uid === surrogateTitle)!.title, "Lunch \ufffd");
-    assert.ok(
-      stored.find((r) => r.booking_uid === surrogateName)!.attendees.every((a) => a.name === "Ana \ufffd"),
-    );
-    const [run] = await sql`select set_aside from public.calcom_sync_runs where id = ${res.body.syncRunId}`;
-    assert.equal(run.set_aside, 5);
-    const [connection] = await sql`
+      const storedUids = new Set(stored.map((r) => r.booking_uid));
+      assert.deepEqual(
+        uids.filter((uid) => !storedUids.has(uid)).sort(),
+        [...unstorable].sort(),
+        "exactly the unstorable bookings are left out",
+      );
+      // Half an emoji is stored as U+FFFD, as the webhook path stores it.
+      assert.equal(stored.find((r) => r.booking_uid === surrogateTitle)!.title, "Lunch \ufffd");
+      assert.ok(
+        stored.find((r) => r.booking_uid === surrogateName)!.attendees.every((a) => a.name === "Ana \ufffd"),
+      );
+      const [run] = await sql`select set_aside from public.calcom_sync_runs where id = ${res.body.syncRunId}`;
+      assert.equal(run.set_aside, 5);
+      const [connection] = await sql`
       select sync_watermark from public.calcom_connections where id = ${connectionId}`;
-    assert.notEqual(connection.sync_watermark, null, "the watermark moved on");
-  });
+      assert.notEqual(connection.sync_watermark, null, "the watermark moved on");
+    },
+  );
 
   await t.step("the owner reads each set-aside booking with its reason", async () => {
     const res = await invokeFunction(user.client, `${FN}?setAside=true`, { method: "GET" });
@@ -99,17 +102,23 @@ Deno.test("bookings that cannot be stored are set aside and the sync goes on", a
     assert.ok(row, "a booking made after them is stored");
   });
 
-  await t.step("a set-aside booking Cal.com later sends in a storable shape is stored and cleared", async () => {
-    sandbox.setApiFields(endFirst, null);
-    await sandbox.cancelBooking(endFirst, "moved"); // moves updatedAt, so the incremental sync reads it
-    const res = await postSync(user);
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    const [row] = await sql`
+  await t.step(
+    "a set-aside booking Cal.com later sends in a storable shape is stored and cleared",
+    async () => {
+      sandbox.setApiFields(endFirst, null);
+      await sandbox.cancelBooking(endFirst, "moved"); // moves updatedAt, so the incremental sync reads it
+      const res = await postSync(user);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const [row] = await sql`
       select status from public.calcom_bookings
       where calcom_connection_id = ${connectionId} and booking_uid = ${endFirst}`;
-    assert.equal(row?.status, "CANCELLED");
-    const left = await sql`
+      assert.equal(row?.status, "CANCELLED");
+      const left = await sql`
       select booking_uid from public.calcom_booking_rejects where calcom_connection_id = ${connectionId}`;
-    assert.deepEqual(left.map((r) => r.booking_uid).sort(), unstorable.filter((u) => u !== endFirst).sort());
-  });
+      assert.deepEqual(
+        left.map((r) => r.booking_uid).sort(),
+        unstorable.filter((u) => u !== endFirst).sort(),
+      );
+    },
+  );
 });

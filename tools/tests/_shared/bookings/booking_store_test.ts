@@ -134,7 +134,11 @@ Deno.test("booking store", async (t) => {
       assert.equal(after.source_updated_at.toISOString(), before.source_updated_at.toISOString());
       // a state older than the stored one still loses
       await upsert(connectionId, [
-        testBookingRow({ booking_uid: "a", status: "PENDING", source_updated_at: "2000-01-01T00:00:00.000Z" }),
+        testBookingRow({
+          booking_uid: "a",
+          status: "PENDING",
+          source_updated_at: "2000-01-01T00:00:00.000Z",
+        }),
       ]);
       assert.equal((await booking(connectionId, "a")).status, "ACCEPTED");
     });

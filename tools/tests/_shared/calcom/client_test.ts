@@ -160,7 +160,12 @@ Deno.test("bookings lacking optional fields and unknown fields come back as Cal.
 
 Deno.test("a malformed booking is returned apart with its reason, the rest of its page as usual", async () => {
   const { uid: _uid, ...noUid } = minimalBooking(2);
-  const server = bookingsServer([minimalBooking(1), noUid, { ...minimalBooking(3), id: 2 ** 53 }, "a string"]);
+  const server = bookingsServer([
+    minimalBooking(1),
+    noUid,
+    { ...minimalBooking(3), id: 2 ** 53 },
+    "a string",
+  ]);
   const [page] = await Array.fromAsync(clientFor(server).listBookings());
   assert.deepEqual(page.bookings.map((b) => b.id), [1]);
   assert.deepEqual(page.unreadable.map((u) => [u.uid, u.reason.split(":")[0]]), [
