@@ -93,6 +93,23 @@ export type FailureVerdict =
   | { status: "partial" }
   | { status: "failed"; code: SyncErrorCode; message: string; deactivate: boolean };
 
+/** How to get going again after Cal.com refused the key; a reconnect keeps the connection as it is. */
+const reconnectHint = "create a new API key in Cal.com (Settings, Developer, API keys) and connect again " +
+  "with it (POST calcom-connection): the connection keeps its id, bookings and webhook";
+
+/**
+ * The message of a run Cal.com refused the key for: an expired key (Cal.com says "Your api key is
+ * expired") apart from a revoked or invalid one (it says "not valid" or, from its rate-limit guard,
+ * "Invalid API Key"), both with how to reconnect.
+ */
+export function rejectedKeyMessage(err: CalcomError): string {
+  if (err.status === 401 && /api key is expired/i.test(err.message)) {
+    return `Your Cal.com API key has expired, so syncing is paused: ${reconnectHint}`;
+  }
+  return `Cal.com rejected the API key (HTTP ${err.status}): it was revoked or is not valid, ` +
+    `so syncing is paused: ${reconnectHint}`;
+}
+
 /**
  * Classifies what stopped a run. Retryable failures at or past the deadline are the deadline's doing
  * (partial); a rejected key fails and pauses the connection; everything else fails, resumable.
@@ -104,8 +121,7 @@ export function classifyFailure(err: unknown, deadlinePassed: boolean): FailureV
       return {
         status: "failed",
         code: "invalid_api_key",
-        message:
-          `Cal.com rejected the API key (HTTP ${err.status}): connect the account again with a valid key`,
+        message: rejectedKeyMessage(err),
         deactivate: true,
       };
     }

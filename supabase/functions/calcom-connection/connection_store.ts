@@ -21,6 +21,7 @@ const VIEW_COLUMNS = [
   "is_active",
   "last_synced_at",
   "last_sync_status",
+  "last_sync_error",
   "created_at",
 ];
 

@@ -20,6 +20,7 @@ export interface ConnectionRow {
   is_active: boolean;
   last_synced_at: Date | null;
   last_sync_status: string | null;
+  last_sync_error: string | null;
   created_at: Date;
 }
 
@@ -39,6 +40,8 @@ export interface ConnectionView {
   webhookError: string | null;
   lastSynced: string | null;
   lastSyncStatus: string | null;
+  /** Why the last sync failed, safe to show (an expired key says so and how to reconnect). */
+  lastSyncError: string | null;
   createdAt: string;
 }
 
@@ -60,6 +63,7 @@ export function toConnectionView(row: ConnectionRow, publicFunctionsUrl: string)
     webhookError: row.calcom_webhook_error,
     lastSynced: row.last_synced_at?.toISOString() ?? null,
     lastSyncStatus: row.last_sync_status,
+    lastSyncError: row.last_sync_error ?? null,
     createdAt: row.created_at.toISOString(),
   };
 }

@@ -14,6 +14,7 @@ const row: ConnectionRow = {
   is_active: true,
   last_synced_at: new Date("2030-01-02T03:04:05Z"),
   last_sync_status: "succeeded",
+  last_sync_error: null,
   created_at: new Date("2030-01-01T00:00:00Z"),
 };
 
@@ -29,6 +30,7 @@ Deno.test("a connection row maps to the seed's camelCase view with the webhook U
     webhookError: null,
     lastSynced: "2030-01-02T03:04:05.000Z",
     lastSyncStatus: "succeeded",
+    lastSyncError: null,
     createdAt: "2030-01-01T00:00:00.000Z",
   });
 });

@@ -72,6 +72,7 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
         webhookError: row.calcom_webhook_error,
         lastSynced: null,
         lastSyncStatus: null,
+        lastSyncError: null,
         createdAt: row.created_at.toISOString(),
       },
       webhookUrl: `http://127.0.0.1:54321/functions/v1/calcom-webhook/${row.id}`,
