@@ -11,6 +11,7 @@ import { type ApiBookingOptions, toApiBooking, toLegacyBooking } from "./api_boo
 import { bookingNotFound, parseBookingsQuery, runBookingsQuery } from "./bookings_query.ts";
 import { CalError } from "./errors.ts";
 import { paginationMeta } from "./pagination.ts";
+import { listPage } from "./listing_mode.ts";
 import { caller, type Handler, parseBody, type RouteContext, type RouteRequest } from "./route_context.ts";
 import type { BookingRecord, EventTypeRecord, UserRecord } from "./store.ts";
 
@@ -33,14 +34,45 @@ function render(ctx: RouteContext, b: BookingRecord, user: UserRecord | undefine
 export const listBookings: Handler = (ctx, req) => {
   const user = caller(req);
   const q = parseBookingsQuery(req.query);
-  const { bookings, total } = runBookingsQuery(ctx.store, user.id, q, ctx.now());
+  const mode = ctx.listing?.() ?? {};
+  let page: { bookings: BookingRecord[]; pagination: unknown };
+  if (mode.totals === undefined && mode.hiddenUids === undefined && mode.tieBreak === undefined) {
+    const { bookings, total } = runBookingsQuery(ctx.store, user.id, q, ctx.now());
+    page = { bookings, pagination: paginationMeta({ skip: q.skip, take: q.take, totalCount: total }) };
+  } else {
+    // Every match in order, then the mode's paging (listing_mode.ts).
+    const all = runBookingsQuery(
+      ctx.store,
+      user.id,
+      { ...q, skip: 0, take: Number.MAX_SAFE_INTEGER },
+      ctx.now(),
+    );
+    page = listPage(mode, {
+      matching: all.bookings,
+      key: SORT_KEYS[q.sort.field],
+      skip: q.skip,
+      take: q.take,
+      requestSeed: ++listRequests,
+    });
+  }
   return {
     status: 200,
     // The list always shows seated attendees (the service passes showAttendees = true).
-    data: bookings.map((b) => toApiBooking(ctx.store, b, { showSeatedAttendees: true })),
-    extra: { pagination: paginationMeta({ skip: q.skip, take: q.take, totalCount: total }) },
+    data: page.bookings.map((b) => toApiBooking(ctx.store, b, { showSeatedAttendees: true })),
+    extra: { pagination: page.pagination },
   };
 };
+
+/** The sort key of each sort field, for the listing modes. */
+const SORT_KEYS = {
+  start: (b: BookingRecord) => b.startTime,
+  end: (b: BookingRecord) => b.endTime,
+  created: (b: BookingRecord) => b.createdAt,
+  updated: (b: BookingRecord) => b.updatedAt,
+} as const;
+
+/** Counts list requests: the seed of the tie order when a mode has no tie-break. */
+let listRequests = 0;
 
 /** `GET /v2/bookings/{uid}`: one booking, or every occurrence of a recurring series sorted by start. */
 export const getBooking: Handler = (ctx, req) => {

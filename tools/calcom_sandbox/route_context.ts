@@ -10,6 +10,7 @@ import type { BookingOperations, WebhookEvent } from "./booking_operations.ts";
 import { validationError } from "./errors.ts";
 import type { Random } from "./ids.ts";
 import type { Store, UserRecord } from "./store.ts";
+import type { ListingMode } from "./listing_mode.ts";
 
 /** Dependencies of the route handlers. */
 export interface RouteContext {
@@ -21,6 +22,8 @@ export interface RouteContext {
   dispatch(events: WebhookEvent[]): Promise<void>;
   /** Whether loopback and private subscriber URLs are accepted (tests deliver to 127.0.0.1). */
   allowPrivateSubscriberUrls: boolean;
+  /** How `GET /v2/bookings` pages (`listing_mode.ts`); absent: a personal key on a current deployment. */
+  listing?: () => ListingMode;
 }
 
 /** A request after routing and authentication. */

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ListingMode } from "./listing_mode.ts";
 import { type ApiOptions, createApi } from "./api.ts";
 import { type ApiBooking, toApiBooking } from "./api_booking.ts";
 import { BookingOperations, type NewBooking, type WebhookEvent } from "./booking_operations.ts";
@@ -119,6 +120,12 @@ export interface Sandbox {
    * as is). `null` removes the override. Nothing else changes: no webhook, no `updatedAt`.
    */
   setApiFields(uid: string, fields: Record<string, unknown> | null): void;
+  /**
+   * How `GET /v2/bookings` pages from now on (`listing_mode.ts`): null or estimated counts, bookings
+   * dropped after the limit, ties without an id tie-break; `teamAdminListing(hidden)` is a team admin's
+   * key. `{}` restores a personal key on a current deployment.
+   */
+  setListingMode(mode: ListingMode): void;
   /** A booking in API shape, or undefined. */
   booking(uid: string): ApiBooking | undefined;
   /** Every booking the user can list (hosted or attended), API shape, sorted by start. */
@@ -223,6 +230,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     }
   }
 
+  let listingMode: ListingMode = {};
   const ctx: RouteContext = {
     store,
     ops,
@@ -230,6 +238,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     random,
     dispatch,
     allowPrivateSubscriberUrls: options.allowPrivateSubscriberUrls ?? true,
+    listing: () => listingMode,
   };
   const api = createApi(ctx, limiter, {
     errorDetails: options.errorDetails ?? false,
@@ -281,6 +290,9 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       const expiresAt = keyOptions.expiresAt ? new Date(keyOptions.expiresAt).getTime() : null;
       store.apiKeys.set(key, { userId, expiresAt });
       return key;
+    },
+    setListingMode(mode) {
+      listingMode = { ...mode };
     },
     setApiFields(uid, fields) {
       if (!store.bookingsByUid.has(uid)) throw new Error(`Unknown sandbox booking ${uid}`);
