@@ -6,8 +6,9 @@
  * (never the database clock). The merge rules:
  *
  * - **State** (status, times, title, attendees, location, reasons, metadata, raw…) is replaced only by a
- *   write whose source time is newer, or equal with a different content hash (`source_hash`). An older
- *   write never overwrites it; an identical one writes nothing. Columns a source may not know (`null` in
+ *   write whose source time is the same or newer and whose content hash (`source_hash`) differs. An older
+ *   write never overwrites it; an identical one writes nothing, however new (an API read's source time is
+ *   the time of the read, so every sync is newer than the last: see docs/decisions.md, "One clock"). Columns a source may not know (`null` in
  *   the row: event type title, organizer, absent host…) keep their value.
  * - **Links that never change** once known (`rescheduled_from_uid`, `rescheduled_to_uid`, `ical_uid`,
  *   `calcom_created_at`) are filled in by any write, even an older one, but never replaced by it.
@@ -68,7 +69,7 @@ const RECORDSET = "jsonb_populate_recordset(null::public.calcom_bookings, $3::te
 
 /**
  * The batch upsert is the SQL function `public.calcom_upsert_bookings` (latest definition in migration
- * 20261203100000): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
+ * 20261204500002): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
  * planned on every call (no prepared statements through Supabase's transaction pooler), while PL/pgSQL
  * keeps its plan for the session. It reads the hashes the rows hold before the write, so the counts tell
  * a changed row from a skipped one; `owned` is 0 when the user does not own the connection.
