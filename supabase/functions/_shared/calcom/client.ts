@@ -139,6 +139,12 @@ export function readBookingItems(items: readonly unknown[]): Pick<BookingPage, "
   return { bookings, unreadable };
 }
 
+/** Options of a single read. */
+export interface ReadOptions {
+  /** Called with the time of the read on Cal.com's clock ({@linkcode calcomReadTime}). */
+  onReadAt?: (readAt: string) => void;
+}
+
 /** Body of `createWebhook`. */
 export interface CreateWebhookInput {
   /** Where Cal.com posts deliveries; unique per Cal.com user. */
@@ -163,7 +169,7 @@ export interface CalcomClient {
    * One booking by uid (`GET /v2/bookings/{uid}`). The uid of a recurring series returns every
    * occurrence as an array. An unknown uid fails with 404 NotFoundException.
    */
-  getBooking(uid: string): Promise<ApiBooking | ApiBooking[]>;
+  getBooking(uid: string, options?: ReadOptions): Promise<ApiBooking | ApiBooking[]>;
   /**
    * Registers a user webhook. When the user already has one for this URL, fails with status 409 and
    * code `ConflictException` (see {@linkcode findWebhookByUrl}).
@@ -272,13 +278,14 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       return (await request({ method: "GET", path: "/v2/me", schema: MeResponseSchema })).data;
     },
     listBookings,
-    async getBooking(uid) {
+    async getBooking(uid, readOptions = {}) {
       if (uid === "") throw invalidRequest("Booking uid is empty");
       const body = await request({
         method: "GET",
         path: `/v2/bookings/${encodeURIComponent(uid)}`,
         versioned: true,
         schema: BookingResponseSchema,
+        onHeaders: (headers) => readOptions.onReadAt?.(calcomReadTime(headers, now())),
       });
       return body.data;
     },
