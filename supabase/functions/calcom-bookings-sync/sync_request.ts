@@ -42,7 +42,7 @@ function listOf<T extends z.ZodType>(item: T) {
 /**
  * `POST /calcom-bookings-sync`. `status` narrows the run with Cal.com's own list filter (upcoming,
  * recurring, past, cancelled, unconfirmed), as do `afterStart`/`beforeEnd`; a narrowed run reads only
- * that part and leaves the watermark alone. Unknown keys are ignored, as the seed's clients may send more.
+ * that part and leaves the watermark alone. Unknown keys are ignored, so clients that send more keep working.
  */
 export const SyncBodySchema = z.object({
   connectionId: z.uuid({ error: "must be a connection id (uuid)" }).optional(),

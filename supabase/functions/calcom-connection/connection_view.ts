@@ -1,5 +1,5 @@
 /**
- * How a connection looks to clients: the seed's fields (camelCase), the hint instead of the key, and
+ * How a connection looks to clients: camelCase fields, the hint instead of the key, and
  * never a ciphertext or secret.
  *
  * @module

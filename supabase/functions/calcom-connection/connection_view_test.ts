@@ -17,7 +17,7 @@ const row: ConnectionRow = {
   created_at: new Date("2030-01-01T00:00:00Z"),
 };
 
-Deno.test("a connection row maps to the seed's camelCase view with the webhook URL", () => {
+Deno.test("a connection row maps to the camelCase view with the webhook URL", () => {
   assert.deepEqual(toConnectionView(row, "https://proj.supabase.co/functions/v1"), {
     id: row.id,
     label: "Work",

@@ -1,6 +1,6 @@
 /**
  * GET /calcom-bookings-sync: stored bookings under RLS with filters and keyset pagination, and the
- * seed's read-after-sync without `fromDb`.
+ * the read-after-sync answer without `fromDb`.
  */
 import assert from "node:assert/strict";
 import { toBookingView } from "../../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
