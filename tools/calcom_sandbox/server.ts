@@ -59,6 +59,7 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
   const closing = new AbortController();
   const whenClosed = (signal?: AbortSignal) =>
     new Promise<void>((resolve) => {
+      if (closing.signal.aborted || signal?.aborted) return resolve();
       closing.signal.addEventListener("abort", () => resolve(), { once: true });
       signal?.addEventListener("abort", () => resolve(), { once: true });
     });
