@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as bookings from "./bookings_routes.ts";
 import { CalError, errorEnvelope, internalServerError } from "./errors.ts";
@@ -129,7 +129,7 @@ export interface Api {
 }
 
 /** The request target of `url`: path and query (`/v2/bookings?take=10`). */
-export function requestTarget(url: string): string {
+function requestTarget(url: string): string {
   const { pathname, search } = new URL(url);
   return `${pathname}${search}`;
 }
@@ -171,24 +171,20 @@ export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiO
       respond(ctx),
     );
   }
-  app.notFound((c) => {
-    const err = new CalError(404, `Cannot ${c.req.method} ${requestTarget(c.req.url)}`);
-    return errorResponse(
+  const answerError = (c: Context<ApiEnv>, err: CalError) =>
+    errorResponse(
       err,
       requestTarget(c.req.url),
       c.get("headers") ?? {},
       c.req.header("x-request-id") ?? null,
     );
-  });
+  app.notFound((c) =>
+    answerError(c, new CalError(404, `Cannot ${c.req.method} ${requestTarget(c.req.url)}`))
+  );
   app.onError((err, c) => {
-    if (!(err instanceof CalError)) console.error("Cal.com sandbox: unexpected error", err);
-    const calError = err instanceof CalError ? err : internalServerError();
-    return errorResponse(
-      calError,
-      requestTarget(c.req.url),
-      c.get("headers") ?? {},
-      c.req.header("x-request-id") ?? null,
-    );
+    if (err instanceof CalError) return answerError(c, err);
+    console.error("Cal.com sandbox: unexpected error", err);
+    return answerError(c, internalServerError());
   });
 
   return { fetch: async (req) => await app.fetch(req), errorResponse };
