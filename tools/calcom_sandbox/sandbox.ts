@@ -228,7 +228,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     errorDetails: options.errorDetails ?? false,
     unknownKeyGuard: options.unknownKeyGuard ?? "throttler",
   });
-  const server = startServer({ ...api, faults, now, requests }, options.port ?? 0);
+  const server = startServer({ api, faults, now, requests }, options.port ?? 0);
 
   const render = (uid: string) => toApiBooking(store, ops.get(uid));
   const run = async (result: { events: WebhookEvent[] }) => await dispatch(result.events);
