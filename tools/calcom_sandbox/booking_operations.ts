@@ -119,7 +119,11 @@ export class BookingOperations {
       return first;
     }
     const eventType = this.#store.eventTypes.get(id);
-    if (!eventType || eventType.userId !== userId) {
+    // a team's event type is hosted by whichever member is booked (the sandbox books the one asked for)
+    const hosts = eventType?.teamId == null
+      ? eventType?.userId === userId
+      : this.#store.teams.isMember(eventType.teamId, userId);
+    if (!eventType || !hosts) {
       throw new CalError(404, `Event type with id ${id} not found.`);
     }
     return eventType;

@@ -20,6 +20,7 @@ import type { RouteContext } from "./route_context.ts";
 import { generateBookings, type SeedOptions } from "./seed.ts";
 import { type RequestRecord, startServer } from "./server.ts";
 import { type EventTypeRecord, Store, type UserRecord } from "./store.ts";
+import type { MembershipRole } from "./teams.ts";
 import { deliver, type Delivery, subscribers, webhookHeaders } from "./webhook_delivery.ts";
 import { toWebhookOutput } from "./webhooks_routes.ts";
 
@@ -54,6 +55,16 @@ export interface SandboxUser {
   timeZone: string;
 }
 
+/** A team as `addTeam` made it. */
+export interface SandboxTeam {
+  id: number;
+  name: string;
+  slug: string;
+  isOrganization: boolean;
+  /** The team's event type; null for an organisation. */
+  eventTypeId: number | null;
+}
+
 /** Attendee changes for `markAbsent`: an email alone means absent. */
 export type AbsentChange = string | { email: string; absent: boolean };
 
@@ -80,6 +91,21 @@ export interface Sandbox {
     user: SandboxUser;
     apiKey: string;
   };
+  /**
+   * Adds a team (or an organisation) with its memberships: its owners and admins list every member's
+   * bookings, the bookings members attend, and the team's event type's bookings (teams.ts). A team gets
+   * one event type, `team-call` (30 min), that `createBooking(memberId, {eventTypeId})` books with that
+   * member as organizer; an organisation gets none.
+   */
+  addTeam(input?: {
+    name?: string;
+    slug?: string;
+    organization?: boolean;
+    admins?: number[];
+    members?: number[];
+  }): SandboxTeam;
+  /** Adds a user to a team, or changes their role. */
+  setMembership(teamId: number, userId: number, role: MembershipRole): void;
   /** Adds another API key for a user; `expiresAt` makes it expire by the sandbox clock. */
   addApiKey(userId: number, options?: { expiresAt?: Date | string | null }): string;
   /** Revokes an API key: Cal.com answers it 401 from then on, as for a key deleted in its settings. */
@@ -203,6 +229,8 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
 
   async function dispatch(events: WebhookEvent[]): Promise<void> {
     for (const event of events) {
+      // a team event type's events go to the team's webhooks, which the sandbox does not model
+      if (!store.userWebhooksFire(event.booking)) continue;
       const targets = subscribers(store.webhooksOf(event.userId), event.trigger);
       if (targets.length === 0) continue;
       const body = JSON.stringify(eventBody(store, event, now()));
@@ -268,6 +296,42 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
         apiKey,
       };
     },
+    addTeam(input = {}) {
+      const id = store.nextId("team");
+      const slug = input.slug ?? `team${id}`;
+      const team = {
+        id,
+        name: input.name ?? `Team ${id}`,
+        slug,
+        isOrganization: input.organization ?? false,
+      };
+      const admins = input.admins ?? [];
+      for (const userId of [...admins, ...(input.members ?? [])]) {
+        if (!store.users.has(userId)) throw new Error(`Unknown sandbox user ${userId}`);
+      }
+      store.teams.teams.set(id, team);
+      let eventTypeId: number | null = null;
+      if (!team.isOrganization) {
+        eventTypeId = store.nextId("eventType");
+        store.eventTypes.set(eventTypeId, {
+          ...PLAIN,
+          id: eventTypeId,
+          userId: admins[0] ?? input.members?.[0] ?? 0,
+          teamId: id,
+          slug: "team-call",
+          title: `${team.name} call`,
+          length: 30,
+          location: "integrations:daily",
+        });
+      }
+      for (const userId of admins) store.setMembership({ teamId: id, userId, role: "ADMIN" });
+      for (const userId of input.members ?? []) store.setMembership({ teamId: id, userId, role: "MEMBER" });
+      return { ...team, eventTypeId };
+    },
+    setMembership(teamId, userId, role) {
+      if (!store.users.has(userId)) throw new Error(`Unknown sandbox user ${userId}`);
+      store.setMembership({ teamId, userId, role });
+    },
     addApiKey(userId, keyOptions = {}) {
       if (!store.users.has(userId)) throw new Error(`Unknown sandbox user ${userId}`);
       const key = newApiKey(random);
@@ -285,6 +349,8 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
         seed: seedOptions.seed,
         now: at,
         nullUpdatedAtShare: seedOptions.nullUpdatedAtShare,
+        guestEmails: seedOptions.guestEmails,
+        attendedShare: seedOptions.attendedShare,
       });
       store.insertBookings(generated);
       return generated.map((b) => b.uid);

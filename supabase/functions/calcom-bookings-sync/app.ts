@@ -3,7 +3,7 @@
  *
  * - `POST /calcom-bookings-sync` `{connectionId?, full?, status?, afterStart?, beforeEnd?}` → a sync run:
  *   `{success, source:"api", count, created, updated, pages, status, mode, lastSynced, syncRunId}`
- * - `GET /calcom-bookings-sync?fromDb=true&status=&afterStart=&beforeEnd=&limit=&cursor=&connectionId=` →
+ * - `GET /calcom-bookings-sync?fromDb=true&status=&relation=&afterStart=&beforeEnd=&limit=&cursor=&connectionId=` →
  *   stored bookings: `{success, source:"database", bookings, count, nextCursor}`, a page ending early once
  *   it passes `READ_PAGE_MAX_BYTES` (bookings_query.ts); without `fromDb` (and
  *   without `cursor`) an incremental sync runs first and the answer adds its numbers, `source:"api"`
@@ -124,6 +124,7 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
         userId: user.sub,
         connectionId: query.connectionId,
         status: query.status,
+        relation: query.relation,
         afterStart: query.afterStart,
         beforeEnd: query.beforeEnd,
         limit: query.limit,

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { BOOKING_COLUMNS, type BookingColumn } from "../_shared/bookings/booking_columns.ts";
 import type { Tx } from "../_shared/platform/db.ts";
+import type { KeyRelation } from "../_shared/bookings/key_relation.ts";
 import { isStorableInstant } from "./sync_request.ts";
 
 /**
@@ -59,6 +60,8 @@ export interface BookingsFilter {
   afterStart?: string;
   /** end_time ≤ (ISO). */
   beforeEnd?: string;
+  /** How the key's user relates to the booking; a row whose relation is not known matches none. */
+  relation?: KeyRelation[];
   limit: number;
   after?: BookingCursor;
   /** Byte budget of the page; default {@linkcode READ_PAGE_MAX_BYTES}. */
@@ -103,6 +106,8 @@ export interface BookingView {
   sourceUpdatedAt: string;
   /** Fields stored shortened or left out by their size cap; empty when none was. */
   truncatedFields: string[];
+  /** How the connection's Cal.com user relates to the booking; null while not known. */
+  keyRelation: KeyRelation | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -143,6 +148,7 @@ interface BookingRecord {
   calcom_created_at: Date | null;
   source_updated_at: Date;
   truncated_fields: string[] | null;
+  key_relation: KeyRelation | null;
   created_at: Date;
   updated_at: Date;
   start_key: string;
@@ -211,6 +217,7 @@ export function toBookingView(r: Omit<BookingRecord, "start_key" | "candidates">
     calcomCreatedAt: isoOrNull(r.calcom_created_at),
     sourceUpdatedAt: r.source_updated_at.toISOString(),
     truncatedFields: r.truncated_fields ?? [],
+    keyRelation: r.key_relation,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -242,6 +249,7 @@ export async function readBookings(tx: Tx, filter: BookingsFilter): Promise<Book
         ${filter.status ? tx`and status = any(${filter.status}::text[])` : none}
         ${filter.afterStart ? tx`and start_time >= ${filter.afterStart}::timestamptz` : none}
         ${filter.beforeEnd ? tx`and end_time <= ${filter.beforeEnd}::timestamptz` : none}
+        ${filter.relation ? tx`and key_relation = any(${filter.relation}::text[])` : none}
         ${
     filter.after
       ? tx`and (start_time, id) > (${filter.after.startTime}::timestamptz, ${filter.after.id}::uuid)`

@@ -13,6 +13,7 @@ import type { Deps } from "../_shared/platform/deps.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
+import { withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { readDeferredBookings } from "./deferred_bookings.ts";
 import { applyPage, finalWatermark, nextRequest, type SyncCheckpoint, type SyncScope } from "./sync_plan.ts";
 import {
@@ -196,7 +197,8 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       settle(
         firstPage(client.listBookings(nextRequest(plan, request.scope))).then((page) => {
           const step = applyPage<ApiBooking>(plan, page);
-          return { step, rows: mapRows(step.accepted, log) };
+          const rows = mapRows(step.accepted, log).map((row) => withKeyRelation(row, started.keyUser));
+          return { step, rows };
         }),
       );
     let pending = checkpoint.plan.phase === "done" ? undefined : preparePage(checkpoint.plan);
@@ -237,7 +239,11 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       const deferred = await readDeferredBookings(deps, client, {
         userId: started.userId,
         connectionId: request.connectionId,
-      }, { deadlineAt: callsEnd, fullRunSucceeded: run.mode === "full" && isEverything(request.scope) });
+      }, {
+        deadlineAt: callsEnd,
+        fullRunSucceeded: run.mode === "full" && isEverything(request.scope),
+        keyUser: started.keyUser,
+      });
       totals.fetched += deferred.cleared;
       totals.created += deferred.created;
       totals.updated += deferred.updated;

@@ -15,6 +15,7 @@ import {
   upsertBookingStatus,
 } from "../_shared/bookings/booking_store.ts";
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
+import { type KeyUser, withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { z } from "zod";
 import type { Tx } from "../_shared/platform/db.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
@@ -25,6 +26,8 @@ export interface EventConnection {
   id: string;
   userId: string;
   isActive: boolean;
+  /** The Cal.com user of the connection's key; without it the rows carry no `key_relation`. */
+  keyUser?: KeyUser;
 }
 
 /** Why an event that only adds facts to a booking could not be applied yet. */
@@ -95,7 +98,23 @@ export function decideWebhookEvent(connection: EventConnection, body: unknown): 
     };
   }
   if (plan.kind === "ignored") return { kind: "outcome", outcome: { processed: true, error: null } };
-  return { kind: "apply", ops: plan.ops, bookingUid: plan.bookingUid };
+  const { keyUser } = connection;
+  return {
+    kind: "apply",
+    ops: keyUser ? relateOps(plan.ops, keyUser) : plan.ops,
+    bookingUid: plan.bookingUid,
+  };
+}
+
+/** The writes with how the key's user relates to each booking row they may create or replace. */
+function relateOps(ops: readonly BookingOp[], keyUser: KeyUser): BookingOp[] {
+  return ops.map((op) => {
+    if (op.kind === "upsert") return { ...op, row: withKeyRelation(op.row, keyUser) };
+    if (op.kind === "status" && op.change.insertRow) {
+      return { ...op, change: { ...op.change, insertRow: withKeyRelation(op.change.insertRow, keyUser) } };
+    }
+    return op;
+  });
 }
 
 /**

@@ -13,6 +13,9 @@
  *   `calcom_created_at`) are filled in by any write, even an older one, but never replaced by it.
  * - **Attendee `absent` flags**: a state write whose attendee has no `absent` key (webhook payloads do not
  *   say) keeps the flag the row holds for that email.
+ * - **How the key's user relates to the booking** (`key_relation`, `key_relation.ts`): a newer state that
+ *   knows it replaces it; any write fills it in on a row that has none; a write that does not know it
+ *   (null) keeps it.
  * - **Facts** (meeting started/ended, recording links, no-show flags from no-show events) do not conflict
  *   with the state: {@linkcode mergeBookingFacts} merges them whatever their time, without moving
  *   `source_updated_at`.
@@ -68,7 +71,7 @@ const RECORDSET = "jsonb_populate_recordset(null::public.calcom_bookings, $3::te
 
 /**
  * The batch upsert is the SQL function `public.calcom_upsert_bookings` (latest definition in migration
- * 20261203100000): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
+ * 20261204600001): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
  * planned on every call (no prepared statements through Supabase's transaction pooler), while PL/pgSQL
  * keeps its plan for the session. It reads the hashes the rows hold before the write, so the counts tell
  * a changed row from a skipped one; `owned` is 0 when the user does not own the connection.

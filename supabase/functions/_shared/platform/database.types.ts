@@ -24,6 +24,7 @@ export type Database = {
           "event_type_title": string | null;
           "ical_uid": string | null;
           "id": string;
+          "key_relation": string | null;
           "location": string | null;
           "meeting_ended_at": string | null;
           "meeting_started_at": string | null;
@@ -67,6 +68,7 @@ export type Database = {
           "event_type_title"?: string | null;
           "ical_uid"?: string | null;
           "id"?: string;
+          "key_relation"?: string | null;
           "location"?: string | null;
           "meeting_ended_at"?: string | null;
           "meeting_started_at"?: string | null;
@@ -109,6 +111,7 @@ export type Database = {
           "event_type_title"?: string | null;
           "ical_uid"?: string | null;
           "id"?: string;
+          "key_relation"?: string | null;
           "location"?: string | null;
           "meeting_ended_at"?: string | null;
           "meeting_started_at"?: string | null;
