@@ -33,15 +33,22 @@ export interface WebhookHealth {
   notApplied24h: number;
 }
 
-/**
- * A connection as `calcom-connection` answers it. The optional fields come from newer versions of the
- * function; a client treats them as unknown when absent.
- */
-export interface ConnectionView extends BaseConnectionView {
-  lastSyncError?: string | null;
-  bookingCount?: number;
-  webhookHealth?: WebhookHealth;
+/** Fields of a connection that older versions of the function do not send. */
+interface NewerConnectionFields {
+  /** Why the last sync failed, in words safe to show. */
+  lastSyncError: string | null;
+  /** Bookings stored for the connection. */
+  bookingCount: number;
+  webhookHealth: WebhookHealth;
 }
+
+/**
+ * A connection as `calcom-connection` answers it. The fields of {@linkcode NewerConnectionFields} are
+ * optional: a client treats them as unknown when a function that predates them leaves them out.
+ */
+export type ConnectionView =
+  & Omit<BaseConnectionView, keyof NewerConnectionFields>
+  & Partial<NewerConnectionFields>;
 
 /** `POST calcom-connection`. */
 export type ConnectInput = z.input<typeof ConnectRequestSchema>;
