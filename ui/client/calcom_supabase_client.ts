@@ -21,6 +21,7 @@ import type {
   SyncBodySchema,
 } from "../../supabase/functions/calcom-bookings-sync/sync_request.ts";
 import type { BookingView } from "../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
+import type { KeyRelation } from "../../supabase/functions/_shared/bookings/key_relation.ts";
 import type { ReplayResult } from "../../supabase/functions/calcom-webhook/replay_events.ts";
 
 export type { BookingView, ReplayResult };
@@ -60,9 +61,11 @@ export interface UpdateInput {
 /** `POST calcom-bookings-sync`. */
 export type SyncInput = z.input<typeof SyncBodySchema>;
 /** `GET calcom-bookings-sync?fromDb=true` (the query as strings; `fromDb` is always set by the client). */
-export type ReadInput = Omit<z.input<typeof ReadQuerySchema>, "fromDb" | "limit" | "status"> & {
+export type ReadInput = Omit<z.input<typeof ReadQuerySchema>, "fromDb" | "limit" | "status" | "relation"> & {
   /** Stored statuses (`accepted`, `pending`, `cancelled`, `rejected`, `awaiting_host`). */
   status?: string | string[];
+  /** How the key's user relates to the booking. */
+  relation?: KeyRelation | KeyRelation[];
   limit?: number;
 };
 
