@@ -5,7 +5,7 @@ import { calFetch } from "./test_support.ts";
 const NOW = "2025-03-01T09:00:00.000Z";
 
 async function setup() {
-  const sandbox = await startSandbox();
+  const sandbox = await startSandbox({ subscriberUrlRules: "self-hosted" });
   sandbox.setNow(NOW);
   const { user, apiKey } = sandbox.addUser({ username: "dana" });
   const types = Object.fromEntries(sandbox.eventTypes(user.id).map((e) => [e.slug, e.id]));

@@ -198,6 +198,7 @@ export const rescheduleBooking: Handler = async (ctx, req) => {
     start: input.start,
     reason: input.reschedulingReason,
     rescheduledBy: input.rescheduledBy ?? req.user?.email ?? null,
+    seatUid: input.seatUid,
   });
   await ctx.dispatch(events);
   return { status: 201, data: render(ctx, booking, req.user) };

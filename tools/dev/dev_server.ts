@@ -218,7 +218,8 @@ export async function startDevServer(
       if (sandboxPort === DEFAULT_SANDBOX_PORT && !isPortFree(sandboxPort)) sandboxPort = 0;
       // A fixed seed: the dev host and its API key are the same on every start, so a connection stored
       // in the embedded database keeps working after a restart (the sandbox itself keeps no state).
-      sandbox = await startSandbox({ port: sandboxPort, seed: 1 });
+      // Self-hosted rules: the dev functions listen on http://127.0.0.1, which the cloud refuses.
+      sandbox = await startSandbox({ port: sandboxPort, seed: 1, subscriberUrlRules: "self-hosted" });
       running.sandbox = sandbox;
       const { user, apiKey } = sandbox.addUser({
         username: "dev-host",
