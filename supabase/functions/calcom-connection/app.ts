@@ -49,7 +49,7 @@ import { registerWebhook } from "./register_webhook.ts";
 import { type CalcomAccount, calcomAccount } from "./calcom_account.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
-import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
+import { cloudSubscriberUrlProblem, isCalcomCloud, isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
 
 /**
  * Longest one request's whole conversation with Cal.com may take (key check, webhook create, list,
@@ -268,6 +268,19 @@ async function webhookState(
 ): Promise<{ state?: { webhookId: string | null; error: string | null }; note: string }> {
   if (input.body.registerWebhook === false) {
     return { note: "webhook registration skipped as requested" };
+  }
+  const cloudProblem = isCalcomCloud(deps.config.calcomApiUrl)
+    ? cloudSubscriberUrlProblem(input.webhookUrl)
+    : null;
+  if (cloudProblem) {
+    const error = `Not registered: ${cloudProblem}, and the functions URL is ` +
+      `${deps.config.publicFunctionsUrl} (set PUBLIC_FUNCTIONS_URL to the functions' public https:// URL)`;
+    return input.existing?.calcom_webhook_id
+      ? { note: "webhook left as it was (the functions URL is not one Cal.com's cloud accepts)" }
+      : {
+        state: { webhookId: null, error },
+        note: "webhook not registered: the functions URL is not one Cal.com's cloud accepts",
+      };
   }
   if (isLocalUrl(input.webhookUrl)) {
     const error =

@@ -86,6 +86,8 @@ export interface CreateWebhookInput {
   secret?: string;
   /** Default true. */
   active?: boolean;
+  /** Payload version (`2021-10-20`); left out, Cal.com picks its default. */
+  version?: string;
 }
 
 /** A Cal.com API v2 client bound to one API key. Every failure is a {@linkcode CalcomError}. */
@@ -225,6 +227,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
           triggers: [...input.triggers],
           active: input.active ?? true,
           ...(input.secret === undefined ? {} : { secret: input.secret }),
+          ...(input.version === undefined ? {} : { version: input.version }),
         },
         schema: WebhookResponseSchema,
         secrets: input.secret === undefined ? [] : [input.secret],
