@@ -10,6 +10,7 @@
 import { type BookingOp, mapWebhookEvent, WebhookPayloadError } from "./map_webhook_event.ts";
 import {
   compareBookingUids,
+  findBookingUid,
   mergeBookingFacts,
   upsertBookings,
   upsertBookingStatus,
@@ -57,12 +58,13 @@ async function runOp(tx: Tx, connection: EventConnection, op: BookingOp): Promis
     // an old booking that is unknown and cannot be created from the payload is simply not mirrored
     await upsertBookingStatus(tx, { ...owner, change: op.change });
   } else {
-    const { found } = await mergeBookingFacts(tx, {
-      connectionId: connection.id,
-      uid: op.uid,
-      facts: op.facts,
-    });
-    if (!found) throw new BookingNotMirroredError(op.uid);
+    const uid = op.uid ??
+      (op.bookingId === undefined
+        ? undefined
+        : await findBookingUid(tx, { connectionId: connection.id, bookingId: op.bookingId }));
+    if (uid === undefined) throw new BookingNotMirroredError(`with id ${op.bookingId}`);
+    const { found } = await mergeBookingFacts(tx, { connectionId: connection.id, uid, facts: op.facts });
+    if (!found) throw new BookingNotMirroredError(uid);
   }
 }
 
@@ -164,7 +166,7 @@ export async function processWebhookEvent(
 
 /** The booking a write touches. */
 function opUid(op: BookingOp): string {
-  return op.kind === "upsert" ? op.row.booking_uid : op.kind === "status" ? op.change.uid : op.uid;
+  return op.kind === "upsert" ? op.row.booking_uid : op.kind === "status" ? op.change.uid : op.uid ?? "";
 }
 
 /**

@@ -37,7 +37,10 @@ Deno.test("with Cal.com's cloud an http functions URL is refused before calling 
     "Not registered: Cal.com's cloud accepts only HTTPS webhook URLs, and the functions URL is " +
       "http://proj.example.com/functions/v1 (set PUBLIC_FUNCTIONS_URL to the functions' public https:// URL)",
   );
-  assert.match(res.body.message, /webhook not registered: the functions URL is not one Cal\.com's cloud accepts$/);
+  assert.match(
+    res.body.message,
+    /webhook not registered: the functions URL is not one Cal\.com's cloud accepts$/,
+  );
   assert.deepEqual(stack.sandbox.requests.filter((r) => r.path.startsWith("/v2/webhooks")), []);
   assert.deepEqual(stack.sandbox.webhooks(cal.user.id), []);
 });

@@ -311,12 +311,18 @@ Deno.test("Cal Video no-show automations map to host and guest absence facts", (
   assert.deepEqual(ops("AFTER_HOSTS_CAL_VIDEO_NO_SHOW"), [{
     kind: "facts",
     uid: "k3QmZ8pTqR2vYw1nLx7cAb",
-    facts: { absentHost: true },
+    bookingId: 48213,
+    facts: {
+      hostAbsence: { email: "dana@example.com" },
+      attendeeAbsences: [{ email: "dana@example.com", absent: true }],
+      exceptOrganizer: true,
+    },
   }]);
   assert.deepEqual(ops("AFTER_GUESTS_CAL_VIDEO_NO_SHOW"), [{
     kind: "facts",
     uid: "k3QmZ8pTqR2vYw1nLx7cAb",
-    facts: { attendeeAbsences: [{ email: "sam@example.org", absent: true }] },
+    bookingId: 48213,
+    facts: { attendeeAbsences: [{ email: "sam@example.org", absent: true }], exceptOrganizer: true },
   }]);
 });
 
