@@ -157,9 +157,9 @@ interface BookingRecord {
 
 /**
  * The columns the read leaves out: the owner (RLS already decides whose rows they are), the source
- * object and its hash (internal).
+ * object, its hash and the seat changes applied (internal).
  */
-const UNREAD_COLUMNS = ["user_id", "raw", "source_hash"] as const;
+const UNREAD_COLUMNS = ["user_id", "raw", "source_hash", "seat_changes"] as const;
 
 type ReadColumn = Exclude<BookingColumn, typeof UNREAD_COLUMNS[number]>;
 

@@ -27,11 +27,15 @@ import {
   SourceTimeSchema,
   WebhookEnvelopeSchema,
 } from "./webhook_payloads.ts";
+import type { SeatChange } from "./apply_seat_change.ts";
+import { isSeatedPayload, planSeatedBooking } from "./plan_seated_booking.ts";
 
 /** One booking write. */
 export type BookingOp =
   | { kind: "upsert"; row: BookingRow }
   | { kind: "status"; change: BookingStatusChange }
+  /** A seated booking's attendees change (`plan_seated_booking.ts`). */
+  | { kind: "seats"; change: SeatChange }
   /** Facts for the booking `uid`, or, when a payload names none, the booking whose id is `bookingId`. */
   | { kind: "facts"; uid: string | null; bookingId?: number; facts: BookingFacts };
 
@@ -188,6 +192,10 @@ function planBooking(trigger: string, payload: unknown, createdAt: unknown): Boo
   const p = parse(BookingPayloadSchema, payload, `${trigger} payload`);
   const sourceTime = envelopeTime(createdAt, trigger);
   const row = bookingRow(trigger, p, statusOf(trigger, p), sourceTime);
+  if (isSeatedPayload(p)) {
+    const seats = planSeatedBooking(trigger, p, row, sourceTime);
+    if (seats) return seats.map((change) => ({ kind: "seats", change }));
+  }
   const ops: BookingOp[] = [{ kind: "upsert", row }];
   const isReschedule = trigger === "BOOKING_RESCHEDULED" || trigger === "BOOKING_REQUESTED";
   if (isReschedule && p.rescheduleUid) {
@@ -316,7 +324,7 @@ function uidOf(ops: BookingOp[]): string | null {
   if (!first) return null;
   return first.kind === "upsert"
     ? first.row.booking_uid
-    : first.kind === "status"
+    : first.kind === "status" || first.kind === "seats"
     ? first.change.uid
     : first.uid;
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import { type BookingOp, mapWebhookEvent, WebhookPayloadError } from "./map_webhook_event.ts";
+import { applySeatChange } from "./apply_seat_change.ts";
 import {
   compareBookingUids,
   findBookingUid,
@@ -54,6 +55,9 @@ async function runOp(tx: Tx, connection: EventConnection, op: BookingOp): Promis
   const owner = { userId: connection.userId, connectionId: connection.id };
   if (op.kind === "upsert") {
     await upsertBookings(tx, { ...owner, rows: [op.row] });
+  } else if (op.kind === "seats") {
+    const result = await applySeatChange(tx, owner, op.change);
+    if (result === "missing") throw new BookingNotMirroredError(op.change.uid);
   } else if (op.kind === "status") {
     // an old booking that is unknown and cannot be created from the payload is simply not mirrored
     await upsertBookingStatus(tx, { ...owner, change: op.change });
@@ -166,7 +170,11 @@ export async function processWebhookEvent(
 
 /** The booking a write touches. */
 function opUid(op: BookingOp): string {
-  return op.kind === "upsert" ? op.row.booking_uid : op.kind === "status" ? op.change.uid : op.uid ?? "";
+  return op.kind === "upsert"
+    ? op.row.booking_uid
+    : op.kind === "status" || op.kind === "seats"
+    ? op.change.uid
+    : op.uid ?? "";
 }
 
 /**

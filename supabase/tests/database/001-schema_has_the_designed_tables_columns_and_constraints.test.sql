@@ -29,7 +29,7 @@ select columns_are('public', 'calcom_bookings', array[
   'meeting_url', 'custom_inputs', 'metadata', 'rescheduled_from_uid', 'rescheduled_to_uid',
   'cancellation_reason', 'rejection_reason', 'ical_uid', 'recurring_booking_uid', 'absent_host',
   'meeting_started_at', 'meeting_ended_at', 'recording_links', 'calcom_created_at', 'source_updated_at',
-  'source_hash', 'raw', 'truncated_fields', 'key_relation', 'created_at', 'updated_at'
+  'source_hash', 'raw', 'truncated_fields', 'key_relation', 'seat_changes', 'created_at', 'updated_at'
 ], 'calcom_bookings has the designed columns');
 
 select columns_are('public', 'calcom_webhook_events', array[

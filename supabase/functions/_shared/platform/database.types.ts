@@ -41,6 +41,7 @@ export type Database = {
           "rejection_reason": string | null;
           "rescheduled_from_uid": string | null;
           "rescheduled_to_uid": string | null;
+          "seat_changes": NonNullable<Json>;
           "source_hash": string | null;
           "source_updated_at": string;
           "start_time": string;
@@ -85,6 +86,7 @@ export type Database = {
           "rejection_reason"?: string | null;
           "rescheduled_from_uid"?: string | null;
           "rescheduled_to_uid"?: string | null;
+          "seat_changes"?: NonNullable<Json>;
           "source_hash"?: string | null;
           "source_updated_at": string;
           "start_time": string;
@@ -128,6 +130,7 @@ export type Database = {
           "rejection_reason"?: string | null;
           "rescheduled_from_uid"?: string | null;
           "rescheduled_to_uid"?: string | null;
+          "seat_changes"?: NonNullable<Json>;
           "source_hash"?: string | null;
           "source_updated_at"?: string;
           "start_time"?: string;
