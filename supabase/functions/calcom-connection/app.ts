@@ -5,6 +5,7 @@
  * - `POST /calcom-connection` `{apiKey, label?, webhookSecret?, registerWebhook?, rotateWebhookSecret?}` →
  *   201 new / 200 updated,
  *   `{success, message, connection, webhookUrl}`
+ * - `PATCH /calcom-connection?id=<uuid>` `{label?, isActive?}` → `{success, connection}`
  * - `DELETE /calcom-connection?id=<uuid>` → `{success, message}`
  *
  * See docs/api.md for the contract and docs/security.md for how the secrets are kept.
@@ -34,17 +35,21 @@ import {
   generateWebhookSecret,
 } from "./connect_request.ts";
 import {
+  changeConnection,
   deleteConnection,
   findConnection,
   findOwnConnection,
   insertConnection,
   listConnections,
+  listConnectionsWithStats,
   lockCalcomAccount,
   readCiphertexts,
+  readConnectionStats,
   setWebhookState,
   updateConnection,
 } from "./connection_store.ts";
 import { type ConnectionRow, toConnectionView } from "./connection_view.ts";
+import { UpdateQuerySchema, UpdateRequestSchema } from "./update_request.ts";
 import { registerWebhook } from "./register_webhook.ts";
 import { type CalcomAccount, calcomAccount } from "./calcom_account.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
@@ -77,7 +82,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const auth = requireUser(deps.verifyUser);
 
   app.get("/", auth, async (c) => {
-    const rows = await deps.db.asUser(c.var.user, listConnections);
+    const rows = await deps.db.asUser(c.var.user, listConnectionsWithStats);
     const connections = rows.map((row) => toConnectionView(row, base));
     return c.json({
       success: true,
@@ -121,8 +126,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       });
       const state = webhook.state;
       // Each write answers with the row as clients see it, so it is not read again.
-      const row = state ? await setWebhookState(tx, id, user.sub, state) : saved;
-      return { existing, id, webhook, row };
+      const written = state ? await setWebhookState(tx, id, user.sub, state) : saved;
+      const stats = written && await readConnectionStats(tx, id, user.sub);
+      return { existing, id, webhook, row: written && stats && { ...written, ...stats } };
     });
     const webhookUrl = webhookUrlFor(base, id);
     const state = webhook.state;
@@ -136,6 +142,29 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       webhookUrl,
     }, existing ? 200 : 201);
   });
+
+  app.patch(
+    "/",
+    auth,
+    zValidator("query", UpdateQuerySchema, rejectInvalid),
+    jsonBody(),
+    zValidator("json", UpdateRequestSchema, rejectInvalid),
+    async (c) => {
+      const user = c.var.user;
+      const { id } = c.req.valid("query");
+      const change = c.req.valid("json");
+      // As the user: RLS finds only their own connection, the column grants allow only these two columns
+      const row = isUuid(id)
+        ? await deps.db.asUser(user, async (tx) => {
+          const changed = await changeConnection(tx, id, change);
+          const stats = changed && await readConnectionStats(tx, id, user.sub);
+          return changed && stats && { ...changed, ...stats };
+        })
+        : undefined;
+      if (!row) throw apiError(404, "not_found", "Cal.com connection not found");
+      return c.json({ success: true, connection: toConnectionView(row, base) });
+    },
+  );
 
   app.delete("/", auth, zValidator("query", DisconnectQuerySchema, rejectInvalid), async (c) => {
     const user = c.var.user;
@@ -161,7 +190,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   });
 
   app.all("/", () => {
-    throw apiError(405, "method_not_allowed", "Use GET, POST or DELETE on calcom-connection");
+    throw apiError(405, "method_not_allowed", "Use GET, POST, PATCH or DELETE on calcom-connection");
   });
 
   return app;
