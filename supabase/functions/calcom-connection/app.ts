@@ -50,6 +50,7 @@ import {
 } from "./connection_store.ts";
 import { type ConnectionRow, toConnectionView } from "./connection_view.ts";
 import { UpdateQuerySchema, UpdateRequestSchema } from "./update_request.ts";
+import type { ConnectionList, ConnectResult, DisconnectResult, UpdateResult } from "./responses.ts";
 import { registerWebhook } from "./register_webhook.ts";
 import { type CalcomAccount, calcomAccount } from "./calcom_account.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
@@ -84,12 +85,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.get("/", auth, async (c) => {
     const rows = await deps.db.asUser(c.var.user, listConnectionsWithStats);
     const connections = rows.map((row) => toConnectionView(row, base));
-    return c.json({
-      success: true,
-      connected: connections.some((conn) => conn.isActive),
-      connection: connections[0] ?? null,
-      connections,
-    });
+    return c.json(
+      {
+        success: true,
+        connected: connections.some((conn) => conn.isActive),
+        connection: connections[0] ?? null,
+        connections,
+      } satisfies ConnectionList,
+    );
   });
 
   app.post("/", auth, jsonBody(), zValidator("json", ConnectRequestSchema, rejectInvalid), async (c) => {
@@ -135,12 +138,15 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     if (state?.error) c.var.log.warn("webhook not registered", { connectionId: id, reason: state.error });
     if (!row) throw new Error("Connection vanished right after it was saved");
     const who = me.username ?? me.email;
-    return c.json({
-      success: true,
-      message: `${existing ? "Reconnected" : "Connected"} Cal.com account ${who}; ${webhook.note}`,
-      connection: toConnectionView(row, base),
-      webhookUrl,
-    }, existing ? 200 : 201);
+    return c.json(
+      {
+        success: true,
+        message: `${existing ? "Reconnected" : "Connected"} Cal.com account ${who}; ${webhook.note}`,
+        connection: toConnectionView(row, base),
+        webhookUrl,
+      } satisfies ConnectResult,
+      existing ? 200 : 201,
+    );
   });
 
   app.patch(
@@ -162,7 +168,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
         })
         : undefined;
       if (!row) throw apiError(404, "not_found", "Cal.com connection not found");
-      return c.json({ success: true, connection: toConnectionView(row, base) });
+      return c.json({ success: true, connection: toConnectionView(row, base) } satisfies UpdateResult);
     },
   );
 
@@ -183,10 +189,12 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     }
     const deleted = await deps.db.asService((tx) => deleteConnection(tx, target.id, user.sub));
     if (!deleted) throw apiError(404, "not_found", "Cal.com connection not found");
-    return c.json({
-      success: true,
-      message: `Disconnected Cal.com account ${target.calcom_username ?? target.label}${note}`,
-    });
+    return c.json(
+      {
+        success: true,
+        message: `Disconnected Cal.com account ${target.calcom_username ?? target.label}${note}`,
+      } satisfies DisconnectResult,
+    );
   });
 
   app.all("/", () => {

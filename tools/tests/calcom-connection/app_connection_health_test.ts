@@ -7,12 +7,18 @@ import assert from "node:assert/strict";
 import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
 import { invokeFunction } from "../../testing/invoke_function.ts";
 import { type StackUser, startTestStack, type TestStack } from "../../testing/test_stack.ts";
+import { ConnectionListSchema } from "../../../supabase/functions/calcom-connection/responses.ts";
 
 const FN = "calcom-connection";
 
 async function listed(user: StackUser) {
   const res = await invokeFunction(user.client, FN, { method: "GET" });
   assert.equal(res.status, 200);
+  assert.deepEqual(
+    ConnectionListSchema.parse(res.body),
+    res.body,
+    "the answer is what docs/openapi.json says",
+  );
   return res.body.connections as { id: string; bookingCount: number; webhookHealth: unknown }[];
 }
 

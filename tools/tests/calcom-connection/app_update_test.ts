@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { cronSecretHeader } from "../../../supabase/functions/calcom-bookings-sync/cron_auth.ts";
 import { type FunctionResponse, invokeFunction } from "../../testing/invoke_function.ts";
 import { insertConnection, syncClock } from "../../testing/sync_test_support.ts";
+import { UpdateResultSchema } from "../../../supabase/functions/calcom-connection/responses.ts";
+import { ErrorBodySchema } from "../../../supabase/functions/_shared/platform/api_error.ts";
 import { type StackUser, startTestStack, type TestStack } from "../../testing/test_stack.ts";
 
 const FN = "calcom-connection";
@@ -38,6 +40,11 @@ Deno.test("PATCH calcom-connection renames, pauses and resumes the caller's own 
     assert.equal(res.status, 200);
     const list = await invokeFunction(dana.client, FN, { method: "GET" });
     assert.deepEqual(res.body, { success: true, connection: list.body.connection });
+    assert.deepEqual(
+      UpdateResultSchema.parse(res.body),
+      res.body,
+      "the answer is what docs/openapi.json says",
+    );
     assert.equal(res.body.connection.label, "Work");
     assert.equal(res.body.connection.isActive, true);
     assert.equal((await stored(stack, id)).label, "Work");
@@ -102,6 +109,7 @@ Deno.test("PATCH calcom-connection renames, pauses and resumes the caller's own 
         assert.equal(res.body.success, false);
         assert.equal(res.body.error.code, "invalid_request");
         assert.equal(res.body.error.details.issues[0].path, path, JSON.stringify(body));
+        ErrorBodySchema.parse(res.body);
       }
       const notJson = await fetch(`${stack.server.url}/${FN}?id=${id}`, {
         method: "PATCH",
