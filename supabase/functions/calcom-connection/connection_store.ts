@@ -32,8 +32,9 @@ export type ConnectionWithStats = ConnectionRow & ConnectionStats;
  * The counts of connection `c` (see {@link ConnectionStats}), as columns of a select over
  * `public.calcom_connections c`: each is a lateral lookup by connection id, so a list of connections costs
  * one statement. Bookings are counted on `calcom_bookings_user_id_connection_id_start_time_idx`; the newest
- * verified delivery and the last 24 hours (by the database's `now()`) are read from
- * `calcom_webhook_events_connection_received_idx` (connection, received_at desc). Refused deliveries are the
+ * verified delivery and the last 24 hours (by the database's `now()`) are index ranges of
+ * `calcom_webhook_events_user_id_connection_id_received_idx` (as the user, with RLS's `user_id` condition)
+ * or `calcom_webhook_events_connection_received_idx` (as service). Refused deliveries are the
  * unverified ones; not applied are verified ones left unprocessed or with an error, as
  * calcom-webhook/write_delivery.ts logs them.
  */
