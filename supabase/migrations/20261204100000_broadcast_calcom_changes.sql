@@ -106,8 +106,14 @@ to authenticated
 using (extension = 'broadcast' and topic = 'calcom:user:' || (select auth.uid())::text);
 
 -- Permissive policies add up: one an app has for its own topics (the docs' `using (true)`) would open
--- these too. This one fences every calcom:user: topic to its user, whatever else allows.
+-- these too. These fence every calcom:user: topic to its user, whatever else allows.
 create policy "calcom user topics are their user's only"
 on realtime.messages as restrictive for select
-to anon, authenticated
+to authenticated
 using (not starts_with(topic, 'calcom:user:') or topic = 'calcom:user:' || (select auth.uid())::text);
+
+-- Anon has no user, hence no calcom:user: topic.
+create policy "calcom user topics are closed to anon"
+on realtime.messages as restrictive for select
+to anon
+using (not starts_with(topic, 'calcom:user:'));

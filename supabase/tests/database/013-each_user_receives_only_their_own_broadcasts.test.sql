@@ -98,8 +98,8 @@ select results_eq(
 select calcom_tests.clear_authentication();
 select policies_are('realtime', 'messages', array[
   'users receive their own calcom broadcasts', 'calcom user topics are their user''s only',
-  'app: everyone receives everything'
-], 'realtime.messages holds the two calcom policies (and the app''s)');
+  'calcom user topics are closed to anon', 'app: everyone receives everything'
+], 'realtime.messages holds the three calcom policies (and the app''s)');
 
 select * from finish();
 rollback;
