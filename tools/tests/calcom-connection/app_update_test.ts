@@ -50,6 +50,22 @@ Deno.test("PATCH calcom-connection renames, pauses and resumes the caller's own 
     assert.equal((await stored(stack, id)).label, "Work");
   });
 
+  await t.step("the change is broadcast on the owner's private topic, without the ciphertexts", async () => {
+    const messages = await stack.db.sql<
+      { event: string; private: boolean; payload: { record: Record<string, unknown> } }[]
+    >`
+      select event, private, payload from realtime.messages
+      where topic = ${`calcom:user:${dana.id}`} and payload ->> 'operation' = 'UPDATE'`;
+    assert.equal(messages.length, 1);
+    const [{ event, private: isPrivate, payload }] = messages;
+    assert.equal(event, "calcom_connections");
+    assert.equal(isPrivate, true);
+    assert.equal(payload.record.id, id);
+    assert.equal(payload.record.label, "Work");
+    assert.equal(payload.record.api_key_encrypted, null);
+    assert.equal(payload.record.webhook_secret_encrypted, null);
+  });
+
   await t.step("pausing keeps the connection out of the scheduled sync", async () => {
     const res = await patch(dana, `?id=${id}`, { isActive: false });
     assert.equal(res.status, 200);
