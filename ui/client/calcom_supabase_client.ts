@@ -16,48 +16,26 @@ import type { SupabaseClient } from "@supabase/supabase-js";
 import type { z } from "zod";
 import type { ConnectRequestSchema } from "../../supabase/functions/calcom-connection/connect_request.ts";
 import type { ConnectionView as BaseConnectionView } from "../../supabase/functions/calcom-connection/connection_view.ts";
+import type { UpdateRequestSchema } from "../../supabase/functions/calcom-connection/update_request.ts";
 import type {
   ReadQuerySchema,
   SyncBodySchema,
 } from "../../supabase/functions/calcom-bookings-sync/sync_request.ts";
 import type { BookingView } from "../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
 import type { KeyRelation } from "../../supabase/functions/_shared/bookings/key_relation.ts";
-import type { ReplayResult } from "../../supabase/functions/calcom-webhook/replay_events.ts";
+import type { ReplayResult } from "../../supabase/functions/calcom-webhook/responses.ts";
 
 export type { BookingView, ReplayResult };
 
-/** Webhook deliveries of a connection, as the connection list reports them (newer functions only). */
-export interface WebhookHealth {
-  lastVerifiedAt: string | null;
-  deliveries24h: number;
-  refused24h: number;
-  notApplied24h: number;
-}
-
-/** Fields of a connection that older versions of the function do not send. */
-interface NewerConnectionFields {
-  /** Why the last sync failed, in words safe to show. */
-  lastSyncError: string | null;
-  /** Bookings stored for the connection. */
-  bookingCount: number;
-  webhookHealth: WebhookHealth;
-}
-
-/**
- * A connection as `calcom-connection` answers it. The fields of {@linkcode NewerConnectionFields} are
- * optional: a client treats them as unknown when a function that predates them leaves them out.
- */
-export type ConnectionView =
-  & Omit<BaseConnectionView, keyof NewerConnectionFields>
-  & Partial<NewerConnectionFields>;
+/** A connection as `calcom-connection` answers it. */
+export type ConnectionView = BaseConnectionView;
+/** Webhook deliveries of a connection in the last 24 hours. */
+export type WebhookHealth = ConnectionView["webhookHealth"];
 
 /** `POST calcom-connection`. */
 export type ConnectInput = z.input<typeof ConnectRequestSchema>;
 /** `PATCH calcom-connection?id=…`. */
-export interface UpdateInput {
-  label?: string;
-  isActive?: boolean;
-}
+export type UpdateInput = z.input<typeof UpdateRequestSchema>;
 /** `POST calcom-bookings-sync`. */
 export type SyncInput = z.input<typeof SyncBodySchema>;
 /** `GET calcom-bookings-sync?fromDb=true` (the query as strings; `fromDb` is always set by the client). */

@@ -93,7 +93,7 @@ export function createFunctionApp(name: string, options: FunctionAppOptions = {}
   app.use(cors({
     origin: "*",
     allowHeaders: CORS_ALLOW_HEADERS,
-    allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+    allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
     exposeHeaders: ["x-request-id"],
     maxAge: 86400,
   }));

@@ -65,6 +65,7 @@ Deno.test("a CORS preflight is answered with the headers supabase-js sends", asy
   assert.deepEqual((res.headers.get("access-control-allow-methods") ?? "").split(","), [
     "GET",
     "POST",
+    "PATCH",
     "DELETE",
     "OPTIONS",
   ]);
