@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { KeyUser } from "../_shared/bookings/key_relation.ts";
 import type { CalcomClient } from "../_shared/calcom/client.ts";
 import type { UserClaims } from "../_shared/platform/auth.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
@@ -16,6 +17,8 @@ export interface CalcomAccess {
   connectionId: string;
   userId: string;
   client: CalcomClient;
+  /** The Cal.com user the key belongs to, for the rows' `key_relation`. */
+  keyUser: KeyUser;
 }
 
 /** How long one interactive request may talk to Cal.com in all. */
@@ -66,8 +69,9 @@ export async function activeConnection(deps: Deps, user: UserClaims, connectionI
 export async function openCalcom(deps: Deps, user: UserClaims, connectionId?: string): Promise<CalcomAccess> {
   const id = await activeConnection(deps, user, connectionId);
   const [row] = await deps.db.asService((tx) =>
-    tx<{ api_key_encrypted: string }[]>`
-      select api_key_encrypted from public.calcom_connections where id = ${id} and user_id = ${user.sub}`
+    tx<{ api_key_encrypted: string; calcom_user_id: number; calcom_email: string | null }[]>`
+      select api_key_encrypted, calcom_user_id, calcom_email from public.calcom_connections
+      where id = ${id} and user_id = ${user.sub}`
   );
   if (!row) throw apiError(404, "not_found", "Cal.com connection not found");
   let apiKey: string;
@@ -84,5 +88,10 @@ export async function openCalcom(deps: Deps, user: UserClaims, connectionId?: st
       "The stored Cal.com API key cannot be read: connect the account again",
     );
   }
-  return { connectionId: id, userId: user.sub, client: deps.calcom(apiKey, interactiveCalls(deps.now())) };
+  return {
+    connectionId: id,
+    userId: user.sub,
+    client: deps.calcom(apiKey, interactiveCalls(deps.now())),
+    keyUser: { id: row.calcom_user_id, email: row.calcom_email },
+  };
 }

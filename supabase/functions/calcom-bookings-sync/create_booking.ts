@@ -15,6 +15,7 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { z } from "zod";
+import { withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
 import { upsertBookings } from "../_shared/bookings/booking_store.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
@@ -189,7 +190,7 @@ async function store(tx: Tx, access: CalcomAccess, bookings: ApiBooking[]): Prom
   await upsertBookings(tx, {
     userId: access.userId,
     connectionId: access.connectionId,
-    rows: bookings.map(mapApiBooking),
+    rows: bookings.map((b) => withKeyRelation(mapApiBooking(b), access.keyUser)),
   });
 }
 

@@ -70,6 +70,9 @@ Deno.test("calcom-bookings-sync books at a slot", async (t) => {
       assert.deepEqual(truth.metadata, { source: "app" });
       const before = await storedRows(stack, u.connectionId);
       assert.equal(before.length, 1);
+      const [{ key_relation }] = await stack.db.sql<{ key_relation: string }[]>`
+        select key_relation from public.calcom_bookings where booking_uid = ${booking.uid}`;
+      assert.equal(key_relation, "organizer");
 
       // Cal.com's BOOKING_CREATED for the same booking arrives after the answer.
       assert.deepEqual(sandbox.deliveries.map((d) => d.trigger), ["BOOKING_CREATED"]);
