@@ -21,13 +21,25 @@ const attendee = { name: "Sam Guest", email: "sam@example.org", timeZone: "Ameri
 /** Monday 2031-03-03 at `hhmm` UTC (09:00 Berlin is 08:00 UTC). */
 const at = (hhmm: string) => `2031-03-03T${hhmm}:00Z`;
 
+/**
+ * The booking state a person sees, per stored row. A webhook echo may still fill in what only webhooks
+ * carry (the event type's title) and replace `raw`; none of these may change.
+ */
 async function storedRows(stack: TestStack<Sandbox>, connectionId: string) {
   return [
     ...await stack.db.sql<
-      { booking_uid: string; status: string; start_time: Date; source_updated_at: Date; attendees: unknown }[]
+      {
+        booking_uid: string;
+        status: string;
+        start_time: Date;
+        source_updated_at: Date;
+        attendees: unknown;
+      }[]
     >`
-    select booking_uid, status, start_time, source_updated_at, attendees from public.calcom_bookings
-    where calcom_connection_id = ${connectionId} order by start_time`,
+      select booking_uid, booking_id, status, title, start_time, end_time, attendees, location, meeting_url,
+        metadata, ical_uid, key_relation, source_updated_at
+      from public.calcom_bookings
+      where calcom_connection_id = ${connectionId} order by start_time`,
   ];
 }
 
@@ -44,7 +56,7 @@ Deno.test("calcom-bookings-sync books at a slot", async (t) => {
   const { sandbox } = stack;
 
   await t.step(
-    "a booking at an offered slot is answered as stored, and the webhook echo changes nothing",
+    "a booking at an offered slot is answered as stored, and the webhook echo changes none of its state",
     async () => {
       const u = await schedulingUser(stack);
       const res = await postBooking(u.user, {
@@ -78,15 +90,7 @@ Deno.test("calcom-bookings-sync books at a slot", async (t) => {
       assert.deepEqual(sandbox.deliveries.map((d) => d.trigger), ["BOOKING_CREATED"]);
       assert.deepEqual(await sendDeliveries(stack), [200]);
       const after = await storedRows(stack, u.connectionId);
-      assert.equal(after.length, 1);
-      assert.equal(after[0].booking_uid, booking.uid);
-      assert.equal(after[0].status, "ACCEPTED");
-      assert.deepEqual(after[0].start_time, before[0].start_time);
-      assert.deepEqual(after[0].source_updated_at, before[0].source_updated_at);
-      assert.deepEqual(
-        (after[0].attendees as { email: string }[]).map((a) => a.email),
-        (before[0].attendees as { email: string }[]).map((a) => a.email),
-      );
+      assert.deepEqual(after, before);
       const [{ processed }] = await stack.db.sql<{ processed: boolean }[]>`
       select processed from public.calcom_webhook_events where calcom_connection_id = ${u.connectionId}`;
       assert.equal(processed, true);
