@@ -10,7 +10,7 @@ import { createCalcomClient } from "../../supabase/functions/_shared/calcom/clie
 import type { Sandbox } from "../calcom_sandbox/mod.ts";
 import { type FunctionResponse, invokeFunction } from "./invoke_function.ts";
 import { type CalAccount, insertConnection } from "./sync_test_support.ts";
-import { type StackUser, startTestStack, type TestStack } from "./test_stack.ts";
+import { type StackUser, startTestStack, type TestStack, type TestStackOptions } from "./test_stack.ts";
 
 /**
  * The sandbox's pinned time: Monday 2031-03-03, 06:00 UTC. Sandbox hosts work weekdays 09:00–17:00 in
@@ -19,8 +19,11 @@ import { type StackUser, startTestStack, type TestStack } from "./test_stack.ts"
 export const SCHEDULING_NOW = "2031-03-03T06:00:00.000Z";
 
 /** A stack serving calcom-bookings-sync and calcom-webhook, the sandbox pinned at {@link SCHEDULING_NOW}. */
-export async function startSchedulingStack(): Promise<TestStack<Sandbox>> {
+export async function startSchedulingStack(
+  options: Pick<TestStackOptions, "deps"> = {},
+): Promise<TestStack<Sandbox>> {
   const stack = await startTestStack({
+    ...options,
     apps: { sync: true, webhook: true },
     env: { CALCOM_DB_POOL_MAX: "6" },
     // Deliveries are only recorded (signed, as Cal.com sends them); `sendDeliveries` sends them.

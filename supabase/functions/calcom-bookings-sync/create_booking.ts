@@ -214,7 +214,15 @@ async function answer(tx: Tx, access: CalcomAccess, booked: Booked): Promise<Cre
 function bookOnce(deps: Deps, access: CalcomAccess, body: CreateBookingBody, key: string) {
   const hash = requestHash(access.connectionId, body);
   return deps.db.asService(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtextextended(${`calcom_booking_requests:${access.userId}:${key}`}, 0))`;
+    try {
+      await tx`select pg_advisory_xact_lock(hashtextextended(${`calcom_booking_requests:${access.userId}:${key}`}, 0))`;
+    } catch (err) {
+      // The statement timeout ended the wait: the first request is still talking to Cal.com.
+      if ((err as { code?: unknown }).code !== "57014") throw err;
+      throw apiError(409, "conflict", "A request with this Idempotency-Key is still in progress: try again", {
+        reason: "idempotency_key_in_progress",
+      });
+    }
     const [prior] = await tx<{ request_hash: string; booking_uid: string; calcom_connection_id: string }[]>`
       select request_hash, booking_uid, calcom_connection_id from public.calcom_booking_requests
       where user_id = ${access.userId} and idempotency_key = ${key}`;

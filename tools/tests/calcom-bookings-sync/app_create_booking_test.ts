@@ -14,6 +14,7 @@ import {
   startSchedulingStack,
 } from "../../testing/scheduling_test_support.ts";
 import type { TestStack } from "../../testing/test_stack.ts";
+import { createDb, type Db } from "../../../supabase/functions/_shared/platform/db.ts";
 import type { Sandbox } from "../../calcom_sandbox/mod.ts";
 
 const attendee = { name: "Sam Guest", email: "sam@example.org", timeZone: "America/New_York" };
@@ -304,4 +305,36 @@ Deno.test("calcom-bookings-sync books at a slot", async (t) => {
     assert.equal(res.status, 401);
     assert.equal(res.body.error.code, "unauthorized");
   });
+});
+
+Deno.test("a request that waits too long for its key's first request is a 409 to retry, booking nothing", async () => {
+  // A short statement timeout ends the wait for the key's lock while the first request is held at Cal.com.
+  let db: Db | undefined;
+  await using stack = await startSchedulingStack({
+    deps: (base) => ({ db: db = createDb(base.config.dbUrl, { max: 6, statementTimeoutMs: 1_000 }) }),
+  });
+  await using _db = { [Symbol.asyncDispose]: () => db!.end() };
+  const { sandbox } = stack;
+  const u = await schedulingUser(stack);
+  const body = { eventTypeId: u.types["30min"], start: at("08:00"), attendee };
+  const { promise: released, resolve: release } = Promise.withResolvers<void>();
+  sandbox.setFaults({ path: "/v2/bookings", holdUntil: released });
+  const first = postBooking(u.user, body, "key-slow");
+  const deadline = Date.now() + 10_000;
+  while (!sandbox.requests.some((r) => r.fault === "hold" && r.method === "POST")) {
+    assert.ok(Date.now() < deadline, "the first request reaches Cal.com");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  // Cal.com holds the first request until the second has its answer, so the second always times out.
+  const second = await postBooking(u.user, body, "key-slow");
+  release();
+  sandbox.setFaults({});
+  assert.equal(second.status, 409);
+  assert.equal(second.body.error.details.reason, "idempotency_key_in_progress");
+  const done = await first;
+  assert.equal(done.status, 201, JSON.stringify(done.body));
+  assert.equal(createRequests(stack, u.cal.apiKey).length, 1);
+  const retry = await postBooking(u.user, body, "key-slow");
+  assert.equal(retry.status, 201);
+  assert.equal(retry.body.booking.uid, done.body.booking.uid);
 });
