@@ -101,7 +101,7 @@ export function createFunctionApp(name: string, options: FunctionAppOptions = {}
     origin: "*",
     allowHeaders: CORS_ALLOW_HEADERS,
     allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-    exposeHeaders: ["x-request-id"],
+    exposeHeaders: ["x-request-id", "idempotent-replayed"],
     maxAge: 86400,
   }));
 
