@@ -12,6 +12,7 @@ create table public.calcom_booking_requests (
   idempotency_key text not null check (length(idempotency_key) between 1 and 255),
   request_hash text not null check (request_hash ~ '^[0-9a-f]{64}$'),
   booking_uid text not null check (length(booking_uid) between 1 and 200),
+  seat_uid text check (length(seat_uid) between 1 and 200),
   created_at timestamptz not null default now(),
   unique (user_id, idempotency_key),
   foreign key (user_id, calcom_connection_id)
@@ -21,6 +22,8 @@ create table public.calcom_booking_requests (
 comment on table public.calcom_booking_requests is
   'One row per booking created through calcom-bookings-sync with an Idempotency-Key: the key, the SHA-256 '
   'of the request it came with, and the uid of the booking Cal.com made, so a retry answers that booking.';
+comment on column public.calcom_booking_requests.seat_uid is
+  'For a seated event type: the attendee''s seat the request took, answered again on a retry.';
 comment on column public.calcom_booking_requests.request_hash is
   'SHA-256 (hex) of the resolved connection id and the request body: the same key with another body is a 409.';
 

@@ -223,8 +223,8 @@ function bookOnce(deps: Deps, access: CalcomAccess, body: CreateBookingBody, key
         reason: "idempotency_key_in_progress",
       });
     }
-    const [prior] = await tx<{ request_hash: string; booking_uid: string; calcom_connection_id: string }[]>`
-      select request_hash, booking_uid, calcom_connection_id from public.calcom_booking_requests
+    const [prior] = await tx<{ request_hash: string; booking_uid: string; seat_uid: string | null }[]>`
+      select request_hash, booking_uid, seat_uid from public.calcom_booking_requests
       where user_id = ${access.userId} and idempotency_key = ${key}`;
     if (prior) {
       if (prior.request_hash !== hash) {
@@ -233,14 +233,19 @@ function bookOnce(deps: Deps, access: CalcomAccess, body: CreateBookingBody, key
         });
       }
       const uids = await seriesUids(tx, access.connectionId, prior.booking_uid);
-      return { replayed: true, response: await answer(tx, access, { uids }) };
+      return {
+        replayed: true,
+        response: await answer(tx, access, { uids, seatUid: prior.seat_uid ?? undefined }),
+      };
     }
     const { bookings, seatUid } = await book(access, body);
     await store(tx, access, bookings);
     await tx`
       insert into public.calcom_booking_requests (user_id, calcom_connection_id, idempotency_key, request_hash,
-        booking_uid)
-      values (${access.userId}, ${access.connectionId}, ${key}, ${hash}, ${bookings[0].uid})`;
+        booking_uid, seat_uid)
+      values (${access.userId}, ${access.connectionId}, ${key}, ${hash}, ${bookings[0].uid}, ${
+      seatUid ?? null
+    })`;
     return {
       replayed: false,
       response: await answer(tx, access, { uids: bookings.map((b) => b.uid), seatUid }),

@@ -121,13 +121,22 @@ Deno.test("calcom-bookings-sync books at a slot", async (t) => {
       attendee: { ...attendee, email: `seat${i}@example.org` },
     });
     const uids = new Set<string>();
+    const seats: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await postBooking(u.user, body(i));
+      const res = await postBooking(u.user, body(i), `key-seat-${i}`);
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(typeof res.body.seatUid, "string");
       uids.add(res.body.booking.uid);
+      seats.push(res.body.seatUid);
     }
     assert.equal(uids.size, 1);
+    assert.equal(new Set(seats).size, 5);
+    // A retried seat answers the same seat, now with all five attendees stored.
+    const retried = await postBooking(u.user, body(0), "key-seat-0");
+    assert.equal(retried.status, 201);
+    assert.equal(retried.body.seatUid, seats[0]);
+    assert.equal(retried.body.booking.attendees.length, 5);
+    assert.equal(createRequests(stack, u.cal.apiKey).length, 5);
     const full = await postBooking(u.user, body(5));
     assert.equal(full.status, 409);
     assert.equal(full.body.error.code, "conflict");
@@ -136,6 +145,26 @@ Deno.test("calcom-bookings-sync books at a slot", async (t) => {
     const rows = await storedRows(stack, u.connectionId);
     assert.equal(rows.length, 1);
     assert.equal((rows[0].attendees as unknown[]).length, 5);
+    sandbox.resetDeliveries();
+  });
+
+  await t.step("a recurring event type answers every occurrence, again on a retry", async () => {
+    const u = await schedulingUser(stack);
+    const body = { eventTypeId: u.types["weekly-sync"], start: at("09:30"), attendee };
+    const res = await postBooking(u.user, body, "key-series");
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const starts = res.body.occurrences.map((b: { startTime: string }) => b.startTime);
+    assert.deepEqual(starts, [
+      "2031-03-03T09:30:00.000Z",
+      "2031-03-10T09:30:00.000Z",
+      "2031-03-17T09:30:00.000Z",
+      "2031-03-24T09:30:00.000Z",
+    ]);
+    assert.equal(res.body.booking.uid, res.body.occurrences[0].uid);
+    assert.equal((await storedRows(stack, u.connectionId)).length, 4);
+    const again = await postBooking(u.user, body, "key-series");
+    assert.deepEqual(again.body, res.body);
+    assert.equal(createRequests(stack, u.cal.apiKey).length, 1);
     sandbox.resetDeliveries();
   });
 

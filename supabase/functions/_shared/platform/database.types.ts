@@ -14,6 +14,7 @@ export type Database = {
           "id": string;
           "idempotency_key": string;
           "request_hash": string;
+          "seat_uid": string | null;
           "user_id": string;
         };
         ComputedFields: never;
@@ -24,6 +25,7 @@ export type Database = {
           "id"?: string;
           "idempotency_key": string;
           "request_hash": string;
+          "seat_uid"?: string | null;
           "user_id": string;
         };
         Update: {
@@ -33,6 +35,7 @@ export type Database = {
           "id"?: string;
           "idempotency_key"?: string;
           "request_hash"?: string;
+          "seat_uid"?: string | null;
           "user_id"?: string;
         };
         Relationships: [
