@@ -7,6 +7,7 @@
  * @module
  */
 
+import { withinWorkingHours } from "./availability.ts";
 import { bookingNotFound } from "./bookings_query.ts";
 import { CalError } from "./errors.ts";
 import { bookingUid, type Random, uuidV4 } from "./ids.ts";
@@ -161,12 +162,28 @@ export class BookingOperations {
       locale: input.attendee?.language ?? "en",
       phoneNumber: input.attendee?.phoneNumber ?? null,
     };
+    if (eventType.recurringCount !== null && (input.recurrenceCount ?? 0) > eventType.recurringCount) {
+      throw new CalError(
+        400,
+        "Provided recurrence count is higher than the event type's recurring event count.",
+      );
+    }
     const count = eventType.recurringCount === null ? 1 : input.recurrenceCount ?? eventType.recurringCount;
     const starts = Array.from({ length: count }, (_, i) => start + i * WEEK);
 
     if (input.checkAvailability) {
       if (start < now) throw new CalError(400, "Attempting to book a meeting in the past.");
-      for (const s of starts) this.#assertFree(user.id, s, s + length * 60_000, eventType);
+      if (eventType.requiresConfirmation) {
+        // A repeated request for an unconfirmed booking answers the original, sending nothing (§2.7).
+        const same = this.#pendingRequestAt(eventType, start, attendee.email);
+        if (same) return { bookings: [same], events: [] };
+      }
+      for (const s of starts) {
+        if (!withinWorkingHours(user.timeZone, s, s + length * 60_000)) {
+          throw new CalError(400, "User either already has booking at this time or is not available");
+        }
+        this.#assertFree(user.id, s, s + length * 60_000, eventType);
+      }
     }
 
     if (eventType.seatsPerTimeSlot !== null) {
@@ -229,6 +246,17 @@ export class BookingOperations {
     }
   }
 
+  #pendingRequestAt(eventType: EventTypeRecord, start: number, email: string): BookingRecord | undefined {
+    const byStart = this.#store.index(eventType.userId).byStart;
+    for (let i = byStart.lowerBound(start); i < byStart.length && byStart.at(i).startTime === start; i++) {
+      const b = byStart.at(i);
+      if (b.eventTypeId === eventType.id && b.status === "PENDING" && b.attendees[0]?.email === email) {
+        return b;
+      }
+    }
+    return undefined;
+  }
+
   #seatedBookingAt(eventType: EventTypeRecord, start: number): BookingRecord | undefined {
     const byStart = this.#store.index(eventType.userId).byStart;
     for (let i = byStart.lowerBound(start); i < byStart.length && byStart.at(i).startTime === start; i++) {
@@ -246,6 +274,10 @@ export class BookingOperations {
   ): { bookings: BookingRecord[]; events: WebhookEvent[] } {
     if (b.attendees.length >= (eventType.seatsPerTimeSlot ?? 0)) {
       throw new CalError(409, "No more seats left at this seated booking.");
+    }
+    if (b.attendees.some((a) => a.email === attendee.email)) {
+      // The engine's code as its message; status UNCONFIRMED (write-endpoints §2.4).
+      throw new CalError(409, "already_signed_up_for_this_booking_error");
     }
     const seat: AttendeeRecord = {
       id: this.#store.nextId("attendee"),

@@ -340,7 +340,7 @@ Deno.test("HTTP writes deliver their webhooks before answering", async () => {
     body: {
       start: "2025-03-21T10:00:00Z",
       eventTypeId: t.types.consult,
-      attendee: { name: "A", timeZone: "UTC" },
+      attendee: { name: "A", email: "a@example.org", timeZone: "UTC" },
     },
   });
   const uid = (pending.json.data as { uid: string }).uid;
@@ -351,9 +351,9 @@ Deno.test("HTTP writes deliver their webhooks before answering", async () => {
   const declinable = await calFetch(t.sandbox, t.apiKey, "/v2/bookings", {
     method: "POST",
     body: {
-      start: "2025-03-22T10:00:00Z",
+      start: "2025-03-24T10:00:00Z",
       eventTypeId: t.types.consult,
-      attendee: { name: "B", timeZone: "UTC" },
+      attendee: { name: "B", email: "b@example.org", timeZone: "UTC" },
     },
   });
   const uid2 = (declinable.json.data as { uid: string }).uid;

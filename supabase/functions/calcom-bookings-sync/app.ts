@@ -9,6 +9,9 @@
  *   without `cursor`) an incremental sync runs first and the answer adds its numbers, `source:"api"`
  * - `POST /calcom-bookings-sync/scheduled` with the `x-calcom-cron-secret` header → every active
  *   connection, for pg_cron (supabase/sql/schedule_sync.sql)
+ * - `GET /calcom-bookings-sync/event-types`, `GET /calcom-bookings-sync/slots` and
+ *   `POST /calcom-bookings-sync/bookings`: offer times and book (event_types_app.ts, slots_app.ts,
+ *   create_booking.ts)
  *
  * See docs/api.md for the response fields and docs/architecture.md for paging and runs.
  *
@@ -26,6 +29,9 @@ import {
   rejectInvalid,
 } from "../_shared/platform/http.ts";
 import { decodeCursor, readBookings } from "./bookings_query.ts";
+import { createBookingRoutes } from "./create_booking.ts";
+import { eventTypesRoutes } from "./event_types_app.ts";
+import { slotsRoutes } from "./slots_app.ts";
 import { resolveConnection } from "./connection_access.ts";
 import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
 import { runScheduledSync } from "./scheduled_sync.ts";
@@ -85,6 +91,10 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
       throw err;
     }
   }
+
+  app.route("/", eventTypesRoutes(deps));
+  app.route("/", slotsRoutes(deps));
+  app.route("/", createBookingRoutes(deps));
 
   app.post("/scheduled", async (c) => {
     if (!cronSecretMatches(options.cronSecret, c.req.header(cronSecretHeader))) {
