@@ -7,7 +7,7 @@
 import { readFlags } from "../cli_flags.ts";
 
 /** The benchmarks `--only` can pick. */
-export const BENCHMARKS = ["webhook", "sync", "peer"] as const;
+export const BENCHMARKS = ["webhook", "sync", "row-at-a-time"] as const;
 /** One benchmark name. */
 export type BenchmarkName = typeof BENCHMARKS[number];
 
@@ -30,7 +30,7 @@ export interface BenchOptions {
 }
 
 const USAGE =
-  `Usage: deno task bench [--quick] [--only webhook,sync,peer] [--seconds N] [--sizes 10000,100000]
+  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time] [--seconds N] [--sizes 10000,100000]
                        [--connections N] [--out FILE] [--no-write]`;
 
 /** Thrown for a bad command line; the message ends with the usage. */

@@ -13,11 +13,18 @@ Deno.test("without flags every benchmark runs at full length", () => {
 });
 
 Deno.test("--quick shortens the defaults and explicit flags still win", () => {
-  const options = parseBenchArgs(["--quick", "--seconds", "3", "--only", "webhook,peer", "--no-write"]);
+  const options = parseBenchArgs([
+    "--quick",
+    "--seconds",
+    "3",
+    "--only",
+    "webhook,row-at-a-time",
+    "--no-write",
+  ]);
   assert.equal(options.quick, true);
   assert.equal(options.webhookSeconds, 3);
   assert.deepEqual(options.syncSizes, [1_000, 5_000]);
-  assert.deepEqual([...options.only], ["webhook", "peer"]);
+  assert.deepEqual([...options.only], ["webhook", "row-at-a-time"]);
   assert.equal(options.dryRun, true);
 });
 

@@ -7,7 +7,7 @@ import type { MachineInfo } from "./machine_info.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult } from "./webhook_bench.ts";
 
-/** One target of the issue, checked against this run. */
+/** One benchmark target, checked against this run. */
 export interface TargetCheck {
   name: string;
   target: string;

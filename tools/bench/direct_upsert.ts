@@ -1,10 +1,10 @@
 /**
- * The database side of the sync limit and of the peer: booking rows written straight into
+ * The database side of the sync limit and of the row-at-a-time sync: booking rows written straight into
  * `calcom_bookings`, without the function's order guard details, hashing or bookkeeping.
  *
  * - {@linkcode upsertPage}: a page of rows in ONE statement (`jsonb_populate_recordset`), the least any
  *   page-by-page sync must do, and so the limit the real sync is compared with.
- * - {@linkcode upsertOne}: one statement per booking, as the seed did (the peer).
+ * - {@linkcode upsertOne}: one statement per booking, as the row-at-a-time sync does.
  *
  * @module
  */
@@ -48,7 +48,7 @@ export async function upsertPage(
   await sql.unsafe(PAGE_SQL, [owner.userId, owner.connectionId, JSON.stringify(rows)]);
 }
 
-/** Upserts one booking in one statement (autocommit), as the seed did for every booking. */
+/** Upserts one booking in one statement (autocommit), as the row-at-a-time sync does for every booking. */
 export async function upsertOne(sql: postgres.Sql, owner: RowOwner, row: BookingRow): Promise<void> {
   await sql.unsafe(ONE_SQL, [owner.userId, owner.connectionId, JSON.stringify(row)]);
 }

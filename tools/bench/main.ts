@@ -80,11 +80,11 @@ async function main(args: string[]): Promise<number> {
         log,
       });
     }
-    if (options.only.has("sync") || options.only.has("peer")) {
+    if (options.only.has("sync") || options.only.has("row-at-a-time")) {
       report.sync = await runSyncBench({
         sizes: options.syncSizes,
         incrementalShare: options.only.has("sync") ? options.incrementalShare : 0,
-        peer: options.only.has("peer"),
+        rowAtATime: options.only.has("row-at-a-time"),
         log,
       });
     }

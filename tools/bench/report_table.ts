@@ -122,28 +122,28 @@ export function formatReport(report: BenchReport): string {
           `${int(i.fetched)} bookings fetched, ${int(i.updated)} updated.`,
       );
     }
-    const peers = s.sizes.filter((z) => z.peer);
-    if (peers.length) {
+    const rowAtATimeSizes = s.sizes.filter((z) => z.rowAtATime);
+    if (rowAtATimeSizes.length) {
       parts.push(
-        "### Peer (the seed's approach: accepted and pending only, one statement per booking)",
+        "### Row at a time (accepted and pending only, one statement per booking)",
         table(
           [
             "Bookings",
-            "peer s",
-            "peer rows",
-            "peer rows/s",
+            "row-at-a-time s",
+            "row-at-a-time rows",
+            "row-at-a-time rows/s",
             "rows it misses",
-            "ours rows/s ÷ peer",
-            "peer s ÷ ours",
+            "ours rows/s ÷ row-at-a-time",
+            "row-at-a-time s ÷ ours",
           ],
-          peers.map((z) => [
+          rowAtATimeSizes.map((z) => [
             int(z.bookings),
-            fixed(z.peer!.seconds, 2),
-            int(z.peer!.rows),
-            int(z.peer!.rowsPerSecond),
-            int(z.peer!.missedRows),
-            `**${times(z.peer!.rowsPerSecondRatio)}**`,
-            times(z.peer!.wallTimeRatio),
+            fixed(z.rowAtATime!.seconds, 2),
+            int(z.rowAtATime!.rows),
+            int(z.rowAtATime!.rowsPerSecond),
+            int(z.rowAtATime!.missedRows),
+            `**${times(z.rowAtATime!.rowsPerSecondRatio)}**`,
+            times(z.rowAtATime!.wallTimeRatio),
           ]),
         ),
       );

@@ -2,7 +2,7 @@
  * Benchmarks 2 to 4, the booking sync: for each size, a full sync through the real
  * `calcom-bookings-sync` function (its own process, so its memory is its own) against the Cal.com
  * sandbox, compared with the database limit (the same rows upserted straight into Postgres, one
- * statement per page of 250) and with the peer (the seed's approach, `peer_sync.ts`); on the largest
+ * statement per page of 250) and with the row-at-a-time sync (accepted and pending only, one statement per booking, `row_at_a_time_sync.ts`); on the largest
  * size, an incremental sync after 1% of the bookings changed. The sandbox runs in this process and is
  * timed alone, so a slow sandbox would show.
  *
@@ -18,14 +18,14 @@ import { createBenchConnection, functionEnv } from "./bench_connection.ts";
 import { type BenchProcess, startFunctionProcess } from "./bench_process.ts";
 import { readAllPages } from "./calcom_pages.ts";
 import { upsertPage } from "./direct_upsert.ts";
-import { type PeerRun, runPeerSync } from "./peer_sync.ts";
+import { type RowAtATimeRun, runRowAtATimeSync } from "./row_at_a_time_sync.ts";
 import { backendCpuBetween, databaseBackendCpu, readProcCpuSeconds } from "./proc_cpu.ts";
 
 /** Bookings per Cal.com page, the API's maximum. */
 export const PAGE_SIZE = 250;
 
 /**
- * The issue's minimum for a sync of `n` bookings, ceil(n/250)+1: every full page, plus the last one
+ * The least possible requests for a sync of `n` bookings, ceil(n/250)+1: every full page, plus the last one
  * (partial or empty) that says there is no next.
  */
 export function minimumRequests(n: number): number {
@@ -67,12 +67,12 @@ export interface SyncSizeResult {
   sandbox: { seconds: number; rowsPerSecond: number; requests: number; largestPageBytes: number };
   /** function rows/s ÷ limit rows/s. */
   ratio: number;
-  peer?: PeerRun & {
-    /** Bookings the peer never sees (past, cancelled, rejected). */
+  rowAtATime?: RowAtATimeRun & {
+    /** Bookings the row-at-a-time sync never sees (past, cancelled, rejected). */
     missedRows: number;
-    /** Ours ÷ the peer's rows/s. */
+    /** Ours ÷ its rows/s. */
     rowsPerSecondRatio: number;
-    /** The peer's wall time ÷ ours, for less data. */
+    /** Its wall time ÷ ours, for less data. */
     wallTimeRatio: number;
   };
 }
@@ -104,7 +104,7 @@ export interface SyncBenchResult {
 export interface SyncBenchOptions {
   sizes: number[];
   incrementalShare: number;
-  peer: boolean;
+  rowAtATime: boolean;
   log: (line: string) => void;
 }
 
@@ -195,7 +195,7 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
   const { user, apiKey } = sandbox.addUser({ username: `bench${n}` });
   const t = performance.now();
   // The history ends an hour ago: no seeded change falls in the sync's one-minute watermark lag, so the
-  // incremental run reads the changes made below, not the tail of the seed
+  // incremental run reads the changes made below, not the tail of the seeded history
   sandbox.seedBookings(user.id, n, { seed: n, now: new Date(sandbox.now().getTime() - 3_600_000) });
   const total = sandbox.bookings(user.id).length;
   log(`seeded ${total} bookings in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -295,18 +295,22 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
     }
   }
 
-  let peer: SyncSizeResult["peer"];
-  if (options.peer) {
+  let rowAtATime: SyncSizeResult["rowAtATime"];
+  if (options.rowAtATime) {
     await using db = await createTestDatabase();
     const owner = await createBenchConnection(db.sql, { apiKey, calcomUserId: user.id });
-    const run = await runPeerSync({ baseUrl: sandbox.url, apiKey, sql: db.sql, owner });
-    peer = {
+    const run = await runRowAtATimeSync({ baseUrl: sandbox.url, apiKey, sql: db.sql, owner });
+    rowAtATime = {
       ...run,
       missedRows: total - run.rows,
       rowsPerSecondRatio: fn.rowsPerSecond / run.rowsPerSecond,
       wallTimeRatio: run.seconds / fn.seconds,
     };
-    log(`peer ${run.rowsPerSecond.toFixed(0)} rows/s, ${run.seconds.toFixed(2)} s for ${run.rows} rows`);
+    log(
+      `row-at-a-time ${run.rowsPerSecond.toFixed(0)} rows/s, ${
+        run.seconds.toFixed(2)
+      } s for ${run.rows} rows`,
+    );
   }
 
   return {
@@ -321,7 +325,7 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
         largestPageBytes: sandboxRead.largestPageBytes,
       },
       ratio: fn.rowsPerSecond / limit.rowsPerSecond,
-      peer,
+      rowAtATime,
     },
     incremental,
   };

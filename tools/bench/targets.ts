@@ -1,5 +1,5 @@
 /**
- * The issue's targets for this machine, checked against a run: webhook throughput at least 0.8 of its
+ * The benchmark targets for this machine, checked against a run: webhook throughput at least 0.8 of its
  * limit with a p99 at most 1.5 times the limit's and no errors; full sync at least 0.5 of the database
  * limit; no more Cal.com requests than the minimum, ceil(N/250)+1 (the last page, partial or empty, is
  * the one that says there is no next); memory that does not grow with the bookings.

@@ -19,7 +19,7 @@ export interface DeliveryMix {
   badSignatures: number;
 }
 
-/** The mix the issue asks for: 10% duplicates, 10% out of order, 5% bad signatures. */
+/** The delivery mix: 10% duplicates, 10% out of order, 5% bad signatures. */
 export const MIXED: DeliveryMix = { duplicates: 0.1, outOfOrder: 0.1, badSignatures: 0.05 };
 
 /** What a delivery is, and so what the function must answer. */

@@ -1,68 +1,59 @@
 /**
- * The request pipeline of the fake API v2, in Cal.com's order: route (unknown → 404 "Cannot GET …"),
- * version (bookings need `cal-api-version: 2024-08-13`; none → legacy controller; another known
+ * The request pipeline of the fake API v2, a Hono app in Cal.com's order: route (unknown → 404 "Cannot
+ * GET …"), version (bookings need `cal-api-version: 2024-08-13`; none → legacy controller; another known
  * version → not routable), rate-limit guard (before auth, so an unknown `cal_` key is refused there),
- * auth guard, handler, then the success or error envelope.
+ * auth guard, handler, then the success or error envelope. Request bodies over 1 MiB are refused first,
+ * with a 413.
  *
  * @module
  */
 
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import * as bookings from "./bookings_routes.ts";
 import { CalError, errorEnvelope, internalServerError } from "./errors.ts";
+import { listEventTypes } from "./event_types_route.ts";
 import { getMe } from "./me_route.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import type { Handler, RouteContext, RouteRequest } from "./route_context.ts";
+import { getSlots } from "./slots_route.ts";
 import type { UserRecord } from "./store.ts";
 import * as webhooks from "./webhooks_routes.ts";
 
 /** Versions Cal.com knows (`API_VERSIONS`); anything else counts as the default, 2024-04-15. */
 const API_VERSIONS = ["2024-04-15", "2024-06-11", "2024-06-14", "2024-08-13", "2024-09-04"] as const;
 
-/** A request as the pipeline sees it. */
-export interface ApiRequest {
-  method: string;
-  /** Path and query, as received (`/v2/bookings?take=10`). */
-  url: string;
-  headers: Headers;
-  body: string;
-}
-
-/** An answer to write back. */
-export interface ApiResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+/** Largest request body handled, in bytes. */
+const BODY_LIMIT = 1_048_576;
 
 type Auth = "required" | "optional";
 
-interface Route {
-  method: string;
-  pattern: RegExp;
-  names: string[];
-  auth: Auth;
-  /** Handlers per API version; absent for controllers that accept every version. */
-  versions?: { current: Handler; legacy?: Handler };
-  handler?: Handler;
+/**
+ * Handlers per API version, for controllers that exist only for some versions: `current` answers
+ * `version` (default 2024-08-13), `legacy` the default version 2024-04-15.
+ */
+interface Versions {
+  current: Handler;
+  legacy?: Handler;
+  version?: string;
 }
 
-function route(
-  method: string,
-  path: string,
-  auth: Auth,
-  target: Handler | { current: Handler; legacy?: Handler },
-) {
-  const names: string[] = [];
-  const pattern = new RegExp(
-    `^${path.replace(/:(\w+)/g, (_, name) => (names.push(name), "([^/]+)"))}/?$`,
-  );
-  return typeof target === "function"
-    ? { method, pattern, names, auth, handler: target }
-    : { method, pattern, names, auth, versions: target };
+interface Route {
+  method: string;
+  path: string;
+  auth: Auth;
+  /** The handler, or handlers per API version. */
+  target: Handler | Versions;
+}
+
+function route(method: string, path: string, auth: Auth, target: Handler | Versions): Route {
+  return { method, path, auth, target };
 }
 
 const ROUTES: Route[] = [
   route("GET", "/v2/me", "required", getMe),
+  route("GET", "/v2/event-types", "optional", { current: listEventTypes, version: "2024-06-14" }),
+  route("GET", "/v2/slots", "optional", { current: getSlots, version: "2024-09-04" }),
   route("GET", "/v2/webhooks", "required", webhooks.listWebhooks),
   route("POST", "/v2/webhooks", "required", webhooks.createWebhook),
   route("GET", "/v2/webhooks/:id", "required", webhooks.getWebhook),
@@ -109,71 +100,153 @@ export interface ApiOptions {
   unknownKeyGuard: "throttler" | "auth";
 }
 
-/** Creates the request pipeline over `ctx`, rate-limited by `limiter`. */
-export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiOptions) {
-  const json = (status: number, body: unknown, headers: Record<string, string>): ApiResponse => ({
-    status,
-    // Date on the sandbox clock, as Cal.com's own clock stamps its answers and its webhooks alike.
-    headers: {
-      "Content-Type": "application/json; charset=utf-8",
-      Date: new Date(ctx.now()).toUTCString(),
-      ...headers,
-    },
-    body: JSON.stringify(body),
-  });
+/** Options of the pipeline. */
+export interface ApiOptions {
+  /** Include `error.details` like non-production Cal.com builds (default false, as cal.com cloud). */
+  errorDetails: boolean;
+  /**
+   * Which guard refuses an unknown `cal_` key. Cal.com's rate-limit guard runs first and answers
+   * "CustomThrottlerGuard - Invalid API Key" — what users of cal.com cloud report — so that is the
+   * default; "auth" answers with the auth strategy's message instead.
+   */
+  unknownKeyGuard: "throttler" | "auth";
+}
 
-  /** The error answer for `err` on `url`. */
-  function errorResponse(
+/** What the pipeline's steps hand on within one request. */
+type ApiEnv = {
+  Variables: {
+    /** Headers of the answer, success or error: `X-Request-Id` echoed, the rate-limit headers. */
+    headers: Record<string, string>;
+    /** The handler the version selected. */
+    handler: Handler;
+    /** The caller, when authenticated. */
+    user: UserRecord | undefined;
+  };
+};
+
+/** The pipeline: `fetch` answers a request, `errorResponse` builds Cal.com's error answer. */
+export interface Api {
+  fetch(req: Request): Promise<Response>;
+  /** The error answer for `err` on `target` (path and query), with `headers` and the request id. */
+  errorResponse(
     err: CalError,
-    url: string,
+    target: string,
     headers: Record<string, string>,
     requestId: string | null,
-  ) {
-    return json(err.status, errorEnvelope(err, url, ctx.now(), options.errorDetails), {
+  ): Response;
+}
+
+/** The request target of `url`: path and query (`/v2/bookings?take=10`). */
+function requestTarget(url: string): string {
+  const { pathname, search } = new URL(url);
+  return `${pathname}${search}`;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** Creates the request pipeline over `ctx`, rate-limited by `limiter`. */
+export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiOptions): Api {
+  const errorResponse: Api["errorResponse"] = (err, target, headers, requestId) =>
+    json(err.status, errorEnvelope(err, target, ctx.now(), options.errorDetails), {
       ...headers,
       "X-Request-Id": requestId ?? "unknown-request-id",
     });
+
+  const app = new Hono<ApiEnv>({ strict: false });
+  app.use(function answerHeaders(c, next) {
+    const requestId = c.req.header("x-request-id");
+    c.set("headers", requestId ? { "X-Request-Id": requestId } : {});
+    return next();
+  });
+  app.use(bodyLimit({
+    maxSize: BODY_LIMIT,
+    onError: () => {
+      throw new CalError(413, "request entity too large");
+    },
+  }));
+  for (const r of ROUTES) {
+    app.on(
+      r.method,
+      r.path,
+      selectVersion(r),
+      rateLimitGuard(ctx, limiter, options),
+      authGuard(ctx, r.auth),
+      respond(ctx),
+    );
   }
+  const answerError = (c: Context<ApiEnv>, err: CalError) =>
+    errorResponse(
+      err,
+      requestTarget(c.req.url),
+      c.get("headers") ?? {},
+      c.req.header("x-request-id") ?? null,
+    );
+  app.notFound((c) =>
+    answerError(c, new CalError(404, `Cannot ${c.req.method} ${requestTarget(c.req.url)}`))
+  );
+  app.onError((err, c) => {
+    if (err instanceof CalError) return answerError(c, err);
+    console.error("Cal.com sandbox: unexpected error", err);
+    return answerError(c, internalServerError());
+  });
 
-  /** Handles one request. */
-  async function handle(req: ApiRequest): Promise<ApiResponse> {
-    const url = new URL(req.url, "http://sandbox");
-    const requestId = req.headers.get("x-request-id");
-    const headers: Record<string, string> = requestId ? { "X-Request-Id": requestId } : {};
-    try {
-      const match = matchRoute(req.method, url.pathname, req.headers.get("cal-api-version"));
-      if (!match) throw new CalError(404, `Cannot ${req.method} ${req.url}`);
-      const { route, handler, params } = match;
+  return { fetch: async (req) => await app.fetch(req), errorResponse };
+}
 
-      const token = req.headers.get("authorization")?.replace("Bearer ", "") || undefined;
-      const user = guard(token, route.auth, headers);
-
-      let body: unknown;
-      if (req.body.trim() !== "") {
-        try {
-          body = JSON.parse(req.body);
-        } catch {
-          throw new CalError(400, "Bad Request Exception");
-        }
-      }
-      const routeReq: RouteRequest = { method: req.method, params, query: url.searchParams, body, user };
-      const result = await handler(ctx, routeReq);
-      return json(result.status, { status: "success", data: result.data, ...result.extra }, headers);
-    } catch (err) {
-      if (err instanceof CalError) return errorResponse(err, req.url, headers, requestId);
-      console.error("Cal.com sandbox: unexpected error", err);
-      return errorResponse(internalServerError(), req.url, headers, requestId);
+/**
+ * Picks the handler for the request's `cal-api-version`. Bookings controllers exist for 2024-08-13 and
+ * the default 2024-04-15 only; slots and event types answer their own version only (write-endpoints
+ * §1.1); other known versions are not routable. Only the route's own method
+ * is routed (Hono would also run a GET route for HEAD).
+ */
+function selectVersion(r: Route): MiddlewareHandler<ApiEnv> {
+  return function selectVersion(c, next) {
+    const notRoutable = new CalError(404, `Cannot ${c.req.method} ${requestTarget(c.req.url)}`);
+    if (c.req.method !== r.method) throw notRoutable;
+    if (typeof r.target === "function") {
+      c.set("handler", r.target);
+      return next();
     }
-  }
+    const header = c.req.header("cal-api-version") ?? "";
+    const version = (API_VERSIONS as readonly string[]).includes(header) ? header : "2024-04-15";
+    const current = r.target.version ?? "2024-08-13";
+    if (version === current) c.set("handler", r.target.current);
+    // Legacy writes take other bodies; the sandbox only says so (the client must send the header).
+    else if (version === "2024-04-15" && current === "2024-08-13") {
+      c.set("handler", r.target.legacy ?? legacyUnsupported);
+    } else throw notRoutable;
+    return next();
+  };
+}
 
-  /** Rate limit then authenticate, filling the rate-limit headers; throws 401/429 like Cal.com. */
-  function guard(
-    token: string | undefined,
-    auth: Auth,
-    headers: Record<string, string>,
-  ): UserRecord | undefined {
-    const key = token?.startsWith("cal_") ? ctx.store.apiKeys.get(token) : undefined;
-    if (token?.startsWith("cal_") && !key && options.unknownKeyGuard === "throttler") {
+const legacyUnsupported: Handler = () => {
+  throw new CalError(400, "Bad Request Exception");
+};
+
+/** The bearer token of a request, if any. */
+function bearer(header: string | undefined): string | undefined {
+  return header?.replace("Bearer ", "") || undefined;
+}
+
+/**
+ * Cal.com's rate-limit guard: refuses an unknown `cal_` key (unless the auth guard is to), counts the
+ * request per key or per client, fills the rate-limit headers, and answers 429 while blocked.
+ */
+function rateLimitGuard(
+  ctx: RouteContext,
+  limiter: RateLimiter,
+  options: ApiOptions,
+): MiddlewareHandler<ApiEnv> {
+  return function rateLimitGuard(c, next) {
+    const token = bearer(c.req.header("authorization"));
+    if (
+      token?.startsWith("cal_") && !ctx.store.apiKeys.has(token) && options.unknownKeyGuard === "throttler"
+    ) {
       throw new CalError(401, AUTH_MESSAGES.throttlerInvalidKey);
     }
     const tracker = token === undefined
@@ -182,46 +255,54 @@ export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiO
       ? `api_key_${token}`
       : `access_token_${token}`;
     const limit = limiter.hit(tracker);
-    Object.assign(headers, limit.headers);
+    Object.assign(c.get("headers"), limit.headers);
     if (limit.blocked) throw new CalError(429, THROTTLED_MESSAGE);
+    return next();
+  };
+}
 
+/** Cal.com's auth guard: a valid, unexpired API key, or no credentials where `auth` is "optional". */
+function authGuard(ctx: RouteContext, auth: Auth): MiddlewareHandler<ApiEnv> {
+  return function authGuard(c, next) {
+    const token = bearer(c.req.header("authorization"));
     if (token === undefined) {
       if (auth === "required") throw new CalError(401, AUTH_MESSAGES.noCredentials);
-      return undefined;
+      c.set("user", undefined);
+      return next();
     }
     if (!token.startsWith("cal_")) throw new CalError(401, AUTH_MESSAGES.invalidAccessToken);
+    const key = ctx.store.apiKeys.get(token);
     if (!key) throw new CalError(401, AUTH_MESSAGES.invalidKey);
     if (key.expiresAt !== null && key.expiresAt <= ctx.now()) {
       throw new CalError(401, AUTH_MESSAGES.expiredKey);
     }
-    return ctx.store.users.get(key.userId);
-  }
-
-  return { handle, errorResponse };
+    c.set("user", ctx.store.users.get(key.userId));
+    return next();
+  };
 }
 
-function matchRoute(method: string, path: string, versionHeader: string | null) {
-  const version = (API_VERSIONS as readonly string[]).includes(versionHeader ?? "")
-    ? versionHeader
-    : "2024-04-15";
-  for (const route of ROUTES) {
-    if (route.method !== method) continue;
-    const m = route.pattern.exec(path);
-    if (!m) continue;
-    const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
-    if (route.handler) return { route, handler: route.handler, params };
-    // Bookings controllers exist for 2024-08-13 and the default 2024-04-15 only; other versions are not routable.
-    if (version === "2024-08-13") return { route, handler: route.versions!.current, params };
-    if (version === "2024-04-15") {
-      // Legacy writes take other bodies; the sandbox only says so (the client must send the header).
-      const legacy = route.versions!.legacy ?? legacyUnsupported;
-      return { route, handler: legacy, params };
+/** Runs the selected handler on the parsed JSON body and answers Cal.com's success envelope. */
+function respond(ctx: RouteContext): MiddlewareHandler<ApiEnv> {
+  return async function respond(c) {
+    const text = await c.req.text();
+    let body: unknown;
+    if (text.trim() !== "") {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new CalError(400, "Bad Request Exception");
+      }
     }
-    return undefined;
-  }
-  return undefined;
+    const req: RouteRequest = {
+      method: c.req.method,
+      params: c.req.param(),
+      query: new URL(c.req.url).searchParams,
+      body,
+      user: c.get("user"),
+    };
+    const result = await c.get("handler")(ctx, req);
+    // Date on the sandbox clock: Cal.com's server stamps its answers with the clock of its webhooks' createdAt.
+    const headers = { Date: new Date(ctx.now()).toUTCString(), ...c.get("headers") };
+    return json(result.status, { status: "success", data: result.data, ...result.extra }, headers);
+  };
 }
-
-const legacyUnsupported: Handler = () => {
-  throw new CalError(400, "Bad Request Exception");
-};

@@ -108,6 +108,53 @@ Deno.test("an unknown route is a 404 naming the method and path", async () => {
   assert.deepEqual(res.json.error, { code: "NotFoundException", message: "Cannot GET /v2/nope?x=1" });
 });
 
+Deno.test("an unknown route or method is answered before the rate limit counts it", async () => {
+  await using sandbox = await startSandbox();
+  sandbox.setRateLimit({ limit: 1 });
+  const { apiKey } = sandbox.addUser();
+  for (const [method, path] of [["GET", "/v2/nope"], ["PUT", "/v2/me"], ["HEAD", "/v2/me"]]) {
+    const res = await calFetch(sandbox, apiKey, path, { method });
+    assert.equal(res.status, 404, `${method} ${path}`);
+    assert.equal(res.headers.get("x-ratelimit-limit-default"), null);
+  }
+  assert.equal((await calFetch(sandbox, apiKey, "/v2/me/")).status, 200, "a trailing slash is routed");
+  assert.equal((await calFetch(sandbox, apiKey, "/v2/me")).status, 429);
+});
+
+Deno.test("a body over 1 MiB is a 413 before routing, with or without a Content-Length", async () => {
+  await using sandbox = await startSandbox();
+  const { apiKey } = sandbox.addUser();
+  const big = JSON.stringify({ subscriberUrl: "x".repeat(1_048_576) });
+  const stream = () => ReadableStream.from([new TextEncoder().encode(big)]);
+  for (const body of [big, stream()]) {
+    const res = await fetch(`${sandbox.url}/v2/nope`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "x-request-id": "req-413" },
+      body,
+    });
+    assert.equal(res.status, 413);
+    assert.deepEqual((await res.json()).error, {
+      code: "PayloadTooLargeException",
+      message: "request entity too large",
+    });
+    assert.equal(res.headers.get("x-request-id"), "req-413");
+  }
+  assert.deepEqual(sandbox.requests.map((r) => r.status), [413, 413]);
+});
+
+Deno.test("a body that is not JSON is a 400 after the guards", async () => {
+  await using sandbox = await startSandbox();
+  const { apiKey } = sandbox.addUser();
+  const post = (key: string | null) =>
+    fetch(`${sandbox.url}/v2/webhooks`, {
+      method: "POST",
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+      body: "{not json",
+    }).then(async (res) => [res.status, (await res.json()).error.message]);
+  assert.deepEqual(await post(null), [401, AUTH_MESSAGES.noCredentials]);
+  assert.deepEqual(await post(apiKey), [400, "Bad Request Exception"]);
+});
+
 Deno.test("bookings without a version header answer the legacy 2024-04-15 list shape", async () => {
   await using sandbox = await startSandbox();
   const { user, apiKey } = sandbox.addUser();

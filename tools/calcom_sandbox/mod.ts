@@ -19,6 +19,7 @@ export {
   type BuiltWebhook,
   type Sandbox,
   type SandboxOptions,
+  type SandboxTeam,
   type SandboxUser,
   startSandbox,
 } from "./sandbox.ts";
@@ -33,4 +34,5 @@ export type { RateLimitConfig } from "./rate_limit.ts";
 export type { SeedOptions } from "./seed.ts";
 export type { RequestRecord } from "./server.ts";
 export type { EventTypeRecord } from "./store.ts";
+export type { MembershipRole } from "./teams.ts";
 export type { Delivery } from "./webhook_delivery.ts";

@@ -11,6 +11,7 @@ import { validationError } from "./errors.ts";
 import type { Random } from "./ids.ts";
 import type { Store, UserRecord } from "./store.ts";
 import type { ListingMode } from "./listing_mode.ts";
+import type { SubscriberUrlRules } from "./subscriber_url.ts";
 
 /** Dependencies of the route handlers. */
 export interface RouteContext {
@@ -20,10 +21,12 @@ export interface RouteContext {
   random: Random;
   /** Delivers the webhooks of a change; resolves when every attempt has finished. */
   dispatch(events: WebhookEvent[]): Promise<void>;
-  /** Whether loopback and private subscriber URLs are accepted (tests deliver to 127.0.0.1). */
-  allowPrivateSubscriberUrls: boolean;
   /** How `GET /v2/bookings` pages (`listing_mode.ts`); absent: a personal key on a current deployment. */
   listing?: () => ListingMode;
+  /** Which deployment's subscriber URL rules apply (`subscriber_url.ts`). */
+  subscriberUrlRules: SubscriberUrlRules;
+  /** The payload version a webhook created without one gets. */
+  defaultWebhookVersion: string;
 }
 
 /** A request after routing and authentication. */

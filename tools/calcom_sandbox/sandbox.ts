@@ -21,8 +21,10 @@ import type { RouteContext } from "./route_context.ts";
 import { generateBookings, type SeedOptions } from "./seed.ts";
 import { type RequestRecord, startServer } from "./server.ts";
 import { type EventTypeRecord, Store, type UserRecord } from "./store.ts";
+import type { MembershipRole } from "./teams.ts";
 import { deliver, type Delivery, subscribers, webhookHeaders } from "./webhook_delivery.ts";
 import { toWebhookOutput } from "./webhooks_routes.ts";
+import type { SubscriberUrlRules } from "./subscriber_url.ts";
 
 /** Options of `startSandbox`. */
 export interface SandboxOptions {
@@ -38,8 +40,14 @@ export interface SandboxOptions {
   errorDetails?: boolean;
   /** Which guard refuses an unknown `cal_` key (see `ApiOptions`); default "throttler". */
   unknownKeyGuard?: ApiOptions["unknownKeyGuard"];
-  /** Accept loopback/private subscriber URLs (default true: tests deliver to 127.0.0.1). */
-  allowPrivateSubscriberUrls?: boolean;
+  /**
+   * Subscriber URL rules (`subscriber_url.ts`): `"cloud"` (default) takes HTTPS only and no private or
+   * loopback hosts, as cal.com does; `"self-hosted"` also takes http and private addresses, so tests
+   * and the dev server can deliver to 127.0.0.1.
+   */
+  subscriberUrlRules?: SubscriberUrlRules;
+  /** Payload version of a webhook created without one (default `2021-10-20`, the DB default). */
+  defaultWebhookVersion?: "2021-10-20" | "2026-07-27";
   /** Per-attempt bound on webhook deliveries, ms (Cal.com sets none); default 10 000. */
   webhookTimeoutMs?: number;
   /** fetch used to deliver webhooks (default global fetch). */
@@ -53,6 +61,16 @@ export interface SandboxUser {
   email: string;
   name: string | null;
   timeZone: string;
+}
+
+/** A team as `addTeam` made it. */
+export interface SandboxTeam {
+  id: number;
+  name: string;
+  slug: string;
+  isOrganization: boolean;
+  /** The team's event type; null for an organisation. */
+  eventTypeId: number | null;
 }
 
 /** Attendee changes for `markAbsent`: an email alone means absent. */
@@ -81,6 +99,21 @@ export interface Sandbox {
     user: SandboxUser;
     apiKey: string;
   };
+  /**
+   * Adds a team (or an organisation) with its memberships: its owners and admins list every member's
+   * bookings, the bookings members attend, and the team's event type's bookings (teams.ts). A team gets
+   * one event type, `team-call` (30 min), that `createBooking(memberId, {eventTypeId})` books with that
+   * member as organizer; an organisation gets none.
+   */
+  addTeam(input?: {
+    name?: string;
+    slug?: string;
+    organization?: boolean;
+    admins?: number[];
+    members?: number[];
+  }): SandboxTeam;
+  /** Adds a user to a team, or changes their role. */
+  setMembership(teamId: number, userId: number, role: MembershipRole): void;
   /** Adds another API key for a user; `expiresAt` makes it expire by the sandbox clock. */
   addApiKey(userId: number, options?: { expiresAt?: Date | string | null }): string;
   /** Revokes an API key: Cal.com answers it 401 from then on, as for a key deleted in its settings. */
@@ -94,13 +127,23 @@ export interface Sandbox {
   createBooking(userId: number, input?: NewBooking): Promise<ApiBooking>;
   /** Books a recurring series (the user's recurring event type unless `eventTypeId` says otherwise). */
   createRecurringBooking(userId: number, input?: NewBooking): Promise<ApiBooking[]>;
-  /** Cancels (BOOKING_CANCELLED). */
-  cancelBooking(uid: string, reason?: string, options?: { cancelledBy?: string }): Promise<ApiBooking>;
-  /** Reschedules (BOOKING_RESCHEDULED for the new booking); returns the new booking. */
+  /**
+   * Cancels (BOOKING_CANCELLED). With `seatUid` only that seat of a seated booking: the booking stays,
+   * its updatedAt too, and the delivery names the whole booking with only the leaving attendee.
+   */
+  cancelBooking(
+    uid: string,
+    reason?: string,
+    options?: { cancelledBy?: string; seatUid?: string },
+  ): Promise<ApiBooking>;
+  /**
+   * Reschedules (BOOKING_RESCHEDULED for the new booking); returns the new booking. With `seatUid` only
+   * that seat moves, to the seated booking at `newStart` (or a new one), and `rescheduleUid` is the seat uid.
+   */
   rescheduleBooking(
     uid: string,
     newStart: Date | string,
-    options?: { reason?: string; rescheduledBy?: string },
+    options?: { reason?: string; rescheduledBy?: string; seatUid?: string },
   ): Promise<ApiBooking>;
   /** Confirms a pending booking (BOOKING_CREATED with status ACCEPTED). */
   confirmBooking(uid: string): Promise<ApiBooking>;
@@ -108,10 +151,23 @@ export interface Sandbox {
   rejectBooking(uid: string, reason?: string): Promise<ApiBooking>;
   /** Marks the host and/or attendees absent (BOOKING_NO_SHOW_UPDATED when attendees change). */
   markAbsent(uid: string, changes: { host?: boolean; attendees?: AbsentChange[] }): Promise<ApiBooking>;
-  /** Sends MEETING_STARTED (accepted bookings only); changes no booking column. */
-  startMeeting(uid: string): Promise<ApiBooking>;
+  /**
+   * Sends MEETING_STARTED (accepted bookings only); changes no booking column. `form: "nested"` sends
+   * the newer consumer's `{triggerEvent, createdAt, payload}` instead of the flattened row.
+   */
+  startMeeting(uid: string, options?: { form?: "flattened" | "nested" }): Promise<ApiBooking>;
   /** Sends MEETING_ENDED (accepted bookings only); changes no booking column. */
-  endMeeting(uid: string): Promise<ApiBooking>;
+  endMeeting(uid: string, options?: { form?: "flattened" | "nested" }): Promise<ApiBooking>;
+  /**
+   * Delivers `buildWebhook(trigger, booking, options)` to the organizer's webhooks that subscribe to
+   * `trigger`, as Cal.com sends the triggers that change no state (Cal Video no-show automations, the
+   * newer booking triggers…); returns the attempts.
+   */
+  deliverWebhook(
+    trigger: string,
+    booking: string | { uid: string },
+    options?: BuildWebhookOptions,
+  ): Promise<Delivery[]>;
 
   /**
    * Makes the API show these top-level fields of a booking as given (list and get), for values Cal.com's
@@ -217,6 +273,8 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
 
   async function dispatch(events: WebhookEvent[]): Promise<void> {
     for (const event of events) {
+      // a team event type's events go to the team's webhooks, which the sandbox does not model
+      if (!store.userWebhooksFire(event.booking)) continue;
       const targets = subscribers(store.webhooksOf(event.userId), event.trigger);
       if (targets.length === 0) continue;
       const body = JSON.stringify(eventBody(store, event, now()));
@@ -237,14 +295,15 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     now,
     random,
     dispatch,
-    allowPrivateSubscriberUrls: options.allowPrivateSubscriberUrls ?? true,
+    subscriberUrlRules: options.subscriberUrlRules ?? "cloud",
+    defaultWebhookVersion: options.defaultWebhookVersion ?? "2021-10-20",
     listing: () => listingMode,
   };
   const api = createApi(ctx, limiter, {
     errorDetails: options.errorDetails ?? false,
     unknownKeyGuard: options.unknownKeyGuard ?? "throttler",
   });
-  const server = startServer({ ...api, faults, now, requests }, options.port ?? 0);
+  const server = startServer({ api, faults, now, requests }, options.port ?? 0);
 
   const render = (uid: string) => toApiBooking(store, ops.get(uid));
   const run = async (result: { events: WebhookEvent[] }) => await dispatch(result.events);
@@ -284,6 +343,42 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
         apiKey,
       };
     },
+    addTeam(input = {}) {
+      const id = store.nextId("team");
+      const slug = input.slug ?? `team${id}`;
+      const team = {
+        id,
+        name: input.name ?? `Team ${id}`,
+        slug,
+        isOrganization: input.organization ?? false,
+      };
+      const admins = input.admins ?? [];
+      for (const userId of [...admins, ...(input.members ?? [])]) {
+        if (!store.users.has(userId)) throw new Error(`Unknown sandbox user ${userId}`);
+      }
+      store.teams.teams.set(id, team);
+      let eventTypeId: number | null = null;
+      if (!team.isOrganization) {
+        eventTypeId = store.nextId("eventType");
+        store.eventTypes.set(eventTypeId, {
+          ...PLAIN,
+          id: eventTypeId,
+          userId: admins[0] ?? input.members?.[0] ?? 0,
+          teamId: id,
+          slug: "team-call",
+          title: `${team.name} call`,
+          length: 30,
+          location: "integrations:daily",
+        });
+      }
+      for (const userId of admins) store.setMembership({ teamId: id, userId, role: "ADMIN" });
+      for (const userId of input.members ?? []) store.setMembership({ teamId: id, userId, role: "MEMBER" });
+      return { ...team, eventTypeId };
+    },
+    setMembership(teamId, userId, role) {
+      if (!store.users.has(userId)) throw new Error(`Unknown sandbox user ${userId}`);
+      store.setMembership({ teamId, userId, role });
+    },
     addApiKey(userId, keyOptions = {}) {
       if (!store.users.has(userId)) throw new Error(`Unknown sandbox user ${userId}`);
       const key = newApiKey(random);
@@ -309,6 +404,8 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
         seed: seedOptions.seed,
         now: at,
         nullUpdatedAtShare: seedOptions.nullUpdatedAtShare,
+        guestEmails: seedOptions.guestEmails,
+        attendedShare: seedOptions.attendedShare,
       });
       store.insertBookings(generated);
       return generated.map((b) => b.uid);
@@ -326,7 +423,11 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       return result.bookings.map((b) => toApiBooking(store, b));
     },
     async cancelBooking(uid, reason, cancelOptions = {}) {
-      await run(ops.cancel(uid, { reason, cancelledBy: cancelOptions.cancelledBy ?? null }));
+      await run(ops.cancel(uid, {
+        reason,
+        cancelledBy: cancelOptions.cancelledBy ?? null,
+        seatUid: cancelOptions.seatUid,
+      }));
       return render(uid);
     },
     async rescheduleBooking(uid, newStart, rescheduleOptions = {}) {
@@ -347,13 +448,27 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       await run(ops.markAbsent(uid, { host: changes.host, attendees }));
       return render(uid);
     },
-    async startMeeting(uid) {
-      await run(ops.meeting(uid, "MEETING_STARTED"));
+    async startMeeting(uid, meetingOptions = {}) {
+      await run(ops.meeting(uid, "MEETING_STARTED", meetingOptions.form));
       return render(uid);
     },
-    async endMeeting(uid) {
-      await run(ops.meeting(uid, "MEETING_ENDED"));
+    async endMeeting(uid, meetingOptions = {}) {
+      await run(ops.meeting(uid, "MEETING_ENDED", meetingOptions.form));
       return render(uid);
+    },
+    async deliverWebhook(trigger, booking, buildOptions = {}) {
+      const b = ops.get(typeof booking === "string" ? booking : booking.uid);
+      const targets = subscribers(store.webhooksOf(b.userId), trigger);
+      if (targets.length === 0) return [];
+      const body = JSON.stringify(buildWebhookBody(store, trigger, b, now(), buildOptions));
+      const attempts = await deliver(targets, trigger, body, {
+        fetch: doFetch,
+        now,
+        timeoutMs: options.webhookTimeoutMs ?? 10_000,
+        signal: closing.signal,
+      });
+      deliveries.push(...attempts);
+      return attempts;
     },
 
     booking(uid) {
@@ -380,6 +495,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
           secret: null,
           time: null,
           timeUnit: null,
+          version: "2021-10-20",
           createdAt: now(),
         });
         return id;

@@ -28,6 +28,14 @@ export interface SeedOptions {
    * Cal.com rows (the column is nullable). Default 0: every seeded booking has an updatedAt.
    */
   nullUpdatedAtShare?: number;
+  /**
+   * Emails that join a share ({@linkcode SeedOptions.attendedShare}) of the seeded bookings as a guest,
+   * one of them per booking: a sandbox user with such an email lists those bookings as attended. Default
+   * none, and then nothing else about the data changes.
+   */
+  guestEmails?: string[];
+  /** Share (0..1) of bookings, seated ones aside, a `guestEmails` address attends; default 0.25. */
+  attendedShare?: number;
 }
 
 const MINUTE = 60_000;
@@ -57,7 +65,13 @@ export function generateBookings(
   store: Store,
   userId: number,
   count: number,
-  options: { seed?: number; now: number; nullUpdatedAtShare?: number },
+  options: {
+    seed?: number;
+    now: number;
+    nullUpdatedAtShare?: number;
+    guestEmails?: string[];
+    attendedShare?: number;
+  },
 ): BookingRecord[] {
   const user = store.users.get(userId);
   if (!user) throw new Error(`Unknown sandbox user ${userId}`);
@@ -235,5 +249,31 @@ export function generateBookings(
       out.push(b);
     }
   }
+  addGuests(store, out, options.guestEmails ?? [], options.attendedShare ?? 0.25, seed);
   return out;
+}
+
+/**
+ * Adds one of `emails` as a guest to a `share` of `bookings` (not to seated ones, whose attendees are
+ * seats), from a stream of its own so the rest of the data is the same with or without guests.
+ */
+function addGuests(store: Store, bookings: BookingRecord[], emails: string[], share: number, seed: number) {
+  if (emails.length === 0) return;
+  const r = seededRandom((seed ^ 0x2545f491) >>> 0);
+  for (const b of bookings) {
+    if (r() >= share || b.attendees.some((a) => a.seatUid !== undefined)) continue;
+    const email = pick(r, emails);
+    const lead = b.attendees[0];
+    b.attendees = [...b.attendees, {
+      id: store.nextId("attendee"),
+      name: email.split("@")[0],
+      email,
+      timeZone: lead?.timeZone ?? "Europe/Berlin",
+      locale: lead?.locale ?? "en",
+      phoneNumber: null,
+      noShow: false,
+    }];
+    const guests = Array.isArray(b.responses.guests) ? b.responses.guests : [];
+    b.responses = { ...b.responses, guests: [...guests, email] };
+  }
 }

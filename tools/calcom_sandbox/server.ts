@@ -1,16 +1,16 @@
 /**
- * The HTTP side: the sandbox's HTTP/1.1 server on 127.0.0.1 with injected faults (latency, hold, hang,
- * dropped connection, forced 429, 5xx, malformed body, redirect, oversized body, ignored `skip`) and the
- * request log.
+ * The HTTP side: `Deno.serve` behind a TCP proxy (`tcp_proxy.ts`, which can drop a connection) on
+ * 127.0.0.1, with injected faults (latency, hold, hang, dropped connection, forced 429, 5xx, malformed
+ * body, redirect, oversized body, ignored `skip`) and the request log.
  *
  * @module
  */
 
-import { type ApiRequest, type ApiResponse, THROTTLED_MESSAGE } from "./api.ts";
+import { type Api, THROTTLED_MESSAGE } from "./api.ts";
 import { CalError, errorEnvelope, internalServerError } from "./errors.ts";
 import type { Faults } from "./faults.ts";
-import { type RawRequest, type Reply, serveHttp1 } from "./http1.ts";
 import { keyHint } from "./ids.ts";
+import { startTcpProxy } from "./tcp_proxy.ts";
 
 /** One request the sandbox received. */
 export interface RequestRecord {
@@ -41,14 +41,8 @@ export interface RequestRecord {
 
 /** What the server needs from the rest of the sandbox. */
 export interface ServerDeps {
-  handle(req: ApiRequest): Promise<ApiResponse>;
-  /** An error answer in Cal.com's envelope (for injected 429/500). */
-  errorResponse(
-    err: CalError,
-    url: string,
-    headers: Record<string, string>,
-    requestId: string | null,
-  ): ApiResponse;
+  /** The API pipeline, and its error answers in Cal.com's envelope (for injected 429/400). */
+  api: Api;
   faults: Faults;
   now: () => number;
   requests: RequestRecord[];
@@ -60,19 +54,25 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const BODY_LIMIT = 1_048_576;
-
 /** Starts serving on 127.0.0.1:`port` (0 = any free port). */
 export function startServer(deps: ServerDeps, port = 0): RunningServer {
   const closing = new AbortController();
-  const sleep = (ms: number) =>
+  const whenClosed = (signal?: AbortSignal) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      closing.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      if (closing.signal.aborted || signal?.aborted) return resolve();
+      closing.signal.addEventListener("abort", () => resolve(), { once: true });
+      signal?.addEventListener("abort", () => resolve(), { once: true });
     });
+  const sleep = (ms: number) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), whenClosed()])
+      .finally(() => clearTimeout(timer));
+  };
 
-  async function onRequest(req: RawRequest): Promise<Reply> {
-    const parsed = new URL(req.url, "http://sandbox");
+  /** Answers `req`, which arrived on the proxy's upstream connection from `connPort`. */
+  async function onRequest(req: Request, connPort: number): Promise<Response> {
+    const parsed = new URL(req.url);
+    const target = `${parsed.pathname}${parsed.search}`;
     const query: Record<string, string> = {};
     for (const key of new Set(parsed.searchParams.keys())) {
       query[key] = parsed.searchParams.getAll(key).join(",");
@@ -95,43 +95,43 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
     }
     if (decision.holdUntil) {
       record.fault = "hold";
-      const aborted = new Promise<void>((resolve) =>
-        closing.signal.addEventListener("abort", () => resolve())
-      );
-      await Promise.race([decision.holdUntil.then(() => {}, () => {}), aborted]);
+      await Promise.race([decision.holdUntil.then(() => {}, () => {}), whenClosed()]);
     }
     if (decision.action === "hang") {
       record.fault = "hang";
-      return { kind: "hang" };
+      // Until the client gives up or the sandbox closes; then nothing is answered either.
+      await whenClosed(req.signal);
+      proxy.drop(connPort);
+      return new Response(null, { status: 500 });
     }
     if (decision.action === "drop") {
       record.fault = "drop";
-      return { kind: "drop" };
+      proxy.drop(connPort);
+      return new Response(null, { status: 500 });
     }
     if (decision.action === "redirect") {
       record.fault = "redirect";
       record.status = 307;
-      const location = `${decision.redirectTo.replace(/\/+$/, "")}${req.url}`;
-      return { kind: "response", status: 307, headers: { Location: location }, body: "" };
+      const location = `${decision.redirectTo.replace(/\/+$/, "")}${target}`;
+      return new Response(null, { status: 307, headers: { Location: location } });
     }
     if (decision.action === "oversized") {
       record.fault = "oversized";
       record.status = 200;
       record.bytesSent = 0;
-      return {
-        kind: "stream",
+      const chunks = oversizedBody(decision.oversizedBodyBytes, (n) => (record.bytesSent! += n));
+      return new Response(ReadableStream.from(chunks), {
         status: 200,
         headers: { "Content-Type": "application/json; charset=utf-8" },
-        chunks: oversizedBody(decision.oversizedBodyBytes, (n) => (record.bytesSent! += n)),
-      };
+      });
     }
     const requestId = req.headers.get("x-request-id");
-    let answer: ApiResponse;
+    let answer: Response;
     if (decision.action === "throttle") {
       record.fault = "throttle";
-      answer = deps.errorResponse(
+      answer = deps.api.errorResponse(
         new CalError(429, THROTTLED_MESSAGE),
-        req.url,
+        target,
         {
           "X-RateLimit-Limit-Default": "120",
           "X-RateLimit-Remaining-Default": "0",
@@ -141,39 +141,40 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
       );
     } else if (decision.action === "error" && decision.echo) {
       record.fault = "error";
-      answer = deps.errorResponse(new CalError(400, echoBody(req.body)), req.url, {}, requestId);
+      answer = deps.api.errorResponse(new CalError(400, echoBody(await req.text())), target, {}, requestId);
     } else if (decision.action === "error") {
       record.fault = "error";
-      answer = injectedError(decision.errorStatus, req.url, deps.now());
-    } else if (req.body.length > BODY_LIMIT) {
-      answer = deps.errorResponse(new CalError(413, "request entity too large"), req.url, {}, requestId);
+      answer = injectedError(decision.errorStatus, target, deps.now());
     } else {
-      const body = new TextDecoder().decode(req.body);
-      const url = decision.ignoreSkip ? withoutSkip(parsed) : req.url;
-      answer = await deps.handle({ method: req.method, url, headers: req.headers, body });
+      const routed = decision.ignoreSkip ? withoutSkip(req, parsed) : req;
+      answer = await deps.api.fetch(routed);
       if (decision.malformed) {
         record.fault = "malformed";
-        answer = { ...answer, body: answer.body.slice(0, Math.max(1, Math.floor(answer.body.length / 2))) };
+        const text = await answer.text();
+        answer = new Response(text.slice(0, Math.max(1, Math.floor(text.length / 2))), answer);
       }
     }
     record.status = answer.status;
-    return { kind: "response", status: answer.status, headers: answer.headers, body: answer.body };
+    return answer;
   }
 
-  const server = serveHttp1(async (req) => {
+  const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req, info) => {
     try {
-      return await onRequest(req);
+      return await onRequest(req, info.remoteAddr.port);
     } catch (err) {
       console.error("Cal.com sandbox: request failed", err);
-      return { kind: "response", status: 500, headers: {}, body: "" };
+      return new Response(null, { status: 500 });
     }
-  }, port);
+  });
+  const proxy = startTcpProxy(http.addr.port, port);
 
   return {
-    port: server.port,
+    port: proxy.port,
     async close() {
+      // Connections first, so that requests released by the abort answer no one.
+      await proxy.close();
       closing.abort();
-      await server.close();
+      await http.shutdown();
     },
   };
 }
@@ -182,8 +183,7 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
  * A validation message echoing a request body: its JSON with the keys sorted (as a validator lists the
  * fields), so short fields such as a secret come first and survive the client's truncation.
  */
-function echoBody(body: Uint8Array): string {
-  const text = new TextDecoder().decode(body);
+function echoBody(text: string): string {
   let echoed = text;
   try {
     const value = JSON.parse(text);
@@ -196,11 +196,11 @@ function echoBody(body: Uint8Array): string {
   return `Invalid request body: ${echoed}`;
 }
 
-/** The request target without its `skip` parameter: every page asked for is the first one. */
-function withoutSkip(url: URL): string {
-  const query = new URLSearchParams(url.searchParams);
-  query.delete("skip");
-  return `${url.pathname}${query.size ? `?${query}` : ""}`;
+/** `req` without its `skip` parameter: every page asked for is the first one. */
+function withoutSkip(req: Request, url: URL): Request {
+  const without = new URL(url);
+  without.searchParams.delete("skip");
+  return new Request(without, req);
 }
 
 /**
@@ -224,17 +224,15 @@ async function* oversizedBody(size: number, sent: (bytes: number) => void): Asyn
 }
 
 /** An injected 5xx: Cal.com's own 500 envelope, or the HTML page a proxy in front of it returns. */
-function injectedError(status: number, url: string, now: number): ApiResponse {
+function injectedError(status: number, target: string, now: number): Response {
   if (status === 500) {
-    return {
+    return new Response(JSON.stringify(errorEnvelope(internalServerError(), target, now)), {
       status,
       headers: { "Content-Type": "application/json; charset=utf-8" },
-      body: JSON.stringify(errorEnvelope(internalServerError(), url, now)),
-    };
+    });
   }
-  return {
-    status,
-    headers: { "Content-Type": "text/html" },
-    body: `<html><head><title>${status}</title></head><body><h1>${status}</h1>cloudflare</body></html>`,
-  };
+  return new Response(
+    `<html><head><title>${status}</title></head><body><h1>${status}</h1>cloudflare</body></html>`,
+    { status, headers: { "Content-Type": "text/html" } },
+  );
 }

@@ -10,6 +10,7 @@
  */
 
 import { SortedList } from "./sorted_list.ts";
+import { type MembershipRecord, Teams } from "./teams.ts";
 
 /** Booking status as stored (Prisma enum); the API lower-cases it, webhooks keep it. */
 export type BookingStatus = "ACCEPTED" | "PENDING" | "CANCELLED" | "REJECTED" | "AWAITING_HOST";
@@ -50,7 +51,10 @@ export interface EventTypeRecord {
   recurringCount: number | null;
   price: number;
   currency: string;
-  /** Always null: the sandbox has no teams. */
+  /**
+   * Set for a team's event type, which any member of the team hosts (`userId` is then the member who
+   * created it); null for a user's own.
+   */
   teamId: number | null;
   /** Location type used for new bookings, e.g. `integrations:daily`. */
   location: string;
@@ -119,6 +123,8 @@ export interface WebhookRecord {
   secret: string | null;
   time: number | null;
   timeUnit: string | null;
+  /** Payload version (`2021-10-20`, or a newer one a client chose). */
+  version: string;
   createdAt: number;
 }
 
@@ -155,12 +161,14 @@ export class Store {
   readonly webhooks = new Map<string, WebhookRecord>();
   /** Uid → top-level fields the API shows as given instead of rendering them (`setApiFields`). */
   readonly apiFields = new Map<string, Record<string, unknown>>();
+  /** Teams and organisations; change memberships through {@linkcode Store.setMembership}. */
+  readonly teams = new Teams();
   readonly #indexes = new Map<number, BookingIndex>();
   readonly #userIdByEmail = new Map<string, number>();
-  #nextId = { user: 1001, eventType: 2001, booking: 10001, attendee: 90001 };
+  #nextId = { user: 1001, eventType: 2001, booking: 10001, attendee: 90001, team: 501 };
 
   /** Allocates the next id of a kind. */
-  nextId(kind: "user" | "eventType" | "booking" | "attendee"): number {
+  nextId(kind: "user" | "eventType" | "booking" | "attendee" | "team"): number {
     return this.#nextId[kind]++;
   }
 
@@ -180,15 +188,52 @@ export class Store {
     return index;
   }
 
-  /** User ids that see `b` in their list: the organizer and users whose email is an attendee's. */
+  /**
+   * User ids that see `b` in their list: the organizer, users whose email is an attendee's, and the
+   * owners and admins of a team the organizer or such an attendee belongs to, or whose event type it is.
+   */
   #viewers(b: BookingRecord): number[] {
     let ids: number[] | undefined;
+    let attendingUsers: number[] | undefined;
     for (const a of b.attendees) {
       const id = this.#userIdByEmail.get(a.email) ??
         (/[A-Z]/.test(a.email) ? this.#userIdByEmail.get(a.email.toLowerCase()) : undefined);
+      if (id !== undefined) (attendingUsers ??= []).push(id);
       if (id !== undefined && id !== b.userId && !ids?.includes(id)) (ids ??= [b.userId]).push(id);
     }
+    if (!this.teams.hasAdmins) return ids ?? [b.userId];
+    const teamId = b.eventTypeId === null ? null : this.eventTypes.get(b.eventTypeId)?.teamId ?? null;
+    const admins = [
+      ...this.teams.adminsOfMember(b.userId),
+      ...(attendingUsers ?? []).flatMap((id) => this.teams.adminsOfMember(id)),
+      ...(teamId === null ? [] : this.teams.adminsOfTeam(teamId)),
+    ];
+    for (const id of admins) if (id !== b.userId && !ids?.includes(id)) (ids ??= [b.userId]).push(id);
     return ids ?? [b.userId];
+  }
+
+  /**
+   * Adds or changes a membership and lists every booking again for the team's admins, whose scope it
+   * changed (O(bookings); teams are set up before a test's bookings, or with few of them).
+   */
+  setMembership(membership: MembershipRecord): void {
+    for (const admin of this.teams.setMembership(membership)) this.reindexUser(admin);
+  }
+
+  /** Rebuilds the list of bookings `userId` can see from every booking. */
+  reindexUser(userId: number): void {
+    if (!this.#indexes.has(userId)) return;
+    this.#indexes.set(userId, createIndex());
+    this.#indexAll(userId, [...this.bookingsByUid.values()].filter((b) => this.#viewers(b).includes(userId)));
+  }
+
+  /**
+   * Whether the organizer's user-level webhooks receive `b`'s events: not for a team's event type, which
+   * Cal.com sends to the team's webhooks only (`triggerForUser` in `handleNewBooking`, `handleCancelBooking`:
+   * user webhooks fire when the event type has no team, or is a managed child).
+   */
+  userWebhooksFire(b: BookingRecord): boolean {
+    return b.eventTypeId === null || (this.eventTypes.get(b.eventTypeId)?.teamId ?? null) === null;
   }
 
   #indexAll(userId: number, bookings: BookingRecord[]): void {
@@ -228,13 +273,14 @@ export class Store {
 
   /**
    * Changes a booking in place and sets its updatedAt to `now`, re-indexing it: the change Prisma's
-   * `@updatedAt` makes visible to `afterUpdatedAt` polling.
+   * `@updatedAt` makes visible to `afterUpdatedAt` polling. `now: null` is a change that writes only
+   * other rows (attendees, seats: corrections §3), so updatedAt stays.
    */
-  update(b: BookingRecord, now: number, change: (b: BookingRecord) => void): void {
+  update(b: BookingRecord, now: number | null, change: (b: BookingRecord) => void): void {
     const before = this.#viewers(b);
     for (const id of before) this.#indexes.get(id)?.byUpdated.remove(b);
     change(b);
-    b.updatedAt = now;
+    if (now !== null) b.updatedAt = now;
     const after = this.#viewers(b);
     for (const id of before) {
       if (!after.includes(id)) {
@@ -250,9 +296,9 @@ export class Store {
     }
   }
 
-  /** A user's event types in creation order. */
+  /** A user's own event types (not their teams') in creation order. */
   eventTypesOf(userId: number): EventTypeRecord[] {
-    return [...this.eventTypes.values()].filter((e) => e.userId === userId);
+    return [...this.eventTypes.values()].filter((e) => e.userId === userId && e.teamId === null);
   }
 
   /** A user's webhooks in creation order. */
@@ -260,7 +306,7 @@ export class Store {
     return [...this.webhooks.values()].filter((w) => w.userId === userId);
   }
 
-  /** Whether `userId` may see `b` (organizer or attendee). */
+  /** Whether `userId` may see `b` (organizer, attendee, or admin of a team it belongs to). */
   canView(userId: number, b: BookingRecord): boolean {
     return this.#viewers(b).includes(userId);
   }

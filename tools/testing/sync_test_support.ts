@@ -17,7 +17,7 @@ import { syncPageSize } from "../../supabase/functions/calcom-bookings-sync/sync
 
 /** A Cal.com account in the sandbox. */
 export interface CalAccount {
-  user: { id: number; username: string };
+  user: { id: number; username: string; email?: string };
   apiKey: string;
 }
 
@@ -56,10 +56,11 @@ export async function insertConnection(
     tx`
       insert into public.calcom_connections (
         id, user_id, label, api_key_encrypted, api_key_hint, webhook_secret_encrypted, calcom_user_id,
-        calcom_username, is_active
+        calcom_username, calcom_email, is_active
       ) values (
         ${id}, ${user.id}, ${`Cal.com ${cal.user.username}`}, ${apiKeyEncrypted}, ${apiKey.slice(-4)},
-        ${secretEncrypted}, ${cal.user.id}, ${cal.user.username}, ${options.isActive ?? true}
+        ${secretEncrypted}, ${cal.user.id}, ${cal.user.username}, ${cal.user.email ?? null},
+        ${options.isActive ?? true}
       )`
   );
   return id;

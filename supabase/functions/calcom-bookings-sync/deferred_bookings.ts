@@ -10,6 +10,7 @@ import { type BookingOwner, upsertBookings } from "../_shared/bookings/booking_s
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
 import { hasLoneSurrogate, unstorableReason } from "../_shared/bookings/storable_booking.ts";
 import { wellFormedValue } from "../_shared/bookings/jsonb_text.ts";
+import { type KeyUser, withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import type { CalcomClient } from "../_shared/calcom/client.ts";
 import { CalcomError } from "../_shared/calcom/errors.ts";
@@ -35,6 +36,8 @@ export interface DeferredReadOptions {
   limit?: number;
   /** Whether this run read every booking, which also answers the record that asks for everything. */
   fullRunSucceeded: boolean;
+  /** The Cal.com user of the connection's key: how they relate to each booking is stored with it. */
+  keyUser: KeyUser;
 }
 
 /**
@@ -68,7 +71,8 @@ export async function readDeferredBookings(
   for (const record of deferred) {
     if (deps.now() >= options.deadlineAt) break;
     try {
-      const rows = await readBooking(deps.log, client, record.booking_uid);
+      const rows = (await readBooking(deps.log, client, record.booking_uid))
+        .map((row) => withKeyRelation(row, options.keyUser));
       const upserted = await deps.db.asService(async (tx) => {
         const counts = rows.length > 0
           ? await upsertBookings(tx, { ...owner, rows })

@@ -20,6 +20,7 @@ import {
   unstorableReason,
 } from "../_shared/bookings/storable_booking.ts";
 import { wellFormedValue } from "../_shared/bookings/jsonb_text.ts";
+import { withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { readDeferredBookings } from "./deferred_bookings.ts";
 import {
   applyPage,
@@ -228,7 +229,8 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       settle(
         firstPage(client.listBookings(nextRequest(plan, request.scope))).then((page) => {
           const step = applyPage(plan, { ...page, bookings: receivedItems(page) });
-          return { step, ...mapRows(step.accepted, page.readAt, log) };
+          const { rows, rejects } = mapRows(step.accepted, page.readAt, log);
+          return { step, rows: rows.map((row) => withKeyRelation(row, started.keyUser)), rejects };
         }),
       );
     let pending = checkpoint.plan.phase === "done" ? undefined : preparePage(checkpoint.plan);
@@ -271,7 +273,11 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       const deferred = await readDeferredBookings(deps, client, {
         userId: started.userId,
         connectionId: request.connectionId,
-      }, { deadlineAt: callsEnd, fullRunSucceeded: run.mode === "full" && isEverything(request.scope) });
+      }, {
+        deadlineAt: callsEnd,
+        fullRunSucceeded: run.mode === "full" && isEverything(request.scope),
+        keyUser: started.keyUser,
+      });
       totals.fetched += deferred.cleared;
       totals.created += deferred.created;
       totals.updated += deferred.updated;

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { BOOKING_STATUSES } from "../_shared/bookings/booking_row.ts";
 import { BookingStatusFilterSchema } from "../_shared/calcom/booking_filters.ts";
+import { KEY_RELATIONS } from "../_shared/bookings/key_relation.ts";
 
 /** Largest page of `GET ?fromDb=true`. */
 const maxReadLimit = 250;
@@ -27,7 +28,7 @@ const Instant = z.iso.datetime({ offset: true, error: "must be an ISO 8601 date-
   .transform((v) => new Date(v).toISOString());
 
 /** A list given as an array or as one comma-separated string (`status=accepted,pending`). */
-function listOf<T extends z.ZodType>(item: T) {
+function listOf<T extends z.ZodType>(item: T, what = "status") {
   return z.preprocess(
     (v) => {
       const parts = (Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : v) as unknown;
@@ -35,14 +36,14 @@ function listOf<T extends z.ZodType>(item: T) {
         ? parts.map((p) => (typeof p === "string" ? p.trim().toLowerCase() : p)).filter((p) => p !== "")
         : parts;
     },
-    z.array(item).min(1, "must name at least one status"),
+    z.array(item).min(1, `must name at least one ${what}`),
   ).transform((values) => [...new Set(values as z.output<T>[])]);
 }
 
 /**
  * `POST /calcom-bookings-sync`. `status` narrows the run with Cal.com's own list filter (upcoming,
  * recurring, past, cancelled, unconfirmed), as do `afterStart`/`beforeEnd`; a narrowed run reads only
- * that part and leaves the watermark alone. Unknown keys are ignored, as the seed's clients may send more.
+ * that part and leaves the watermark alone. Unknown keys are ignored, so clients that send more keep working.
  */
 export const SyncBodySchema = z.object({
   connectionId: z.uuid({ error: "must be a connection id (uuid)" }).optional(),
@@ -62,7 +63,8 @@ const Flag = z.enum(["true", "false", "1", "0", ""], { error: "must be true or f
 
 /**
  * `GET /calcom-bookings-sync`: `status` filters the stored status (accepted, pending, cancelled,
- * rejected, awaiting_host; any case), `afterStart` start ≥, `beforeEnd` end ≤, `limit` 1..250 (50),
+ * rejected, awaiting_host; any case), `relation` how the key's user relates to the booking (organizer,
+ * attendee, team), `afterStart` start ≥, `beforeEnd` end ≤, `limit` 1..250 (50),
  * `cursor` the `nextCursor` of the previous page; `setAside=true` lists the bookings set aside instead.
  */
 export const ReadQuerySchema = z.object({
@@ -71,6 +73,7 @@ export const ReadQuerySchema = z.object({
   setAside: Flag.default(false),
   connectionId: z.uuid({ error: "must be a connection id (uuid)" }).optional(),
   status: listOf(StoredStatusSchema).transform((s) => s.map((v) => v.toUpperCase())).optional(),
+  relation: listOf(z.enum(KEY_RELATIONS), "relation").optional(),
   afterStart: Instant.optional(),
   beforeEnd: Instant.optional(),
   limit: z.string().regex(/^\d+$/, "must be a whole number from 1 to 250").transform(Number)

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { Tx } from "../_shared/platform/db.ts";
+import type { KeyUser } from "../_shared/bookings/key_relation.ts";
 import {
   type FinalWatermark,
   fullCheckpoint,
@@ -109,6 +110,8 @@ export interface StartedSyncRun {
   userId: string;
   /** The connection's encrypted API key (decrypted by the caller, bound to the connection and its user). */
   apiKeyEncrypted: string;
+  /** The Cal.com user the key belongs to: how it relates to each booking is recorded with it. */
+  keyUser: KeyUser;
   checkpoint: StoredCheckpoint;
   /** The connection's watermark when the chain began (the next one is never earlier). */
   previousWatermark: string | null;
@@ -149,9 +152,16 @@ function iso(value: Date | null): string | null {
  */
 export async function startSyncRun(tx: Tx, input: StartSyncRunInput): Promise<StartedSyncRun> {
   const [connection] = await tx<
-    { user_id: string; api_key_encrypted: string; sync_watermark: Date | null }[]
+    {
+      user_id: string;
+      api_key_encrypted: string;
+      sync_watermark: Date | null;
+      calcom_user_id: number;
+      calcom_email: string | null;
+    }[]
   >`
-    select user_id, api_key_encrypted, sync_watermark from public.calcom_connections
+    select user_id, api_key_encrypted, sync_watermark, calcom_user_id, calcom_email
+    from public.calcom_connections
     where id = ${input.connectionId}
     for update`;
   if (!connection) throw new SyncConnectionGoneError(input.connectionId);
@@ -223,6 +233,7 @@ export async function startSyncRun(tx: Tx, input: StartSyncRunInput): Promise<St
     run,
     userId: connection.user_id,
     apiKeyEncrypted: connection.api_key_encrypted,
+    keyUser: { id: connection.calcom_user_id, email: connection.calcom_email },
     checkpoint,
     previousWatermark: watermarkBefore,
     tookOverRunId,

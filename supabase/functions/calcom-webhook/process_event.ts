@@ -8,8 +8,10 @@
  * @module
  */
 import { type BookingOp, mapWebhookEvent, WebhookPayloadError } from "./map_webhook_event.ts";
+import { applySeatChange } from "./apply_seat_change.ts";
 import {
   compareBookingUids,
+  findBookingUid,
   mergeBookingFacts,
   upsertBookings,
   upsertBookingStatus,
@@ -21,6 +23,7 @@ import {
   type RejectedBooking,
   unstorableReason,
 } from "../_shared/bookings/storable_booking.ts";
+import { type KeyUser, withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { z } from "zod";
 import type { Tx } from "../_shared/platform/db.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
@@ -31,6 +34,8 @@ export interface EventConnection {
   id: string;
   userId: string;
   isActive: boolean;
+  /** The Cal.com user of the connection's key; without it the rows carry no `key_relation`. */
+  keyUser?: KeyUser;
 }
 
 /** Why an event that only adds facts to a booking could not be applied yet. */
@@ -56,16 +61,20 @@ async function runOp(tx: Tx, connection: EventConnection, op: BookingOp): Promis
   const owner = { userId: connection.userId, connectionId: connection.id };
   if (op.kind === "upsert") {
     await upsertBookings(tx, { ...owner, rows: [op.row] });
+  } else if (op.kind === "seats") {
+    const result = await applySeatChange(tx, owner, op.change);
+    if (result === "missing") throw new BookingNotMirroredError(op.change.uid);
   } else if (op.kind === "status") {
     // an old booking that is unknown and cannot be created from the payload is simply not mirrored
     await upsertBookingStatus(tx, { ...owner, change: op.change });
   } else {
-    const { found } = await mergeBookingFacts(tx, {
-      connectionId: connection.id,
-      uid: op.uid,
-      facts: op.facts,
-    });
-    if (!found) throw new BookingNotMirroredError(op.uid);
+    const uid = op.uid ??
+      (op.bookingId === undefined
+        ? undefined
+        : await findBookingUid(tx, { connectionId: connection.id, bookingId: op.bookingId }));
+    if (uid === undefined) throw new BookingNotMirroredError(`with id ${op.bookingId}`);
+    const { found } = await mergeBookingFacts(tx, { connectionId: connection.id, uid, facts: op.facts });
+    if (!found) throw new BookingNotMirroredError(uid);
   }
 }
 
@@ -133,7 +142,23 @@ export function decideWebhookEvent(connection: EventConnection, body: unknown): 
     const reason = unstorableOp(op);
     if (reason) return setAside(body, reason, plan.bookingUid);
   }
-  return { kind: "apply", ops: plan.ops, bookingUid: plan.bookingUid };
+  const { keyUser } = connection;
+  return {
+    kind: "apply",
+    ops: keyUser ? relateOps(plan.ops, keyUser) : plan.ops,
+    bookingUid: plan.bookingUid,
+  };
+}
+
+/** The writes with how the key's user relates to each booking row they may create or replace. */
+function relateOps(ops: readonly BookingOp[], keyUser: KeyUser): BookingOp[] {
+  return ops.map((op) => {
+    if (op.kind === "upsert") return { ...op, row: withKeyRelation(op.row, keyUser) };
+    if (op.kind === "status" && op.change.insertRow) {
+      return { ...op, change: { ...op.change, insertRow: withKeyRelation(op.change.insertRow, keyUser) } };
+    }
+    return op;
+  });
 }
 
 /**
@@ -183,7 +208,11 @@ export async function processWebhookEvent(
 
 /** The booking a write touches. */
 function opUid(op: BookingOp): string {
-  return op.kind === "upsert" ? op.row.booking_uid : op.kind === "status" ? op.change.uid : op.uid;
+  return op.kind === "upsert"
+    ? op.row.booking_uid
+    : op.kind === "status" || op.kind === "seats"
+    ? op.change.uid
+    : op.uid ?? "";
 }
 
 /**

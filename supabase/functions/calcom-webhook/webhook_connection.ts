@@ -25,20 +25,33 @@ export function isConnectionId(value: string): boolean {
   return isUuid(value);
 }
 
-/** Reads a connection by id; null when there is none. */
-export async function findWebhookConnection(tx: Tx, connectionId: string): Promise<WebhookConnection | null> {
-  const [row] = await tx<
-    { id: string; user_id: string; is_active: boolean; webhook_secret_encrypted: string }[]
-  >`
-    select id, user_id, is_active, webhook_secret_encrypted from public.calcom_connections
-    where id = ${connectionId}`;
-  if (!row) return null;
+/** The columns an {@linkcode EventConnection} is read from (none a user may not select). */
+const CONNECTION_COLUMNS = "id, user_id, is_active, calcom_user_id, calcom_email";
+
+interface ConnectionRow {
+  id: string;
+  user_id: string;
+  is_active: boolean;
+  calcom_user_id: number;
+  calcom_email: string | null;
+}
+
+function eventConnection(row: ConnectionRow): EventConnection {
   return {
     id: row.id,
     userId: row.user_id,
     isActive: row.is_active,
-    webhookSecretEncrypted: row.webhook_secret_encrypted,
+    keyUser: { id: row.calcom_user_id, email: row.calcom_email },
   };
+}
+
+/** Reads a connection by id; null when there is none. */
+export async function findWebhookConnection(tx: Tx, connectionId: string): Promise<WebhookConnection | null> {
+  const [row] = await tx<(ConnectionRow & { webhook_secret_encrypted: string })[]>`
+    select ${tx.unsafe(CONNECTION_COLUMNS)}, webhook_secret_encrypted from public.calcom_connections
+    where id = ${connectionId}`;
+  if (!row) return null;
+  return { ...eventConnection(row), webhookSecretEncrypted: row.webhook_secret_encrypted };
 }
 
 /**
@@ -46,7 +59,7 @@ export async function findWebhookConnection(tx: Tx, connectionId: string): Promi
  * reads no ciphertext, which users may not select.
  */
 export async function findOwnConnection(tx: Tx, connectionId: string): Promise<EventConnection | null> {
-  const [row] = await tx<{ id: string; user_id: string; is_active: boolean }[]>`
-    select id, user_id, is_active from public.calcom_connections where id = ${connectionId}`;
-  return row ? { id: row.id, userId: row.user_id, isActive: row.is_active } : null;
+  const [row] = await tx<ConnectionRow[]>`
+    select ${tx.unsafe(CONNECTION_COLUMNS)} from public.calcom_connections where id = ${connectionId}`;
+  return row ? eventConnection(row) : null;
 }

@@ -73,6 +73,8 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
         lastSynced: null,
         lastSyncStatus: null,
         lastSyncError: null,
+        bookingCount: 0,
+        webhookHealth: { lastVerifiedAt: null, deliveries24h: 0, refused24h: 0, notApplied24h: 0 },
         createdAt: row.created_at.toISOString(),
       },
       webhookUrl: `http://127.0.0.1:54321/functions/v1/calcom-webhook/${row.id}`,

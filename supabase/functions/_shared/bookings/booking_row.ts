@@ -8,6 +8,7 @@
  * @module
  */
 import { z } from "zod";
+import { KEY_RELATIONS } from "./key_relation.ts";
 
 /** The statuses `calcom_bookings.status` accepts (Cal.com's DB enum, uppercase). */
 export const BOOKING_STATUSES = ["ACCEPTED", "PENDING", "CANCELLED", "REJECTED", "AWAITING_HOST"] as const;
@@ -74,6 +75,11 @@ export const BookingRowSchema = z.object({
    * was, so a row within the caps hashes as it did before caps existed.
    */
   truncated_fields: z.array(z.string()).optional(),
+  /**
+   * How the connection's Cal.com user relates to the booking (`key_relation.ts`); absent when the
+   * source cannot tell, and then the store keeps what the row holds.
+   */
+  key_relation: z.enum(KEY_RELATIONS).optional(),
 });
 
 /** A booking row as a source describes it. */

@@ -7,13 +7,18 @@
  *
  * - **State** (status, times, title, attendees, location, reasons, metadata, raw…) is replaced only by a
  *   write whose source time is the same or newer and whose content hash (`source_hash`) differs. An older
- *   write never overwrites it; an identical one writes nothing, however new (an API read's source time is
- *   the time of the read, so every sync is newer than the last: see docs/decisions.md, "One clock"). Columns a source may not know (`null` in
+ *   write never overwrites it; an identical one writes nothing, however new: a row with the stored content
+ *   hash takes the stored source time (trigger `calcom_bookings_keep_source_time_of_unchanged_state`), since
+ *   an API read's source time is the time of the read and every sync is newer than the last (see
+ *   docs/decisions.md, "One clock"). Columns a source may not know (`null` in
  *   the row: event type title, organizer, absent host…) keep their value.
  * - **Links that never change** once known (`rescheduled_from_uid`, `rescheduled_to_uid`, `ical_uid`,
  *   `calcom_created_at`) are filled in by any write, even an older one, but never replaced by it.
  * - **Attendee `absent` flags**: a state write whose attendee has no `absent` key (webhook payloads do not
  *   say) keeps the flag the row holds for that email.
+ * - **How the key's user relates to the booking** (`key_relation`, `key_relation.ts`): a newer state that
+ *   knows it replaces it; any write fills it in on a row that has none; a write that does not know it
+ *   (null) keeps it.
  * - **Facts** (meeting started/ended, recording links, no-show flags from no-show events) do not conflict
  *   with the state: {@linkcode mergeBookingFacts} merges them whatever their time, without moving
  *   `source_updated_at`.
@@ -69,7 +74,7 @@ const RECORDSET = "jsonb_populate_recordset(null::public.calcom_bookings, $3::te
 
 /**
  * The batch upsert is the SQL function `public.calcom_upsert_bookings` (latest definition in migration
- * 20261204500002): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
+ * 20261204600001): its statement costs ~2 ms to plan and ~0.4 ms to run, and sent as text it would be
  * planned on every call (no prepared statements through Supabase's transaction pooler), while PL/pgSQL
  * keeps its plan for the session. It reads the hashes the rows hold before the write, so the counts tell
  * a changed row from a skipped one; `owned` is 0 when the user does not own the connection.
@@ -262,6 +267,13 @@ export interface BookingFacts {
   absentHost?: boolean | null;
   /** `absent` flags set on the attendees with these emails (case-insensitive); others are untouched. */
   attendeeAbsences?: { email: string; absent: boolean }[] | null;
+  /** `attendeeAbsences` leave the attendee who is the booking's organizer (a host) untouched. */
+  exceptOrganizer?: boolean;
+  /**
+   * A host did not join: `absent_host` becomes true when `email` is the organizer's (or the organizer's
+   * email is unknown); another host's absence is only an attendee's, through `attendeeAbsences`.
+   */
+  hostAbsence?: { email: string } | null;
 }
 
 /** What merging facts found. */
@@ -279,7 +291,10 @@ with target as (
     coalesce($4::timestamptz, t.meeting_ended_at) as meeting_ended_at,
     case when $5::text::jsonb is null then t.recording_links
       else coalesce(t.recording_links, '{}'::jsonb) || $5::text::jsonb end as recording_links,
-    coalesce($6::boolean, t.absent_host) as absent_host,
+    coalesce($6::boolean,
+      case when $9::text is not null and (t.organizer_email is null or lower(t.organizer_email) = lower($9::text))
+        then true end,
+      t.absent_host) as absent_host,
     case when $7::text::jsonb is null then t.attendees else (
       select coalesce(jsonb_agg(case when f.absent is null then a.v
         else a.v || jsonb_build_object('absent', f.absent) end order by a.i), '[]'::jsonb)
@@ -288,6 +303,7 @@ with target as (
         select (x ->> 'absent')::boolean as absent
         from jsonb_array_elements($7::text::jsonb) as x
         where lower(x ->> 'email') = lower(a.v ->> 'email')
+          and not ($8::boolean and lower(a.v ->> 'email') = lower(coalesce(t.organizer_email, '')))
         limit 1
       ) f on true
     ) end as attendees
@@ -328,6 +344,20 @@ export async function mergeBookingFacts(
     facts.recordingLinks ? toJsonbText(facts.recordingLinks) : null,
     facts.absentHost ?? null,
     facts.attendeeAbsences ? JSON.stringify(facts.attendeeAbsences) : null,
+    facts.exceptOrganizer ?? false,
+    facts.hostAbsence?.email ?? null,
   ]);
   return { found: result.found > 0, changed: result.changed > 0 };
+}
+
+/** The uid of this connection's booking with Cal.com id `bookingId`, if it is mirrored. */
+export async function findBookingUid(
+  tx: Tx,
+  { connectionId, bookingId }: { connectionId: string; bookingId: number },
+): Promise<string | undefined> {
+  const [row] = await tx<{ booking_uid: string }[]>`
+    select booking_uid from public.calcom_bookings
+    where calcom_connection_id = ${connectionId} and booking_id = ${bookingId}
+    limit 1`;
+  return row?.booking_uid;
 }

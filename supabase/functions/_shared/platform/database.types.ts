@@ -54,6 +54,48 @@ export type Database = {
           },
         ];
       };
+      "calcom_booking_requests": {
+        Row: {
+          "booking_uid": string;
+          "calcom_connection_id": string;
+          "created_at": string;
+          "id": string;
+          "idempotency_key": string;
+          "request_hash": string;
+          "seat_uid": string | null;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "booking_uid": string;
+          "calcom_connection_id": string;
+          "created_at"?: string;
+          "id"?: string;
+          "idempotency_key": string;
+          "request_hash": string;
+          "seat_uid"?: string | null;
+          "user_id": string;
+        };
+        Update: {
+          "booking_uid"?: string;
+          "calcom_connection_id"?: string;
+          "created_at"?: string;
+          "id"?: string;
+          "idempotency_key"?: string;
+          "request_hash"?: string;
+          "seat_uid"?: string | null;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "calcom_booking_requests_user_id_calcom_connection_id_fkey";
+            columns: ["user_id", "calcom_connection_id"];
+            isOneToOne: false;
+            referencedRelation: "calcom_connections";
+            referencedColumns: ["user_id", "id"];
+          },
+        ];
+      };
       "calcom_bookings": {
         Row: {
           "absent_host": boolean;
@@ -72,6 +114,7 @@ export type Database = {
           "event_type_title": string | null;
           "ical_uid": string | null;
           "id": string;
+          "key_relation": string | null;
           "location": string | null;
           "meeting_ended_at": string | null;
           "meeting_started_at": string | null;
@@ -88,6 +131,7 @@ export type Database = {
           "rejection_reason": string | null;
           "rescheduled_from_uid": string | null;
           "rescheduled_to_uid": string | null;
+          "seat_changes": NonNullable<Json>;
           "source_hash": string | null;
           "source_updated_at": string;
           "start_time": string;
@@ -115,6 +159,7 @@ export type Database = {
           "event_type_title"?: string | null;
           "ical_uid"?: string | null;
           "id"?: string;
+          "key_relation"?: string | null;
           "location"?: string | null;
           "meeting_ended_at"?: string | null;
           "meeting_started_at"?: string | null;
@@ -131,6 +176,7 @@ export type Database = {
           "rejection_reason"?: string | null;
           "rescheduled_from_uid"?: string | null;
           "rescheduled_to_uid"?: string | null;
+          "seat_changes"?: NonNullable<Json>;
           "source_hash"?: string | null;
           "source_updated_at": string;
           "start_time": string;
@@ -157,6 +203,7 @@ export type Database = {
           "event_type_title"?: string | null;
           "ical_uid"?: string | null;
           "id"?: string;
+          "key_relation"?: string | null;
           "location"?: string | null;
           "meeting_ended_at"?: string | null;
           "meeting_started_at"?: string | null;
@@ -173,6 +220,7 @@ export type Database = {
           "rejection_reason"?: string | null;
           "rescheduled_from_uid"?: string | null;
           "rescheduled_to_uid"?: string | null;
+          "seat_changes"?: NonNullable<Json>;
           "source_hash"?: string | null;
           "source_updated_at"?: string;
           "start_time"?: string;

@@ -1,5 +1,5 @@
 /**
- * The peer, reconstructed from the seed: a sync that asks Cal.com only for accepted and pending bookings
+ * The simplest way to sync, as a baseline: a sync that asks Cal.com only for accepted and pending bookings
  * (`status=upcoming,unconfirmed`: upcoming holds accepted and non-recurring pending bookings that have not
  * ended, unconfirmed the pending ones) and upserts them one statement per booking, each its own
  * transaction. It pages with `take=250`, the most favourable page size, so the comparison isolates the
@@ -12,8 +12,8 @@ import { mapApiBooking } from "../../supabase/functions/_shared/bookings/map_api
 import { readAllPages } from "./calcom_pages.ts";
 import { type RowOwner, upsertOne } from "./direct_upsert.ts";
 
-/** What the peer did. */
-export interface PeerRun {
+/** What the row-at-a-time sync did. */
+export interface RowAtATimeRun {
   seconds: number;
   requests: number;
   rows: number;
@@ -21,10 +21,10 @@ export interface PeerRun {
   sandboxSeconds: number;
 }
 
-/** Runs the peer sync once against `baseUrl` into `sql`'s `calcom_bookings`. */
-export async function runPeerSync(
+/** Runs the row-at-a-time sync once against `baseUrl` into `sql`'s `calcom_bookings`. */
+export async function runRowAtATimeSync(
   options: { baseUrl: string; apiKey: string; sql: postgres.Sql; owner: RowOwner },
-): Promise<PeerRun> {
+): Promise<RowAtATimeRun> {
   const started = performance.now();
   let rows = 0;
   const read = await readAllPages(

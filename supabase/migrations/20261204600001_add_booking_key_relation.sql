@@ -1,13 +1,24 @@
--- Purpose: one clock for the order guard. A booking read from the API is now stamped with the time of the
--- read on Cal.com's clock (its response's Date header), not its updatedAt, so it compares with a webhook's
--- envelope createdAt (also Cal.com's clock, the time the delivery was generated); see docs/decisions.md,
--- "One clock for the order guard". Reads are then always newer than the state they last stored, so the
--- guard now also asks for other content: a state is replaced by one seen at the same time or later with
--- a different content hash. The same content seen later writes nothing (no rewrite, no realtime event on
--- every sync); its source time stays at the first sighting. Signature, result and grants are those of
--- 20261203100000.
+-- Purpose: record how the connection's Cal.com user relates to each mirrored booking. A personal API key
+-- lists the bookings its user organises and those they only attend; a team or organisation admin's key
+-- also lists members' bookings and the team's event types' bookings. key_relation says which, so an app
+-- can show "my bookings" apart from the rest. calcom_upsert_bookings of 20261203100000 is replaced to
+-- write it; nothing else about it changes.
 
--- The batch upsert of 20261203100000 with the one-clock guard.
+alter table public.calcom_bookings add column key_relation text
+  check (key_relation in ('organizer', 'attendee', 'team'));
+
+comment on column public.calcom_bookings.key_relation is
+  'How the connection''s Cal.com user relates to the booking: organizer (hosts it), attendee (attends it, '
+  'matched by email), team (neither: read through a team or organisation the user administers). Null '
+  'when not known yet: rows written before this column and sources that cannot tell. Any write that knows '
+  'fills it in; only a newer state replaces it. A full sync fills every row.';
+
+-- No index of its own: the read filters it on the rows the (user_id, start_time, id) index walks, as it
+-- does status.
+
+-- The batch upsert of 20261203100000, with key_relation: a newer state replaces it when it knows it, and
+-- any write fills it in on a row that has none (like the reschedule links), so the order guard decides
+-- the state as before.
 create or replace function public.calcom_upsert_bookings(p_user_id uuid, p_connection_id uuid, p_rows jsonb)
 returns table (owned int, created int, updated int)
 language plpgsql
@@ -39,7 +50,7 @@ begin
       organizer_email, organizer_username, organizer_timezone, attendees, location, meeting_url,
       custom_inputs, metadata, rescheduled_from_uid, rescheduled_to_uid, cancellation_reason,
       rejection_reason, ical_uid, recurring_booking_uid, absent_host, calcom_created_at,
-      source_updated_at, raw, source_hash, truncated_fields
+      source_updated_at, raw, source_hash, truncated_fields, key_relation
     )
     select owner.user_id, owner.id, input.booking_id, input.booking_uid, input.event_type_id,
       input.event_type_slug, input.event_type_title, input.title, input.description, input.start_time,
@@ -51,7 +62,7 @@ begin
       input.rescheduled_from_uid, input.rescheduled_to_uid, input.cancellation_reason, input.rejection_reason,
       input.ical_uid, input.recurring_booking_uid, coalesce(input.absent_host, false),
       input.calcom_created_at, input.source_updated_at, input.raw, input.source_hash,
-      input.truncated_fields
+      input.truncated_fields, input.key_relation
     from input cross join owner
     -- Rows are taken (inserted or locked on conflict) in this order; every writer of bookings takes them
     -- in the same one (byte order of the uid, as JavaScript compares strings), so two writers never wait
@@ -63,7 +74,7 @@ begin
       status, organizer_id, organizer_name, organizer_email, organizer_username, organizer_timezone,
       attendees, location, meeting_url, custom_inputs, metadata, rescheduled_from_uid, rescheduled_to_uid,
       cancellation_reason, rejection_reason, ical_uid, recurring_booking_uid, absent_host, calcom_created_at,
-      source_updated_at, raw, source_hash, truncated_fields
+      source_updated_at, raw, source_hash, truncated_fields, key_relation
     ) = (
       select
         -- state: replaced by a newer state as given
@@ -140,17 +151,23 @@ begin
               'rescheduled_from_uid', 'rescheduled_to_uid', 'cancellation_reason', 'rejection_reason',
               'ical_uid', 'recurring_booking_uid'])
             and (select to_jsonb(i) -> f from input i where i.booking_uid = excluded.booking_uid) = 'null'::jsonb
-        ), '{}') else t.truncated_fields end
-      -- the order guard: other content, seen at the same time or later
-      from (select (excluded.source_updated_at >= t.source_updated_at
-        and excluded.source_hash is distinct from t.source_hash) as newer) as d
+        ), '{}') else t.truncated_fields end,
+        -- how the key's user relates to it: a newer state that knows replaces it, any write fills it in
+        case when d.newer then coalesce(excluded.key_relation, t.key_relation)
+          else coalesce(t.key_relation, excluded.key_relation) end
+      -- the order guard: a newer source time, or the same time with other content
+      from (select (excluded.source_updated_at > t.source_updated_at
+        or (excluded.source_updated_at = t.source_updated_at
+          and excluded.source_hash is distinct from t.source_hash)) as newer) as d
     )
-    where (excluded.source_updated_at >= t.source_updated_at
-        and excluded.source_hash is distinct from t.source_hash)
+    where (excluded.source_updated_at > t.source_updated_at
+        or (excluded.source_updated_at = t.source_updated_at
+          and excluded.source_hash is distinct from t.source_hash))
       or (t.rescheduled_from_uid is null and excluded.rescheduled_from_uid is not null)
       or (t.rescheduled_to_uid is null and excluded.rescheduled_to_uid is not null)
       or (t.ical_uid is null and excluded.ical_uid is not null)
       or (t.calcom_created_at is null and excluded.calcom_created_at is not null)
+      or (t.key_relation is null and excluded.key_relation is not null)
     returning t.booking_uid, (t.xmax = 0) as inserted, t.source_hash
   )
   select
