@@ -14,6 +14,7 @@ import { ErrorBodySchema } from "../../supabase/functions/_shared/platform/api_e
 import {
   ReadPageSchema,
   ScheduledSummarySchema,
+  SetAsidePageSchema,
   SyncResultSchema,
 } from "../../supabase/functions/calcom-bookings-sync/responses.ts";
 import {
@@ -207,11 +208,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       get: {
         operationId: "readBookings",
-        summary: "A page of stored bookings (with `fromDb=true`), keyset-paginated by `cursor`",
+        summary:
+          "A page of stored bookings (with `fromDb=true`), keyset-paginated by `cursor`; with `setAside=true` the bookings set aside as unstorable",
         tags: ["calcom-bookings-sync"],
         parameters: c.query(ReadQuerySchema),
         responses: {
-          "200": json(out(ReadPageSchema), "A page of bookings"),
+          "200": json(
+            { oneOf: [out(ReadPageSchema), out(SetAsidePageSchema)] },
+            "A page of bookings, or (with `setAside=true`) the bookings set aside",
+          ),
           ...errors(c, [400, 401, 404, 409, 500, 502]),
         },
       },

@@ -40,7 +40,7 @@ import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
 import { runScheduledSync } from "./scheduled_sync.ts";
 import { firstPageBudgetMs, runSync, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
 import { ReadQuerySchema, type SyncBody, SyncBodySchema } from "./sync_request.ts";
-import type { ReadPage, ScheduledSummaryResponse, SyncResult } from "./responses.ts";
+import type { ReadPage, ScheduledSummaryResponse, SetAsidePage, SyncResult } from "./responses.ts";
 import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_run_store.ts";
 
 /** Settings of the app beyond `Deps` (all optional). */
@@ -133,7 +133,9 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
         if (query.connectionId) await resolveConnection(tx, query.connectionId);
         return await readSetAside(tx, { connectionId: query.connectionId, limit: query.limit });
       });
-      return c.json({ success: true, source: "database", setAside, count: setAside.length });
+      return c.json(
+        { success: true, source: "database", setAside, count: setAside.length } satisfies SetAsidePage,
+      );
     }
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) {

@@ -6,17 +6,10 @@
  */
 import type { Tx } from "../_shared/platform/db.ts";
 
-/** One set-aside booking as the read API returns it. */
-export interface SetAsideBooking {
-  connectionId: string;
-  bookingUid: string | null;
-  reason: string;
-  source: "sync" | "webhook";
-  rawExcerpt: string;
-  seenCount: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-}
+import type { SetAsidePage } from "./responses.ts";
+
+/** One set-aside booking as the read API returns it (`SetAsideBookingSchema`). */
+export type SetAsideBooking = SetAsidePage["setAside"][number];
 
 interface RejectRow {
   calcom_connection_id: string;

@@ -5,6 +5,7 @@
  * `setApiFields`, as Cal.com's database can hold them.
  */
 import assert from "node:assert/strict";
+import { SetAsidePageSchema } from "../../../supabase/functions/calcom-bookings-sync/responses.ts";
 import { rawJsonNumber } from "../../calcom_sandbox/mod.ts";
 import { invokeFunction } from "../../testing/invoke_function.ts";
 import { startTestStack } from "../../testing/test_stack.ts";
@@ -67,6 +68,11 @@ Deno.test("bookings that cannot be stored are set aside and the sync goes on", a
   await t.step("the owner reads each set-aside booking with its reason", async () => {
     const res = await invokeFunction(user.client, `${FN}?setAside=true`, { method: "GET" });
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(
+      SetAsidePageSchema.parse(res.body),
+      res.body,
+      "the answer is what docs/openapi.json says",
+    );
     assert.equal(res.body.count, 5);
     const reasons = new Map<string, string>(
       res.body.setAside.map((r: { bookingUid: string; reason: string }) => [r.bookingUid, r.reason]),
