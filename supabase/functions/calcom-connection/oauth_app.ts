@@ -1,0 +1,63 @@
+/**
+ * The OAuth routes of calcom-connection ("Continue with Cal.com"):
+ *
+ * - `POST /calcom-connection/oauth/start` `{returnTo?}` (signed-in user) → `{success, authorizeUrl, expiresAt}`
+ * - `GET /calcom-connection/oauth/callback?code&state` (the browser, back from Cal.com; no JWT) → 302 to
+ *   the app's allow-listed return URL with `calcom_status=connected&calcom_connection_id=…` or
+ *   `calcom_status=error&calcom_error=…`
+ *
+ * Without an OAuth client configured both answer 404 `oauth_not_configured`. See docs/api.md.
+ *
+ * @module
+ */
+import { zValidator } from "@hono/zod-validator";
+import type { Hono } from "hono";
+import { z } from "zod";
+import { requireUser } from "../_shared/platform/auth.ts";
+import type { CalcomCallOptions, Deps } from "../_shared/platform/deps.ts";
+import { type AppEnv, jsonBody, rejectInvalid } from "../_shared/platform/http.ts";
+import { finishOAuthFlow, oauthConfigOf, startOAuthFlow } from "./oauth_flow.ts";
+
+const StartRequestSchema = z.object({
+  returnTo: z.string().max(2000, "returnTo must be at most 2000 characters").optional(),
+});
+
+/** Cal.com calls during the callback: a person's browser is waiting. */
+function interactive(now: Date): CalcomCallOptions {
+  return {
+    maxAttempts: 2,
+    timeoutMs: 10_000,
+    deadlineMs: 20_000,
+    deadlineAt: new Date(now.getTime() + 30_000),
+  };
+}
+
+/** Adds the OAuth routes to the calcom-connection app. */
+export function registerOAuthRoutes(app: Hono<AppEnv>, deps: Deps): void {
+  const auth = requireUser(deps.verifyUser);
+
+  app.post(
+    "/oauth/start",
+    auth,
+    jsonBody(),
+    zValidator("json", StartRequestSchema, rejectInvalid),
+    async (c) => {
+      const { returnTo } = c.req.valid("json");
+      const started = await startOAuthFlow(deps, c.var.user, returnTo);
+      return c.json({ success: true, ...started });
+    },
+  );
+
+  app.get("/oauth/callback", async (c) => {
+    oauthConfigOf(deps.config);
+    const q = c.req.query();
+    const location = await finishOAuthFlow(
+      deps,
+      { code: q.code, state: q.state, error: q.error },
+      interactive(deps.now()),
+    );
+    c.header("cache-control", "no-store");
+    c.header("referrer-policy", "no-referrer");
+    return c.redirect(location, 302);
+  });
+}
