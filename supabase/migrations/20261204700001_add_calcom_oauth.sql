@@ -48,6 +48,8 @@ comment on table public.calcom_oauth_states is
   'OAuth flows in progress: the state bound to the user who started it, where to return, the scopes asked. Single use (deleted when the callback reads it), valid until expires_at.';
 
 create index calcom_oauth_states_expires_at on public.calcom_oauth_states (expires_at);
+-- deleting a user finds their flow states by it
+create index calcom_oauth_states_user_id on public.calcom_oauth_states (user_id);
 
 alter table public.calcom_oauth_states enable row level security;
 
