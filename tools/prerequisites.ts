@@ -25,13 +25,15 @@ async function onPath(command: string, path: string): Promise<boolean> {
 
 /**
  * Checks the PostgreSQL server at `databaseUrl` (answering, pgTAP available) and the commands the steps
- * run (`pg_prove`, `faketime`). `needs` names what the selected steps use.
+ * run (`pg_prove`, `faketime`) and Chromium for the browser tests. `needs` names what the selected steps use.
  */
 export async function findMissing(
   options: {
     databaseUrl: string;
     path: string;
-    needs: { postgres?: boolean; pgtap?: boolean; faketime?: boolean };
+    needs: { postgres?: boolean; pgtap?: boolean; faketime?: boolean; chromium?: boolean };
+    /** The browser the UI tests drive (default Debian's /usr/bin/chromium). */
+    chromiumPath?: string;
   },
 ): Promise<Missing[]> {
   const { needs } = options;
@@ -56,6 +58,16 @@ export async function findMissing(
   }
   if (needs.pgtap && !await onPath("pg_prove", options.path)) missing.push({ what: "pg_prove", fix: APT });
   if (needs.faketime && !await onPath("faketime", options.path)) missing.push({ what: "faketime", fix: APT });
+  if (needs.chromium) {
+    const chromium = options.chromiumPath ?? "/usr/bin/chromium";
+    const info = await Deno.stat(chromium).catch(() => null);
+    if (!info?.isFile) {
+      missing.push({
+        what: `Chromium at ${chromium} (the UI tests' browser)`,
+        fix: "apt-get install chromium",
+      });
+    }
+  }
   return missing;
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { adminUrl } from "./db/test_database.ts";
 import { findMissing } from "./prerequisites.ts";
 
-const everything = { postgres: true, pgtap: true, faketime: true };
+const everything = { postgres: true, pgtap: true, faketime: true, chromium: true };
 
 Deno.test("a server that does not answer is named with the URL, never its password", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -50,4 +50,17 @@ Deno.test("a machine with everything installed misses nothing", async () => {
 
 Deno.test("only what the selected steps need is checked", async () => {
   assert.deepEqual(await findMissing({ databaseUrl: adminUrl, path: "", needs: { postgres: true } }), []);
+});
+
+Deno.test("a missing Chromium is named with the command that installs it", async () => {
+  const missing = await findMissing({
+    databaseUrl: adminUrl,
+    path: "",
+    chromiumPath: "/nonexistent/chromium",
+    needs: { chromium: true },
+  });
+  assert.deepEqual(missing, [{
+    what: "Chromium at /nonexistent/chromium (the UI tests' browser)",
+    fix: "apt-get install chromium",
+  }]);
 });

@@ -20,13 +20,13 @@ interface Step {
   /** Variables added to the environment. */
   env?: Record<string, string>;
   /** What the step needs beyond `npm ci`. */
-  needs?: { postgres?: boolean; pgtap?: boolean; faketime?: boolean };
+  needs?: { postgres?: boolean; pgtap?: boolean; faketime?: boolean; chromium?: boolean };
   /** Reads the step's output for its pass/fail counts, where the runner prints them. */
   count?: (output: string) => { passed: number; failed: number } | undefined;
 }
 
 const deno = Deno.execPath();
-const denoTests = [deno, "test", "-A", "--parallel", "supabase/functions", "tools"];
+const denoTests = [deno, "test", "-A", "--parallel", "supabase/functions", "tools", "ui"];
 
 function countDenoTests(out: string) {
   const m = out.match(/(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/);
@@ -36,14 +36,14 @@ function countDenoTests(out: string) {
 const steps: Step[] = [
   { name: "fmt", cmd: [deno, "fmt", "--check"] },
   { name: "lint", cmd: [deno, "lint"] },
-  { name: "check", cmd: [deno, "check", "supabase/functions", "tools"] },
-  { name: "deno", cmd: denoTests, count: countDenoTests, needs: { postgres: true } },
+  { name: "check", cmd: [deno, "check", "supabase/functions", "tools", "ui"] },
+  { name: "deno", cmd: denoTests, count: countDenoTests, needs: { postgres: true, chromium: true } },
   {
     name: "deno-clock",
     cmd: ["faketime", "+400 days", ...denoTests],
     env: { TZ: "Pacific/Kiritimati" },
     count: countDenoTests,
-    needs: { postgres: true, faketime: true },
+    needs: { postgres: true, faketime: true, chromium: true },
   },
   {
     name: "pgtap",
@@ -102,6 +102,7 @@ const selected = selectedSteps(Deno.args);
 const missing = await findMissing({
   databaseUrl: adminUrl,
   path: Deno.env.get("PATH") ?? "",
+  chromiumPath: Deno.env.get("CHROMIUM_PATH"),
   needs: Object.assign({}, ...selected.map((s) => s.needs ?? {})),
 });
 if (missing.length) {

@@ -33,6 +33,7 @@ const calcomTables = [
   "calcom_sync_runs",
   "calcom_webhook_quotas",
   "calcom_webhook_deferrals",
+  "calcom_booking_requests",
 ];
 
 /** First line of the committed types file, so nobody edits it by hand. */

@@ -12,10 +12,12 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import * as bookings from "./bookings_routes.ts";
 import { CalError, errorEnvelope, internalServerError } from "./errors.ts";
+import { listEventTypes } from "./event_types_route.ts";
 import { getMe } from "./me_route.ts";
 import type { AccessClaims, OAuthServer } from "./oauth_server.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import type { Handler, RouteContext, RouteRequest } from "./route_context.ts";
+import { getSlots } from "./slots_route.ts";
 import type { UserRecord } from "./store.ts";
 import * as webhooks from "./webhooks_routes.ts";
 
@@ -27,10 +29,14 @@ const BODY_LIMIT = 1_048_576;
 
 type Auth = "required" | "optional";
 
-/** Handlers per API version, for controllers that exist only for some versions. */
+/**
+ * Handlers per API version, for controllers that exist only for some versions: `current` answers
+ * `version` (default 2024-08-13), `legacy` the default version 2024-04-15.
+ */
 interface Versions {
   current: Handler;
   legacy?: Handler;
+  version?: string;
 }
 
 interface Route {
@@ -58,6 +64,14 @@ function route(
 
 const ROUTES: Route[] = [
   route("GET", "/v2/me", "required", getMe, "PROFILE_READ"),
+  route(
+    "GET",
+    "/v2/event-types",
+    "optional",
+    { current: listEventTypes, version: "2024-06-14" },
+    "EVENT_TYPE_READ",
+  ),
+  route("GET", "/v2/slots", "optional", { current: getSlots, version: "2024-09-04" }, null),
   route("GET", "/v2/webhooks", "required", webhooks.listWebhooks, "WEBHOOK_READ"),
   route("POST", "/v2/webhooks", "required", webhooks.createWebhook, "WEBHOOK_WRITE"),
   route("GET", "/v2/webhooks/:id", "required", webhooks.getWebhook, "WEBHOOK_READ"),
@@ -217,8 +231,9 @@ export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiO
 }
 
 /**
- * Picks the handler for the request's `cal-api-version`. Controllers with versions exist for 2024-08-13
- * and the default 2024-04-15 only; other known versions are not routable. Only the route's own method
+ * Picks the handler for the request's `cal-api-version`. Bookings controllers exist for 2024-08-13 and
+ * the default 2024-04-15 only; slots and event types answer their own version only (write-endpoints
+ * §1.1); other known versions are not routable. Only the route's own method
  * is routed (Hono would also run a GET route for HEAD).
  */
 function selectVersion(r: Route): MiddlewareHandler<ApiEnv> {
@@ -231,10 +246,12 @@ function selectVersion(r: Route): MiddlewareHandler<ApiEnv> {
     }
     const header = c.req.header("cal-api-version") ?? "";
     const version = (API_VERSIONS as readonly string[]).includes(header) ? header : "2024-04-15";
-    if (version === "2024-08-13") c.set("handler", r.target.current);
+    const current = r.target.version ?? "2024-08-13";
+    if (version === current) c.set("handler", r.target.current);
     // Legacy writes take other bodies; the sandbox only says so (the client must send the header).
-    else if (version === "2024-04-15") c.set("handler", r.target.legacy ?? legacyUnsupported);
-    else throw notRoutable;
+    else if (version === "2024-04-15" && current === "2024-08-13") {
+      c.set("handler", r.target.legacy ?? legacyUnsupported);
+    } else throw notRoutable;
     return next();
   };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { withinWorkingHours } from "./availability.ts";
 import { bookingNotFound } from "./bookings_query.ts";
 import { CalError } from "./errors.ts";
 import { bookingUid, type Random, uuidV4 } from "./ids.ts";
@@ -56,8 +57,15 @@ export interface WebhookEvent {
   previous?: BookingRecord;
   /** BOOKING_NO_SHOW_UPDATED: the attendees whose flag was set. */
   noShow?: Array<{ email: string; noShow: boolean }>;
-  /** BOOKING_CANCELLED for one seat: the attendee who left. */
-  seatAttendee?: AttendeeRecord;
+  /**
+   * A seat change (corrections §1): the only attendees the payload lists, the new booker of a seat
+   * added, the attendee who left, or the attendee who moved.
+   */
+  seatAttendees?: AttendeeRecord[];
+  /** BOOKING_RESCHEDULED of one seat: its uid (sent as `rescheduleUid`) and the booking it left. */
+  seatMove?: { seatUid: string; from: { startTime: number; endTime: number } };
+  /** MEETING_*: the legacy scheduler's flattened body (default) or the newer consumer's nested one. */
+  meetingForm?: "flattened" | "nested";
 }
 
 /** A new booking, in the sandbox's own terms (the HTTP create endpoint maps its body onto this). */
@@ -154,17 +162,33 @@ export class BookingOperations {
       locale: input.attendee?.language ?? "en",
       phoneNumber: input.attendee?.phoneNumber ?? null,
     };
+    if (eventType.recurringCount !== null && (input.recurrenceCount ?? 0) > eventType.recurringCount) {
+      throw new CalError(
+        400,
+        "Provided recurrence count is higher than the event type's recurring event count.",
+      );
+    }
     const count = eventType.recurringCount === null ? 1 : input.recurrenceCount ?? eventType.recurringCount;
     const starts = Array.from({ length: count }, (_, i) => start + i * WEEK);
 
     if (input.checkAvailability) {
       if (start < now) throw new CalError(400, "Attempting to book a meeting in the past.");
-      for (const s of starts) this.#assertFree(user.id, s, s + length * 60_000, eventType);
+      if (eventType.requiresConfirmation) {
+        // A repeated request for an unconfirmed booking answers the original, sending nothing (§2.7).
+        const same = this.#pendingRequestAt(eventType, start, attendee.email);
+        if (same) return { bookings: [same], events: [] };
+      }
+      for (const s of starts) {
+        if (!withinWorkingHours(user.timeZone, s, s + length * 60_000)) {
+          throw new CalError(400, "User either already has booking at this time or is not available");
+        }
+        this.#assertFree(user.id, s, s + length * 60_000, eventType);
+      }
     }
 
     if (eventType.seatsPerTimeSlot !== null) {
       const existing = this.#seatedBookingAt(eventType, start);
-      if (existing) return this.#addSeat(existing, eventType, attendee, input, now);
+      if (existing) return this.#addSeat(existing, eventType, attendee, input);
     }
 
     const status = input.status ?? (eventType.requiresConfirmation ? "PENDING" : "ACCEPTED");
@@ -222,6 +246,17 @@ export class BookingOperations {
     }
   }
 
+  #pendingRequestAt(eventType: EventTypeRecord, start: number, email: string): BookingRecord | undefined {
+    const byStart = this.#store.index(eventType.userId).byStart;
+    for (let i = byStart.lowerBound(start); i < byStart.length && byStart.at(i).startTime === start; i++) {
+      const b = byStart.at(i);
+      if (b.eventTypeId === eventType.id && b.status === "PENDING" && b.attendees[0]?.email === email) {
+        return b;
+      }
+    }
+    return undefined;
+  }
+
   #seatedBookingAt(eventType: EventTypeRecord, start: number): BookingRecord | undefined {
     const byStart = this.#store.index(eventType.userId).byStart;
     for (let i = byStart.lowerBound(start); i < byStart.length && byStart.at(i).startTime === start; i++) {
@@ -236,22 +271,28 @@ export class BookingOperations {
     eventType: EventTypeRecord,
     attendee: Omit<AttendeeRecord, "id" | "noShow">,
     input: NewBooking,
-    now: number,
   ): { bookings: BookingRecord[]; events: WebhookEvent[] } {
     if (b.attendees.length >= (eventType.seatsPerTimeSlot ?? 0)) {
       throw new CalError(409, "No more seats left at this seated booking.");
     }
-    this.#store.update(b, now, (row) => {
-      row.attendees.push({
-        id: this.#store.nextId("attendee"),
-        ...attendee,
-        noShow: false,
-        seatUid: uuidV4(this.#random),
-        seatResponses: { name: attendee.name, email: attendee.email, ...input.bookingFieldsResponses },
-      });
+    if (b.attendees.some((a) => a.email === attendee.email)) {
+      // The engine's code as its message; status UNCONFIRMED (write-endpoints §2.4).
+      throw new CalError(409, "already_signed_up_for_this_booking_error");
+    }
+    const seat: AttendeeRecord = {
+      id: this.#store.nextId("attendee"),
+      ...attendee,
+      noShow: false,
+      seatUid: uuidV4(this.#random),
+      seatResponses: { name: attendee.name, email: attendee.email, ...input.bookingFieldsResponses },
+    };
+    // createNewSeat.ts creates Attendee and BookingSeat rows only: Booking.updatedAt stays (corrections §3)
+    this.#store.update(b, null, (row) => {
+      row.attendees.push(seat);
     });
     const trigger = b.status === "PENDING" ? "BOOKING_REQUESTED" : "BOOKING_CREATED";
-    return { bookings: [b], events: [{ trigger, userId: b.userId, booking: b }] };
+    // handleSeats.ts spreads the request's evt, whose attendees are the new booker alone (corrections §1)
+    return { bookings: [b], events: [{ trigger, userId: b.userId, booking: b, seatAttendees: [seat] }] };
   }
 
   /**
@@ -278,7 +319,7 @@ export class BookingOperations {
       return { bookings: series, events };
     }
     const b = this.get(uid);
-    if (options.seatUid !== undefined) return this.#cancelSeat(b, options.seatUid, now);
+    if (options.seatUid !== undefined) return this.#cancelSeat(b, options.seatUid, now, options);
     if (b.status === "CANCELLED") {
       throw new CalError(
         400,
@@ -307,20 +348,100 @@ export class BookingOperations {
     });
   }
 
-  /** UNCONFIRMED: Cal.com's seat cancellation path; modelled as BOOKING_CANCELLED naming the seat's attendee. */
+  /**
+   * One seat cancelled (`handleSeats/cancel/cancelAttendeeSeat.ts`): the seat and attendee rows are
+   * deleted, the booking stays as it is (its updatedAt too), and BOOKING_CANCELLED names the whole
+   * booking, status CANCELLED, with only the leaving attendee. The last seat falls through to a
+   * cancellation of the whole booking (`attendees.length < 2`).
+   */
   #cancelSeat(
     b: BookingRecord,
     seatUid: string,
     now: number,
+    options: { reason?: string; cancelledBy?: string | null },
   ): { bookings: BookingRecord[]; events: WebhookEvent[] } {
     const attendee = b.attendees.find((a) => a.seatUid === seatUid);
-    if (!attendee) throw new CalError(404, `Seat with uid=${seatUid} was not found in the database`);
-    this.#store.update(b, now, (row) => {
+    if (!attendee) throw new CalError(400, "User not a part of this booking");
+    if (b.attendees.length < 2) {
+      this.#markCancelled(b, now, options);
+      return { bookings: [b], events: [{ trigger: "BOOKING_CANCELLED", userId: b.userId, booking: b }] };
+    }
+    this.#store.update(b, null, (row) => {
       row.attendees = row.attendees.filter((a) => a !== attendee);
     });
     return {
       bookings: [b],
-      events: [{ trigger: "BOOKING_CANCELLED", userId: b.userId, booking: b, seatAttendee: attendee }],
+      events: [{ trigger: "BOOKING_CANCELLED", userId: b.userId, booking: b, seatAttendees: [attendee] }],
+    };
+  }
+
+  /**
+   * One seat rescheduled (`handleSeats/reschedule/attendee/attendeeRescheduleSeatedBooking.ts`): the
+   * attendee and their seat move to the seated booking at the new time, or to a new booking there
+   * (INF), without writing either Booking row; a booking left without attendees is cancelled
+   * (`lib/lastAttendeeDeleteBooking.ts`). BOOKING_RESCHEDULED describes the booking the seat moved to,
+   * with only that attendee, `rescheduleUid` = the seat uid and no `rescheduleId` (`handleSeats.ts`).
+   */
+  #rescheduleSeat(
+    old: BookingRecord,
+    seatUid: string,
+    start: number,
+    now: number,
+  ): { booking: BookingRecord; events: WebhookEvent[] } {
+    const attendee = old.attendees.find((a) => a.seatUid === seatUid);
+    if (!attendee) throw new CalError(400, "User not a part of this booking");
+    const eventType = old.eventTypeId === null ? undefined : this.#store.eventTypes.get(old.eventTypeId);
+    if (!eventType?.seatsPerTimeSlot) throw new CalError(400, "Bad Request Exception");
+    const from = { startTime: old.startTime, endTime: old.endTime };
+    let target = this.#seatedBookingAt(eventType, start);
+    if (target === old) return { booking: old, events: [] };
+    if (target && target.attendees.length >= eventType.seatsPerTimeSlot) {
+      throw new CalError(409, "No more seats left at this seated booking.");
+    }
+    this.#store.update(old, null, (row) => {
+      row.attendees = row.attendees.filter((a) => a !== attendee);
+    });
+    if (target) {
+      this.#store.update(target, null, (row) => {
+        row.attendees.push(attendee);
+      });
+    } else {
+      const uid = bookingUid(this.#random);
+      target = newBookingRow({
+        id: this.#store.nextId("booking"),
+        uid,
+        userId: old.userId,
+        eventTypeId: old.eventTypeId,
+        title: old.title,
+        description: old.description,
+        startTime: start,
+        endTime: start + (old.endTime - old.startTime),
+        createdAt: now,
+        updatedAt: now,
+        status: old.status,
+        location: old.location,
+        metadata: { ...videoMetadata(old.location, uid) },
+        responses: { ...old.responses },
+        attendees: [attendee],
+        recurringEventId: null,
+        creationSource: "API_V2",
+      });
+      this.#store.insertBookings([target]);
+    }
+    if (old.attendees.length === 0) {
+      this.#store.update(old, now, (row) => {
+        row.status = "CANCELLED";
+      });
+    }
+    return {
+      booking: target,
+      events: [{
+        trigger: "BOOKING_RESCHEDULED",
+        userId: target.userId,
+        booking: target,
+        seatAttendees: [attendee],
+        seatMove: { seatUid, from },
+      }],
     };
   }
 
@@ -332,9 +453,20 @@ export class BookingOperations {
    */
   reschedule(
     uid: string,
-    options: { start: Date | string | number; reason?: string; rescheduledBy?: string | null },
+    options: {
+      start: Date | string | number;
+      reason?: string;
+      rescheduledBy?: string | null;
+      /** Seated bookings: move only this seat (see `#rescheduleSeat`). */
+      seatUid?: string;
+    },
   ): { booking: BookingRecord; events: WebhookEvent[] } {
     const old = this.get(uid);
+    if (options.seatUid !== undefined && old.status !== "CANCELLED") {
+      const at = new Date(options.start).getTime();
+      if (Number.isNaN(at)) throw new CalError(400, "Bad Request Exception");
+      return this.#rescheduleSeat(old, options.seatUid, at, this.#now());
+    }
     if (old.status === "CANCELLED") {
       const to = this.#store.rescheduledTo.get(uid);
       // Wording after "cancelled" is UNCONFIRMED; the prefixes follow `canRescheduleBooking`.
@@ -463,8 +595,12 @@ export class BookingOperations {
   meeting(
     uid: string,
     trigger: "MEETING_STARTED" | "MEETING_ENDED",
+    meetingForm: "flattened" | "nested" = "flattened",
   ): { booking: BookingRecord; events: WebhookEvent[] } {
     const b = this.get(uid);
-    return { booking: b, events: b.status === "ACCEPTED" ? [{ trigger, userId: b.userId, booking: b }] : [] };
+    return {
+      booking: b,
+      events: b.status === "ACCEPTED" ? [{ trigger, userId: b.userId, booking: b, meetingForm }] : [],
+    };
   }
 }

@@ -5,7 +5,7 @@ import { calFetch } from "./test_support.ts";
 const NOW = "2025-03-01T09:00:00.000Z";
 
 async function setup() {
-  const sandbox = await startSandbox();
+  const sandbox = await startSandbox({ subscriberUrlRules: "self-hosted" });
   sandbox.setNow(NOW);
   const { user, apiKey } = sandbox.addUser({ username: "dana" });
   const types = Object.fromEntries(sandbox.eventTypes(user.id).map((e) => [e.slug, e.id]));
@@ -139,7 +139,7 @@ Deno.test("creating over HTTP refuses the past, overlaps and unknown event types
   const body = (start: string, eventTypeId = t.types["30min"]) => ({
     start,
     eventTypeId,
-    attendee: { name: "Lee", timeZone: "Europe/London" },
+    attendee: { name: "Lee", email: "lee@example.org", timeZone: "Europe/London" },
   });
   const post = (b: unknown) => calFetch(t.sandbox, null, "/v2/bookings", { method: "POST", body: b });
   const past = await post(body("2025-02-01T10:00:00Z"));
@@ -167,7 +167,7 @@ Deno.test("seats fill one seated booking until it is full", async () => {
     const res = await calFetch(t.sandbox, null, "/v2/bookings", {
       method: "POST",
       body: {
-        start: "2025-03-10T18:00:00Z",
+        start: "2025-03-10T12:00:00Z",
         eventTypeId: seated.id,
         attendee: { name: `Guest ${i}`, email: `g${i}@example.org`, timeZone: "UTC" },
       },
@@ -181,9 +181,9 @@ Deno.test("seats fill one seated booking until it is full", async () => {
   const full = await calFetch(t.sandbox, null, "/v2/bookings", {
     method: "POST",
     body: {
-      start: "2025-03-10T18:00:00Z",
+      start: "2025-03-10T12:00:00Z",
       eventTypeId: seated.id,
-      attendee: { name: "Late", timeZone: "UTC" },
+      attendee: { name: "Late", email: "late@example.org", timeZone: "UTC" },
     },
   });
   assert.equal(full.status, 409);

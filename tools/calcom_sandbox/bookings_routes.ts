@@ -9,6 +9,11 @@
 import { z } from "zod";
 import { type ApiBookingOptions, toApiBooking, toLegacyBooking } from "./api_booking.ts";
 import { bookingNotFound, parseBookingsQuery, runBookingsQuery } from "./bookings_query.ts";
+import {
+  type CreateBookingInput,
+  type LocationInput,
+  parseCreateBookingInput,
+} from "./create_booking_input.ts";
 import { CalError } from "./errors.ts";
 import { paginationMeta } from "./pagination.ts";
 import { caller, type Handler, parseBody, type RouteContext, type RouteRequest } from "./route_context.ts";
@@ -52,40 +57,8 @@ export const getBooking: Handler = (ctx, req) => {
   throw bookingNotFound(uid);
 };
 
-const LocationSchema = z.union([
-  z.string(),
-  z.object({ type: z.literal("integration"), integration: z.string() }),
-  z.object({ type: z.literal("address") }),
-  z.object({ type: z.literal("attendeeAddress"), address: z.string() }),
-  z.object({ type: z.literal("attendeeDefined"), location: z.string() }),
-  z.object({ type: z.literal("attendeePhone"), phone: z.string() }),
-  z.object({ type: z.literal("link"), link: z.string() }),
-  z.object({ type: z.literal("phone"), phone: z.string() }),
-]);
-
-const CreateBookingSchema = z.object({
-  start: isoDate,
-  attendee: z.object({
-    name: z.string(),
-    timeZone: z.string(),
-    email: z.string().optional(),
-    phoneNumber: z.string().optional(),
-    language: z.string().optional(),
-  }),
-  eventTypeId: z.number().int().optional(),
-  eventTypeSlug: z.string().optional(),
-  username: z.string().optional(),
-  bookingFieldsResponses: z.record(z.string(), z.unknown()).optional(),
-  guests: z.array(z.string()).optional(),
-  location: LocationSchema.optional(),
-  meetingUrl: z.string().optional(),
-  metadata: z.record(z.string(), z.string()).optional(),
-  lengthInMinutes: z.number().int().positive().optional(),
-  recurrenceCount: z.number().int().positive().optional(),
-});
-
 /** Raw location string stored for an API v2 location input. */
-function rawLocation(location: z.infer<typeof LocationSchema> | undefined, eventType: EventTypeRecord) {
+function rawLocation(location: LocationInput | undefined, eventType: EventTypeRecord) {
   if (location === undefined) return undefined;
   if (typeof location === "string") return location;
   switch (location.type) {
@@ -99,20 +72,21 @@ function rawLocation(location: z.infer<typeof LocationSchema> | undefined, event
       return known[location.integration] ?? `integrations:${location.integration}`;
     }
     case "address":
+    case "link":
+    case "phone":
+    case "organizersDefaultApp":
+      // The organizer's own address, link or phone: what the event type holds.
       return eventType.location;
     case "attendeeAddress":
       return location.address;
     case "attendeeDefined":
       return location.location;
     case "attendeePhone":
-    case "phone":
       return location.phone;
-    case "link":
-      return location.link;
   }
 }
 
-function findEventType(ctx: RouteContext, input: z.infer<typeof CreateBookingSchema>): EventTypeRecord {
+function findEventType(ctx: RouteContext, input: CreateBookingInput): EventTypeRecord {
   if (input.eventTypeId !== undefined) {
     const eventType = ctx.store.eventTypes.get(input.eventTypeId);
     if (!eventType) throw new CalError(404, `Event type with id ${input.eventTypeId} not found.`);
@@ -124,21 +98,29 @@ function findEventType(ctx: RouteContext, input: z.infer<typeof CreateBookingSch
     if (!eventType) {
       throw new CalError(
         404,
-        `Event type with slug ${input.eventTypeSlug} belonging to user ${input.username} not found`,
+        `Event type with slug ${input.eventTypeSlug} belonging to user ${input.username} not found.`,
       );
     }
     return eventType;
   }
-  throw new CalError(
-    400,
-    "Either eventTypeId or eventTypeSlug + username or eventTypeSlug + teamSlug must be provided",
-  );
+  // The pipe let a team slug through; the sandbox has no teams.
+  throw new CalError(404, `Team with slug ${input.teamSlug} not found`);
 }
 
-/** `POST /v2/bookings` (201): a booking, an array for recurring event types, `seatUid` for seated ones. */
+/**
+ * `POST /v2/bookings` (201): a booking, an array for recurring event types, `seatUid` for seated ones;
+ * only inside the host's availability (write-endpoints §2.4).
+ */
 export const createBooking: Handler = async (ctx, req) => {
-  const input = parseBody(CreateBookingSchema, req.body);
+  const input = parseCreateBookingInput(req.body);
   const eventType = findEventType(ctx, input);
+  if (input.lengthInMinutes !== undefined) {
+    // Sandbox event types have one length each.
+    throw new CalError(
+      400,
+      "Can't specify 'lengthInMinutes' because event type does not have multiple possible lengths. Please, remove the 'lengthInMinutes' field from the request.",
+    );
+  }
   const { bookings, events } = ctx.ops.createForEventType(eventType, {
     start: input.start,
     attendee: input.attendee,
@@ -198,6 +180,7 @@ export const rescheduleBooking: Handler = async (ctx, req) => {
     start: input.start,
     reason: input.reschedulingReason,
     rescheduledBy: input.rescheduledBy ?? req.user?.email ?? null,
+    seatUid: input.seatUid,
   });
   await ctx.dispatch(events);
   return { status: 201, data: render(ctx, booking, req.user) };

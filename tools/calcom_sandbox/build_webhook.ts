@@ -18,6 +18,15 @@ export interface BuildWebhookOptions {
   payload?: Record<string, unknown>;
   /** FORM_SUBMITTED*: answers by field label (default: a "Company size" answer). */
   formResponses?: Record<string, string>;
+  /** MEETING_*: the flattened row (default, legacy scheduler) or the nested envelope (corrections §4). */
+  meetingForm?: "flattened" | "nested";
+  /** AFTER_HOSTS_CAL_VIDEO_NO_SHOW: the absent host (default the organizer); one delivery per host. */
+  hostEmail?: string;
+  /**
+   * Cal Video no-show automations: `"bookingIdOnly"` is the factory builder's `{bookingId, webhook}`
+   * (no `bookingUid`); `"withGuests"` adds the older `guests` key to the guests' variant.
+   */
+  noShowVariant?: "bookingIdOnly" | "withGuests";
 }
 
 const needsBooking = (trigger: string) => new CalError(400, `Trigger ${trigger} needs a booking`);
@@ -55,8 +64,24 @@ function recordingPayload(store: Store, b: BookingRecord): Record<string, unknow
   };
 }
 
-function noShowAfterCallPayload(store: Store, b: BookingRecord, hosts: boolean) {
+function noShowAfterCallPayload(
+  store: Store,
+  b: BookingRecord,
+  hosts: boolean,
+  options: BuildWebhookOptions,
+): Record<string, unknown> {
   const user = store.users.get(b.userId);
+  const hostEmail = options.hostEmail ?? user?.email;
+  const webhook = {
+    id: "00000000-0000-4000-8000-000000000000",
+    subscriberUrl: "https://example.invalid/webhook",
+    appId: null,
+    time: 5,
+    timeUnit: "MINUTE",
+    eventTriggers: [hosts ? "AFTER_HOSTS_CAL_VIDEO_NO_SHOW" : "AFTER_GUESTS_CAL_VIDEO_NO_SHOW"],
+    payloadTemplate: null,
+  };
+  if (options.noShowVariant === "bookingIdOnly") return { bookingId: b.id, webhook };
   const deadline = new Date(b.startTime + 5 * 60_000).toISOString().replace("T", " ").replace(
     /\.\d{3}Z$/,
     " +00:00",
@@ -67,21 +92,15 @@ function noShowAfterCallPayload(store: Store, b: BookingRecord, hosts: boolean) 
     bookingUid: b.uid,
     startTime: formatTime(b.startTime, "millis"),
     endTime: formatTime(b.endTime, "millis"),
+    // triggerNoShow/common.ts: the booking's attendees (hosts who attend included), no `guests` key
     attendees: attendeeRows(b),
     participants: [],
-    ...(hosts ? { hostEmail: user?.email } : { guests: attendeeRows(b) }),
+    ...(hosts ? { hostEmail } : {}),
+    ...(!hosts && options.noShowVariant === "withGuests" ? { guests: attendeeRows(b) } : {}),
     eventType: { id: b.eventTypeId, teamId: null, parentId: null, calVideoSettings: null },
-    webhook: {
-      id: "00000000-0000-4000-8000-000000000000",
-      subscriberUrl: "https://example.invalid/webhook",
-      appId: null,
-      time: 5,
-      timeUnit: "MINUTE",
-      eventTriggers: [hosts ? "AFTER_HOSTS_CAL_VIDEO_NO_SHOW" : "AFTER_GUESTS_CAL_VIDEO_NO_SHOW"],
-      payloadTemplate: null,
-    },
+    webhook,
     message: hosts
-      ? `Host with email ${user?.email} didn't join the call or didn't join before ${deadline}`
+      ? `Host with email ${hostEmail} didn't join the call or didn't join before ${deadline}`
       : `Guest didn't join the call or didn't join before ${deadline}`,
   };
 }
@@ -110,8 +129,9 @@ export function buildWebhookBody(
     if (trigger === "BOOKING_RESCHEDULED" && booking.fromReschedule) {
       event.previous = store.bookingsByUid.get(booking.fromReschedule);
     }
+    if (trigger === "MEETING_STARTED" || trigger === "MEETING_ENDED") event.meetingForm = options.meetingForm;
     const body = eventBody(store, event, now);
-    if (trigger === "MEETING_STARTED" || trigger === "MEETING_ENDED") return { ...body, ...options.payload };
+    if (body.payload === undefined) return { ...body, ...options.payload };
     return { ...body, payload: { ...(body.payload as Record<string, unknown>), ...options.payload } };
   }
 
@@ -238,8 +258,27 @@ export function buildWebhookBody(
     case "AFTER_HOSTS_CAL_VIDEO_NO_SHOW":
     case "AFTER_GUESTS_CAL_VIDEO_NO_SHOW": {
       if (!booking) throw needsBooking(trigger);
-      return envelope(noShowAfterCallPayload(store, booking, trigger === "AFTER_HOSTS_CAL_VIDEO_NO_SHOW"));
+      const hosts = trigger === "AFTER_HOSTS_CAL_VIDEO_NO_SHOW";
+      return envelope(noShowAfterCallPayload(store, booking, hosts, options));
     }
+    case "BOOKING_LOCATION_UPDATED":
+    case "BOOKING_REASSIGNED": {
+      // Booking payloads like BOOKING_CREATED's (corrections §5 lists the triggers; shape INF)
+      if (!booking) throw needsBooking(trigger);
+      const base = eventBody(store, { trigger: "BOOKING_CREATED", userId: booking.userId, booking }, now);
+      return envelope({ ...(base.payload as Record<string, unknown>) });
+    }
+    case "INSTANT_MEETING_ACCEPTED":
+      return envelope({
+        uid: booking?.uid ?? "Ht5nJ2pX8aQ1vC3rZ7wL0s",
+        eventTypeId: booking?.eventTypeId ?? 9500,
+        title: booking?.title ?? "Talk now",
+      });
+    case "CALENDAR_ENTRY_REJECTED":
+    case "DELEGATION_CREDENTIAL_SECRET_ROTATION_FAILED":
+    case "DELEGATION_CREDENTIAL_ROTATION_REQUIRED":
+    case "DELEGATION_CREDENTIAL_SECRET_ROTATED":
+      return envelope({ message: `Sandbox ${trigger.toLowerCase()}` });
     case "DELEGATION_CREDENTIAL_ERROR":
       return envelope({
         error: { type: "CredentialError", message: "Delegation credential is invalid" },

@@ -154,8 +154,45 @@ Deno.test("other triggers follow their documented shapes", async () => {
       string,
       unknown
     >;
+  // triggerNoShow/common.ts sends the booking's attendees and no `guests` key (corrections §4)
   assert.equal("hostEmail" in guests, false);
-  assert.ok(Array.isArray(guests.guests));
+  assert.equal("guests" in guests, false);
+  assert.ok(Array.isArray(guests.attendees));
+  const older = t.sandbox.buildWebhook("AFTER_GUESTS_CAL_VIDEO_NO_SHOW", t.booking.uid, {
+    noShowVariant: "withGuests",
+  }).json.payload as Record<string, unknown>;
+  assert.ok(Array.isArray(older.guests));
+  const byId = t.sandbox.buildWebhook("AFTER_HOSTS_CAL_VIDEO_NO_SHOW", t.booking.uid, {
+    noShowVariant: "bookingIdOnly",
+  }).json.payload as Record<string, unknown>;
+  assert.deepEqual(Object.keys(byId), ["bookingId", "webhook"]);
+  const otherHost = t.sandbox.buildWebhook("AFTER_HOSTS_CAL_VIDEO_NO_SHOW", t.booking.uid, {
+    hostEmail: "lee@example.com",
+  }).json.payload as Record<string, unknown>;
+  assert.equal(otherHost.hostEmail, "lee@example.com");
+});
+
+Deno.test("a nested meeting body and the newer triggers follow Cal.com's shapes", async () => {
+  await using t = await setup();
+  const nested = t.sandbox.buildWebhook("MEETING_ENDED", t.booking.uid, { meetingForm: "nested" }).json;
+  assert.deepEqual(Object.keys(nested), ["triggerEvent", "createdAt", "payload"]);
+  const payload = nested.payload as Record<string, unknown>;
+  assert.equal(payload.uid, t.booking.uid);
+  assert.equal(payload.bookingId, t.booking.id);
+  for (const trigger of ["BOOKING_LOCATION_UPDATED", "BOOKING_REASSIGNED"]) {
+    const body = t.sandbox.buildWebhook(trigger, t.booking.uid).json;
+    assert.equal(body.triggerEvent, trigger);
+    assert.equal((body.payload as Record<string, unknown>).uid, t.booking.uid);
+  }
+  for (
+    const trigger of [
+      "INSTANT_MEETING_ACCEPTED",
+      "CALENDAR_ENTRY_REJECTED",
+      "DELEGATION_CREDENTIAL_SECRET_ROTATED",
+    ]
+  ) {
+    assert.equal(t.sandbox.buildWebhook(trigger, t.booking.uid).json.triggerEvent, trigger);
+  }
 });
 
 Deno.test("extra payload keys can be merged in, and unknown triggers or missing bookings are refused", async () => {

@@ -155,7 +155,7 @@ function createdPayload(store: Store, event: WebhookEvent): Record<string, unkno
     startTime: formatTime(b.startTime, "seconds"),
     endTime: formatTime(b.endTime, "seconds"),
     organizer: organizer(user, b.startTime, true),
-    attendees: b.attendees.map((a) => attendee(a, b.startTime, "created")),
+    attendees: (event.seatAttendees ?? b.attendees).map((a) => attendee(a, b.startTime, "created")),
     responses: webhookResponses(b.responses),
     userFieldsResponses: userFieldsResponses(b.responses),
     location: b.location,
@@ -177,7 +177,14 @@ function createdPayload(store: Store, event: WebhookEvent): Record<string, unkno
     bookingId: b.id,
   };
   const old = event.previous;
-  if (old) {
+  if (event.seatMove) {
+    // handleSeats.ts: the seat uid as rescheduleUid, the old times, and no rescheduleId (corrections §1)
+    Object.assign(payload, {
+      rescheduleUid: event.seatMove.seatUid,
+      rescheduleStartTime: formatTime(event.seatMove.from.startTime, "seconds"),
+      rescheduleEndTime: formatTime(event.seatMove.from.endTime, "seconds"),
+    });
+  } else if (old) {
     Object.assign(payload, {
       rescheduleId: old.id,
       rescheduleUid: old.uid,
@@ -195,7 +202,7 @@ function createdPayload(store: Store, event: WebhookEvent): Record<string, unkno
 function cancelledPayload(store: Store, event: WebhookEvent): Record<string, unknown> {
   const b = event.booking;
   const { user, eventType } = context(store, b);
-  const attendees = event.seatAttendee ? [event.seatAttendee] : b.attendees;
+  const attendees = event.seatAttendees ?? b.attendees;
   return {
     ...bookerHead(b, eventType),
     eventTypeId: b.eventTypeId,
@@ -220,8 +227,12 @@ function cancelledPayload(store: Store, event: WebhookEvent): Record<string, unk
     currency: eventType?.currency ?? "usd",
     length: lengthMinutes(b),
     ...recurringEvent(b, eventType),
+    // handleCancelBooking.ts puts the event type's seat settings in the evt both cancel paths send
+    ...(eventType?.seatsPerTimeSlot
+      ? { seatsPerTimeSlot: eventType.seatsPerTimeSlot, seatsShowAttendees: eventType.seatsShowAttendees }
+      : {}),
     status: "CANCELLED",
-    requestReschedule: false,
+    ...(event.seatAttendees ? {} : { requestReschedule: false }),
   };
 }
 
@@ -315,10 +326,32 @@ function meetingRow(store: Store, b: BookingRecord): Record<string, unknown> {
   };
 }
 
-/** The object Cal.com serialises for `event`, with `createdAt` the send time in epoch ms. */
+/**
+ * The booking payload of a nested `MEETING_STARTED`/`MEETING_ENDED` body, as the newer consumer path
+ * builds it (`factory/versioned/v2021-10-20/MeetingPayloadBuilder.ts`, corrections §4): the usual booking
+ * payload, `.000Z` times.
+ */
+export function nestedMeetingPayload(store: Store, b: BookingRecord): Record<string, unknown> {
+  const payload = createdPayload(store, { trigger: "BOOKING_CREATED", userId: b.userId, booking: b });
+  payload.startTime = formatTime(b.startTime, "millis");
+  payload.endTime = formatTime(b.endTime, "millis");
+  return payload;
+}
+
+/**
+ * The object Cal.com serialises for `event`, with `createdAt` the send time in epoch ms. `MEETING_*`
+ * come flattened (the legacy scheduler, contract §9.9) unless the event asks for the nested form.
+ */
 export function eventBody(store: Store, event: WebhookEvent, createdAt: number): Record<string, unknown> {
   const { trigger } = event;
   if (trigger === "MEETING_STARTED" || trigger === "MEETING_ENDED") {
+    if (event.meetingForm === "nested") {
+      return {
+        triggerEvent: trigger,
+        createdAt: formatTime(createdAt, "millis"),
+        payload: nestedMeetingPayload(store, event.booking),
+      };
+    }
     return { triggerEvent: trigger, ...meetingRow(store, event.booking) };
   }
   const payload = trigger === "BOOKING_CANCELLED"

@@ -10,6 +10,7 @@ import type { BookingOperations, WebhookEvent } from "./booking_operations.ts";
 import { validationError } from "./errors.ts";
 import type { Random } from "./ids.ts";
 import type { Store, UserRecord } from "./store.ts";
+import type { SubscriberUrlRules } from "./subscriber_url.ts";
 
 /** Dependencies of the route handlers. */
 export interface RouteContext {
@@ -19,8 +20,10 @@ export interface RouteContext {
   random: Random;
   /** Delivers the webhooks of a change; resolves when every attempt has finished. */
   dispatch(events: WebhookEvent[]): Promise<void>;
-  /** Whether loopback and private subscriber URLs are accepted (tests deliver to 127.0.0.1). */
-  allowPrivateSubscriberUrls: boolean;
+  /** Which deployment's subscriber URL rules apply (`subscriber_url.ts`). */
+  subscriberUrlRules: SubscriberUrlRules;
+  /** The payload version a webhook created without one gets. */
+  defaultWebhookVersion: string;
 }
 
 /** A request after routing and authentication. */

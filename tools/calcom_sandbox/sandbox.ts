@@ -24,6 +24,7 @@ import { type EventTypeRecord, Store, type UserRecord } from "./store.ts";
 import type { MembershipRole } from "./teams.ts";
 import { deliver, type Delivery, subscribers, webhookHeaders } from "./webhook_delivery.ts";
 import { toWebhookOutput } from "./webhooks_routes.ts";
+import type { SubscriberUrlRules } from "./subscriber_url.ts";
 
 /** Options of `startSandbox`. */
 export interface SandboxOptions {
@@ -41,8 +42,14 @@ export interface SandboxOptions {
   errorDetails?: boolean;
   /** Which guard refuses an unknown `cal_` key (see `ApiOptions`); default "throttler". */
   unknownKeyGuard?: ApiOptions["unknownKeyGuard"];
-  /** Accept loopback/private subscriber URLs (default true: tests deliver to 127.0.0.1). */
-  allowPrivateSubscriberUrls?: boolean;
+  /**
+   * Subscriber URL rules (`subscriber_url.ts`): `"cloud"` (default) takes HTTPS only and no private or
+   * loopback hosts, as cal.com does; `"self-hosted"` also takes http and private addresses, so tests
+   * and the dev server can deliver to 127.0.0.1.
+   */
+  subscriberUrlRules?: SubscriberUrlRules;
+  /** Payload version of a webhook created without one (default `2021-10-20`, the DB default). */
+  defaultWebhookVersion?: "2021-10-20" | "2026-07-27";
   /** Per-attempt bound on webhook deliveries, ms (Cal.com sets none); default 10 000. */
   webhookTimeoutMs?: number;
   /** fetch used to deliver webhooks (default global fetch). */
@@ -135,13 +142,23 @@ export interface Sandbox {
   createBooking(userId: number, input?: NewBooking): Promise<ApiBooking>;
   /** Books a recurring series (the user's recurring event type unless `eventTypeId` says otherwise). */
   createRecurringBooking(userId: number, input?: NewBooking): Promise<ApiBooking[]>;
-  /** Cancels (BOOKING_CANCELLED). */
-  cancelBooking(uid: string, reason?: string, options?: { cancelledBy?: string }): Promise<ApiBooking>;
-  /** Reschedules (BOOKING_RESCHEDULED for the new booking); returns the new booking. */
+  /**
+   * Cancels (BOOKING_CANCELLED). With `seatUid` only that seat of a seated booking: the booking stays,
+   * its updatedAt too, and the delivery names the whole booking with only the leaving attendee.
+   */
+  cancelBooking(
+    uid: string,
+    reason?: string,
+    options?: { cancelledBy?: string; seatUid?: string },
+  ): Promise<ApiBooking>;
+  /**
+   * Reschedules (BOOKING_RESCHEDULED for the new booking); returns the new booking. With `seatUid` only
+   * that seat moves, to the seated booking at `newStart` (or a new one), and `rescheduleUid` is the seat uid.
+   */
   rescheduleBooking(
     uid: string,
     newStart: Date | string,
-    options?: { reason?: string; rescheduledBy?: string },
+    options?: { reason?: string; rescheduledBy?: string; seatUid?: string },
   ): Promise<ApiBooking>;
   /** Confirms a pending booking (BOOKING_CREATED with status ACCEPTED). */
   confirmBooking(uid: string): Promise<ApiBooking>;
@@ -149,10 +166,23 @@ export interface Sandbox {
   rejectBooking(uid: string, reason?: string): Promise<ApiBooking>;
   /** Marks the host and/or attendees absent (BOOKING_NO_SHOW_UPDATED when attendees change). */
   markAbsent(uid: string, changes: { host?: boolean; attendees?: AbsentChange[] }): Promise<ApiBooking>;
-  /** Sends MEETING_STARTED (accepted bookings only); changes no booking column. */
-  startMeeting(uid: string): Promise<ApiBooking>;
+  /**
+   * Sends MEETING_STARTED (accepted bookings only); changes no booking column. `form: "nested"` sends
+   * the newer consumer's `{triggerEvent, createdAt, payload}` instead of the flattened row.
+   */
+  startMeeting(uid: string, options?: { form?: "flattened" | "nested" }): Promise<ApiBooking>;
   /** Sends MEETING_ENDED (accepted bookings only); changes no booking column. */
-  endMeeting(uid: string): Promise<ApiBooking>;
+  endMeeting(uid: string, options?: { form?: "flattened" | "nested" }): Promise<ApiBooking>;
+  /**
+   * Delivers `buildWebhook(trigger, booking, options)` to the organizer's webhooks that subscribe to
+   * `trigger`, as Cal.com sends the triggers that change no state (Cal Video no-show automations, the
+   * newer booking triggers…); returns the attempts.
+   */
+  deliverWebhook(
+    trigger: string,
+    booking: string | { uid: string },
+    options?: BuildWebhookOptions,
+  ): Promise<Delivery[]>;
 
   /** A booking in API shape, or undefined. */
   booking(uid: string): ApiBooking | undefined;
@@ -267,7 +297,8 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     now,
     random,
     dispatch,
-    allowPrivateSubscriberUrls: options.allowPrivateSubscriberUrls ?? true,
+    subscriberUrlRules: options.subscriberUrlRules ?? "cloud",
+    defaultWebhookVersion: options.defaultWebhookVersion ?? "2021-10-20",
   };
   const oauth = new OAuthServer(now, random, (username) => {
     for (const u of store.users.values()) if (u.username === username) return u.id;
@@ -393,7 +424,11 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       return result.bookings.map((b) => toApiBooking(store, b));
     },
     async cancelBooking(uid, reason, cancelOptions = {}) {
-      await run(ops.cancel(uid, { reason, cancelledBy: cancelOptions.cancelledBy ?? null }));
+      await run(ops.cancel(uid, {
+        reason,
+        cancelledBy: cancelOptions.cancelledBy ?? null,
+        seatUid: cancelOptions.seatUid,
+      }));
       return render(uid);
     },
     async rescheduleBooking(uid, newStart, rescheduleOptions = {}) {
@@ -414,13 +449,27 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       await run(ops.markAbsent(uid, { host: changes.host, attendees }));
       return render(uid);
     },
-    async startMeeting(uid) {
-      await run(ops.meeting(uid, "MEETING_STARTED"));
+    async startMeeting(uid, meetingOptions = {}) {
+      await run(ops.meeting(uid, "MEETING_STARTED", meetingOptions.form));
       return render(uid);
     },
-    async endMeeting(uid) {
-      await run(ops.meeting(uid, "MEETING_ENDED"));
+    async endMeeting(uid, meetingOptions = {}) {
+      await run(ops.meeting(uid, "MEETING_ENDED", meetingOptions.form));
       return render(uid);
+    },
+    async deliverWebhook(trigger, booking, buildOptions = {}) {
+      const b = ops.get(typeof booking === "string" ? booking : booking.uid);
+      const targets = subscribers(store.webhooksOf(b.userId), trigger);
+      if (targets.length === 0) return [];
+      const body = JSON.stringify(buildWebhookBody(store, trigger, b, now(), buildOptions));
+      const attempts = await deliver(targets, trigger, body, {
+        fetch: doFetch,
+        now,
+        timeoutMs: options.webhookTimeoutMs ?? 10_000,
+        signal: closing.signal,
+      });
+      deliveries.push(...attempts);
+      return attempts;
     },
 
     booking(uid) {
@@ -447,6 +496,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
           secret: null,
           time: null,
           timeUnit: null,
+          version: "2021-10-20",
           createdAt: now(),
         });
         return id;

@@ -123,6 +123,8 @@ export interface WebhookRecord {
   secret: string | null;
   time: number | null;
   timeUnit: string | null;
+  /** Payload version (`2021-10-20`, or a newer one a client chose). */
+  version: string;
   createdAt: number;
 }
 
@@ -269,13 +271,14 @@ export class Store {
 
   /**
    * Changes a booking in place and sets its updatedAt to `now`, re-indexing it: the change Prisma's
-   * `@updatedAt` makes visible to `afterUpdatedAt` polling.
+   * `@updatedAt` makes visible to `afterUpdatedAt` polling. `now: null` is a change that writes only
+   * other rows (attendees, seats: corrections §3), so updatedAt stays.
    */
-  update(b: BookingRecord, now: number, change: (b: BookingRecord) => void): void {
+  update(b: BookingRecord, now: number | null, change: (b: BookingRecord) => void): void {
     const before = this.#viewers(b);
     for (const id of before) this.#indexes.get(id)?.byUpdated.remove(b);
     change(b);
-    b.updatedAt = now;
+    if (now !== null) b.updatedAt = now;
     const after = this.#viewers(b);
     for (const id of before) {
       if (!after.includes(id)) {

@@ -78,7 +78,7 @@ Deno.test("an organisation admin's key lists every member's bookings", async () 
 });
 
 Deno.test("user webhooks get no team event type's bookings and nothing of a booking their user attends", async () => {
-  await using sandbox = await startSandbox({ seed: 6 });
+  await using sandbox = await startSandbox({ seed: 6, subscriberUrlRules: "self-hosted" });
   await using receiver = startReceiver();
   const admin = sandbox.addUser({ username: "ada" });
   const member = sandbox.addUser({ username: "max" });

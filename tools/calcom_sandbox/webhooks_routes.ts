@@ -11,6 +11,7 @@ import { CalError, validationError } from "./errors.ts";
 import { uuidV4 } from "./ids.ts";
 import { caller, type Handler, parseBody, type RouteContext, type RouteRequest } from "./route_context.ts";
 import type { WebhookRecord } from "./store.ts";
+import { checkSubscriberUrl } from "./subscriber_url.ts";
 
 /** Triggers the API accepts (Cal.com's `WebhookTriggerEvents` enum in the spec). */
 export const WEBHOOK_TRIGGERS = [
@@ -35,7 +36,18 @@ export const WEBHOOK_TRIGGERS = [
   "ROUTING_FORM_FALLBACK_HIT",
   "DELEGATION_CREDENTIAL_ERROR",
   "WRONG_ASSIGNMENT_REPORT",
+  // accepted by newer Cal.com (corrections §5)
+  "BOOKING_LOCATION_UPDATED",
+  "BOOKING_REASSIGNED",
+  "INSTANT_MEETING_ACCEPTED",
+  "CALENDAR_ENTRY_REJECTED",
+  "DELEGATION_CREDENTIAL_SECRET_ROTATION_FAILED",
+  "DELEGATION_CREDENTIAL_ROTATION_REQUIRED",
+  "DELEGATION_CREDENTIAL_SECRET_ROTATED",
 ] as const;
+
+/** Payload versions `inputs/webhook.input.ts` accepts (corrections §5). */
+export const WEBHOOK_VERSIONS = ["2021-10-20", "2026-07-27"] as const;
 
 const fields = {
   subscriberUrl: z.string(),
@@ -43,7 +55,7 @@ const fields = {
   active: z.boolean(),
   secret: z.string().optional(),
   payloadTemplate: z.string().optional(),
-  version: z.literal("2021-10-20").optional(),
+  version: z.enum(WEBHOOK_VERSIONS).optional(),
   time: z.number().int().optional(),
   timeUnit: z.enum(["DAY", "HOUR", "MINUTE"]).optional(),
 };
@@ -61,25 +73,6 @@ export function toWebhookOutput(w: WebhookRecord): Record<string, unknown> {
     secret: w.secret,
     userId: w.userId,
   };
-}
-
-const PRIVATE_HOST =
-  /^(localhost|127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|\[::1\]|0\.0\.0\.0)/;
-
-function checkSubscriberUrl(ctx: RouteContext, url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new CalError(400, "Webhook URL is not allowed: Invalid URL");
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new CalError(400, "Webhook URL is not allowed: Only HTTP and HTTPS URLs are allowed");
-  }
-  // The exact SSRF rules are UNCONFIRMED; private targets are refused only when the sandbox is told to.
-  if (!ctx.allowPrivateSubscriberUrls && PRIVATE_HOST.test(parsed.hostname)) {
-    throw new CalError(400, "Webhook URL is not allowed: Private IP addresses are not allowed");
-  }
 }
 
 function assertUniqueUrl(ctx: RouteContext, userId: number, url: string, except?: string): void {
@@ -116,7 +109,7 @@ export const createWebhook: Handler = (ctx, req) => {
   const user = caller(req);
   const input = parseBody(CreateWebhookSchema, req.body);
   checkTriggers(input.triggers);
-  checkSubscriberUrl(ctx, input.subscriberUrl);
+  checkSubscriberUrl(ctx.subscriberUrlRules, input.subscriberUrl);
   assertUniqueUrl(ctx, user.id, input.subscriberUrl);
   const w: WebhookRecord = {
     id: uuidV4(ctx.random),
@@ -128,6 +121,7 @@ export const createWebhook: Handler = (ctx, req) => {
     secret: input.secret ?? null,
     time: input.time ?? null,
     timeUnit: input.timeUnit ?? null,
+    version: input.version ?? ctx.defaultWebhookVersion,
     createdAt: ctx.now(),
   };
   ctx.store.webhooks.set(w.id, w);
@@ -170,7 +164,7 @@ export const getWebhook: Handler = (ctx, req) => {
       platform: false,
       time: w.time,
       timeUnit: w.timeUnit,
-      version: "2021-10-20",
+      version: w.version,
       platformOAuthClientId: null,
     },
   };
@@ -182,7 +176,7 @@ export const updateWebhook: Handler = (ctx, req) => {
   const input = parseBody(UpdateWebhookSchema, req.body);
   checkTriggers(input.triggers);
   if (input.subscriberUrl !== undefined) {
-    checkSubscriberUrl(ctx, input.subscriberUrl);
+    checkSubscriberUrl(ctx.subscriberUrlRules, input.subscriberUrl);
     assertUniqueUrl(ctx, w.userId, input.subscriberUrl, w.id);
     w.subscriberUrl = input.subscriberUrl;
   }
@@ -192,6 +186,7 @@ export const updateWebhook: Handler = (ctx, req) => {
   if (input.payloadTemplate !== undefined) w.payloadTemplate = input.payloadTemplate;
   if (input.time !== undefined) w.time = input.time;
   if (input.timeUnit !== undefined) w.timeUnit = input.timeUnit;
+  if (input.version !== undefined) w.version = input.version;
   return { status: 200, data: toWebhookOutput(w) };
 };
 

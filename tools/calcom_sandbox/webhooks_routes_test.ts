@@ -71,7 +71,7 @@ Deno.test("invalid webhook bodies are 400s", async () => {
       { ...hook, triggers: ["DELEGATION_CREDENTIAL_ERROR"] },
       "DELEGATION_CREDENTIAL_ERROR trigger is only available for organization webhooks",
     ],
-    [{ ...hook, subscriberUrl: "not a url" }, "Webhook URL is not allowed: Invalid URL"],
+    [{ ...hook, subscriberUrl: "not a url" }, "Webhook URL is not allowed: Invalid URL format"],
   ];
   for (const [body, message] of cases) {
     const res = await calFetch(sandbox, apiKey, "/v2/webhooks", { method: "POST", body });
@@ -80,15 +80,76 @@ Deno.test("invalid webhook bodies are 400s", async () => {
   }
 });
 
-Deno.test("private subscriber URLs are refused when the sandbox is told to", async () => {
-  await using sandbox = await startSandbox({ allowPrivateSubscriberUrls: false });
+Deno.test("by default the sandbox applies the cloud's subscriber URL rules and messages", async () => {
+  await using sandbox = await startSandbox();
   const { apiKey } = sandbox.addUser();
-  const res = await calFetch(sandbox, apiKey, "/v2/webhooks", {
+  const cases: Array<[string, string]> = [
+    ["http://proj.example.com/functions/v1/calcom-webhook/x", "Only HTTPS URLs are allowed"],
+    ["http://127.0.0.1:54321/functions/v1/calcom-webhook/x", "Only HTTPS URLs are allowed"],
+    ["https://localhost/functions/v1/calcom-webhook/x", "Blocked hostname"],
+    ["https://metadata.google.internal/computeMetadata", "Blocked hostname"],
+    ["https://10.0.0.7/functions/v1/calcom-webhook/x", "Private IP address"],
+    ["https://192.168.1.20/hook", "Private IP address"],
+    ["https://[fd12::1]/hook", "Private IP address"],
+    ["not a url", "Invalid URL format"],
+  ];
+  for (const [subscriberUrl, reason] of cases) {
+    const res = await calFetch(sandbox, apiKey, "/v2/webhooks", {
+      method: "POST",
+      body: { ...hook, subscriberUrl },
+    });
+    assert.equal(res.status, 400, subscriberUrl);
+    assert.deepEqual(res.json.error, {
+      code: "BadRequestException",
+      message: `Webhook URL is not allowed: ${reason}`,
+    });
+  }
+  const ok = await calFetch(sandbox, apiKey, "/v2/webhooks", { method: "POST", body: hook });
+  assert.equal(ok.status, 201);
+});
+
+Deno.test("in self-hosted mode http and private subscriber URLs are accepted, metadata hosts are not", async () => {
+  await using sandbox = await startSandbox({ subscriberUrlRules: "self-hosted" });
+  const { apiKey } = sandbox.addUser();
+  for (
+    const subscriberUrl of ["http://127.0.0.1:54321/functions/v1/calcom-webhook/x", "http://10.0.0.7/hook"]
+  ) {
+    const res = await calFetch(sandbox, apiKey, "/v2/webhooks", {
+      method: "POST",
+      body: { ...hook, subscriberUrl },
+    });
+    assert.equal(res.status, 201, subscriberUrl);
+  }
+  const metadata = await calFetch(sandbox, apiKey, "/v2/webhooks", {
     method: "POST",
-    body: { ...hook, subscriberUrl: "http://127.0.0.1:54321/functions/v1/calcom-webhook/x" },
+    body: { ...hook, subscriberUrl: "http://169.254.169.254/latest" },
   });
-  assert.equal(res.status, 400);
-  assert.match((res.json.error as { message: string }).message, /^Webhook URL is not allowed: /);
+  assert.equal(metadata.status, 400);
+  assert.deepEqual(metadata.json.error, {
+    code: "BadRequestException",
+    message: "Webhook URL is not allowed: Blocked hostname",
+  });
+});
+
+Deno.test("a webhook keeps the payload version it was created with, else the default", async () => {
+  await using sandbox = await startSandbox({ defaultWebhookVersion: "2026-07-27" });
+  const { apiKey } = sandbox.addUser();
+  const version = async (body: Record<string, unknown>) => {
+    const created = await calFetch(sandbox, apiKey, "/v2/webhooks", { method: "POST", body });
+    assert.equal(created.status, 201);
+    const id = (created.json.data as { id: string }).id;
+    return ((await calFetch(sandbox, apiKey, `/v2/webhooks/${id}`)).json.data as { version: string }).version;
+  };
+  assert.equal(await version({ ...hook, subscriberUrl: "https://example.com/a" }), "2026-07-27");
+  assert.equal(
+    await version({ ...hook, subscriberUrl: "https://example.com/b", version: "2021-10-20" }),
+    "2021-10-20",
+  );
+  const bad = await calFetch(sandbox, apiKey, "/v2/webhooks", {
+    method: "POST",
+    body: { ...hook, subscriberUrl: "https://example.com/c", version: "2030-01-01" },
+  });
+  assert.equal(bad.status, 400);
 });
 
 Deno.test("the list is a plain array paged by take and skip", async () => {

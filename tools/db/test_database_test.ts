@@ -7,6 +7,7 @@ Deno.test("a test database has the platform and every migration applied", async 
   const tables = await db.sql<{ table_name: string }[]>`
     select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
   assert.deepEqual(tables.map((t) => t.table_name), [
+    "calcom_booking_requests",
     "calcom_bookings",
     "calcom_connections",
     "calcom_sync_runs",

@@ -27,6 +27,7 @@ import { createGateway } from "./gateway.ts";
 import { loadOrCreateLocalSecrets } from "./local_secrets.ts";
 import { type EmbeddedPostgres, isPortFree, startEmbeddedPostgres } from "./pglite_server.ts";
 import { createSandboxControl } from "./sandbox_control.ts";
+import { settingsPageRoutes } from "./settings_page/settings_page_routes.ts";
 
 const configTomlUrl = new URL("../../supabase/config.toml", import.meta.url);
 
@@ -217,7 +218,8 @@ export async function startDevServer(
       if (sandboxPort === DEFAULT_SANDBOX_PORT && !isPortFree(sandboxPort)) sandboxPort = 0;
       // A fixed seed: the dev host and its API key are the same on every start, so a connection stored
       // in the embedded database keeps working after a restart (the sandbox itself keeps no state).
-      sandbox = await startSandbox({ port: sandboxPort, seed: 1 });
+      // Self-hosted rules: the dev functions listen on http://127.0.0.1, which the cloud refuses.
+      sandbox = await startSandbox({ port: sandboxPort, seed: 1, subscriberUrlRules: "self-hosted" });
       running.sandbox = sandbox;
       const { user, apiKey } = sandbox.addUser({
         username: "dev-host",
@@ -325,12 +327,16 @@ export async function startDevServer(
     };
 
     const routes = new Hono();
-    routes.get("/", (c) =>
-      c.json({
+    // Browsers get the settings page at `/`; scripts keep the JSON index.
+    routes.route(
+      "/",
+      settingsPageRoutes(() => ({
         name: "calcom-supabase dev server",
         functions: info.functions.map((f) => `${functionsUrl}/${f.name}`),
         info: `${supabaseUrl}/_dev/info`,
-      }));
+        settingsPage: `${supabaseUrl}/`,
+      }), log),
+    );
     routes.get("/_dev/health", (c) => c.json({ ok: true }));
     // Local-only conveniences for scripts and tests: the keys the banner prints, as JSON. It hands out a
     // signed-in token for the dev user, which is why the server answers loopback Host names only.

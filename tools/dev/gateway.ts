@@ -75,7 +75,8 @@ export function createGatewayJwtCheck(
 /** CORS headers on the gateway's own answers, so browser clients can read them. */
 const CORS_HEADERS = {
   "access-control-allow-origin": "*",
-  "access-control-allow-headers": "authorization, x-client-info, apikey, content-type, x-region",
+  "access-control-allow-headers":
+    "authorization, x-client-info, apikey, content-type, x-region, idempotency-key",
   "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
 };
 

@@ -18,7 +18,7 @@ function startReceiver() {
 }
 
 async function setUp() {
-  const sandbox = await startSandbox({ seed: 1 });
+  const sandbox = await startSandbox({ seed: 1, subscriberUrlRules: "self-hosted" });
   const { user, apiKey } = sandbox.addUser({ username: "dev" });
   sandbox.seedBookings(user.id, 20, { seed: 1 });
   const receiver = startReceiver();

@@ -69,6 +69,9 @@ export function renderBanner(input: BannerInput): string {
   const out: string[] = [];
   out.push(`calcom-supabase dev server ready in ${input.startupSeconds.toFixed(1)} s`);
   out.push("");
+  out.push(
+    `Settings    ${info.supabaseUrl}/ (open in a browser: the CalcomSettings component as the dev user)`,
+  );
   out.push(`Functions   ${fnUrl}/<name>`);
   for (const f of info.functions) {
     out.push(`  ${f.name.padEnd(22)} verify_jwt=${String(f.verifyJwt).padEnd(5)}  ready`);

@@ -63,6 +63,7 @@ Deno.test("the banner gives the URLs, keys and a runnable curl walkthrough again
     startupSeconds: 3.04,
   });
   assert.match(text, /ready in 3\.0 s/);
+  assert.match(text, /Settings\s+http:\/\/127\.0\.0\.1:54321\/ \(open in a browser/);
   assert.match(text, /calcom-connection\s+verify_jwt=true\s+ready/);
   assert.match(text, /calcom-webhook\s+verify_jwt=false\s+ready/);
   assert.match(text, /Anon key\s+anon\.jwt\.value/);

@@ -65,7 +65,8 @@ class DevProcess {
       stderr: "piped",
     }).spawn();
     const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) this.output += text;
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) this.output += decoder.decode(chunk, { stream: true });
     };
     this.drained = Promise.all([pump(this.child.stdout), pump(this.child.stderr)]).then(() => {});
   }

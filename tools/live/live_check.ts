@@ -2,7 +2,8 @@
  * `npm run test:live`: checks this project's reading of Cal.com against a real Cal.com (not part of
  * `npm test`: it needs an account and the network). With `CALCOM_LIVE_API_KEY` (and optionally
  * `CALCOM_LIVE_API_URL`, default https://api.cal.com, for a self-hosted instance) it calls the API
- * read-only (`/v2/me`, one page of bookings in each version the client knows, the webhooks list), creates
+ * read-only (`/v2/me`, one page of bookings in each version the client knows, the event types and a week of
+ * slots of the first one, the webhooks list), creates
  * one inactive webhook with an HTTPS example URL and deletes it again, validates every answer with the
  * client's own schemas, and prints what matched and what did not. Nothing it prints holds the key or a
  * webhook secret. Exit code 0 when everything matched, 1 otherwise, 2 on bad usage.
@@ -17,7 +18,15 @@ import {
   WebhookSchema,
 } from "../../supabase/functions/_shared/calcom/schemas.ts";
 import { bookingsApiVersion } from "../../supabase/functions/_shared/calcom/transport.ts";
-import { defaultCalcomApiUrl } from "../../supabase/functions/_shared/calcom/client.ts";
+import {
+  defaultCalcomApiUrl,
+  eventTypesApiVersion,
+  slotsApiVersion,
+} from "../../supabase/functions/_shared/calcom/client.ts";
+import {
+  EventTypeSchema,
+  SlotsByDaySchema,
+} from "../../supabase/functions/_shared/calcom/scheduling_schemas.ts";
 
 /** One line of the report. */
 export interface CheckResult {
@@ -39,6 +48,8 @@ export interface LiveCheckOptions {
 const MeResponse = successEnvelope(MeSchema);
 const WebhookResponse = successEnvelope(WebhookSchema);
 const WebhookListResponse = successEnvelope(WebhookSchema.array());
+const EventTypeListResponse = successEnvelope(EventTypeSchema.array());
+const SlotsResponse = successEnvelope(SlotsByDaySchema);
 
 /** Versions of `GET /v2/bookings` to try: the one the client pins, and hosted Cal.com's cursor version. */
 const bookingVersions = [bookingsApiVersion, "2026-05-01"] as const;
@@ -165,6 +176,31 @@ export async function runLiveCheck(options: LiveCheckOptions): Promise<CheckResu
       );
       // An unserved newer version is not a mismatch of what the client relies on.
       if (!ok) results[results.length - 1].ok = true;
+    });
+  }
+
+  let firstEventType: number | undefined;
+  await attempt("GET /v2/event-types", async () => {
+    const res = await call("GET", "/v2/event-types", { version: eventTypesApiVersion });
+    const list = validate(
+      "GET /v2/event-types",
+      res,
+      200,
+      EventTypeListResponse,
+      (b) => `${b.data.length} event types${b.data[0] ? `, first ${b.data[0].slug} (${b.data[0].id})` : ""}`,
+    );
+    firstEventType = list?.data[0]?.id;
+  });
+  if (firstEventType !== undefined) {
+    await attempt("GET /v2/slots", async () => {
+      // A week from today: what an app offering times asks for.
+      const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+      const query = new URLSearchParams({ eventTypeId: String(firstEventType), start: day(0), end: day(6) });
+      const res = await call("GET", `/v2/slots?${query}`, { version: slotsApiVersion });
+      validate("GET /v2/slots", res, 200, SlotsResponse, (b) => {
+        const days = Object.keys(b.data);
+        return `${days.reduce((n, d) => n + b.data[d].length, 0)} slots on ${days.length} days`;
+      });
     });
   }
 

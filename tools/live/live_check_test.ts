@@ -13,6 +13,8 @@ Deno.test("against a Cal.com that answers as the client expects, every check pas
     "GET /v2/me",
     "GET /v2/bookings (cal-api-version 2024-08-13)",
     "GET /v2/bookings (cal-api-version 2026-05-01)",
+    "GET /v2/event-types",
+    "GET /v2/slots",
     "GET /v2/webhooks",
     "POST /v2/webhooks",
     "DELETE /v2/webhooks/{id}",

@@ -111,3 +111,95 @@ begin
   end if;
 end
 $$;
+
+-- Supabase Realtime's schema, as much of it as Broadcast from the database uses, defined as Realtime's own
+-- tenant migrations define it (supabase/realtime, lib/realtime/tenants/repo/migrations): the messages
+-- table (partitioned by day there; here one default partition holds every day), realtime.topic(), and
+-- realtime.send() and realtime.broadcast_changes(), which insert into it. Realtime itself, which reads the
+-- table and pushes its rows to subscribers, has no stand-in: tests read realtime.messages.
+create schema if not exists realtime;
+grant usage on schema realtime to anon, authenticated, service_role;
+
+create table if not exists realtime.messages (
+  topic text not null,
+  extension text not null,
+  payload jsonb,
+  event text,
+  private boolean default false,
+  updated_at timestamp without time zone default now() not null,
+  inserted_at timestamp without time zone default now() not null,
+  id uuid default gen_random_uuid() not null,
+  primary key (id, inserted_at)
+) partition by range (inserted_at);
+create table if not exists realtime.messages_default partition of realtime.messages default;
+create index if not exists messages_inserted_at_topic_index
+  on only realtime.messages (inserted_at desc, topic)
+  where extension = 'broadcast' and private is true;
+alter table realtime.messages enable row level security;
+grant select, insert, update on realtime.messages to anon, authenticated, service_role;
+
+do $$
+begin
+  if to_regprocedure('realtime.topic()') is null then
+    create function realtime.topic() returns text
+    language sql stable
+    as $f$
+      select nullif(current_setting('realtime.topic', true), '')::text
+    $f$;
+  end if;
+  if to_regprocedure('realtime.send(jsonb, text, text, boolean)') is null then
+    create function realtime.send(payload jsonb, event text, topic text, private boolean default true)
+    returns void
+    language plpgsql
+    as $f$
+    declare
+      generated_id uuid;
+      final_payload jsonb;
+    begin
+      begin
+        generated_id := gen_random_uuid();
+        if payload ? 'id' then
+          final_payload := payload;
+        else
+          final_payload := jsonb_set(payload, '{id}', to_jsonb(generated_id));
+        end if;
+        execute format('set local realtime.topic to %L', topic);
+        insert into realtime.messages (id, payload, event, topic, private, extension)
+        values (generated_id, final_payload, event, topic, private, 'broadcast');
+      exception
+        when others then
+          raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+      end;
+    end;
+    $f$;
+  end if;
+  if to_regprocedure('realtime.broadcast_changes(text, text, text, text, text, record, record, text)') is null then
+    create function realtime.broadcast_changes(
+      topic_name text, event_name text, operation text, table_name text, table_schema text, new record,
+      old record, level text default 'ROW'
+    )
+    returns void
+    language plpgsql
+    as $f$
+    declare
+      row_data jsonb := '{}'::jsonb;
+    begin
+      if level = 'STATEMENT' then
+        raise exception 'function can only be triggered for each row, not for each statement';
+      end if;
+      if operation = 'INSERT' or operation = 'UPDATE' or operation = 'DELETE' then
+        row_data := jsonb_build_object(
+          'old_record', old, 'record', new, 'operation', operation, 'table', table_name, 'schema', table_schema
+        );
+        perform realtime.send(row_data, event_name, topic_name);
+      else
+        raise exception 'Unexpected operation type: %', operation;
+      end if;
+    exception
+      when others then
+        raise exception 'Failed to process the row: %', sqlerrm;
+    end;
+    $f$;
+  end if;
+end
+$$;

@@ -146,7 +146,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     const lagMs = options.clock?.sandboxLagMs ?? 0;
     const sandbox = options.sandbox === false
       ? undefined
-      : await startSandbox({ now: () => new Date(Date.now() - lagMs), ...options.sandbox });
+      // Self-hosted rules: the functions listen on 127.0.0.1 over http, which the cloud's rules refuse
+      : await startSandbox({
+        now: () => new Date(Date.now() - lagMs),
+        subscriberUrlRules: "self-hosted",
+        ...options.sandbox,
+      });
     if (sandbox) cleanups.push(() => sandbox.close());
     const config = loadConfig({
       SUPABASE_DB_URL: db.url,

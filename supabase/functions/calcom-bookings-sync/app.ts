@@ -9,6 +9,9 @@
  *   without `cursor`) an incremental sync runs first and the answer adds its numbers, `source:"api"`
  * - `POST /calcom-bookings-sync/scheduled` with the `x-calcom-cron-secret` header → every active
  *   connection, for pg_cron (supabase/sql/schedule_sync.sql)
+ * - `GET /calcom-bookings-sync/event-types`, `GET /calcom-bookings-sync/slots` and
+ *   `POST /calcom-bookings-sync/bookings`: offer times and book (event_types_app.ts, slots_app.ts,
+ *   create_booking.ts)
  *
  * See docs/api.md for the response fields and docs/architecture.md for paging and runs.
  *
@@ -26,11 +29,15 @@ import {
   rejectInvalid,
 } from "../_shared/platform/http.ts";
 import { decodeCursor, readBookings } from "./bookings_query.ts";
+import { createBookingRoutes } from "./create_booking.ts";
+import { eventTypesRoutes } from "./event_types_app.ts";
+import { slotsRoutes } from "./slots_app.ts";
 import { resolveConnection } from "./connection_access.ts";
 import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
 import { runScheduledSync } from "./scheduled_sync.ts";
 import { firstPageBudgetMs, runSync, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
 import { ReadQuerySchema, type SyncBody, SyncBodySchema } from "./sync_request.ts";
+import type { ReadPage, ScheduledSummaryResponse, SyncResult } from "./responses.ts";
 import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_run_store.ts";
 
 /** Settings of the app beyond `Deps` (all optional). */
@@ -85,6 +92,10 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
     }
   }
 
+  app.route("/", eventTypesRoutes(deps));
+  app.route("/", slotsRoutes(deps));
+  app.route("/", createBookingRoutes(deps));
+
   app.post("/scheduled", async (c) => {
     if (!cronSecretMatches(options.cronSecret, c.req.header(cronSecretHeader))) {
       throw apiError(401, "unauthorized", `Scheduled sync needs the cron secret in ${cronSecretHeader}`);
@@ -96,12 +107,19 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
       minSliceMs: Math.min(5_000, deadlineMs / 10),
     });
     const complete = summary.deferred.length === 0 && summary.results.every((r) => r.status === "succeeded");
-    return c.json({ success: true, source: "api", status: complete ? "succeeded" : "partial", ...summary });
+    return c.json(
+      {
+        success: true,
+        source: "api",
+        status: complete ? "succeeded" : "partial",
+        ...summary,
+      } satisfies ScheduledSummaryResponse,
+    );
   });
 
   app.post("/", auth, jsonBody(), zValidator("json", SyncBodySchema, rejectInvalid), async (c) => {
     const outcome = await sync(c.var.user, c.req.valid("json"));
-    return c.json({ success: true, source: "api", ...outcomeFields(outcome) });
+    return c.json({ success: true, source: "api", ...outcomeFields(outcome) } satisfies SyncResult);
   });
 
   app.get("/", auth, zValidator("query", ReadQuerySchema, rejectInvalid), async (c) => {
@@ -131,16 +149,18 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
         after,
       });
     });
-    return c.json({
-      success: true,
-      source: outcome ? "api" : "database",
-      bookings: page.bookings,
-      count: page.bookings.length,
-      nextCursor: page.nextCursor,
-      ...(outcome
-        ? { ...outcomeFields(outcome), count: page.bookings.length, fetched: outcome.fetched }
-        : {}),
-    });
+    return c.json(
+      {
+        success: true,
+        source: outcome ? "api" : "database",
+        bookings: page.bookings,
+        count: page.bookings.length,
+        nextCursor: page.nextCursor,
+        ...(outcome
+          ? { ...outcomeFields(outcome), count: page.bookings.length, fetched: outcome.fetched }
+          : {}),
+      } satisfies ReadPage,
+    );
   });
 
   return app;
@@ -150,7 +170,7 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
  * The response fields of a run; a failed run becomes the error answer (the run stays recorded with
  * its error, and the next call resumes it).
  */
-function outcomeFields(outcome: SyncOutcome) {
+function outcomeFields(outcome: SyncOutcome): Omit<SyncResult, "success" | "source"> {
   const fields = {
     count: outcome.fetched,
     created: outcome.created,
@@ -162,7 +182,9 @@ function outcomeFields(outcome: SyncOutcome) {
     syncRunId: outcome.runId,
     resumedFrom: outcome.resumedFromRunId,
   };
-  if (outcome.status !== "failed") return fields;
+  if (outcome.status === "succeeded" || outcome.status === "partial") {
+    return { ...fields, status: outcome.status };
+  }
   const error = outcome.error!;
   const details = { ...fields };
   if (error.code === "invalid_api_key") throw apiError(400, "invalid_api_key", error.message, details);

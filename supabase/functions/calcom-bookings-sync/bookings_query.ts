@@ -10,7 +10,8 @@
 import { z } from "zod";
 import { BOOKING_COLUMNS, type BookingColumn } from "../_shared/bookings/booking_columns.ts";
 import type { Tx } from "../_shared/platform/db.ts";
-import type { KeyRelation } from "../_shared/bookings/key_relation.ts";
+import { BOOKING_STATUSES } from "../_shared/bookings/booking_row.ts";
+import { KEY_RELATIONS, type KeyRelation } from "../_shared/bookings/key_relation.ts";
 import { isStorableInstant } from "./sync_request.ts";
 
 /**
@@ -68,49 +69,55 @@ export interface BookingsFilter {
   maxBytes?: number;
 }
 
-/** A booking as the API returns it. */
-export interface BookingView {
-  id: string;
-  connectionId: string;
-  bookingId: number;
-  uid: string;
-  title: string;
-  description: string | null;
-  status: string;
-  startTime: string;
-  endTime: string;
-  eventType: { id: number | null; slug: string | null; title: string | null };
-  organizer: {
-    id: number | null;
-    name: string | null;
-    email: string | null;
-    username: string | null;
-    timeZone: string | null;
-  };
-  attendees: unknown[];
-  location: string | null;
-  meetingUrl: string | null;
-  customInputs: Record<string, unknown> | null;
-  metadata: Record<string, unknown>;
-  rescheduledFromUid: string | null;
-  rescheduledToUid: string | null;
-  cancellationReason: string | null;
-  rejectionReason: string | null;
-  icalUid: string | null;
-  recurringBookingUid: string | null;
-  absentHost: boolean;
-  meetingStartedAt: string | null;
-  meetingEndedAt: string | null;
-  recordingLinks: unknown;
-  calcomCreatedAt: string | null;
-  sourceUpdatedAt: string;
+const isoTime = z.iso.datetime();
+
+/** A booking as the API returns it (docs/openapi.json is generated from this schema). */
+export const BookingViewSchema = z.object({
+  id: z.uuid(),
+  connectionId: z.uuid(),
+  bookingId: z.int(),
+  uid: z.string(),
+  title: z.string(),
+  description: z.string().nullable(),
+  status: z.enum(BOOKING_STATUSES),
+  startTime: isoTime,
+  endTime: isoTime,
+  eventType: z.object({ id: z.int().nullable(), slug: z.string().nullable(), title: z.string().nullable() }),
+  organizer: z.object({
+    id: z.int().nullable(),
+    name: z.string().nullable(),
+    email: z.string().nullable(),
+    username: z.string().nullable(),
+    timeZone: z.string().nullable(),
+  }),
+  /** `{name, email, timeZone, language, phoneNumber, absent?}` each, as Cal.com gave them. */
+  attendees: z.array(z.unknown()),
+  location: z.string().nullable(),
+  meetingUrl: z.string().nullable(),
+  customInputs: z.record(z.string(), z.unknown()).nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  rescheduledFromUid: z.string().nullable(),
+  rescheduledToUid: z.string().nullable(),
+  cancellationReason: z.string().nullable(),
+  rejectionReason: z.string().nullable(),
+  icalUid: z.string().nullable(),
+  recurringBookingUid: z.string().nullable(),
+  absentHost: z.boolean(),
+  meetingStartedAt: isoTime.nullable(),
+  meetingEndedAt: isoTime.nullable(),
+  recordingLinks: z.unknown(),
+  calcomCreatedAt: isoTime.nullable(),
+  sourceUpdatedAt: isoTime,
   /** Fields stored shortened or left out by their size cap; empty when none was. */
-  truncatedFields: string[];
+  truncatedFields: z.array(z.string()),
   /** How the connection's Cal.com user relates to the booking; null while not known. */
-  keyRelation: KeyRelation | null;
-  createdAt: string;
-  updatedAt: string;
-}
+  keyRelation: z.enum(KEY_RELATIONS).nullable(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+}).meta({ id: "BookingView" });
+
+/** A booking as the API returns it. */
+export type BookingView = z.infer<typeof BookingViewSchema>;
 
 interface BookingRecord {
   id: string;
@@ -157,9 +164,9 @@ interface BookingRecord {
 
 /**
  * The columns the read leaves out: the owner (RLS already decides whose rows they are), the source
- * object and its hash (internal).
+ * object, its hash and the seat changes applied (internal).
  */
-const UNREAD_COLUMNS = ["user_id", "raw", "source_hash"] as const;
+const UNREAD_COLUMNS = ["user_id", "raw", "source_hash", "seat_changes"] as const;
 
 type ReadColumn = Exclude<BookingColumn, typeof UNREAD_COLUMNS[number]>;
 
@@ -188,7 +195,7 @@ export function toBookingView(r: Omit<BookingRecord, "start_key" | "candidates">
     uid: r.booking_uid,
     title: r.title,
     description: r.description,
-    status: r.status,
+    status: r.status as BookingView["status"],
     startTime: r.start_time.toISOString(),
     endTime: r.end_time.toISOString(),
     eventType: { id: r.event_type_id, slug: r.event_type_slug, title: r.event_type_title },

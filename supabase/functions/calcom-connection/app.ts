@@ -5,6 +5,7 @@
  * - `POST /calcom-connection` `{apiKey, label?, webhookSecret?, registerWebhook?, rotateWebhookSecret?}` →
  *   201 new / 200 updated,
  *   `{success, message, connection, webhookUrl}`
+ * - `PATCH /calcom-connection?id=<uuid>` `{label?, isActive?}` → `{success, connection}`
  * - `DELETE /calcom-connection?id=<uuid>` → `{success, message}`
  *
  * See docs/api.md for the contract and docs/security.md for how the secrets are kept.
@@ -34,21 +35,26 @@ import {
   generateWebhookSecret,
 } from "./connect_request.ts";
 import {
+  changeConnection,
   deleteConnection,
   findConnection,
   findOwnConnection,
   insertConnection,
   listConnections,
+  listConnectionsWithStats,
   lockCalcomAccount,
+  readConnectionStats,
   setWebhookState,
   updateConnection,
 } from "./connection_store.ts";
 import { type ConnectionRow, toConnectionView } from "./connection_view.ts";
+import { UpdateQuerySchema, UpdateRequestSchema } from "./update_request.ts";
+import type { ConnectionList, ConnectResult, DisconnectResult, UpdateResult } from "./responses.ts";
 import { registerWebhook } from "./register_webhook.ts";
 import { type CalcomAccount, calcomAccount } from "./calcom_account.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
-import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
+import { cloudSubscriberUrlProblem, isCalcomCloud, isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
 import { registerOAuthRoutes } from "./oauth_app.ts";
 import { readCredential } from "./oauth_connection_store.ts";
 import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
@@ -79,14 +85,16 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const auth = requireUser(deps.verifyUser);
 
   app.get("/", auth, async (c) => {
-    const rows = await deps.db.asUser(c.var.user, listConnections);
+    const rows = await deps.db.asUser(c.var.user, listConnectionsWithStats);
     const connections = rows.map((row) => toConnectionView(row, base));
-    return c.json({
-      success: true,
-      connected: connections.some((conn) => conn.isActive),
-      connection: connections[0] ?? null,
-      connections,
-    });
+    return c.json(
+      {
+        success: true,
+        connected: connections.some((conn) => conn.isActive),
+        connection: connections[0] ?? null,
+        connections,
+      } satisfies ConnectionList,
+    );
   });
 
   app.post("/", auth, jsonBody(), zValidator("json", ConnectRequestSchema, rejectInvalid), async (c) => {
@@ -123,21 +131,48 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       });
       const state = webhook.state;
       // Each write answers with the row as clients see it, so it is not read again.
-      const row = state ? await setWebhookState(tx, id, user.sub, state) : saved;
-      return { existing, id, webhook, row };
+      const written = state ? await setWebhookState(tx, id, user.sub, state) : saved;
+      const stats = written && await readConnectionStats(tx, id, user.sub);
+      return { existing, id, webhook, row: written && stats && { ...written, ...stats } };
     });
     const webhookUrl = webhookUrlFor(base, id);
     const state = webhook.state;
     if (state?.error) c.var.log.warn("webhook not registered", { connectionId: id, reason: state.error });
     if (!row) throw new Error("Connection vanished right after it was saved");
     const who = me.username ?? me.email;
-    return c.json({
-      success: true,
-      message: `${existing ? "Reconnected" : "Connected"} Cal.com account ${who}; ${webhook.note}`,
-      connection: toConnectionView(row, base),
-      webhookUrl,
-    }, existing ? 200 : 201);
+    return c.json(
+      {
+        success: true,
+        message: `${existing ? "Reconnected" : "Connected"} Cal.com account ${who}; ${webhook.note}`,
+        connection: toConnectionView(row, base),
+        webhookUrl,
+      } satisfies ConnectResult,
+      existing ? 200 : 201,
+    );
   });
+
+  app.patch(
+    "/",
+    auth,
+    zValidator("query", UpdateQuerySchema, rejectInvalid),
+    jsonBody(),
+    zValidator("json", UpdateRequestSchema, rejectInvalid),
+    async (c) => {
+      const user = c.var.user;
+      const { id } = c.req.valid("query");
+      const change = c.req.valid("json");
+      // As the user: RLS finds only their own connection, the column grants allow only these two columns
+      const row = isUuid(id)
+        ? await deps.db.asUser(user, async (tx) => {
+          const changed = await changeConnection(tx, id, change);
+          const stats = changed && await readConnectionStats(tx, id, user.sub);
+          return changed && stats && { ...changed, ...stats };
+        })
+        : undefined;
+      if (!row) throw apiError(404, "not_found", "Cal.com connection not found");
+      return c.json({ success: true, connection: toConnectionView(row, base) } satisfies UpdateResult);
+    },
+  );
 
   app.delete("/", auth, zValidator("query", DisconnectQuerySchema, rejectInvalid), async (c) => {
     const user = c.var.user;
@@ -156,16 +191,18 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     }
     const deleted = await deps.db.asService((tx) => deleteConnection(tx, target.id, user.sub));
     if (!deleted) throw apiError(404, "not_found", "Cal.com connection not found");
-    return c.json({
-      success: true,
-      message: `Disconnected Cal.com account ${target.calcom_username ?? target.label}${note}`,
-    });
+    return c.json(
+      {
+        success: true,
+        message: `Disconnected Cal.com account ${target.calcom_username ?? target.label}${note}`,
+      } satisfies DisconnectResult,
+    );
   });
 
   registerOAuthRoutes(app, deps);
 
   app.all("/", () => {
-    throw apiError(405, "method_not_allowed", "Use GET, POST or DELETE on calcom-connection");
+    throw apiError(405, "method_not_allowed", "Use GET, POST, PATCH or DELETE on calcom-connection");
   });
 
   return app;
@@ -272,6 +309,19 @@ async function webhookState(
 ): Promise<{ state?: { webhookId: string | null; error: string | null }; note: string }> {
   if (input.body.registerWebhook === false) {
     return { note: "webhook registration skipped as requested" };
+  }
+  const cloudProblem = isCalcomCloud(deps.config.calcomApiUrl)
+    ? cloudSubscriberUrlProblem(input.webhookUrl)
+    : null;
+  if (cloudProblem) {
+    const error = `Not registered: ${cloudProblem}, and the functions URL is ` +
+      `${deps.config.publicFunctionsUrl} (set PUBLIC_FUNCTIONS_URL to the functions' public https:// URL)`;
+    return input.existing?.calcom_webhook_id
+      ? { note: "webhook left as it was (the functions URL is not one Cal.com's cloud accepts)" }
+      : {
+        state: { webhookId: null, error },
+        note: "webhook not registered: the functions URL is not one Cal.com's cloud accepts",
+      };
   }
   if (isLocalUrl(input.webhookUrl)) {
     const error =

@@ -21,17 +21,20 @@ const ApiKeySchema = z.string({ error: "API key is required" }).trim()
     "API key must be cal_ followed by 8 to 250 letters, digits, _ or -",
   );
 
+/** A connection's label: 1 to 100 characters of text, trimmed. */
+export const LabelSchema = z.string().trim()
+  .min(1, "Label must not be empty").max(100, "Label must be at most 100 characters")
+  // Postgres text cannot hold U+0000, and a lone surrogate would be stored as U+FFFD: refuse both
+  .refine(
+    (label) => label.isWellFormed() && !/\p{Cc}/u.test(label),
+    "Label must be text without control characters",
+  );
+
 /** `POST /calcom-connection`: connect (or reconnect) a Cal.com account. */
 export const ConnectRequestSchema = z.object({
   apiKey: ApiKeySchema,
   /** A name for the connection; defaults to one with the Cal.com username. */
-  label: z.string().trim().min(1, "Label must not be empty").max(100, "Label must be at most 100 characters")
-    // Postgres text cannot hold U+0000, and a lone surrogate would be stored as U+FFFD: refuse both
-    .refine(
-      (label) => label.isWellFormed() && !/\p{Cc}/u.test(label),
-      "Label must be text without control characters",
-    )
-    .optional(),
+  label: LabelSchema.optional(),
   /**
    * The webhook signing secret, for a webhook the user registers in Cal.com themselves; generated
    * (32 random bytes, hex) when absent. Short secrets make signatures guessable.

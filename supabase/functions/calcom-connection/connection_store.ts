@@ -6,7 +6,7 @@
  * @module
  */
 import type { Tx } from "../_shared/platform/db.ts";
-import type { ConnectionRow } from "./connection_view.ts";
+import type { ConnectionRow, ConnectionStats } from "./connection_view.ts";
 
 const VIEW_COLUMNS = [
   "id",
@@ -21,8 +21,69 @@ const VIEW_COLUMNS = [
   "is_active",
   "last_synced_at",
   "last_sync_status",
+  "last_sync_error",
   "created_at",
 ];
+
+/** A connection row as clients see it, with what the database counts for it. */
+export type ConnectionWithStats = ConnectionRow & ConnectionStats;
+
+/**
+ * The counts of connection `c` (see {@link ConnectionStats}), as columns of a select over
+ * `public.calcom_connections c`: each is a lateral lookup by connection id, so a list of connections costs
+ * one statement. Bookings are counted on `calcom_bookings_user_id_connection_id_start_time_idx`; the newest
+ * verified delivery and the last 24 hours (by the database's `now()`) are index ranges of
+ * `calcom_webhook_events_user_id_connection_id_received_idx` (as the user, with RLS's `user_id` condition)
+ * or `calcom_webhook_events_connection_received_idx` (as service). Refused deliveries are the
+ * unverified ones; not applied are verified ones left unprocessed or with an error, as
+ * calcom-webhook/write_delivery.ts logs them.
+ */
+function statsColumns(tx: Tx) {
+  return tx`
+    (select count(*)::int from public.calcom_bookings b
+     where b.user_id = c.user_id and b.calcom_connection_id = c.id) as booking_count,
+    (select e.received_at from public.calcom_webhook_events e
+     where e.calcom_connection_id = c.id and e.verified
+     order by e.received_at desc limit 1) as last_verified_at,
+    h.deliveries_24h, h.refused_24h, h.not_applied_24h`;
+}
+
+/** The lateral join that {@link statsColumns} reads the last 24 hours from. */
+function last24Hours(tx: Tx) {
+  return tx`
+    cross join lateral (
+      select count(*) filter (where e.verified)::int as deliveries_24h,
+             count(*) filter (where not e.verified)::int as refused_24h,
+             count(*) filter (where e.verified and (not e.processed or e.error_message is not null))::int
+               as not_applied_24h
+      from public.calcom_webhook_events e
+      where e.calcom_connection_id = c.id and e.received_at > now() - interval '24 hours'
+    ) h`;
+}
+
+/** The caller's connections with their counts, oldest first (run as the user), in one statement. */
+export async function listConnectionsWithStats(tx: Tx): Promise<ConnectionWithStats[]> {
+  return await tx<ConnectionWithStats[]>`
+    select ${tx(VIEW_COLUMNS.map((column) => `c.${column}`))}, ${statsColumns(tx)}
+    from public.calcom_connections c ${last24Hours(tx)}
+    order by c.created_at, c.id`;
+}
+
+/**
+ * The counts of one of a user's connections (as service, filtered by the user id, or as the user), for an
+ * answer built from a row a write returned.
+ */
+export async function readConnectionStats(
+  tx: Tx,
+  id: string,
+  userId: string,
+): Promise<ConnectionStats | undefined> {
+  const [row] = await tx<ConnectionStats[]>`
+    select ${statsColumns(tx)}
+    from public.calcom_connections c ${last24Hours(tx)}
+    where c.id = ${id} and c.user_id = ${userId}`;
+  return row;
+}
 
 /** The caller's connections, oldest first (run as the user). */
 export async function listConnections(tx: Tx): Promise<ConnectionRow[]> {
@@ -154,6 +215,31 @@ export async function setWebhookState(
     update public.calcom_connections
     set calcom_webhook_id = ${state.webhookId}, calcom_webhook_error = ${state.error}
     where id = ${id} and user_id = ${userId}
+    returning ${tx(VIEW_COLUMNS)}`;
+  return row;
+}
+
+/** What a client may change of its own connection (`PATCH calcom-connection`). */
+export interface ConnectionChange {
+  label?: string;
+  isActive?: boolean;
+}
+
+/**
+ * Renames, pauses or resumes one of the caller's connections (run as the user: RLS and the column grants
+ * allow exactly this, and someone else's connection is simply not found). Nothing else changes: resuming
+ * keeps the last sync's status and error, and the scheduled sync takes the connection up again.
+ */
+export async function changeConnection(
+  tx: Tx,
+  id: string,
+  change: ConnectionChange,
+): Promise<ConnectionRow | undefined> {
+  const [row] = await tx<ConnectionRow[]>`
+    update public.calcom_connections set
+      label = coalesce(${change.label ?? null}, label),
+      is_active = coalesce(${change.isActive ?? null}::boolean, is_active)
+    where id = ${id}
     returning ${tx(VIEW_COLUMNS)}`;
   return row;
 }

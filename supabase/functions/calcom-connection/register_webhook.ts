@@ -8,6 +8,10 @@
  * @module
  */
 import { type CalcomClient, calcomWebhookTriggers } from "../_shared/calcom/client.ts";
+import {
+  calcomLegacyWebhookTriggers,
+  calcomWebhookPayloadVersion,
+} from "../_shared/calcom/webhook_triggers.ts";
 import type { CalcomWebhook } from "../_shared/calcom/schemas.ts";
 import { isCalcomError, redact } from "../_shared/calcom/errors.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
@@ -23,18 +27,35 @@ function matches(webhook: CalcomWebhook, secret: string): boolean {
     calcomWebhookTriggers.every((t) => triggers.has(t));
 }
 
+/**
+ * Whether Cal.com refused the body itself (a 400 that is not about the URL): an older self-hosted Cal.com
+ * whose trigger enum lacks the newer triggers answers so, with a message that does not say which field.
+ */
+function refusedBody(err: unknown): boolean {
+  return isCalcomError(err) && err.status === 400 && !/Webhook URL is not allowed/i.test(err.message);
+}
+
 /** Creates (or reuses, or replaces) the webhook for `subscriberUrl`; never throws. */
 export async function registerWebhook(
   client: CalcomClient,
   input: { subscriberUrl: string; secret: string },
 ): Promise<WebhookRegistration> {
-  const create = () =>
+  const createWith = (triggers: readonly string[]) =>
     client.createWebhook({
       subscriberUrl: input.subscriberUrl,
-      triggers: calcomWebhookTriggers,
+      triggers,
       secret: input.secret,
       active: true,
+      version: calcomWebhookPayloadVersion,
     });
+  const create = async () => {
+    try {
+      return await createWith(calcomWebhookTriggers);
+    } catch (err) {
+      if (!refusedBody(err)) throw err;
+      return await createWith(calcomLegacyWebhookTriggers);
+    }
+  };
   try {
     try {
       return { webhookId: (await create()).id, outcome: "created" };

@@ -56,3 +56,29 @@ export function isLocalUrl(url: string): boolean {
   if (host === "localhost" || !host.includes(".")) return true;
   return /\.(local|localhost|internal|lan|home\.arpa)$/.test(host);
 }
+
+/** Whether a Cal.com API URL is Cal.com's cloud (`api.cal.com`), whose subscriber URL rules are strict. */
+export function isCalcomCloud(calcomApiUrl: string): boolean {
+  try {
+    return new URL(calcomApiUrl).hostname.toLowerCase().replace(/\.$/, "") === "api.cal.com";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why Cal.com's cloud would refuse `url` as a subscriber URL, or null: it accepts only HTTPS and blocks
+ * localhost, private addresses and cloud metadata hosts (`validate-webhook-url.ts`, `ssrfProtection.ts`;
+ * docs/calcom-contract.md). Checked before calling Cal.com, so the reason says what to change here.
+ */
+export function cloudSubscriberUrlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "it is not a valid URL";
+  }
+  if (parsed.protocol !== "https:") return "Cal.com's cloud accepts only HTTPS webhook URLs";
+  if (isLocalUrl(url)) return "Cal.com's cloud refuses webhook URLs on localhost and private addresses";
+  return null;
+}

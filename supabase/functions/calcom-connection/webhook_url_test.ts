@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
+import { cloudSubscriberUrlProblem, isCalcomCloud, isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
 
 Deno.test("the webhook URL carries the connection id under calcom-webhook", () => {
   const id = "5b0d6c1e-8f1a-4a43-9d0e-1c2b3a4d5e6f";
@@ -57,5 +57,27 @@ Deno.test("public hosts and addresses are reachable", () => {
     ]
   ) {
     assert.equal(isLocalUrl(url), false, url);
+  }
+});
+
+Deno.test("only api.cal.com counts as Cal.com's cloud", () => {
+  assert.equal(isCalcomCloud("https://api.cal.com"), true);
+  assert.equal(isCalcomCloud("https://API.cal.com./"), true);
+  assert.equal(isCalcomCloud("https://cal.example.org"), false);
+  assert.equal(isCalcomCloud("http://127.0.0.1:54329"), false);
+});
+
+Deno.test("the cloud's subscriber URL rules: HTTPS only, no localhost or private addresses", () => {
+  assert.equal(cloudSubscriberUrlProblem("https://proj.supabase.co/functions/v1/calcom-webhook/x"), null);
+  assert.equal(
+    cloudSubscriberUrlProblem("http://proj.example.com/functions/v1/calcom-webhook/x"),
+    "Cal.com's cloud accepts only HTTPS webhook URLs",
+  );
+  for (const url of ["https://localhost/x", "https://10.1.2.3/x", "https://[::1]/x"]) {
+    assert.equal(
+      cloudSubscriberUrlProblem(url),
+      "Cal.com's cloud refuses webhook URLs on localhost and private addresses",
+      url,
+    );
   }
 });

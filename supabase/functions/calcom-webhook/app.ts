@@ -15,6 +15,7 @@ import { receiveDelivery } from "./receive_delivery.ts";
 import { replayEvents } from "./replay_events.ts";
 import { DEFAULT_WEBHOOK_QUOTA, type WebhookQuota } from "./webhook_quota.ts";
 import { connectionNotFound, findOwnConnection, isConnectionId } from "./webhook_connection.ts";
+import type { ReplayResponse } from "./responses.ts";
 
 /** Limits, changeable for tests. */
 export interface WebhookAppOptions {
@@ -51,7 +52,7 @@ export function createApp(deps: Deps, options: WebhookAppOptions = {}): Hono<App
     const connection = await deps.db.asUser(c.var.user, (tx) => findOwnConnection(tx, connectionId));
     if (!connection) throw connectionNotFound();
     const result = await replayEvents(deps, connection, replayBatch);
-    return c.json({ success: true, ...result });
+    return c.json({ success: true, ...result } satisfies ReplayResponse);
   });
 
   return app;

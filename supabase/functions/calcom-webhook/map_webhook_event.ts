@@ -27,12 +27,17 @@ import {
   SourceTimeSchema,
   WebhookEnvelopeSchema,
 } from "./webhook_payloads.ts";
+import type { SeatChange } from "./apply_seat_change.ts";
+import { isSeatedPayload, planSeatedBooking } from "./plan_seated_booking.ts";
 
 /** One booking write. */
 export type BookingOp =
   | { kind: "upsert"; row: BookingRow }
   | { kind: "status"; change: BookingStatusChange }
-  | { kind: "facts"; uid: string; facts: BookingFacts };
+  /** A seated booking's attendees change (`plan_seated_booking.ts`). */
+  | { kind: "seats"; change: SeatChange }
+  /** Facts for the booking `uid`, or, when a payload names none, the booking whose id is `bookingId`. */
+  | { kind: "facts"; uid: string | null; bookingId?: number; facts: BookingFacts };
 
 /** What a webhook body means for the mirror. */
 export type WebhookPlan =
@@ -58,6 +63,9 @@ const DEFAULT_STATUS: Record<string, BookingStatus> = {
   BOOKING_CREATED: "ACCEPTED",
   BOOKING_REQUESTED: "PENDING",
   BOOKING_RESCHEDULED: "ACCEPTED",
+  // only accepted bookings get a new location or host (corrections §5)
+  BOOKING_LOCATION_UPDATED: "ACCEPTED",
+  BOOKING_REASSIGNED: "ACCEPTED",
 };
 
 /**
@@ -184,6 +192,10 @@ function planBooking(trigger: string, payload: unknown, createdAt: unknown): Boo
   const p = parse(BookingPayloadSchema, payload, `${trigger} payload`);
   const sourceTime = envelopeTime(createdAt, trigger);
   const row = bookingRow(trigger, p, statusOf(trigger, p), sourceTime);
+  if (isSeatedPayload(p)) {
+    const seats = planSeatedBooking(trigger, p, row, sourceTime);
+    if (seats) return seats.map((change) => ({ kind: "seats", change }));
+  }
   const ops: BookingOp[] = [{ kind: "upsert", row }];
   const isReschedule = trigger === "BOOKING_RESCHEDULED" || trigger === "BOOKING_REQUESTED";
   if (isReschedule && p.rescheduleUid) {
@@ -276,17 +288,34 @@ function planNoShow(trigger: string, payload: unknown): BookingOp[] {
   return [{ kind: "facts", uid: p.bookingUid, facts }];
 }
 
+/**
+ * Cal Video no-show automations (corrections §4). The hosts' one names one absent host per delivery: the
+ * organizer's absence is `absent_host`, another host's marks that attendee; without `hostEmail` (the
+ * `bookingId`-only variant) the organizer is meant. The guests' one fires only when no guest joined: every
+ * attendee but the hosts is absent, read from `guests`, else from `attendees` without the organizer.
+ */
 function planCalVideoNoShow(trigger: string, payload: unknown): BookingOp[] {
   const p = parse(CalVideoNoShowPayloadSchema, payload, `${trigger} payload`);
+  const target = { uid: p.bookingUid ?? null, ...(p.bookingId != null ? { bookingId: p.bookingId } : {}) };
   if (trigger === "AFTER_HOSTS_CAL_VIDEO_NO_SHOW") {
-    return [{ kind: "facts", uid: p.bookingUid, facts: { absentHost: true } }];
+    const host = nonEmpty(p.hostEmail);
+    const facts: BookingFacts = host
+      ? {
+        hostAbsence: { email: host },
+        attendeeAbsences: [{ email: host, absent: true }],
+        exceptOrganizer: true,
+      }
+      : { absentHost: true };
+    return [{ kind: "facts", ...target, facts }];
   }
-  const emails = (p.guests ?? []).map((g) => g.email).filter((e): e is string => !!e);
+  const people = p.guests ?? p.attendees ?? [];
+  const host = nonEmpty(p.hostEmail)?.toLowerCase();
+  const emails = people.map((g) => g.email).filter((e): e is string => !!e && e.toLowerCase() !== host);
   if (emails.length === 0) return [];
   return [{
     kind: "facts",
-    uid: p.bookingUid,
-    facts: { attendeeAbsences: emails.map((email) => ({ email, absent: true })) },
+    ...target,
+    facts: { attendeeAbsences: emails.map((email) => ({ email, absent: true })), exceptOrganizer: true },
   }];
 }
 
@@ -295,7 +324,7 @@ function uidOf(ops: BookingOp[]): string | null {
   if (!first) return null;
   return first.kind === "upsert"
     ? first.row.booking_uid
-    : first.kind === "status"
+    : first.kind === "status" || first.kind === "seats"
     ? first.change.uid
     : first.uid;
 }

@@ -8,8 +8,10 @@
  * @module
  */
 import { type BookingOp, mapWebhookEvent, WebhookPayloadError } from "./map_webhook_event.ts";
+import { applySeatChange } from "./apply_seat_change.ts";
 import {
   compareBookingUids,
+  findBookingUid,
   mergeBookingFacts,
   upsertBookings,
   upsertBookingStatus,
@@ -53,16 +55,20 @@ async function runOp(tx: Tx, connection: EventConnection, op: BookingOp): Promis
   const owner = { userId: connection.userId, connectionId: connection.id };
   if (op.kind === "upsert") {
     await upsertBookings(tx, { ...owner, rows: [op.row] });
+  } else if (op.kind === "seats") {
+    const result = await applySeatChange(tx, owner, op.change);
+    if (result === "missing") throw new BookingNotMirroredError(op.change.uid);
   } else if (op.kind === "status") {
     // an old booking that is unknown and cannot be created from the payload is simply not mirrored
     await upsertBookingStatus(tx, { ...owner, change: op.change });
   } else {
-    const { found } = await mergeBookingFacts(tx, {
-      connectionId: connection.id,
-      uid: op.uid,
-      facts: op.facts,
-    });
-    if (!found) throw new BookingNotMirroredError(op.uid);
+    const uid = op.uid ??
+      (op.bookingId === undefined
+        ? undefined
+        : await findBookingUid(tx, { connectionId: connection.id, bookingId: op.bookingId }));
+    if (uid === undefined) throw new BookingNotMirroredError(`with id ${op.bookingId}`);
+    const { found } = await mergeBookingFacts(tx, { connectionId: connection.id, uid, facts: op.facts });
+    if (!found) throw new BookingNotMirroredError(uid);
   }
 }
 
@@ -164,7 +170,11 @@ export async function processWebhookEvent(
 
 /** The booking a write touches. */
 function opUid(op: BookingOp): string {
-  return op.kind === "upsert" ? op.row.booking_uid : op.kind === "status" ? op.change.uid : op.uid;
+  return op.kind === "upsert"
+    ? op.row.booking_uid
+    : op.kind === "status" || op.kind === "seats"
+    ? op.change.uid
+    : op.uid ?? "";
 }
 
 /**

@@ -37,6 +37,7 @@ import {
 } from "./webhook_connection.ts";
 import type { ConnectionCache, VerifiedConnection } from "./connection_cache.ts";
 import type { WebhookQuota } from "./webhook_quota.ts";
+import type { DeliveryReceipt } from "./responses.ts";
 
 /**
  * How often one delivery reads its connection at most: the write finds it changed since each read only
@@ -52,19 +53,6 @@ export interface DeliveryOptions {
   connections: ConnectionCache;
   /** What signed deliveries may store per connection; beyond it they are deferred (`webhook_quota.ts`). */
   quota: WebhookQuota;
-}
-
-/** The answer to a correctly signed delivery. */
-export interface DeliveryReceipt {
-  received: true;
-  processed: boolean;
-  /** The trigger, when the body said one. */
-  event: string | null;
-  /** The id of the event in `calcom_webhook_events`; null when deferred. */
-  eventId: string | null;
-  duplicate?: true;
-  /** Beyond the connection's quota: not logged, the booking is read again by the next sync (202). */
-  deferred?: true;
 }
 
 const REJECTION: Record<SignatureFailureReason | "secret_unavailable", string> = {

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Deps } from "../_shared/platform/deps.ts";
+import type { ReplayResult } from "./responses.ts";
 import {
   countReplayableEvents,
   listReplayableEventIds,
@@ -15,16 +16,6 @@ import {
   type ReplayableEvent,
 } from "./webhook_events_store.ts";
 import { type EventConnection, logFailedApply, processWebhookEvent } from "./process_event.ts";
-
-/** What a replay did. */
-export interface ReplayResult {
-  /** Events re-processed by this call. */
-  replayed: number;
-  processed: number;
-  failed: number;
-  /** Verified events still unprocessed afterwards (call again to continue when over the batch size). */
-  remaining: number;
-}
 
 function bodyOf(event: ReplayableEvent): { body: unknown } | { error: string } {
   if (event.payload !== null || event.rawBody === null) return { body: event.payload };

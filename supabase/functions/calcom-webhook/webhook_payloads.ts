@@ -20,6 +20,12 @@ export const NON_BOOKING_TRIGGERS = [
   "DELEGATION_CREDENTIAL_ERROR",
   "WRONG_ASSIGNMENT_REPORT",
   "PING",
+  // newer triggers (corrections §5) that describe no booking row
+  "INSTANT_MEETING_ACCEPTED",
+  "CALENDAR_ENTRY_REJECTED",
+  "DELEGATION_CREDENTIAL_SECRET_ROTATION_FAILED",
+  "DELEGATION_CREDENTIAL_ROTATION_REQUIRED",
+  "DELEGATION_CREDENTIAL_SECRET_ROTATED",
 ] as const;
 
 /**
@@ -82,6 +88,8 @@ export const WebhookAttendeeSchema = z.looseObject({
 
 /** Fields shared by booking payloads and meeting bodies. */
 const bookingFields = {
+  /** Set for a seated event type (corrections §1): the payload's attendees are then a change, not the list. */
+  seatsPerTimeSlot: z.number().int().nullish(),
   uid: z.string().min(1),
   eventTypeId: int,
   title: text,
@@ -159,11 +167,19 @@ export const RecordingPayloadSchema = z.looseObject({
   }).nullish(),
 });
 
-/** `AFTER_HOSTS_CAL_VIDEO_NO_SHOW` / `AFTER_GUESTS_CAL_VIDEO_NO_SHOW` (contract §9.16). */
+/**
+ * `AFTER_HOSTS_CAL_VIDEO_NO_SHOW` / `AFTER_GUESTS_CAL_VIDEO_NO_SHOW` (contract §9.16, corrections §4): the
+ * guests' variant often has only `attendees` (hosts who attend included), no `guests`; the hosts' one
+ * comes once per absent host (`hostEmail`); the factory builder's variant has only `bookingId`.
+ */
 export const CalVideoNoShowPayloadSchema = z.looseObject({
-  bookingUid: z.string().min(1),
+  bookingUid: z.string().min(1).nullish(),
+  bookingId: z.number().int().nullish(),
   hostEmail: text,
   guests: z.array(z.looseObject({ email: text })).nullish(),
+  attendees: z.array(z.looseObject({ email: text })).nullish(),
+}).refine((p) => p.bookingUid != null || p.bookingId != null, {
+  message: "Booking is missing (bookingUid or bookingId)",
 });
 
 function stringAt(value: unknown, key: string): string | null {

@@ -2,7 +2,7 @@
 -- triggers and the Realtime publication. Names are a contract with the functions and with apps.
 begin;
 \ir _helpers.psql
-select plan(45);
+select plan(46);
 
 -- Scoped to calcom_* tables throughout: an app that drops this integration into its own project keeps
 -- its own tables in public, and these files must pass there too.
@@ -10,9 +10,9 @@ select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class c
    where c.relnamespace = 'public'::regnamespace and c.relname like 'calcom\_%'
      and c.relkind in ('r', 'p', 'v')),
-  array['calcom_bookings', 'calcom_connections', 'calcom_oauth_states', 'calcom_sync_runs',
-    'calcom_webhook_deferrals', 'calcom_webhook_events', 'calcom_webhook_quotas'],
-  'public holds exactly the seven calcom tables'
+  array['calcom_booking_requests', 'calcom_bookings', 'calcom_connections', 'calcom_oauth_states',
+    'calcom_sync_runs', 'calcom_webhook_deferrals', 'calcom_webhook_events', 'calcom_webhook_quotas'],
+  'public holds exactly the eight calcom tables'
 );
 
 select columns_are('public', 'calcom_connections', array[
@@ -30,7 +30,7 @@ select columns_are('public', 'calcom_bookings', array[
   'meeting_url', 'custom_inputs', 'metadata', 'rescheduled_from_uid', 'rescheduled_to_uid',
   'cancellation_reason', 'rejection_reason', 'ical_uid', 'recurring_booking_uid', 'absent_host',
   'meeting_started_at', 'meeting_ended_at', 'recording_links', 'calcom_created_at', 'source_updated_at',
-  'source_hash', 'raw', 'truncated_fields', 'key_relation', 'created_at', 'updated_at'
+  'source_hash', 'raw', 'truncated_fields', 'key_relation', 'seat_changes', 'created_at', 'updated_at'
 ], 'calcom_bookings has the designed columns');
 
 select columns_are('public', 'calcom_webhook_events', array[
@@ -161,6 +161,10 @@ select policies_are(
 select policies_are(
   'public', 'calcom_webhook_deferrals', array['owners select their webhook deferrals'],
   'calcom_webhook_deferrals has only the owner select policy'
+);
+select policies_are(
+  'public', 'calcom_booking_requests', array['owners select their booking requests'],
+  'calcom_booking_requests has only the owner select policy'
 );
 select policies_are(
   'public', 'calcom_webhook_quotas', array[]::name[],

@@ -1,7 +1,8 @@
 /**
  * Hostile input over real HTTP, as a fast-check property: every malformed request to calcom-bookings-sync
- * gets its 4xx with the JSON error envelope, never a 500 or a non-JSON answer, starts no sync run, and
- * nothing of another user's is reachable. The named requests run first, then generated ones.
+ * (its sync and read routes, event types, slots and bookings) gets its 4xx with the JSON error envelope,
+ * never a 500 or a non-JSON answer, starts no sync run, books nothing, and nothing of another user's is
+ * reachable. The named requests run first, then generated ones.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -50,6 +51,11 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
   const { user } = await connectedUser(stack, 3, 5);
   const other = await connectedUser(stack, 3, 6);
   const bookingId = crypto.randomUUID();
+  const validBooking = {
+    eventTypeId: 1,
+    start: "2030-01-07T10:00:00Z",
+    attendee: { name: "Sam", email: "sam@example.org", timeZone: "Europe/Berlin" },
+  };
   const uuid = crypto.randomUUID();
 
   const named: HostileRequest[] = [
@@ -258,6 +264,109 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
       code: "unauthorized",
     },
     {
+      name: "event types without a token",
+      path: "/event-types",
+      anonymous: true,
+      status: 401,
+      code: "unauthorized",
+    },
+    {
+      name: "a non-uuid event types connectionId",
+      path: "/event-types?connectionId=42",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "another user's connection for event types",
+      path: `/event-types?connectionId=${other.connectionId}`,
+      status: 404,
+      code: "not_found",
+    },
+    {
+      name: "an unknown event types parameter",
+      path: "/event-types?username=dana",
+      status: 400,
+      code: "invalid_request",
+    },
+    { name: "slots without a query", path: "/slots", status: 400, code: "invalid_request" },
+    { name: "slots without a token", path: "/slots", anonymous: true, status: 401, code: "unauthorized" },
+    {
+      name: "slots with words for dates",
+      path: "/slots?eventTypeId=1&start=today&end=tomorrow",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "slots over more than 31 days",
+      path: "/slots?eventTypeId=1&start=2030-01-01&end=2030-03-01",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "slots for a huge event type id",
+      path: "/slots?eventTypeId=99999999999999999999&start=2030-01-01&end=2030-01-02",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "slots in an unknown zone",
+      path: "/slots?eventTypeId=1&start=2030-01-01&end=2030-01-02&timeZone=Nowhere%2FCity",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a booking body that is not JSON",
+      method: "POST",
+      path: "/bookings",
+      body: "{",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a booking body that is an array",
+      method: "POST",
+      path: "/bookings",
+      body: "[]",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "an empty booking body",
+      method: "POST",
+      path: "/bookings",
+      body: "{}",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a booking without a token",
+      method: "POST",
+      path: "/bookings",
+      body: "{}",
+      anonymous: true,
+      status: 401,
+      code: "unauthorized",
+    },
+    {
+      name: "a booking on another user's connection",
+      method: "POST",
+      path: "/bookings",
+      body: JSON.stringify({ ...validBooking, connectionId: other.connectionId }),
+      status: 404,
+      code: "not_found",
+    },
+    {
+      name: "a booking with an Idempotency-Key too long",
+      method: "POST",
+      path: "/bookings",
+      body: JSON.stringify(validBooking),
+      headers: { "idempotency-key": "k".repeat(256) },
+      status: 400,
+      code: "invalid_request",
+    },
+    { name: "a GET of the bookings route", path: "/bookings", status: 404, code: "not_found" },
+    { name: "a POST to slots", method: "POST", path: "/slots", body: "{}", status: 404, code: "not_found" },
+    {
       name: "the scheduled route with a user token only",
       method: "POST",
       path: "/scheduled",
@@ -332,11 +441,67 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
       status: 404,
       code: "not_found",
     })),
-    fc.stringMatching(/^[A-Za-z0-9_-]{1,30}$/).filter((s) => s !== "scheduled").map((segment) => ({
-      name: "an unknown sub-path",
-      path: `/${segment}`,
-      status: 404,
-      code: "not_found",
+    fc.stringMatching(/^[A-Za-z0-9_-]{1,30}$/)
+      .filter((s) => !["scheduled", "event-types", "slots", "bookings"].includes(s)).map((segment) => ({
+        name: "an unknown sub-path",
+        path: `/${segment}`,
+        status: 404,
+        code: "not_found",
+      })),
+    notUuid.map((id) => ({
+      name: "a malformed event types connectionId",
+      path: `/event-types?${queryString([["connectionId", id]])}`,
+      status: 400,
+      code: "invalid_request",
+    })),
+    fc.tuple(
+      anyString.filter((s) => !/^[1-9]\d{0,15}$/.test(s)),
+      fc.constantFrom("2030-01-01", "2030-01-01T00:00:00Z"),
+    ).map(([eventTypeId, start]) => ({
+      name: "slots for a malformed event type id",
+      path: `/slots?${queryString([["eventTypeId", eventTypeId], ["start", start], ["end", "2030-01-02"]])}`,
+      status: 400,
+      code: "invalid_request",
+    })),
+    fc.tuple(fc.constantFrom("start", "end"), fc.oneof(notDate, yearZero)).map(([name, value]) => ({
+      name: `slots with a bad ${name}`,
+      path: `/slots?${
+        queryString([["eventTypeId", "1"], ["start", "2030-01-01"], ["end", "2030-01-02"], [name, value]])
+      }`,
+      status: 400,
+      code: "invalid_request",
+    })),
+    fc.oneof(
+      fc.record({ eventTypeId: jsonValue.filter((v) => !(Number.isInteger(v) && (v as number) > 0)) }),
+      fc.record({ start: fc.oneof(jsonValueNot("string"), notDate, yearZero) }),
+      fc.record({ attendee: jsonValue }),
+      fc.record({
+        guests: fc.oneof(
+          jsonValue.filter((v) => !Array.isArray(v)),
+          fc.array(anyString.filter((g) => !g.includes("@")), { minLength: 1 }),
+        ),
+      }),
+      fc.record({
+        metadata: fc.oneof(
+          jsonValue.filter((v) => v === null || typeof v !== "object"),
+          fc.dictionary(fc.string(), jsonValueNot("string"), { minKeys: 1 }),
+        ),
+      }),
+      fc.dictionary(
+        fc.string({ minLength: 1 }).filter((k) =>
+          !(k in validBooking) &&
+          !["connectionId", "guests", "bookingFieldsResponses", "metadata"].includes(k)
+        ),
+        jsonValue,
+        { minKeys: 1, maxKeys: 2 },
+      ),
+    ).map((change) => ({
+      name: "a booking body with a bad field",
+      method: "POST",
+      path: "/bookings",
+      body: JSON.stringify({ ...validBooking, ...change }),
+      status: 400,
+      code: "invalid_request",
     })),
     fc.option(headerText, { nil: undefined }).map((secret) => ({
       name: "the scheduled route without the cron secret",
@@ -364,6 +529,10 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
     const [{ runs }] = await stack.db.sql<{ runs: number }[]>`
       select count(*)::int as runs from public.calcom_sync_runs`;
     assert.equal(runs, 0);
+    const [{ requests }] = await stack.db.sql<{ requests: number }[]>`
+      select count(*)::int as requests from public.calcom_booking_requests`;
+    assert.equal(requests, 0);
+    assert.deepEqual(stack.sandbox.requests.filter((r) => r.method === "POST"), [], "nothing was booked");
     assert.ok(!stack.logs.some((line) => line.includes('"level":"error"')), stack.logs.join("\n"));
   });
 });

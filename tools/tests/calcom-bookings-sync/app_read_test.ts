@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { toBookingView } from "../../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
+import { ReadPageSchema } from "../../../supabase/functions/calcom-bookings-sync/responses.ts";
 import { type FunctionResponse, invokeFunction } from "../../testing/invoke_function.ts";
 import { type StackUser, startTestStack, type TestStack } from "../../testing/test_stack.ts";
 import {
@@ -30,6 +31,7 @@ async function readAll(user: StackUser, query: string) {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.source, "database");
     assert.equal(res.body.count, res.body.bookings.length);
+    assert.deepEqual(ReadPageSchema.parse(res.body), res.body, "the page is what docs/openapi.json says");
     ids.push(...res.body.bookings.map((b: { id: string }) => b.id));
     sizes.push(res.body.count);
     cursor = res.body.nextCursor;

@@ -3,6 +3,7 @@
  * sandbox, whose clock runs a day behind ours so the watermark lag never hides a change.
  */
 import assert from "node:assert/strict";
+import { SyncResultSchema } from "../../../supabase/functions/calcom-bookings-sync/responses.ts";
 import { invokeFunction } from "../../testing/invoke_function.ts";
 import { startTestStack } from "../../testing/test_stack.ts";
 import {
@@ -30,6 +31,11 @@ Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incremental
       async () => {
         const { user, cal, connectionId } = await connectedUser(stack, n, n + 1);
         const res = await postSync(user);
+        assert.deepEqual(
+          SyncResultSchema.parse(res.body),
+          res.body,
+          "the answer is what docs/openapi.json says",
+        );
         const run = await runOf(res.body.syncRunId);
         const [connection] = await sql`select * from public.calcom_connections where id = ${connectionId}`;
         assert.equal(res.status, 200);

@@ -27,10 +27,13 @@ Deno.test("calcom-connection answers every hostile request with its 4xx JSON err
   const owner = await stack.signUp();
   const cal = stack.sandbox.addUser({ username: "hostile" });
   const key = cal.apiKey;
+  const ownerAccount = stack.sandbox.addUser();
+  const ownerKey = ownerAccount.apiKey;
+  const ownerCal = ownerAccount.user.username ?? ownerAccount.user.email;
   const theirs = await fetch(`${stack.server.url}/${FN}`, {
     method: "POST",
     headers: { authorization: `Bearer ${owner.token}` },
-    body: JSON.stringify({ apiKey: stack.sandbox.addUser().apiKey }),
+    body: JSON.stringify({ apiKey: ownerKey }),
   });
   assert.equal(theirs.status, 201);
   const theirId = (await theirs.json()).connection.id;
@@ -161,7 +164,69 @@ Deno.test("calcom-connection answers every hostile request with its 4xx JSON err
     },
     { name: "DELETE with no connection at all", method: "DELETE", status: 404, code: "not_found" },
     { name: "a PUT", method: "PUT", body: "{}", status: 405, code: "method_not_allowed" },
-    { name: "a PATCH", method: "PATCH", body: "{}", status: 405, code: "method_not_allowed" },
+    {
+      name: "a PATCH without an id",
+      method: "PATCH",
+      body: json({ isActive: false }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a PATCH with a repeated id",
+      method: "PATCH",
+      path: `?id=${theirId}&id=${theirId}`,
+      body: json({ isActive: false }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a PATCH that changes nothing",
+      method: "PATCH",
+      path: `?id=${theirId}`,
+      body: "{}",
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a PATCH of a column clients may not change",
+      method: "PATCH",
+      path: `?id=${theirId}`,
+      body: json({ label: "Mine", userId: user.id }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a PATCH with isActive as a string",
+      method: "PATCH",
+      path: `?id=${theirId}`,
+      body: json({ isActive: "false" }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a PATCH with a NUL in the label",
+      method: "PATCH",
+      path: `?id=${theirId}`,
+      body: json({ label: "Work\u0000Cal" }),
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a PATCH of another user's connection",
+      method: "PATCH",
+      path: `?id=${theirId}`,
+      body: json({ label: "Hijacked", isActive: false }),
+      status: 404,
+      code: "not_found",
+    },
+    {
+      name: "a PATCH with a non-uuid id",
+      method: "PATCH",
+      path: "?id=1%20or%201=1",
+      body: json({ isActive: false }),
+      status: 404,
+      code: "not_found",
+    },
     { name: "an unknown sub-path", method: "GET", path: `/${theirId}`, status: 404, code: "not_found" },
   ];
 
@@ -200,7 +265,7 @@ Deno.test("calcom-connection answers every hostile request with its 4xx JSON err
       .map((registerWebhook) =>
         invalid("a registerWebhook that is not a boolean", { apiKey: key, registerWebhook })
       ),
-    fc.tuple(fc.constantFrom("PUT", "PATCH"), anyString).map(([method, body]) => ({
+    fc.tuple(fc.constant("PUT"), anyString).map(([method, body]) => ({
       name: "a method the function does not take",
       method,
       body,
@@ -214,6 +279,33 @@ Deno.test("calcom-connection answers every hostile request with its 4xx JSON err
       status: 404,
       code: "not_found",
     })),
+    fc.oneof(
+      notJson,
+      nonObjectJson,
+      fc.constant("{}"),
+      jsonValueNot("boolean").map((isActive) => json({ isActive })),
+      jsonValueNot("string").map((label) => json({ label })),
+      fc.string({ unit: fc.constantFrom("a", "é"), minLength: 101, maxLength: 120 }).map((label) =>
+        json({ label })
+      ),
+      fc.stringMatching(/^[a-z]{1,12}$/).filter((k) => k !== "label" && k !== "isActive")
+        .map((key) => json({ isActive: true, [key]: 1 })),
+    ).map((body) => ({
+      name: "a PATCH with a body it does not take",
+      method: "PATCH",
+      path: `?id=${theirId}`,
+      body,
+      status: 400,
+      code: "invalid_request",
+    })),
+    fc.tuple(fc.oneof(notUuid, fc.uuid()), fc.boolean()).map(([id, isActive]) => ({
+      name: "a PATCH of no connection of the user's",
+      method: "PATCH",
+      path: `?${queryString([["id", id]])}`,
+      body: json({ isActive }),
+      status: 404,
+      code: "not_found",
+    })),
     fc.stringMatching(/^[A-Za-z0-9_-]{1,30}$/).map((segment) => ({
       name: "an unknown sub-path",
       method: "GET",
@@ -223,7 +315,7 @@ Deno.test("calcom-connection answers every hostile request with its 4xx JSON err
     })),
   );
 
-  await t.step("the named and 2,500 generated hostile requests each get their 4xx error", async () => {
+  await t.step("the named and 3,000 generated hostile requests each get their 4xx error", async () => {
     await assertAllRefused(
       generated,
       (request) =>
@@ -232,7 +324,7 @@ Deno.test("calcom-connection answers every hostile request with its 4xx JSON err
           headers: { authorization: `Bearer ${user.token}`, apikey: stack.anonKey },
         }),
       {
-        numRuns: 2500,
+        numRuns: 3000,
         examples: named,
         check: (text) => assert.ok(!text.includes(key), "the API key is not echoed"),
       },
@@ -240,9 +332,13 @@ Deno.test("calcom-connection answers every hostile request with its 4xx JSON err
   });
 
   await t.step("nothing was connected for the user and the other user's connection is intact", async () => {
-    const rows = await stack.db.sql<{ user_id: string }[]>`
-      select user_id from public.calcom_connections order by created_at`;
-    assert.deepEqual(rows.map((r) => r.user_id), [owner.id]);
+    const rows = await stack.db.sql<{ user_id: string; label: string; is_active: boolean }[]>`
+      select user_id, label, is_active from public.calcom_connections order by created_at`;
+    assert.deepEqual(rows.map((r) => ({ ...r })), [{
+      user_id: owner.id,
+      label: "Cal.com " + ownerCal,
+      is_active: true,
+    }]);
     assert.ok(!stack.logs.some((line) => line.includes(key)), "no log line holds the API key");
     assert.ok(!stack.logs.some((line) => line.includes('"level":"error"')), stack.logs.join("\n"));
   });

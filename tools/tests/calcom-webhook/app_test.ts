@@ -50,6 +50,23 @@ function only(rows: Row[], uid: string): Row {
 }
 
 const CASES: Record<WebhookFixtureName, FixtureCase> = {
+  BOOKING_LOCATION_UPDATED: {
+    before: ["BOOKING_CREATED"],
+    processed: true,
+    check(rows) {
+      const b = only(rows, A_UID);
+      // meeting_url stays: the payload gives none, and a column not given keeps its value
+      assert.deepEqual([b.status, b.location], ["ACCEPTED", "Friedrichstraße 123, 10117 Berlin"]);
+    },
+  },
+  BOOKING_REASSIGNED: {
+    before: ["BOOKING_CREATED"],
+    processed: true,
+    check(rows) {
+      const b = only(rows, A_UID);
+      assert.deepEqual([Number(b.organizer_id), b.organizer_email], [513, "lee@example.com"]);
+    },
+  },
   BOOKING_CREATED: {
     processed: true,
     check(rows) {

@@ -311,12 +311,18 @@ Deno.test("Cal Video no-show automations map to host and guest absence facts", (
   assert.deepEqual(ops("AFTER_HOSTS_CAL_VIDEO_NO_SHOW"), [{
     kind: "facts",
     uid: "k3QmZ8pTqR2vYw1nLx7cAb",
-    facts: { absentHost: true },
+    bookingId: 48213,
+    facts: {
+      hostAbsence: { email: "dana@example.com" },
+      attendeeAbsences: [{ email: "dana@example.com", absent: true }],
+      exceptOrganizer: true,
+    },
   }]);
   assert.deepEqual(ops("AFTER_GUESTS_CAL_VIDEO_NO_SHOW"), [{
     kind: "facts",
     uid: "k3QmZ8pTqR2vYw1nLx7cAb",
-    facts: { attendeeAbsences: [{ email: "sam@example.org", absent: true }] },
+    bookingId: 48213,
+    facts: { attendeeAbsences: [{ email: "sam@example.org", absent: true }], exceptOrganizer: true },
   }]);
 });
 
@@ -370,4 +376,36 @@ Deno.test("describeWebhookBody reads the trigger and uid of every shape without 
   );
   assert.deepEqual(describeWebhookBody("text"), { trigger: null, bookingUid: null });
   assert.deepEqual(describeWebhookBody(null), { trigger: null, bookingUid: null });
+});
+
+Deno.test("a booking payload with seatsPerTimeSlot maps to seat changes, never to the attendee list", () => {
+  const seated = (body: Record<string, unknown>) => {
+    (body.payload as Record<string, unknown>).seatsPerTimeSlot = 5;
+  };
+  const [cancel] = ops("BOOKING_CANCELLED", seated) as Extract<BookingOp, { kind: "seats" }>[];
+  assert.equal(cancel.kind, "seats");
+  assert.deepEqual([cancel.change.add, cancel.change.remove], [[], ["sam@example.org"]]);
+  assert.deepEqual(cancel.change.cancelWhenEmptied, { cancellationReason: "Travel plans changed" });
+
+  const [add] = ops("BOOKING_CREATED", seated) as Extract<BookingOp, { kind: "seats" }>[];
+  assert.deepEqual(add.change.add.map((a) => a.email), ["sam@example.org", "pat@example.org"]);
+  assert.equal(add.change.insertRow?.source_updated_at, "1970-01-01T00:00:00.000Z");
+
+  const moved = ops("BOOKING_RESCHEDULED", (body) => {
+    seated(body);
+    const payload = body.payload as Record<string, unknown>;
+    payload.rescheduleUid = "seat-3be561a9";
+    delete payload.rescheduleId;
+  }) as Extract<BookingOp, { kind: "seats" }>[];
+  assert.deepEqual(moved.map((op) => [op.change.uid, op.change.add.length, op.change.remove]), [
+    ["Zr8TnB2mQ4yKc6wPx1LdVe", 1, []],
+    ["Zr8TnB2mQ4yKc6wPx1LdVe", 0, ["sam@example.org"]],
+  ]);
+  assert.deepEqual(moved[1].change.locate, {
+    uid: "seat-3be561a9",
+    eventTypeId: 9001,
+    startTime: "2025-03-10T14:00:00.000Z",
+    exceptUid: "Zr8TnB2mQ4yKc6wPx1LdVe",
+  });
+  assert.ok(!JSON.stringify(moved).includes('"kind":"status"'));
 });

@@ -109,7 +109,7 @@ Deno.test("a reschedule's writes are applied in uid order, and writes to one boo
       op,
     ) => [
       op.kind,
-      op.kind === "upsert" ? op.row.booking_uid : op.kind === "status" ? op.change.uid : op.uid,
+      op.kind === "upsert" ? op.row.booking_uid : op.kind === "facts" ? op.uid : op.change.uid,
     ]),
     [["status", "B-old"], ["upsert", "a"], ["facts", "a"], ["upsert", "b-new"]],
   );

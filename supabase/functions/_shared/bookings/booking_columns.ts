@@ -14,7 +14,8 @@ export const BOOKING_ROW_COLUMNS = Object.keys(BookingRowSchema.shape) as readon
 
 /**
  * The columns no source row gives: ids and owner, the content hash the store adds, the facts
- * `mergeBookingFacts` merges, and the bookkeeping times Postgres sets.
+ * `mergeBookingFacts` merges, the seat changes the webhook function records, and the bookkeeping times
+ * Postgres sets.
  */
 export const BOOKING_STORE_COLUMNS = [
   "id",
@@ -24,6 +25,7 @@ export const BOOKING_STORE_COLUMNS = [
   "meeting_started_at",
   "meeting_ended_at",
   "recording_links",
+  "seat_changes",
   "created_at",
   "updated_at",
 ] as const;

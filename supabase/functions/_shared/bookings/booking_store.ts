@@ -264,6 +264,13 @@ export interface BookingFacts {
   absentHost?: boolean | null;
   /** `absent` flags set on the attendees with these emails (case-insensitive); others are untouched. */
   attendeeAbsences?: { email: string; absent: boolean }[] | null;
+  /** `attendeeAbsences` leave the attendee who is the booking's organizer (a host) untouched. */
+  exceptOrganizer?: boolean;
+  /**
+   * A host did not join: `absent_host` becomes true when `email` is the organizer's (or the organizer's
+   * email is unknown); another host's absence is only an attendee's, through `attendeeAbsences`.
+   */
+  hostAbsence?: { email: string } | null;
 }
 
 /** What merging facts found. */
@@ -281,7 +288,10 @@ with target as (
     coalesce($4::timestamptz, t.meeting_ended_at) as meeting_ended_at,
     case when $5::text::jsonb is null then t.recording_links
       else coalesce(t.recording_links, '{}'::jsonb) || $5::text::jsonb end as recording_links,
-    coalesce($6::boolean, t.absent_host) as absent_host,
+    coalesce($6::boolean,
+      case when $9::text is not null and (t.organizer_email is null or lower(t.organizer_email) = lower($9::text))
+        then true end,
+      t.absent_host) as absent_host,
     case when $7::text::jsonb is null then t.attendees else (
       select coalesce(jsonb_agg(case when f.absent is null then a.v
         else a.v || jsonb_build_object('absent', f.absent) end order by a.i), '[]'::jsonb)
@@ -290,6 +300,7 @@ with target as (
         select (x ->> 'absent')::boolean as absent
         from jsonb_array_elements($7::text::jsonb) as x
         where lower(x ->> 'email') = lower(a.v ->> 'email')
+          and not ($8::boolean and lower(a.v ->> 'email') = lower(coalesce(t.organizer_email, '')))
         limit 1
       ) f on true
     ) end as attendees
@@ -330,6 +341,20 @@ export async function mergeBookingFacts(
     facts.recordingLinks ? toJsonbText(facts.recordingLinks) : null,
     facts.absentHost ?? null,
     facts.attendeeAbsences ? JSON.stringify(facts.attendeeAbsences) : null,
+    facts.exceptOrganizer ?? false,
+    facts.hostAbsence?.email ?? null,
   ]);
   return { found: result.found > 0, changed: result.changed > 0 };
+}
+
+/** The uid of this connection's booking with Cal.com id `bookingId`, if it is mirrored. */
+export async function findBookingUid(
+  tx: Tx,
+  { connectionId, bookingId }: { connectionId: string; bookingId: number },
+): Promise<string | undefined> {
+  const [row] = await tx<{ booking_uid: string }[]>`
+    select booking_uid from public.calcom_bookings
+    where calcom_connection_id = ${connectionId} and booking_id = ${bookingId}
+    limit 1`;
+  return row?.booking_uid;
 }

@@ -27,6 +27,12 @@ import {
   successEnvelope,
   WebhookSchema,
 } from "./schemas.ts";
+import {
+  type CalcomEventType,
+  type CalcomSlot,
+  EventTypeSchema,
+  SlotsByDaySchema,
+} from "./scheduling_schemas.ts";
 import { type BearerSource, createTransport } from "./transport.ts";
 import type { CalcomWebhookTrigger } from "./webhook_triggers.ts";
 
@@ -90,7 +96,35 @@ export interface CreateWebhookInput {
   secret?: string;
   /** Default true. */
   active?: boolean;
+  /** Payload version (`2021-10-20`); left out, Cal.com picks its default. */
+  version?: string;
 }
+
+/** Query of `getSlots`: one event type's free starts in [start, end], written in `timeZone`. */
+export interface SlotsQuery {
+  eventTypeId: number;
+  /** ISO 8601 date or date-time (UTC when it has no offset). */
+  start: string;
+  end: string;
+  /** IANA zone the slot times are written in (default UTC). */
+  timeZone?: string;
+}
+
+/** Body of `createBooking` (a subset of `CreateBookingInput_2024_08_13`). */
+export interface CreateBookingInput {
+  eventTypeId: number;
+  /** One of the starts `getSlots` offered. */
+  start: string;
+  attendee: { name: string; email: string; timeZone: string; language?: string };
+  guests?: string[];
+  bookingFieldsResponses?: Record<string, unknown>;
+  metadata?: Record<string, string>;
+}
+
+/** The event-types endpoints' version; without it Cal.com serves another controller or 404. */
+export const eventTypesApiVersion = "2024-06-14";
+/** The slots endpoints' version. */
+export const slotsApiVersion = "2024-09-04";
 
 /** A Cal.com API v2 client bound to one API key. Every failure is a {@linkcode CalcomError}. */
 export interface CalcomClient {
@@ -117,6 +151,15 @@ export interface CalcomClient {
   findWebhookByUrl(subscriberUrl: string): Promise<CalcomWebhook | undefined>;
   /** Removes a webhook; an unknown id fails with 404 NotFoundException. */
   deleteWebhook(id: string): Promise<void>;
+  /** Every personal event type of the key's user, hidden ones included (`GET /v2/event-types`). */
+  listEventTypes(): Promise<CalcomEventType[]>;
+  /** Free slots of one event type by day (`GET /v2/slots`); Cal.com clamps the end to a year ahead. */
+  getSlots(query: SlotsQuery): Promise<Record<string, CalcomSlot[]>>;
+  /**
+   * Books (`POST /v2/bookings`, 201): the booking, an array for a recurring event type, with `seatUid`
+   * for a seated one. Sent at most once unless Cal.com throttled it (see `idempotent` in transport.ts).
+   */
+  createBooking(input: CreateBookingInput): Promise<ApiBooking | ApiBooking[]>;
 }
 
 const webhookPageSize = 250;
@@ -133,6 +176,8 @@ const BookingResponseSchema = successEnvelope(z.union([ApiBookingSchema, z.array
 const WebhookResponseSchema = successEnvelope(WebhookSchema);
 const WebhookListResponseSchema = successEnvelope(z.array(WebhookSchema));
 const DeletedResponseSchema = successEnvelope(z.unknown());
+const EventTypeListResponseSchema = successEnvelope(z.array(EventTypeSchema));
+const SlotsResponseSchema = successEnvelope(SlotsByDaySchema);
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -230,6 +275,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
           triggers: [...input.triggers],
           active: input.active ?? true,
           ...(input.secret === undefined ? {} : { secret: input.secret }),
+          ...(input.version === undefined ? {} : { version: input.version }),
         },
         schema: WebhookResponseSchema,
         secrets: input.secret === undefined ? [] : [input.secret],
@@ -247,6 +293,42 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
         path: `/v2/webhooks/${encodeURIComponent(id)}`,
         schema: DeletedResponseSchema,
       });
+    },
+    async listEventTypes() {
+      const body = await request({
+        method: "GET",
+        path: "/v2/event-types",
+        version: eventTypesApiVersion,
+        schema: EventTypeListResponseSchema,
+      });
+      return body.data;
+    },
+    async getSlots(query) {
+      const params = new URLSearchParams({
+        eventTypeId: String(query.eventTypeId),
+        start: query.start,
+        end: query.end,
+      });
+      if (query.timeZone) params.set("timeZone", query.timeZone);
+      const body = await request({
+        method: "GET",
+        path: "/v2/slots",
+        query: params,
+        version: slotsApiVersion,
+        schema: SlotsResponseSchema,
+      });
+      return body.data;
+    },
+    async createBooking(input) {
+      const body = await request({
+        method: "POST",
+        path: "/v2/bookings",
+        body: input,
+        versioned: true,
+        idempotent: false,
+        schema: BookingResponseSchema,
+      });
+      return body.data;
     },
   };
 }

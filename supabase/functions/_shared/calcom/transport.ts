@@ -59,6 +59,14 @@ export interface CalcomRequest<T extends z.ZodType> {
   body?: unknown;
   /** Sends `cal-api-version: 2024-08-13` (bookings endpoints only). */
   versioned?: boolean;
+  /** Sends this `cal-api-version` instead (slots: 2024-09-04, event types: 2024-06-14). */
+  version?: string;
+  /**
+   * False for a call that must not run twice (creating a booking): only a 429 is retried, because
+   * Cal.com's throttler refuses before the handler runs; after a 5xx, a timeout or a dropped
+   * connection the call may have taken effect, so it fails at once.
+   */
+  idempotent?: boolean;
   schema: T;
   /** Further secrets in this call (e.g. a webhook secret) to keep out of error messages. */
   secrets?: readonly string[];
@@ -94,7 +102,8 @@ export function createTransport(options: TransportOptions): Transport {
   ): Promise<RawResponse> {
     const url = `${baseUrl}${request.path}${request.query?.size ? `?${request.query}` : ""}`;
     const headers = new Headers({ authorization: `Bearer ${token}`, accept: "application/json" });
-    if (request.versioned) headers.set("cal-api-version", bookingsApiVersion);
+    if (request.version) headers.set("cal-api-version", request.version);
+    else if (request.versioned) headers.set("cal-api-version", bookingsApiVersion);
     if (request.body !== undefined) headers.set("content-type", "application/json");
     const cappedByDeadline = deadline - nowMs() < options.timeoutMs;
     const budgetMs = Math.max(0, Math.min(options.timeoutMs, deadline - nowMs()));
@@ -252,14 +261,14 @@ export function createTransport(options: TransportOptions): Transport {
       if (outcome.ok) return outcome.value;
       const error = outcome.error;
       // An OAuth access token Cal.com refused (expired early, or rotated out elsewhere): one new token,
-      // one more try, not counted as an attempt
+      // one more try, not counted as an attempt. A 401 means nothing was done, so even a write may repeat.
       if (source && error.status === 401 && !renewed) {
         renewed = true;
         token = await source.renew(token);
         attempt--;
         continue;
       }
-      if (!error.retryable) throw error;
+      if (!error.retryable || (request.idempotent === false && error.status !== 429)) throw error;
       // A garbled body is retried once: a proxy hiccup, not a contract change.
       if (error.code === CalcomErrorCode.malformed) {
         if (malformedSeen) throw error;

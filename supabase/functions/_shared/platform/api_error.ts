@@ -6,6 +6,7 @@
  */
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 
 /** The error codes clients can rely on, with the status each one answers with. */
 export const ERROR_STATUS = {
@@ -25,11 +26,20 @@ export const ERROR_STATUS = {
 /** One of the documented error codes (snake_case). */
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** The body of every error response (docs/openapi.json is generated from it). */
+export const ErrorBodySchema = z.object({
+  success: z.literal(false),
+  error: z.object({
+    code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]),
+    /** Sentence case, no secret, no internal error text. */
+    message: z.string(),
+    /** e.g. `issues: [{path, message}]` of a failed validation. */
+    details: z.unknown().optional(),
+  }),
+}).meta({ id: "ErrorBody" });
+
 /** The body of every error response. */
-export interface ErrorBody {
-  success: false;
-  error: { code: ErrorCode; message: string; details?: unknown };
-}
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 /** An error meant for the client: its message and details are shown as they are, so keep them safe. */
 export class ApiError extends HTTPException {

@@ -6,6 +6,48 @@ export type Json = string | number | boolean | null | { [key: string]: Json | un
 export type Database = {
   "public": {
     Tables: {
+      "calcom_booking_requests": {
+        Row: {
+          "booking_uid": string;
+          "calcom_connection_id": string;
+          "created_at": string;
+          "id": string;
+          "idempotency_key": string;
+          "request_hash": string;
+          "seat_uid": string | null;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "booking_uid": string;
+          "calcom_connection_id": string;
+          "created_at"?: string;
+          "id"?: string;
+          "idempotency_key": string;
+          "request_hash": string;
+          "seat_uid"?: string | null;
+          "user_id": string;
+        };
+        Update: {
+          "booking_uid"?: string;
+          "calcom_connection_id"?: string;
+          "created_at"?: string;
+          "id"?: string;
+          "idempotency_key"?: string;
+          "request_hash"?: string;
+          "seat_uid"?: string | null;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "calcom_booking_requests_user_id_calcom_connection_id_fkey";
+            columns: ["user_id", "calcom_connection_id"];
+            isOneToOne: false;
+            referencedRelation: "calcom_connections";
+            referencedColumns: ["user_id", "id"];
+          },
+        ];
+      };
       "calcom_bookings": {
         Row: {
           "absent_host": boolean;
@@ -41,6 +83,7 @@ export type Database = {
           "rejection_reason": string | null;
           "rescheduled_from_uid": string | null;
           "rescheduled_to_uid": string | null;
+          "seat_changes": NonNullable<Json>;
           "source_hash": string | null;
           "source_updated_at": string;
           "start_time": string;
@@ -85,6 +128,7 @@ export type Database = {
           "rejection_reason"?: string | null;
           "rescheduled_from_uid"?: string | null;
           "rescheduled_to_uid"?: string | null;
+          "seat_changes"?: NonNullable<Json>;
           "source_hash"?: string | null;
           "source_updated_at": string;
           "start_time": string;
@@ -128,6 +172,7 @@ export type Database = {
           "rejection_reason"?: string | null;
           "rescheduled_from_uid"?: string | null;
           "rescheduled_to_uid"?: string | null;
+          "seat_changes"?: NonNullable<Json>;
           "source_hash"?: string | null;
           "source_updated_at"?: string;
           "start_time"?: string;

@@ -45,7 +45,14 @@ export interface FunctionAppOptions {
 }
 
 /** The headers supabase-js (and browsers using it) send to functions. */
-export const CORS_ALLOW_HEADERS = ["authorization", "x-client-info", "apikey", "content-type", "x-region"];
+export const CORS_ALLOW_HEADERS = [
+  "authorization",
+  "x-client-info",
+  "apikey",
+  "content-type",
+  "x-region",
+  "idempotency-key",
+];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -93,8 +100,8 @@ export function createFunctionApp(name: string, options: FunctionAppOptions = {}
   app.use(cors({
     origin: "*",
     allowHeaders: CORS_ALLOW_HEADERS,
-    allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-    exposeHeaders: ["x-request-id"],
+    allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+    exposeHeaders: ["x-request-id", "idempotent-replayed"],
     maxAge: 86400,
   }));
 

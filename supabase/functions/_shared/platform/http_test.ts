@@ -59,12 +59,15 @@ Deno.test("a CORS preflight is answered with the headers supabase-js sends", asy
   assert.equal(res.status, 204);
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
   const allowed = (res.headers.get("access-control-allow-headers") ?? "").split(",");
-  for (const h of ["authorization", "x-client-info", "apikey", "content-type", "x-region"]) {
+  for (
+    const h of ["authorization", "x-client-info", "apikey", "content-type", "x-region", "idempotency-key"]
+  ) {
     assert.ok(allowed.includes(h), h);
   }
   assert.deepEqual((res.headers.get("access-control-allow-methods") ?? "").split(","), [
     "GET",
     "POST",
+    "PATCH",
     "DELETE",
     "OPTIONS",
   ]);
@@ -75,7 +78,7 @@ Deno.test("error responses carry CORS headers too, so browsers can read them", a
   const res = await app.request("/demo/teapot", { headers: { origin: "https://app.example.com" } });
   assert.equal(res.status, 409);
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
-  assert.equal(res.headers.get("access-control-expose-headers"), "x-request-id");
+  assert.equal(res.headers.get("access-control-expose-headers"), "x-request-id,idempotent-replayed");
 });
 
 Deno.test("thrown api errors become the JSON envelope with their status", async () => {

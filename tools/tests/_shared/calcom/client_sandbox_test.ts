@@ -20,7 +20,8 @@ const frozenAt = "2026-01-15T12:00:00.000Z";
 
 /** A sandbox whose clock only moves when the client sleeps, so rate-limit windows pass instantly. */
 async function frozenSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = await startSandbox({ seed: 11, ...options });
+  // self-hosted rules: webhooks here post to http://127.0.0.1
+  const sandbox = await startSandbox({ seed: 11, subscriberUrlRules: "self-hosted", ...options });
   sandbox.setNow(frozenAt);
   return sandbox;
 }

@@ -1,0 +1,92 @@
+/**
+ * What calcom-bookings-sync answers on success, as zod schemas: the routes' bodies are typed from them and
+ * docs/openapi.json is generated from them. Failures answer the common error envelope (`ErrorBodySchema`).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { BookingViewSchema } from "./bookings_query.ts";
+
+const isoTime = z.iso.datetime();
+
+/** The numbers of one sync call (a run of a chain: `partial` means call again to continue). */
+const syncFields = {
+  /** Bookings received from Cal.com in this call. */
+  count: z.int().nonnegative(),
+  created: z.int().nonnegative(),
+  updated: z.int().nonnegative(),
+  /** Pages Cal.com answered. */
+  pages: z.int().nonnegative(),
+  /** A failed run answers an error instead, with these fields in `details`. */
+  status: z.enum(["succeeded", "partial"]),
+  mode: z.enum(["full", "incremental"]),
+  /** The connection's last complete sync. */
+  lastSynced: isoTime.nullable(),
+  syncRunId: z.uuid(),
+  /** The stopped run this one continued. */
+  resumedFrom: z.uuid().nullable(),
+};
+
+/** `POST /calcom-bookings-sync`: a sync call. */
+export const SyncResultSchema = z.object({
+  success: z.literal(true),
+  source: z.literal("api"),
+  ...syncFields,
+}).meta({ id: "SyncResult" });
+
+/** A sync call's answer. */
+export type SyncResult = z.infer<typeof SyncResultSchema>;
+
+/**
+ * `GET /calcom-bookings-sync`: a page of stored bookings; without `fromDb` (and without `cursor`) an
+ * incremental sync ran first (`source: "api"`) and its numbers are added, `fetched` being its `count`.
+ */
+export const ReadPageSchema = z.object({
+  success: z.literal(true),
+  source: z.enum(["database", "api"]),
+  bookings: z.array(BookingViewSchema),
+  /** Bookings on this page. */
+  count: z.int().nonnegative(),
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: z.string().nullable(),
+  created: syncFields.created.optional(),
+  updated: syncFields.updated.optional(),
+  pages: syncFields.pages.optional(),
+  status: syncFields.status.optional(),
+  mode: syncFields.mode.optional(),
+  lastSynced: syncFields.lastSynced.optional(),
+  syncRunId: syncFields.syncRunId.optional(),
+  resumedFrom: syncFields.resumedFrom.optional(),
+  fetched: z.int().nonnegative().optional(),
+}).meta({ id: "ReadPage" });
+
+/** A read page's answer. */
+export type ReadPage = z.infer<typeof ReadPageSchema>;
+
+/** `POST /calcom-bookings-sync/scheduled`: every active connection, for operators. */
+export const ScheduledSummarySchema = z.object({
+  success: z.literal(true),
+  source: z.literal("api"),
+  /** `partial` unless every connection's run succeeded and none was deferred. */
+  status: z.enum(["succeeded", "partial"]),
+  /** Active connections when the call began. */
+  connections: z.int().nonnegative(),
+  results: z.array(z.object({
+    connectionId: z.uuid(),
+    /** `skipped` when another sync of the connection was running. */
+    status: z.enum(["succeeded", "partial", "failed", "skipped"]),
+    syncRunId: z.uuid().nullable(),
+    count: z.int().nonnegative(),
+    created: z.int().nonnegative(),
+    updated: z.int().nonnegative(),
+    pages: z.int().nonnegative(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  })),
+  /** Connections the call's deadline left for the next call. */
+  deferred: z.array(z.uuid()),
+  /** Finished runs past the retention deleted by this call. */
+  prunedRuns: z.int().nonnegative(),
+}).meta({ id: "ScheduledSummary" });
+
+/** A scheduled call's answer. */
+export type ScheduledSummaryResponse = z.infer<typeof ScheduledSummarySchema>;

@@ -1,0 +1,318 @@
+/**
+ * Builds the OpenAPI 3.1 document of the three functions from their own zod schemas (zod 4's
+ * `z.toJSONSchema`): request bodies and queries as the functions validate them (`io: "input"`), answers as
+ * the response schemas beside the views describe them, errors as `ErrorBodySchema`. Schemas that carry a
+ * `.meta({ id })` become `components.schemas` entries and are referenced by `$ref`.
+ *
+ * `deno task openapi` writes it to docs/openapi.json; openapi_document_test.ts fails when the committed file
+ * differs from what the code generates.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { ErrorBodySchema } from "../../supabase/functions/_shared/platform/api_error.ts";
+import {
+  ReadPageSchema,
+  ScheduledSummarySchema,
+  SyncResultSchema,
+} from "../../supabase/functions/calcom-bookings-sync/responses.ts";
+import {
+  ReadQuerySchema,
+  SyncBodySchema,
+} from "../../supabase/functions/calcom-bookings-sync/sync_request.ts";
+import { cronSecretHeader } from "../../supabase/functions/calcom-bookings-sync/cron_auth.ts";
+import {
+  ConnectRequestSchema,
+  DisconnectQuerySchema,
+} from "../../supabase/functions/calcom-connection/connect_request.ts";
+import {
+  ConnectionListSchema,
+  ConnectResultSchema,
+  DisconnectResultSchema,
+  UpdateResultSchema,
+} from "../../supabase/functions/calcom-connection/responses.ts";
+import {
+  UpdateQuerySchema,
+  UpdateRequestSchema,
+} from "../../supabase/functions/calcom-connection/update_request.ts";
+import {
+  DeliveryReceiptSchema,
+  ReplayResponseSchema,
+} from "../../supabase/functions/calcom-webhook/responses.ts";
+
+/** Where the document is committed. */
+export const openApiFileUrl = new URL("../../docs/openapi.json", import.meta.url);
+
+type JsonSchema = Record<string, unknown>;
+type Io = "input" | "output";
+
+/** Collects component schemas while operations are described. */
+class Components {
+  readonly schemas: Record<string, JsonSchema> = {};
+
+  /**
+   * The JSON Schema of `schema`, as a `$ref` when it (or a part of it) has an id: its definitions move to
+   * `components.schemas`. `name` gives an id to a schema that has none (request bodies).
+   */
+  ref(schema: z.ZodType, io: Io, name?: string): JsonSchema {
+    const { $schema: _, $defs, ...root } = z.toJSONSchema(schema, {
+      io,
+      // a preprocess or transform has no JSON Schema of its own: its input is described by what follows it
+      unrepresentable: "any",
+      target: "draft-2020-12",
+    }) as JsonSchema & { $defs?: Record<string, JsonSchema> };
+    for (const [id, def] of Object.entries($defs ?? {})) this.add(id, def);
+    const rooted = relink(root);
+    if (name === undefined || "$ref" in rooted) return rooted;
+    this.add(name, rooted);
+    return { $ref: `#/components/schemas/${name}` };
+  }
+
+  private add(id: string, def: JsonSchema): void {
+    const linked = relink(def);
+    const known = this.schemas[id];
+    if (known && JSON.stringify(known) !== JSON.stringify(linked)) {
+      throw new Error(`Cannot describe schema ${id}: two different schemas carry that id`);
+    }
+    this.schemas[id] = linked;
+  }
+
+  /** Query parameters from an object schema's input shape. */
+  query(schema: z.ZodObject): unknown[] {
+    const { properties = {}, required = [] } = z.toJSONSchema(schema, {
+      io: "input",
+      unrepresentable: "any",
+    }) as {
+      properties?: Record<string, JsonSchema>;
+      required?: string[];
+    };
+    return Object.entries(properties).map(([name, property]) => {
+      const { description, ...rest } = relink(property);
+      return {
+        name,
+        in: "query",
+        required: required.includes(name),
+        ...(description === undefined ? {} : { description }),
+        schema: rest,
+      };
+    });
+  }
+}
+
+/**
+ * Points zod's `#/$defs/X` references at `#/components/schemas/X`, and drops the long regular expressions
+ * zod adds beside a `format` that already says it (uuid, date-time): the document stays readable.
+ */
+function relink(value: JsonSchema): JsonSchema {
+  const text = JSON.stringify(value, (_key, v) => {
+    if (v && typeof v === "object" && !Array.isArray(v) && FORMATS_WITHOUT_PATTERN.has(v.format)) {
+      const { pattern: _, ...rest } = v;
+      return rest;
+    }
+    return v;
+  });
+  return JSON.parse(text.replaceAll('"#/$defs/', '"#/components/schemas/'));
+}
+
+const FORMATS_WITHOUT_PATTERN = new Set(["uuid", "date-time"]);
+
+/** What each error status means, for the operations that can answer it. */
+const ERROR_MEANING: Record<number, string> = {
+  400:
+    "Invalid request (`invalid_request`, `details.issues` names each field) or a key Cal.com refused (`invalid_api_key`)",
+  401: "No valid user token (`unauthorized`)",
+  404: "Not found, or not the caller's (`not_found`)",
+  409: "A concurrent request changed the same thing first (`conflict`): retry",
+  413: "Request body over 1 MB (`payload_too_large`)",
+  502: "Cal.com failed or could not be reached (`calcom_unavailable`)",
+  500: "Internal error (`internal_error`); the message is always generic",
+};
+
+function json(schema: JsonSchema, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+function errors(components: Components, statuses: number[]): Record<string, unknown> {
+  const body = components.ref(ErrorBodySchema, "output");
+  return Object.fromEntries(statuses.map((status) => [String(status), json(body, ERROR_MEANING[status])]));
+}
+
+/** The OpenAPI 3.1 document of calcom-connection, calcom-bookings-sync and calcom-webhook. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const c = new Components();
+  const body = (schema: z.ZodType, name: string) => ({
+    required: true,
+    content: { "application/json": { schema: c.ref(schema, "input", name) } },
+  });
+  const out = (schema: z.ZodType) => c.ref(schema, "output");
+  const userErrors = [400, 401, 413, 500];
+  const connectionIdParameter = {
+    name: "connectionId",
+    in: "path",
+    required: true,
+    schema: { type: "string", format: "uuid" },
+  };
+
+  const paths = {
+    "/calcom-connection": {
+      get: {
+        operationId: "listConnections",
+        summary: "The caller's Cal.com connections, oldest first",
+        tags: ["calcom-connection"],
+        responses: { "200": json(out(ConnectionListSchema), "The connections"), ...errors(c, [401, 500]) },
+      },
+      post: {
+        operationId: "connect",
+        summary: "Connect (or reconnect) a Cal.com account with its API key",
+        tags: ["calcom-connection"],
+        requestBody: body(ConnectRequestSchema, "ConnectRequest"),
+        responses: {
+          "200": json(out(ConnectResultSchema), "Reconnected: the existing connection, updated"),
+          "201": json(out(ConnectResultSchema), "Connected: a new connection"),
+          ...errors(c, [...userErrors, 409, 502]),
+        },
+      },
+      patch: {
+        operationId: "updateConnection",
+        summary: "Rename, pause or resume one of the caller's connections",
+        tags: ["calcom-connection"],
+        parameters: c.query(UpdateQuerySchema),
+        requestBody: body(UpdateRequestSchema, "UpdateRequest"),
+        responses: {
+          "200": json(out(UpdateResultSchema), "The connection as it is now"),
+          ...errors(c, [...userErrors, 404]),
+        },
+      },
+      delete: {
+        operationId: "disconnect",
+        summary: "Disconnect a connection (its bookings, events and runs go with it)",
+        tags: ["calcom-connection"],
+        parameters: c.query(DisconnectQuerySchema),
+        responses: {
+          "200": json(out(DisconnectResultSchema), "Disconnected"),
+          ...errors(c, [400, 401, 404, 500]),
+        },
+      },
+    },
+    "/calcom-bookings-sync": {
+      post: {
+        operationId: "syncBookings",
+        summary: "Sync now: one call of a run, `partial` means call again to continue",
+        tags: ["calcom-bookings-sync"],
+        requestBody: body(SyncBodySchema, "SyncRequest"),
+        responses: {
+          "200": json(out(SyncResultSchema), "The call's numbers"),
+          ...errors(c, [...userErrors, 404, 409, 502]),
+        },
+      },
+      get: {
+        operationId: "readBookings",
+        summary: "A page of stored bookings (with `fromDb=true`), keyset-paginated by `cursor`",
+        tags: ["calcom-bookings-sync"],
+        parameters: c.query(ReadQuerySchema),
+        responses: {
+          "200": json(out(ReadPageSchema), "A page of bookings"),
+          ...errors(c, [400, 401, 404, 409, 500, 502]),
+        },
+      },
+    },
+    "/calcom-bookings-sync/scheduled": {
+      post: {
+        operationId: "syncScheduled",
+        summary: "Sync every active connection (for pg_cron, behind the cron secret)",
+        tags: ["calcom-bookings-sync"],
+        security: [{ cronSecret: [] }],
+        responses: {
+          "200": json(out(ScheduledSummarySchema), "What the call did"),
+          ...errors(c, [401, 500]),
+        },
+      },
+    },
+    "/calcom-webhook/{connectionId}": {
+      post: {
+        operationId: "receiveWebhook",
+        summary: "A Cal.com webhook delivery, verified by its signature",
+        tags: ["calcom-webhook"],
+        security: [{ calSignature: [] }],
+        parameters: [connectionIdParameter],
+        requestBody: {
+          required: true,
+          description: "Cal.com's body as it sent it: the signature covers the exact bytes",
+          content: { "application/json": { schema: {} } },
+        },
+        responses: {
+          "200": json(out(DeliveryReceiptSchema), "Received (and logged, applied when it could be)"),
+          "202": json(out(DeliveryReceiptSchema), "Beyond the connection's quota: deferred to the next sync"),
+          ...errors(c, [401, 404, 413, 500]),
+        },
+      },
+    },
+    "/calcom-webhook/{connectionId}/replay": {
+      post: {
+        operationId: "replayWebhookEvents",
+        summary: "Re-process the connection's unprocessed verified events, oldest first",
+        tags: ["calcom-webhook"],
+        parameters: [connectionIdParameter],
+        responses: {
+          "200": json(out(ReplayResponseSchema), "What the replay did"),
+          ...errors(c, [401, 404, 500]),
+        },
+      },
+    },
+  };
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "calcom-supabase Edge Functions",
+      version: "1",
+      description:
+        "Generated from the functions' zod schemas by tools/openapi/generate_openapi.ts; see docs/api.md.",
+    },
+    servers: [{
+      url: "{supabaseUrl}/functions/v1",
+      variables: {
+        supabaseUrl: { default: "http://127.0.0.1:54321", description: "The project's SUPABASE_URL" },
+      },
+    }],
+    security: [{ bearer: [] }],
+    tags: [{ name: "calcom-connection" }, { name: "calcom-bookings-sync" }, { name: "calcom-webhook" }],
+    paths,
+    components: {
+      schemas: Object.fromEntries(Object.entries(c.schemas).sort(([a], [b]) => a.localeCompare(b))),
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "A signed-in user's Supabase access token (never the anon or service key)",
+        },
+        calSignature: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Cal-Signature-256",
+          description: "HMAC-SHA256 (hex) of the exact body with the connection's webhook secret",
+        },
+        cronSecret: {
+          type: "apiKey",
+          in: "header",
+          name: cronSecretHeader,
+          description: "CALCOM_CRON_SECRET",
+        },
+      },
+    },
+  };
+}
+
+/** The document as committed: two-space JSON, formatted by `deno fmt`. */
+export function openApiText(document: Record<string, unknown>): string {
+  return JSON.stringify(document, null, 2) + "\n";
+}
+
+if (import.meta.main) {
+  await Deno.writeTextFile(openApiFileUrl, openApiText(buildOpenApiDocument()));
+  const fmt = await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", openApiFileUrl.pathname] })
+    .output();
+  if (!fmt.success) throw new Error("Cannot format docs/openapi.json: deno fmt failed");
+  console.log(`Wrote ${openApiFileUrl.pathname}`);
+}
