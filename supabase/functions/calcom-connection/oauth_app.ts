@@ -18,9 +18,20 @@ import type { CalcomCallOptions, Deps } from "../_shared/platform/deps.ts";
 import { type AppEnv, jsonBody, rejectInvalid } from "../_shared/platform/http.ts";
 import { finishOAuthFlow, oauthConfigOf, startOAuthFlow } from "./oauth_flow.ts";
 
-const StartRequestSchema = z.object({
+/** `POST /calcom-connection/oauth/start`. */
+export const OAuthStartRequestSchema = z.object({
+  /** The app URL to come back to; must be on CALCOM_OAUTH_RETURN_URLS (default: its first URL). */
   returnTo: z.string().max(2000, "returnTo must be at most 2000 characters").optional(),
 });
+
+/** The answer of `POST /calcom-connection/oauth/start`. */
+export const OAuthStartResultSchema = z.object({
+  success: z.literal(true),
+  /** Cal.com's consent page for this flow: send the browser there. */
+  authorizeUrl: z.url(),
+  /** When the flow's state expires (10 minutes). */
+  expiresAt: z.iso.datetime(),
+}).meta({ id: "OAuthStartResult" });
 
 /** Cal.com calls during the callback: a person's browser is waiting. */
 function interactive(now: Date): CalcomCallOptions {
@@ -40,7 +51,7 @@ export function registerOAuthRoutes(app: Hono<AppEnv>, deps: Deps): void {
     "/oauth/start",
     auth,
     jsonBody(),
-    zValidator("json", StartRequestSchema, rejectInvalid),
+    zValidator("json", OAuthStartRequestSchema, rejectInvalid),
     async (c) => {
       const { returnTo } = c.req.valid("json");
       const started = await startOAuthFlow(deps, c.var.user, returnTo);

@@ -110,6 +110,18 @@ Deno.test("Continue with Cal.com connects an account end to end", async (t) => {
     assert.equal(n, 30);
   });
 
+  await t.step("event types are read on the OAuth token, within its scopes", async () => {
+    const res = await invokeFunction(
+      dana.client,
+      `calcom-bookings-sync/event-types?connectionId=${connectionId}`,
+      {
+        method: "GET",
+      },
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.eventTypes.length, 4);
+  });
+
   await t.step("connecting the same Cal.com account again keeps the connection id", async () => {
     const landed = await connectWithOAuth(dana, "dana");
     assert.equal(landed.searchParams.get("calcom_connection_id"), connectionId);

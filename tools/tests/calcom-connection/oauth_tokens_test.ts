@@ -227,6 +227,15 @@ Deno.test("a connection granted fewer scopes is told to reconnect for an action 
     assert.deepEqual(err.details, { missingScopes: ["BOOKING_WRITE"] });
     return true;
   });
+  // a route needing a scope the grant lacks answers 403 before calling Cal.com
+  const eventTypes = await invokeFunction(
+    user.client,
+    `calcom-bookings-sync/event-types?connectionId=${connectionId}`,
+    { method: "GET" },
+  );
+  assert.equal(eventTypes.status, 403);
+  assert.equal(eventTypes.body.error.code, "insufficient_scope");
+  assert.match(eventTypes.body.error.message, /EVENT_TYPE_READ: reconnect Cal\.com/);
   // an API-key connection may do everything
   requireScopes({ auth_kind: "api_key", oauth_scopes: null }, ["BOOKING_WRITE"]);
   // reading still works with the narrower grant
