@@ -4,6 +4,7 @@
  * user saying no, a return URL off the allow-list, OAuth not configured).
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { connectionSecret } from "../../../supabase/functions/_shared/platform/connection_secret.ts";
 import { invokeFunction } from "../../testing/invoke_function.ts";
 import { startTestStack } from "../../testing/test_stack.ts";
@@ -269,4 +270,34 @@ Deno.test("without an OAuth client the routes answer 404 and API keys work as be
     body: { apiKey: cal.apiKey },
   });
   assert.equal(keyed.status, 201);
+});
+
+Deno.test("hostile callbacks and start bodies never answer 500 nor leave the allow-list", async () => {
+  await using stack = await startOAuthStack();
+  const dana = await stack.signUp();
+  const text = fc.string({ unit: "binary", maxLength: 300 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({ code: fc.option(text), state: fc.option(text), error: fc.option(text) }, {
+        requiredKeys: [],
+      }),
+      async (query) => {
+        const params = new URLSearchParams();
+        for (const [k, v] of Object.entries(query)) if (v !== null && v !== undefined) params.set(k, v);
+        const res = await openCallback(`${stack.redirectUrl}?${params}`);
+        assert.equal(res.status, 302);
+        assert.equal(`${res.location!.origin}${res.location!.pathname}`, APP_RETURN_URL);
+        assert.equal(res.location!.searchParams.get("calcom_status"), "error");
+      },
+    ),
+    { numRuns: 60 },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.record({ returnTo: fc.jsonValue() })), async (body) => {
+      const res = await startFlow(dana, body as Record<string, unknown>);
+      assert.ok(res.status === 200 || res.status === 400, `${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status === 400) assert.equal(res.body.error.code, "invalid_request");
+    }),
+    { numRuns: 60 },
+  );
 });
