@@ -62,11 +62,21 @@ export function registerOAuthRoutes(app: Hono<AppEnv>, deps: Deps): void {
   app.get("/oauth/callback", async (c) => {
     oauthConfigOf(deps.config);
     const q = c.req.query();
-    const location = await finishOAuthFlow(
-      deps,
-      { code: q.code, state: q.state, error: q.error },
-      interactive(deps.now()),
-    );
+    let location: string;
+    try {
+      location = await finishOAuthFlow(
+        deps,
+        { code: q.code, state: q.state, error: q.error },
+        interactive(deps.now()),
+      );
+    } catch (err) {
+      // A person's browser is waiting: back to the app with the failure, not a JSON page
+      c.var.log.error("OAuth callback failed", { error: err });
+      const back = new URL(oauthConfigOf(deps.config).returnUrls[0]);
+      back.searchParams.set("calcom_status", "error");
+      back.searchParams.set("calcom_error", "internal_error");
+      location = back.toString();
+    }
     c.header("cache-control", "no-store");
     c.header("referrer-policy", "no-referrer");
     return c.redirect(location, 302);

@@ -127,7 +127,8 @@ export type FlowError =
   | "access_denied"
   | "authorization_failed"
   | "exchange_failed"
-  | "calcom_unavailable";
+  | "calcom_unavailable"
+  | "internal_error";
 
 function withOutcome(returnTo: string, params: Record<string, string>): string {
   const url = new URL(returnTo);

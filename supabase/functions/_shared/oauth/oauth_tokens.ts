@@ -78,16 +78,25 @@ export function oauthBearer(deps: OAuthTokenDeps, ref: OAuthConnectionRef): Bear
       row.oauth_access_token_encrypted,
       connectionSecret("oauth_access_token_encrypted", ref),
     );
-  const fresh = (row: TokenRow) =>
-    row.oauth_access_token_expires_at.getTime() - deps.now().getTime() > refreshAheadMs;
+  const fresh = (expiresAt: Date) => expiresAt.getTime() - deps.now().getTime() > refreshAheadMs;
+  // The token this client last used, so a sync's pages do not each read the row again
+  let known: { token: string; expiresAt: Date } | undefined;
+  const remember = async () => {
+    const row = await deps.db.asService((tx) => readTokens(tx, ref, false));
+    known = { token: await decryptAccess(row), expiresAt: row.oauth_access_token_expires_at };
+    return known;
+  };
   return {
     async accessToken() {
-      const row = await deps.db.asService((tx) => readTokens(tx, ref, false));
-      if (fresh(row)) return await decryptAccess(row);
-      return await refreshConnection(deps, ref, undefined);
+      if (known && fresh(known.expiresAt)) return known.token;
+      const current = await remember();
+      if (fresh(current.expiresAt)) return current.token;
+      await refreshConnection(deps, ref, undefined);
+      return (await remember()).token;
     },
     async renew(rejected) {
-      return await refreshConnection(deps, ref, rejected);
+      await refreshConnection(deps, ref, rejected);
+      return (await remember()).token;
     },
   };
 }
