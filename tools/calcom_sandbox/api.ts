@@ -14,6 +14,7 @@ import * as bookings from "./bookings_routes.ts";
 import { CalError, errorEnvelope, internalServerError } from "./errors.ts";
 import { listEventTypes } from "./event_types_route.ts";
 import { getMe } from "./me_route.ts";
+import type { AccessClaims, OAuthServer } from "./oauth_server.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import type { Handler, RouteContext, RouteRequest } from "./route_context.ts";
 import { getSlots } from "./slots_route.ts";
@@ -44,35 +45,70 @@ interface Route {
   auth: Auth;
   /** The handler, or handlers per API version. */
   target: Handler | Versions;
+  /**
+   * The OAuth scope an access token needs; null: none (a public endpoint). A route without one is not
+   * available to scoped third-party tokens, as Cal.com's guard denies by default.
+   */
+  scope?: string | null;
 }
 
-function route(method: string, path: string, auth: Auth, target: Handler | Versions): Route {
-  return { method, path, auth, target };
+function route(
+  method: string,
+  path: string,
+  auth: Auth,
+  target: Handler | Versions,
+  scope?: string | null,
+): Route {
+  return { method, path, auth, target, scope };
 }
 
 const ROUTES: Route[] = [
-  route("GET", "/v2/me", "required", getMe),
-  route("GET", "/v2/event-types", "optional", { current: listEventTypes, version: "2024-06-14" }),
-  route("GET", "/v2/slots", "optional", { current: getSlots, version: "2024-09-04" }),
-  route("GET", "/v2/webhooks", "required", webhooks.listWebhooks),
-  route("POST", "/v2/webhooks", "required", webhooks.createWebhook),
-  route("GET", "/v2/webhooks/:id", "required", webhooks.getWebhook),
-  route("PATCH", "/v2/webhooks/:id", "required", webhooks.updateWebhook),
-  route("DELETE", "/v2/webhooks/:id", "required", webhooks.deleteWebhook),
+  route("GET", "/v2/me", "required", getMe, "PROFILE_READ"),
+  route(
+    "GET",
+    "/v2/event-types",
+    "optional",
+    { current: listEventTypes, version: "2024-06-14" },
+    "EVENT_TYPE_READ",
+  ),
+  route("GET", "/v2/slots", "optional", { current: getSlots, version: "2024-09-04" }, null),
+  route("GET", "/v2/webhooks", "required", webhooks.listWebhooks, "WEBHOOK_READ"),
+  route("POST", "/v2/webhooks", "required", webhooks.createWebhook, "WEBHOOK_WRITE"),
+  route("GET", "/v2/webhooks/:id", "required", webhooks.getWebhook, "WEBHOOK_READ"),
+  route("PATCH", "/v2/webhooks/:id", "required", webhooks.updateWebhook, "WEBHOOK_WRITE"),
+  route("DELETE", "/v2/webhooks/:id", "required", webhooks.deleteWebhook, "WEBHOOK_WRITE"),
   route("GET", "/v2/bookings", "required", {
     current: bookings.listBookings,
     legacy: bookings.listBookingsLegacy,
-  }),
-  route("POST", "/v2/bookings", "optional", { current: bookings.createBooking }),
+  }, "BOOKING_READ"),
+  route("POST", "/v2/bookings", "optional", { current: bookings.createBooking }, null),
   route("GET", "/v2/bookings/:uid", "optional", {
     current: bookings.getBooking,
     legacy: bookings.getBookingLegacy,
-  }),
-  route("POST", "/v2/bookings/:uid/cancel", "optional", { current: bookings.cancelBooking }),
-  route("POST", "/v2/bookings/:uid/reschedule", "optional", { current: bookings.rescheduleBooking }),
-  route("POST", "/v2/bookings/:uid/confirm", "required", { current: bookings.confirmBooking }),
-  route("POST", "/v2/bookings/:uid/decline", "required", { current: bookings.declineBooking }),
-  route("POST", "/v2/bookings/:uid/mark-absent", "required", { current: bookings.markAbsent }),
+  }, "BOOKING_READ"),
+  route("POST", "/v2/bookings/:uid/cancel", "optional", { current: bookings.cancelBooking }, null),
+  route("POST", "/v2/bookings/:uid/reschedule", "optional", { current: bookings.rescheduleBooking }, null),
+  route(
+    "POST",
+    "/v2/bookings/:uid/confirm",
+    "required",
+    { current: bookings.confirmBooking },
+    "BOOKING_WRITE",
+  ),
+  route(
+    "POST",
+    "/v2/bookings/:uid/decline",
+    "required",
+    { current: bookings.declineBooking },
+    "BOOKING_WRITE",
+  ),
+  route(
+    "POST",
+    "/v2/bookings/:uid/mark-absent",
+    "required",
+    { current: bookings.markAbsent },
+    "BOOKING_WRITE",
+  ),
 ];
 
 /** Cal.com's 401 messages (contract §7.2). */
@@ -98,18 +134,10 @@ export interface ApiOptions {
    * default; "auth" answers with the auth strategy's message instead.
    */
   unknownKeyGuard: "throttler" | "auth";
-}
-
-/** Options of the pipeline. */
-export interface ApiOptions {
-  /** Include `error.details` like non-production Cal.com builds (default false, as cal.com cloud). */
-  errorDetails: boolean;
-  /**
-   * Which guard refuses an unknown `cal_` key. Cal.com's rate-limit guard runs first and answers
-   * "CustomThrottlerGuard - Invalid API Key" — what users of cal.com cloud report — so that is the
-   * default; "auth" answers with the auth strategy's message instead.
-   */
-  unknownKeyGuard: "throttler" | "auth";
+  /** The OAuth server: its routes, and the check of access tokens. */
+  oauth: OAuthServer;
+  /** The limiter of OAuth access tokens (Cal.com: 500 per 60 s per token). */
+  tokenLimiter: RateLimiter;
 }
 
 /** What the pipeline's steps hand on within one request. */
@@ -121,6 +149,8 @@ type ApiEnv = {
     handler: Handler;
     /** The caller, when authenticated. */
     user: UserRecord | undefined;
+    /** The claims of an OAuth access token, when the caller used one. */
+    oauth: AccessClaims | undefined;
   };
 };
 
@@ -169,13 +199,15 @@ export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiO
       throw new CalError(413, "request entity too large");
     },
   }));
+  app.route("/", options.oauth.routes());
   for (const r of ROUTES) {
     app.on(
       r.method,
       r.path,
       selectVersion(r),
       rateLimitGuard(ctx, limiter, options),
-      authGuard(ctx, r.auth),
+      authGuard(ctx, r.auth, options.oauth),
+      scopeGuard(r),
       respond(ctx),
     );
   }
@@ -254,29 +286,66 @@ function rateLimitGuard(
       : token.startsWith("cal_")
       ? `api_key_${token}`
       : `access_token_${token}`;
-    const limit = limiter.hit(tracker);
+    const limit = token !== undefined && !token.startsWith("cal_")
+      ? options.tokenLimiter.hit(tracker)
+      : limiter.hit(tracker);
     Object.assign(c.get("headers"), limit.headers);
     if (limit.blocked) throw new CalError(429, THROTTLED_MESSAGE);
     return next();
   };
 }
 
-/** Cal.com's auth guard: a valid, unexpired API key, or no credentials where `auth` is "optional". */
-function authGuard(ctx: RouteContext, auth: Auth): MiddlewareHandler<ApiEnv> {
-  return function authGuard(c, next) {
+/**
+ * Cal.com's auth guard: a valid, unexpired API key; a bearer not starting `cal_` is an OAuth access
+ * token (a JWT of the OAuth server, unexpired by the sandbox clock); or no credentials where `auth` is
+ * "optional".
+ */
+function authGuard(ctx: RouteContext, auth: Auth, oauth: OAuthServer): MiddlewareHandler<ApiEnv> {
+  return async function authGuard(c, next) {
     const token = bearer(c.req.header("authorization"));
+    c.set("oauth", undefined);
     if (token === undefined) {
       if (auth === "required") throw new CalError(401, AUTH_MESSAGES.noCredentials);
       c.set("user", undefined);
-      return next();
+      return await next();
     }
-    if (!token.startsWith("cal_")) throw new CalError(401, AUTH_MESSAGES.invalidAccessToken);
+    if (!token.startsWith("cal_")) {
+      const claims = await oauth.accessClaims(token);
+      const user = claims && ctx.store.users.get(claims.userId);
+      if (!claims || !user) throw new CalError(401, AUTH_MESSAGES.invalidAccessToken);
+      c.set("user", user);
+      c.set("oauth", claims);
+      return await next();
+    }
     const key = ctx.store.apiKeys.get(token);
     if (!key) throw new CalError(401, AUTH_MESSAGES.invalidKey);
     if (key.expiresAt !== null && key.expiresAt <= ctx.now()) {
       throw new CalError(401, AUTH_MESSAGES.expiredKey);
     }
     c.set("user", ctx.store.users.get(key.userId));
+    return await next();
+  };
+}
+
+/** Cal.com's OAuth permissions guard: a scoped access token needs the route's scope, by exact name. */
+function scopeGuard(r: Route): MiddlewareHandler<ApiEnv> {
+  return function scopeGuard(c, next) {
+    const claims = c.get("oauth");
+    if (!claims || !claims.enforced || r.scope === null) return next();
+    if (r.scope === undefined) {
+      throw new CalError(
+        403,
+        "insufficient_scope: this endpoint is not available for third-party OAuth tokens",
+      );
+    }
+    if (!claims.scope.includes(r.scope)) {
+      throw new CalError(
+        403,
+        `insufficient_scope: token does not have the required scopes. Required: ${r.scope}. Token has: ${
+          claims.scope.join(", ")
+        }`,
+      );
+    }
     return next();
   };
 }

@@ -16,6 +16,7 @@ import { type FaultOptions, Faults } from "./faults.ts";
 import { apiKey as newApiKey, cryptoRandom, type Random, seededRandom, uuidV4 } from "./ids.ts";
 import { buildWebhookBody, type BuildWebhookOptions } from "./build_webhook.ts";
 import { eventBody } from "./payloads.ts";
+import { type OAuthClientRecord, OAuthServer } from "./oauth_server.ts";
 import { DEFAULT_RATE_LIMIT, type RateLimitConfig, RateLimiter } from "./rate_limit.ts";
 import type { RouteContext } from "./route_context.ts";
 import { generateBookings, type SeedOptions } from "./seed.ts";
@@ -36,6 +37,8 @@ export interface SandboxOptions {
   seed?: number;
   /** Rate limit per API key (default Cal.com's 120 requests / 60 s, 60 s block). */
   rateLimit?: Partial<RateLimitConfig>;
+  /** Rate limit per OAuth access token (default Cal.com's 500 requests / 60 s, 60 s block). */
+  oauthRateLimit?: Partial<RateLimitConfig>;
   /** Include `error.details` in error bodies (non-production Cal.com); default false. */
   errorDetails?: boolean;
   /** Which guard refuses an unknown `cal_` key (see `ApiOptions`); default "throttler". */
@@ -120,6 +123,19 @@ export interface Sandbox {
   revokeApiKey(apiKey: string): void;
   /** A user's event types. */
   eventTypes(userId: number): EventTypeRecord[];
+  /**
+   * Registers a confidential OAuth client (approved, every user scope, unless told otherwise); the
+   * consent page is `${url}/auth/oauth2/authorize`, the token endpoint `${url}/v2/auth/oauth2/token`.
+   */
+  addOAuthClient(input: {
+    redirectUris: string[];
+    scopes?: string[];
+    status?: OAuthClientRecord["status"];
+    ownerUserId?: number | null;
+    name?: string;
+  }): Promise<{ clientId: string; clientSecret: string }>;
+  /** The OAuth server: `revokeRefreshTokens`, `omitScope`, `tokenEndpointMissing`. */
+  readonly oauth: OAuthServer;
   /** Adds `count` realistic bookings without sending webhooks; returns their uids in creation order. */
   seedBookings(userId: number, count: number, options?: SeedOptions): string[];
 
@@ -265,6 +281,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const store = new Store();
   const ops = new BookingOperations(store, now, random);
   const limiter = new RateLimiter(now, { ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
+  const tokenLimiter = new RateLimiter(now, { ...DEFAULT_RATE_LIMIT, limit: 500, ...options.oauthRateLimit });
   const faults = new Faults();
   const deliveries: Delivery[] = [];
   const requests: RequestRecord[] = [];
@@ -299,7 +316,13 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     defaultWebhookVersion: options.defaultWebhookVersion ?? "2021-10-20",
     listing: () => listingMode,
   };
+  const oauth = new OAuthServer(now, random, (username) => {
+    for (const u of store.users.values()) if (u.username === username) return u.id;
+    return undefined;
+  });
   const api = createApi(ctx, limiter, {
+    oauth,
+    tokenLimiter,
     errorDetails: options.errorDetails ?? false,
     unknownKeyGuard: options.unknownKeyGuard ?? "throttler",
   });
@@ -398,6 +421,8 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       if (!store.apiKeys.delete(apiKey)) throw new Error("Unknown sandbox API key");
     },
     eventTypes: (userId) => store.eventTypesOf(userId),
+    addOAuthClient: (input) => oauth.addClient(input),
+    oauth,
     seedBookings(userId, count, seedOptions = {}) {
       const at = seedOptions.now === undefined ? now() : new Date(seedOptions.now).getTime();
       const generated = generateBookings(store, userId, count, {

@@ -37,6 +37,10 @@ import {
   UpdateRequestSchema,
 } from "../../supabase/functions/calcom-connection/update_request.ts";
 import {
+  OAuthStartRequestSchema,
+  OAuthStartResultSchema,
+} from "../../supabase/functions/calcom-connection/oauth_app.ts";
+import {
   DeliveryReceiptSchema,
   ReplayResponseSchema,
 } from "../../supabase/functions/calcom-webhook/responses.ts";
@@ -122,7 +126,7 @@ const ERROR_MEANING: Record<number, string> = {
   400:
     "Invalid request (`invalid_request`, `details.issues` names each field) or a key Cal.com refused (`invalid_api_key`)",
   401: "No valid user token (`unauthorized`)",
-  404: "Not found, or not the caller's (`not_found`)",
+  404: "Not found, or not the caller's (`not_found`); OAuth not configured (`oauth_not_configured`)",
   409: "A concurrent request changed the same thing first (`conflict`): retry",
   413: "Request body over 1 MB (`payload_too_large`)",
   502: "Cal.com failed or could not be reached (`calcom_unavailable`)",
@@ -192,6 +196,21 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         responses: {
           "200": json(out(DisconnectResultSchema), "Disconnected"),
           ...errors(c, [400, 401, 404, 500]),
+        },
+      },
+    },
+    "/calcom-connection/oauth/start": {
+      post: {
+        operationId: "startOAuth",
+        summary: "Continue with Cal.com: the consent URL for the caller (404 when OAuth is not configured)",
+        description: "Cal.com sends the browser back to `GET /calcom-connection/oauth/callback` (no JWT), " +
+          "which redirects (302) to the app's return URL with `calcom_status` and `calcom_connection_id` or " +
+          "`calcom_error`; see docs/api.md.",
+        tags: ["calcom-connection"],
+        requestBody: body(OAuthStartRequestSchema, "OAuthStartRequest"),
+        responses: {
+          "200": json(out(OAuthStartResultSchema), "Where to send the browser"),
+          ...errors(c, [...userErrors, 404]),
         },
       },
     },

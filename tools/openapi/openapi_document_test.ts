@@ -30,6 +30,7 @@ Deno.test("the OpenAPI document is 3.1-shaped: paths, component schemas, bearer 
     "/calcom-bookings-sync",
     "/calcom-bookings-sync/scheduled",
     "/calcom-connection",
+    "/calcom-connection/oauth/start",
     "/calcom-webhook/{connectionId}",
     "/calcom-webhook/{connectionId}/replay",
   ]);

@@ -8,7 +8,8 @@
 import type { KeyUser } from "../_shared/bookings/key_relation.ts";
 import type { CalcomClient } from "../_shared/calcom/client.ts";
 import type { UserClaims } from "../_shared/platform/auth.ts";
-import { connectionSecret } from "../_shared/platform/connection_secret.ts";
+import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
+import { requireScopes } from "../_shared/oauth/oauth_scopes.ts";
 import type { CalcomCallOptions, Deps } from "../_shared/platform/deps.ts";
 import { apiError } from "../_shared/platform/http.ts";
 
@@ -65,21 +66,41 @@ export async function activeConnection(deps: Deps, user: UserClaims, connectionI
   return rows[0].id;
 }
 
-/** Opens {@linkcode CalcomAccess} for the caller (see {@linkcode activeConnection} for the refusals). */
-export async function openCalcom(deps: Deps, user: UserClaims, connectionId?: string): Promise<CalcomAccess> {
+/**
+ * Opens {@linkcode CalcomAccess} for the caller (see {@linkcode activeConnection} for the refusals). An
+ * OAuth connection must have been granted `scopes` (403 `insufficient_scope` otherwise).
+ */
+export async function openCalcom(
+  deps: Deps,
+  user: UserClaims,
+  connectionId?: string,
+  scopes: readonly string[] = [],
+): Promise<CalcomAccess> {
   const id = await activeConnection(deps, user, connectionId);
   const [row] = await deps.db.asService((tx) =>
-    tx<{ api_key_encrypted: string; calcom_user_id: number; calcom_email: string | null }[]>`
-      select api_key_encrypted, calcom_user_id, calcom_email from public.calcom_connections
+    tx<
+      {
+        api_key_encrypted: string;
+        auth_kind: "api_key" | "oauth";
+        oauth_scopes: string[] | null;
+        calcom_user_id: number;
+        calcom_email: string | null;
+      }[]
+    >`
+      select api_key_encrypted, auth_kind, oauth_scopes, calcom_user_id, calcom_email
+      from public.calcom_connections
       where id = ${id} and user_id = ${user.sub}`
   );
   if (!row) throw apiError(404, "not_found", "Cal.com connection not found");
-  let apiKey: string;
+  requireScopes(row, scopes);
+  let client: CalcomClient;
   try {
-    apiKey = await deps.secrets.decrypt(
-      row.api_key_encrypted,
-      connectionSecret("api_key_encrypted", { id, userId: user.sub }),
-    );
+    client = await calcomForConnection(deps, {
+      id,
+      userId: user.sub,
+      authKind: row.auth_kind,
+      apiKeyEncrypted: row.api_key_encrypted,
+    }, interactiveCalls(deps.now()));
   } catch (err) {
     deps.log.error("cannot decrypt the connection's API key", { connectionId: id, error: err });
     throw apiError(
@@ -91,7 +112,7 @@ export async function openCalcom(deps: Deps, user: UserClaims, connectionId?: st
   return {
     connectionId: id,
     userId: user.sub,
-    client: deps.calcom(apiKey, interactiveCalls(deps.now())),
+    client,
     keyUser: { id: row.calcom_user_id, email: row.calcom_email },
   };
 }

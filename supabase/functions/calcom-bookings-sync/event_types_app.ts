@@ -73,7 +73,7 @@ export function eventTypesRoutes(deps: Deps): Hono<AppEnv> {
     zValidator("query", EventTypesQuerySchema, rejectInvalid),
     async (c) => {
       const { connectionId } = c.req.valid("query");
-      const { client } = await openCalcom(deps, c.var.user, connectionId);
+      const { client } = await openCalcom(deps, c.var.user, connectionId, ["EVENT_TYPE_READ"]);
       try {
         const eventTypes = await client.listEventTypes();
         return c.json({ eventTypes: eventTypes.map(toEventTypeView) });

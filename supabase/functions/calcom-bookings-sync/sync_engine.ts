@@ -7,10 +7,10 @@
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import { BookingOwnerError } from "../_shared/bookings/booking_store.ts";
 import type { BookingPage, CalcomClient, UnreadableBooking } from "../_shared/calcom/client.ts";
-import { CalcomError } from "../_shared/calcom/errors.ts";
+import { CalcomError, CalcomErrorCode } from "../_shared/calcom/errors.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
-import { connectionSecret } from "../_shared/platform/connection_secret.ts";
+import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
 import {
@@ -47,7 +47,7 @@ import { saveSyncPage } from "./save_sync_page.ts";
 export const firstPageBudgetMs = 30_000;
 
 /** What a run needs from the function's dependencies. */
-export type SyncEngineDeps = Pick<Deps, "db" | "secrets" | "calcom" | "now" | "log">;
+export type SyncEngineDeps = Pick<Deps, "db" | "secrets" | "calcom" | "now" | "log" | "fetch" | "config">;
 
 /** Timing of runs; see docs/decisions.md. */
 export interface SyncTiming {
@@ -101,9 +101,14 @@ const reconnectHint = "create a new API key in Cal.com (Settings, Developer, API
 /**
  * The message of a run Cal.com refused the key for: an expired key (Cal.com says "Your api key is
  * expired") apart from a revoked or invalid one (it says "not valid" or, from its rate-limit guard,
- * "Invalid API Key"), both with how to reconnect.
+ * "Invalid API Key"), both with how to reconnect; a refused OAuth access token says to reconnect that way.
  */
 export function rejectedKeyMessage(err: CalcomError): string {
+  if (err.status === 401 && /access token/i.test(err.message)) {
+    // an OAuth connection: its token, not a key, was refused
+    return `Cal.com rejected the connection's access token (HTTP 401), so syncing is paused: ` +
+      "connect the account again with Continue with Cal.com";
+  }
   if (err.status === 401 && /api key is expired/i.test(err.message)) {
     return `Your Cal.com API key has expired, so syncing is paused: ${reconnectHint}`;
   }
@@ -116,6 +121,10 @@ export function rejectedKeyMessage(err: CalcomError): string {
  * (partial); a rejected key fails and pauses the connection; everything else fails, resumable.
  */
 export function classifyFailure(err: unknown, deadlinePassed: boolean): FailureVerdict {
+  // An OAuth grant Cal.com refused to renew: the connection was paused with this message
+  if (err instanceof CalcomError && err.code === CalcomErrorCode.reauthorize) {
+    return { status: "failed", code: "invalid_api_key", message: err.message, deactivate: true };
+  }
   if (err instanceof CalcomError) {
     if (err.code === "DeadlineExceeded" || (err.retryable && deadlinePassed)) return { status: "partial" };
     if (err.status === 401 || err.status === 403) {
@@ -205,11 +214,12 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
   try {
     let client: CalcomClient;
     try {
-      const apiKey = await deps.secrets.decrypt(
-        started.apiKeyEncrypted,
-        connectionSecret("api_key_encrypted", { id: request.connectionId, userId: started.userId }),
-      );
-      client = deps.calcom(apiKey, { deadlineAt: callsEnd });
+      client = await calcomForConnection(deps, {
+        id: request.connectionId,
+        userId: started.userId,
+        authKind: started.authKind,
+        apiKeyEncrypted: started.apiKeyEncrypted,
+      }, { deadlineAt: callsEnd });
     } catch (err) {
       log.error("cannot decrypt the connection's API key", { error: err });
       unreadableKey = {

@@ -49,6 +49,11 @@ Deno.test("an expired key is told apart from a revoked one by Cal.com's message"
     { status: 401, code: "UnauthorizedException", retryable: false },
   );
   assert.match(rejectedKeyMessage(throttlerGuard), /revoked or is not valid/);
+  const token = new CalcomError(
+    "Cal.com GET /v2/bookings failed with 401 UnauthorizedException: ApiAuthStrategy - access token - Invalid Access Token.",
+    { status: 401, code: "UnauthorizedException", retryable: false },
+  );
+  assert.match(rejectedKeyMessage(token), /access token .* Continue with Cal\.com$/);
 });
 
 Deno.test("rate limits, outages and bugs fail the run without pausing the connection", () => {

@@ -110,6 +110,8 @@ export interface StartedSyncRun {
   userId: string;
   /** The connection's encrypted API key (decrypted by the caller, bound to the connection and its user). */
   apiKeyEncrypted: string;
+  /** How the connection authenticates: with its API key, or with OAuth tokens. */
+  authKind: "api_key" | "oauth";
   /** The Cal.com user the key belongs to: how it relates to each booking is recorded with it. */
   keyUser: KeyUser;
   checkpoint: StoredCheckpoint;
@@ -155,12 +157,13 @@ export async function startSyncRun(tx: Tx, input: StartSyncRunInput): Promise<St
     {
       user_id: string;
       api_key_encrypted: string;
+      auth_kind: "api_key" | "oauth";
       sync_watermark: Date | null;
       calcom_user_id: number;
       calcom_email: string | null;
     }[]
   >`
-    select user_id, api_key_encrypted, sync_watermark, calcom_user_id, calcom_email
+    select user_id, api_key_encrypted, auth_kind, sync_watermark, calcom_user_id, calcom_email
     from public.calcom_connections
     where id = ${input.connectionId}
     for update`;
@@ -233,6 +236,7 @@ export async function startSyncRun(tx: Tx, input: StartSyncRunInput): Promise<St
     run,
     userId: connection.user_id,
     apiKeyEncrypted: connection.api_key_encrypted,
+    authKind: connection.auth_kind,
     keyUser: { id: connection.calcom_user_id, email: connection.calcom_email },
     checkpoint,
     previousWatermark: watermarkBefore,

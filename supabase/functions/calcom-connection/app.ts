@@ -43,7 +43,6 @@ import {
   listConnections,
   listConnectionsWithStats,
   lockCalcomAccount,
-  readCiphertexts,
   readConnectionStats,
   setWebhookState,
   updateConnection,
@@ -56,6 +55,9 @@ import { type CalcomAccount, calcomAccount } from "./calcom_account.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { cloudSubscriberUrlProblem, isCalcomCloud, isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
+import { registerOAuthRoutes } from "./oauth_app.ts";
+import { readCredential } from "./oauth_connection_store.ts";
+import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
 
 /**
  * Longest one request's whole conversation with Cal.com may take (key check, webhook create, list,
@@ -196,6 +198,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       } satisfies DisconnectResult,
     );
   });
+
+  registerOAuthRoutes(app, deps);
 
   app.all("/", () => {
     throw apiError(405, "method_not_allowed", "Use GET, POST, PATCH or DELETE on calcom-connection");
@@ -366,13 +370,11 @@ async function removeWebhook(
   webhookId: string,
 ): Promise<{ ok: true } | { ok: false; error: unknown }> {
   try {
-    const stored = await deps.db.asService((tx) => readCiphertexts(tx, id, user.sub));
-    if (!stored) return { ok: true };
-    const apiKey = await deps.secrets.decrypt(
-      stored.apiKey,
-      connectionSecret("api_key_encrypted", { id, userId: user.sub }),
-    );
-    await deps.calcom(apiKey, interactive(deps.now())).deleteWebhook(webhookId);
+    const credential = await deps.db.asService((tx) => readCredential(tx, id, user.sub));
+    if (!credential) return { ok: true };
+    // an OAuth connection's token is refreshed first if need be: its webhook goes while the grant works
+    const calcom = await calcomForConnection(deps, credential, interactive(deps.now()));
+    await calcom.deleteWebhook(webhookId);
     return { ok: true };
   } catch (err) {
     if (isCalcomError(err) && err.status === 404) return { ok: true };

@@ -189,7 +189,13 @@ export async function updateConnection(tx: Tx, w: ConnectionWrite): Promise<Conn
       calcom_username = ${w.calcomUsername},
       calcom_email = ${w.calcomEmail},
       calcom_time_zone = ${w.calcomTimeZone},
-      is_active = true
+      is_active = true,
+      -- connecting with a key replaces an OAuth grant: the key is the credential from now on
+      auth_kind = 'api_key',
+      oauth_access_token_encrypted = null,
+      oauth_refresh_token_encrypted = null,
+      oauth_access_token_expires_at = null,
+      oauth_scopes = null
     where id = ${w.id} and user_id = ${w.userId} and calcom_user_id = ${w.calcomUserId}
     returning ${tx(VIEW_COLUMNS)}`;
   return row;

@@ -11,16 +11,17 @@ select is(
    where c.relnamespace = 'public'::regnamespace and c.relname like 'calcom\_%'
      and c.relkind in ('r', 'p', 'v')),
   array['calcom_booking_rejects', 'calcom_booking_requests', 'calcom_bookings', 'calcom_connections',
-    'calcom_sync_runs',
-    'calcom_webhook_deferrals', 'calcom_webhook_events', 'calcom_webhook_quotas'],
-  'public holds exactly the eight calcom tables'
+    'calcom_oauth_states', 'calcom_sync_runs', 'calcom_webhook_deferrals', 'calcom_webhook_events',
+    'calcom_webhook_quotas'],
+  'public holds exactly the nine calcom tables'
 );
 
 select columns_are('public', 'calcom_connections', array[
   'id', 'user_id', 'label', 'api_key_encrypted', 'api_key_hint', 'webhook_secret_encrypted', 'calcom_user_id',
   'calcom_username', 'calcom_email', 'calcom_time_zone', 'calcom_webhook_id', 'calcom_webhook_error',
   'is_active', 'last_synced_at', 'sync_watermark', 'last_sync_status', 'last_sync_error', 'created_at',
-  'updated_at'
+  'updated_at', 'auth_kind', 'oauth_access_token_encrypted', 'oauth_refresh_token_encrypted',
+  'oauth_access_token_expires_at', 'oauth_scopes'
 ], 'calcom_connections has the designed columns');
 
 select columns_are('public', 'calcom_bookings', array[

@@ -33,10 +33,11 @@ import {
   EventTypeSchema,
   SlotsByDaySchema,
 } from "./scheduling_schemas.ts";
-import { createTransport } from "./transport.ts";
+import { type BearerSource, createTransport } from "./transport.ts";
 import type { CalcomWebhookTrigger } from "./webhook_triggers.ts";
 
 export type { BookingFilters } from "./booking_filters.ts";
+export type { BearerSource } from "./transport.ts";
 export { type CalcomWebhookTrigger, calcomWebhookTriggers } from "./webhook_triggers.ts";
 
 /** Where Cal.com's hosted API lives. */
@@ -44,8 +45,11 @@ export const defaultCalcomApiUrl = "https://api.cal.com";
 
 /** Options of {@linkcode createCalcomClient}; everything but the key has a production default. */
 export interface CalcomClientOptions {
-  /** The user's Cal.com API key (`cal_…`); sent only in the Authorization header. */
-  apiKey: string;
+  /**
+   * The user's Cal.com API key (`cal_…`), or the token source of an OAuth connection; sent only in the
+   * Authorization header.
+   */
+  apiKey: string | BearerSource;
   /** API origin, default `https://api.cal.com`. */
   baseUrl?: string;
   fetch?: typeof fetch;
@@ -252,7 +256,7 @@ function invalidRequest(message: string): CalcomError {
 /** Creates a client for one API key. Clients of the same key share its rate-limit state. */
 export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
   // A key that a header cannot carry would make `Headers` throw a message we do not control.
-  if (!/^[\x21-\x7e]+$/.test(options.apiKey)) {
+  if (typeof options.apiKey === "string" && !/^[\x21-\x7e]+$/.test(options.apiKey)) {
     throw invalidRequest("Cal.com API key is empty or contains characters a header cannot carry");
   }
   const now = options.now ?? (() => new Date());
@@ -267,7 +271,8 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     maxAttempts: options.maxAttempts ?? 5,
     deadlineMs: options.deadlineMs ?? 90_000,
     deadlineAt: options.deadlineAt,
-    rateLimiter: options.rateLimiter ?? rateLimiterForKey(options.apiKey),
+    rateLimiter: options.rateLimiter ??
+      (typeof options.apiKey === "string" ? rateLimiterForKey(options.apiKey) : undefined),
   });
 
   async function* listBookings(filters: BookingFilters = {}): AsyncGenerator<BookingPage, void, undefined> {

@@ -28,6 +28,10 @@ export const CalcomErrorCode = {
   tooManyPages: "TooManyPages",
   /** Arguments rejected before anything was sent. */
   invalidRequest: "InvalidRequest",
+  /** Cal.com refused to renew an OAuth connection's tokens: the user must connect again. */
+  reauthorize: "OAuthReauthorizeRequired",
+  /** An OAuth connection's tokens could not be renewed now (token endpoint down, no OAuth configured). */
+  oauthUnavailable: "OAuthUnavailable",
   /** Cal.com's codes the callers act on. */
   unauthorized: "UnauthorizedException",
   forbidden: "ForbiddenException",

@@ -7,16 +7,28 @@
  */
 import type { z } from "zod";
 import { CalcomError, CalcomErrorCode, errorFromResponse, redact } from "./errors.ts";
-import type { RateLimiter } from "./rate_limiter.ts";
+import { type RateLimiter, rateLimiterForKey } from "./rate_limiter.ts";
 import { formatBytes, maxResponseBytes, readCappedText } from "./read_capped.ts";
 import { backoffDelay, defaultBackoff } from "./retry.ts";
 
 /** The version the bookings endpoints must be called with; without it Cal.com serves another shape. */
 export const bookingsApiVersion = "2024-08-13";
 
+/**
+ * The bearer of an OAuth connection: a fresh access token for each attempt, and a new one when Cal.com
+ * answered 401 to the one sent (see `_shared/oauth/oauth_tokens.ts`).
+ */
+export interface BearerSource {
+  /** An access token that is not about to expire. */
+  accessToken(): Promise<string>;
+  /** A token other than `rejected`, which Cal.com refused with 401; throws when none can be had. */
+  renew(rejected: string): Promise<string>;
+}
+
 /** What {@linkcode createTransport} needs; the client fills in the defaults. */
 export interface TransportOptions {
-  apiKey: string;
+  /** An API key, or the token source of an OAuth connection. */
+  apiKey: string | BearerSource;
   /** Origin of the API, e.g. `https://api.cal.com` (paths start with `/v2`). */
   baseUrl: string;
   fetch: typeof fetch;
@@ -31,8 +43,11 @@ export interface TransportOptions {
   deadlineMs: number;
   /** An absolute end no call of this client may pass (e.g. the end of a sync run). */
   deadlineAt?: Date;
-  /** The key's shared rate-limit state. */
-  rateLimiter: RateLimiter;
+  /**
+   * The key's shared rate-limit state; for an OAuth connection, undefined: Cal.com counts per access
+   * token (500 per 60 s), so each token's own limiter is used.
+   */
+  rateLimiter?: RateLimiter;
 }
 
 /** One call: `schema` validates the whole JSON body of a 2xx response. */
@@ -78,16 +93,17 @@ export function createTransport(options: TransportOptions): Transport {
   const nowMs = () => options.now().getTime();
   const clock = { now: nowMs, sleep: options.sleep };
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const limiter = options.rateLimiter;
+  const source = typeof options.apiKey === "string" ? undefined : options.apiKey;
 
   async function send(
     request: CalcomRequest<z.ZodType>,
     operation: string,
     secrets: readonly string[],
     deadline: number,
+    token: string,
   ): Promise<RawResponse> {
     const url = `${baseUrl}${request.path}${request.query?.size ? `?${request.query}` : ""}`;
-    const headers = new Headers({ authorization: `Bearer ${options.apiKey}`, accept: "application/json" });
+    const headers = new Headers({ authorization: `Bearer ${token}`, accept: "application/json" });
     if (request.version) headers.set("cal-api-version", request.version);
     else if (request.versioned) headers.set("cal-api-version", bookingsApiVersion);
     if (request.body !== undefined) headers.set("content-type", "application/json");
@@ -191,6 +207,7 @@ export function createTransport(options: TransportOptions): Transport {
     operation: string,
     secrets: readonly string[],
     deadline: number,
+    token: string,
   ): Promise<
     { ok: true; value: z.output<T>; response: RawResponse } | {
       ok: false;
@@ -200,7 +217,7 @@ export function createTransport(options: TransportOptions): Transport {
   > {
     let response: RawResponse;
     try {
-      response = await send(request, operation, secrets, deadline);
+      response = await send(request, operation, secrets, deadline, token);
     } catch (err) {
       return { ok: false, error: err as CalcomError };
     }
@@ -216,12 +233,15 @@ export function createTransport(options: TransportOptions): Transport {
 
   return async function request<T extends z.ZodType>(request: CalcomRequest<T>): Promise<z.output<T>> {
     const operation = `${request.method} ${request.path}`;
-    const secrets = [options.apiKey, ...(request.secrets ?? [])];
     const deadline = Math.min(nowMs() + options.deadlineMs, options.deadlineAt?.getTime() ?? Infinity);
+    let token = source ? await source.accessToken() : options.apiKey as string;
+    let renewed = false;
     let lastError: CalcomError | undefined;
     let malformedSeen = false;
 
     for (let attempt = 1;; attempt++) {
+      const secrets = [token, ...(request.secrets ?? [])];
+      const limiter = options.rateLimiter ?? rateLimiterForKey(token);
       const slot = await limiter.acquire(clock, deadline);
       if (!slot.ok) {
         throw lastError ?? new CalcomError(
@@ -238,13 +258,21 @@ export function createTransport(options: TransportOptions): Transport {
           retryable: true,
         });
       }
-      const outcome = await attemptOnce(request, operation, secrets, deadline);
+      const outcome = await attemptOnce(request, operation, secrets, deadline, token);
       limiter.release(nowMs(), outcome.response);
       if (outcome.ok) {
         request.onHeaders?.(outcome.response.headers);
         return outcome.value;
       }
       const error = outcome.error;
+      // An OAuth access token Cal.com refused (expired early, or rotated out elsewhere): one new token,
+      // one more try, not counted as an attempt. A 401 means nothing was done, so even a write may repeat.
+      if (source && error.status === 401 && !renewed) {
+        renewed = true;
+        token = await source.renew(token);
+        attempt--;
+        continue;
+      }
       if (!error.retryable || (request.idempotent === false && error.status !== 429)) throw error;
       // A garbled body is retried once: a proxy hiccup, not a contract change.
       if (error.code === CalcomErrorCode.malformed) {

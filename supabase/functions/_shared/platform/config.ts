@@ -40,6 +40,20 @@ function httpUrl(message: string) {
   }, message).transform((v) => v.replace(/\/+$/, ""));
 }
 
+function isHttpUrl(v: string): boolean {
+  try {
+    const url = new URL(v);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/** An http(s) URL kept exactly as given: Cal.com compares redirect URIs as exact strings. */
+function httpUrlExact(message: string) {
+  return z.string().trim().refine(isHttpUrl, message);
+}
+
 const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) });
 
 /** A JSON Web Key Set, as `{ "keys": [...] }` (a bare array of keys is accepted too). */
@@ -93,6 +107,36 @@ export const ConfigSchema = z.object({
     positiveInt("must be a whole number of seconds from 1 to 3600", 3600),
   ),
   CALCOM_DB_POOL_MAX: optional(positiveInt("must be a whole number from 1 to 100", 100)),
+  CALCOM_OAUTH_CLIENT_ID: optional(z.string().trim().regex(/^[\x21-\x7e]{1,200}$/, "must be printable")),
+  CALCOM_OAUTH_CLIENT_SECRET: optional(z.string().trim().regex(/^[\x21-\x7e]{1,500}$/, "must be printable")),
+  CALCOM_OAUTH_REDIRECT_URL: optional(httpUrlExact("must be an http(s) URL")),
+  CALCOM_OAUTH_RETURN_URLS: optional(
+    z.string().transform((v) => v.split(",").map((u) => u.trim()).filter((u) => u !== "")).refine(
+      (urls) => urls.length > 0 && urls.every(isHttpUrl),
+      "must be comma-separated http(s) URLs",
+    ),
+  ),
+  CALCOM_OAUTH_AUTHORIZE_URL: optional(httpUrlExact("must be an http(s) URL")),
+  CALCOM_OAUTH_SCOPES: optional(
+    z.string().transform((v) => v.split(/[ ,]+/).filter((s) => s !== "")).refine(
+      (scopes) => scopes.length > 0 && scopes.every((s) => /^[A-Z_]{3,60}$/.test(s)),
+      "must be Cal.com scope names (e.g. BOOKING_READ) separated by spaces or commas",
+    ),
+  ),
+}).superRefine((env, ctx) => {
+  // OAuth is on when the client is configured; then every part of it must be there.
+  const parts = [
+    "CALCOM_OAUTH_CLIENT_ID",
+    "CALCOM_OAUTH_CLIENT_SECRET",
+    "CALCOM_OAUTH_REDIRECT_URL",
+  ] as const;
+  const set = parts.filter((p) => env[p] !== undefined);
+  if (set.length === 0) return;
+  for (const p of [...parts, "CALCOM_OAUTH_RETURN_URLS"] as const) {
+    if (env[p] === undefined) {
+      ctx.addIssue({ code: "custom", path: [p], message: "is required when CALCOM_OAUTH_CLIENT_ID is set" });
+    }
+  }
 }).transform((env) => ({
   dbUrl: env.SUPABASE_DB_URL,
   supabaseUrl: env.SUPABASE_URL,
@@ -108,6 +152,17 @@ export const ConfigSchema = z.object({
   publicFunctionsUrl: env.PUBLIC_FUNCTIONS_URL ?? `${env.SUPABASE_URL}/functions/v1`,
   syncDeadlineSeconds: env.CALCOM_SYNC_DEADLINE_SECONDS ?? 100,
   dbPoolMax: env.CALCOM_DB_POOL_MAX ?? 4,
+  /** "Continue with Cal.com": undefined unless the operator configured an OAuth client. */
+  oauth: env.CALCOM_OAUTH_CLIENT_ID === undefined ? undefined : {
+    clientId: env.CALCOM_OAUTH_CLIENT_ID,
+    clientSecret: env.CALCOM_OAUTH_CLIENT_SECRET!,
+    redirectUrl: env.CALCOM_OAUTH_REDIRECT_URL!,
+    /** App URLs the callback may send the browser back to (exact origin and path, any query). */
+    returnUrls: env.CALCOM_OAUTH_RETURN_URLS!,
+    authorizeUrl: env.CALCOM_OAUTH_AUTHORIZE_URL ?? "https://app.cal.com/auth/oauth2/authorize",
+    tokenUrl: `${env.CALCOM_API_URL ?? "https://api.cal.com"}/v2/auth/oauth2/token`,
+    scopes: env.CALCOM_OAUTH_SCOPES,
+  },
 }));
 
 /** The validated configuration every function receives (through `Deps`). */

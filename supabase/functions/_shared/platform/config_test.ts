@@ -35,7 +35,51 @@ Deno.test("a minimal environment gets the documented defaults", () => {
     publicFunctionsUrl: "https://proj.supabase.co/functions/v1",
     syncDeadlineSeconds: 100,
     dbPoolMax: 4,
+    oauth: undefined,
   });
+});
+
+Deno.test("an OAuth client is read with its redirect URL, return URLs and endpoints", () => {
+  const config = loadConfig({
+    ...minimal,
+    CALCOM_API_URL: "https://api.cal.eu",
+    CALCOM_OAUTH_CLIENT_ID: "5d1e9a",
+    CALCOM_OAUTH_CLIENT_SECRET: "s3cret-value",
+    CALCOM_OAUTH_REDIRECT_URL: "https://proj.supabase.co/functions/v1/calcom-connection/oauth/callback",
+    CALCOM_OAUTH_RETURN_URLS: " https://app.example.com/settings , https://app.example.com/onboarding,",
+    CALCOM_OAUTH_AUTHORIZE_URL: "https://app.cal.eu/auth/oauth2/authorize",
+    CALCOM_OAUTH_SCOPES: "PROFILE_READ, BOOKING_READ",
+  });
+  assert.deepEqual(config.oauth, {
+    clientId: "5d1e9a",
+    clientSecret: "s3cret-value",
+    redirectUrl: "https://proj.supabase.co/functions/v1/calcom-connection/oauth/callback",
+    returnUrls: ["https://app.example.com/settings", "https://app.example.com/onboarding"],
+    authorizeUrl: "https://app.cal.eu/auth/oauth2/authorize",
+    tokenUrl: "https://api.cal.eu/v2/auth/oauth2/token",
+    scopes: ["PROFILE_READ", "BOOKING_READ"],
+  });
+});
+
+Deno.test("a partial OAuth configuration names each missing variable, never the secret", () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        ...minimal,
+        CALCOM_OAUTH_CLIENT_ID: "5d1e9a",
+        CALCOM_OAUTH_CLIENT_SECRET: "s3cret-value",
+      }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.deepEqual(err.variables, ["CALCOM_OAUTH_REDIRECT_URL", "CALCOM_OAUTH_RETURN_URLS"]);
+      assert.doesNotMatch(err.message, /s3cret/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => loadConfig({ ...minimal, CALCOM_OAUTH_RETURN_URLS: "not a url" }),
+    (err: unknown) => err instanceof ConfigError && err.variables.includes("CALCOM_OAUTH_RETURN_URLS"),
+  );
 });
 
 Deno.test("every variable is read and mapped to its field", () => {

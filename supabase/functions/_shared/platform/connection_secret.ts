@@ -8,7 +8,11 @@
 import type { SecretBinding } from "./secret_box.ts";
 
 /** The `calcom_connections` columns that hold ciphertexts. */
-export type ConnectionSecretColumn = "api_key_encrypted" | "webhook_secret_encrypted";
+export type ConnectionSecretColumn =
+  | "api_key_encrypted"
+  | "webhook_secret_encrypted"
+  | "oauth_access_token_encrypted"
+  | "oauth_refresh_token_encrypted";
 
 /** The binding of the secret in `column` of the connection `id` owned by `userId`. */
 export function connectionSecret(

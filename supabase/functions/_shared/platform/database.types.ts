@@ -244,6 +244,7 @@ export type Database = {
         Row: {
           "api_key_encrypted": string;
           "api_key_hint": string;
+          "auth_kind": string;
           "calcom_email": string | null;
           "calcom_time_zone": string | null;
           "calcom_user_id": number;
@@ -257,6 +258,10 @@ export type Database = {
           "last_sync_error": string | null;
           "last_sync_status": string | null;
           "last_synced_at": string | null;
+          "oauth_access_token_encrypted": string | null;
+          "oauth_access_token_expires_at": string | null;
+          "oauth_refresh_token_encrypted": string | null;
+          "oauth_scopes": (string)[] | null;
           "sync_watermark": string | null;
           "updated_at": string;
           "user_id": string;
@@ -266,6 +271,7 @@ export type Database = {
         Insert: {
           "api_key_encrypted": string;
           "api_key_hint": string;
+          "auth_kind"?: string;
           "calcom_email"?: string | null;
           "calcom_time_zone"?: string | null;
           "calcom_user_id": number;
@@ -279,6 +285,10 @@ export type Database = {
           "last_sync_error"?: string | null;
           "last_sync_status"?: string | null;
           "last_synced_at"?: string | null;
+          "oauth_access_token_encrypted"?: string | null;
+          "oauth_access_token_expires_at"?: string | null;
+          "oauth_refresh_token_encrypted"?: string | null;
+          "oauth_scopes"?: (string)[] | null;
           "sync_watermark"?: string | null;
           "updated_at"?: string;
           "user_id"?: string;
@@ -287,6 +297,7 @@ export type Database = {
         Update: {
           "api_key_encrypted"?: string;
           "api_key_hint"?: string;
+          "auth_kind"?: string;
           "calcom_email"?: string | null;
           "calcom_time_zone"?: string | null;
           "calcom_user_id"?: number;
@@ -300,10 +311,42 @@ export type Database = {
           "last_sync_error"?: string | null;
           "last_sync_status"?: string | null;
           "last_synced_at"?: string | null;
+          "oauth_access_token_encrypted"?: string | null;
+          "oauth_access_token_expires_at"?: string | null;
+          "oauth_refresh_token_encrypted"?: string | null;
+          "oauth_scopes"?: (string)[] | null;
           "sync_watermark"?: string | null;
           "updated_at"?: string;
           "user_id"?: string;
           "webhook_secret_encrypted"?: string;
+        };
+        Relationships: [];
+      };
+      "calcom_oauth_states": {
+        Row: {
+          "created_at": string;
+          "expires_at": string;
+          "return_to": string;
+          "scopes": (string)[];
+          "state_hash": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "created_at"?: string;
+          "expires_at": string;
+          "return_to": string;
+          "scopes": (string)[];
+          "state_hash": string;
+          "user_id": string;
+        };
+        Update: {
+          "created_at"?: string;
+          "expires_at"?: string;
+          "return_to"?: string;
+          "scopes"?: (string)[];
+          "state_hash"?: string;
+          "user_id"?: string;
         };
         Relationships: [];
       };

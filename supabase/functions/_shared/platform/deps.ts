@@ -5,7 +5,12 @@
  * @module
  */
 import { createUserVerifier, type UserVerifier } from "./auth.ts";
-import { type CalcomClient, type CalcomClientOptions, createCalcomClient } from "../calcom/client.ts";
+import {
+  type BearerSource,
+  type CalcomClient,
+  type CalcomClientOptions,
+  createCalcomClient,
+} from "../calcom/client.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { createDb, type Db } from "./db.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -20,8 +25,8 @@ export interface Deps {
   db: Db;
   secrets: SecretBox;
   verifyUser: UserVerifier;
-  /** A Cal.com client for one API key, on `config.calcomApiUrl`. */
-  calcom: (apiKey: string, options?: CalcomCallOptions) => CalcomClient;
+  /** A Cal.com client for one API key (or an OAuth connection's token source), on `config.calcomApiUrl`. */
+  calcom: (apiKey: string | BearerSource, options?: CalcomCallOptions) => CalcomClient;
   now: () => Date;
   fetch: typeof fetch;
   log: Logger;
