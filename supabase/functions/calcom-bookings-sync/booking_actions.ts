@@ -222,7 +222,7 @@ export async function runBookingAction(
           rescheduledToUid: main.uid,
         },
       });
-    const writeNew = () => upsertBookings(tx, { ...owner, rows });
+    const writeNew = () => upsertBookings(tx, { ...owner, rows, fromAction: true });
     if (replaced && compareBookingUids(replaced, main.uid) < 0) {
       await writeOld();
       await writeNew();

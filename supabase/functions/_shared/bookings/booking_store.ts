@@ -16,6 +16,10 @@
  * - **How the key's user relates to the booking** (`key_relation`, `key_relation.ts`): a newer state that
  *   knows it replaces it; any write fills it in on a row that has none; a write that does not know it
  *   (null) keeps it.
+ * - **An action's answer** (a change made through the booking action routes) is stored with its hash
+ *   marked `action:`. The webhook Cal.com sends for the same change, or a sync page, describing the same
+ *   state (status, times, title, reasons, attendees) within ten minutes does not replace it, so the
+ *   mirror does not switch to another source's spelling of the same booking (`calcom_is_action_echo`).
  * - **Facts** (meeting started/ended, recording links, no-show flags from no-show events) do not conflict
  *   with the state: {@linkcode mergeBookingFacts} merges them whatever their time, without moving
  *   `source_updated_at`.
@@ -117,12 +121,15 @@ export function dedupeBookingRows(rows: readonly BookingRow[]): BookingRow[] {
  *
  * @throws {z.ZodError} when a row does not match the schema
  */
-export function bookingRecordsJson(rows: readonly BookingRow[]): string {
+export function bookingRecordsJson(rows: readonly BookingRow[], hashPrefix = ""): string {
   return toJsonbText(rows.map((row) => {
     const valid = BookingRowSchema.parse(row);
-    return { ...valid, raw: valid.raw ?? null, source_hash: bookingSourceHash(valid) };
+    return { ...valid, raw: valid.raw ?? null, source_hash: hashPrefix + bookingSourceHash(valid) };
   }));
 }
+
+/** The mark of a row written from a booking action's answer (see the module doc). */
+export const ACTION_HASH_PREFIX = "action:";
 
 /**
  * Upserts a batch of booking rows in ONE statement (a page of 250 is one round trip), order-guarded as
@@ -134,13 +141,17 @@ export function bookingRecordsJson(rows: readonly BookingRow[]): string {
  */
 export async function upsertBookings(
   tx: Tx,
-  { userId, connectionId, rows }: BookingOwner & { rows: readonly BookingRow[] },
+  { userId, connectionId, rows, fromAction = false }: BookingOwner & {
+    rows: readonly BookingRow[];
+    /** The rows are Cal.com's answer to a booking action (their echo is absorbed, see the module doc). */
+    fromAction?: boolean;
+  },
 ): Promise<UpsertResult> {
   const unique = dedupeBookingRows(rows);
   if (unique.length === 0) return { created: 0, updated: 0, skipped: 0 };
   const [result] = await tx.unsafe<{ owned: number; created: number; updated: number }[]>(
     UPSERT_SQL,
-    [userId, connectionId, bookingRecordsJson(unique)],
+    [userId, connectionId, bookingRecordsJson(unique, fromAction ? ACTION_HASH_PREFIX : "")],
   );
   if (result.owned === 0) throw new BookingOwnerError({ userId, connectionId });
   return {
