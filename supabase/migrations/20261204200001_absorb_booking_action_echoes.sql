@@ -1,14 +1,17 @@
 -- Purpose: the webhook Cal.com sends for a change made through the booking action routes (its "echo")
 -- changes nothing further. An action stores Cal.com's answer with a source_hash marked 'action:'; a later
 -- write that describes the same state (status, times, title, reasons, attendees) within ten minutes of
--- it does not replace that state, though it still fills in links as any write does. A write of another
+-- it, or the cancellation of a seat the action already removed, does not replace that state, though it
+-- still fills in links as any write does. A write of another
 -- state replaces it as before, and the mark goes with it. Signature, result and grants are those of
 -- 20261203100000.
 
 -- The batch upsert of 20261203100000, with the echo of an action's answer absorbed.
 -- Whether `incoming` repeats the state an action stored in `stored` (see the purpose above): the
--- stored row is an action's answer, the incoming one is at most ten minutes newer, and both say the same
--- status, times, title, reasons (a source that gives none agrees) and attendee e-mails.
+-- stored row is an action's answer, the incoming one is at most ten minutes newer, and either both say
+-- the same status, times, title, reasons (a source that gives none agrees) and attendee e-mails, or it
+-- is the BOOKING_CANCELLED of a seat the action cancelled: Cal.com names the booking, status CANCELLED,
+-- and only the attendee who left (contract §9.4), none of whom the stored booking still has.
 create or replace function public.calcom_is_action_echo(
   stored public.calcom_bookings,
   incoming public.calcom_bookings
@@ -20,16 +23,24 @@ set search_path = ''
 as $$
   select coalesce(stored.source_hash like 'action:%', false)
     and incoming.source_updated_at <= stored.source_updated_at + interval '10 minutes'
-    and (incoming.status, incoming.start_time, incoming.end_time, incoming.title,
-         coalesce(incoming.cancellation_reason, stored.cancellation_reason),
-         coalesce(incoming.rejection_reason, stored.rejection_reason))
-      is not distinct from
-        (stored.status, stored.start_time, stored.end_time, stored.title, stored.cancellation_reason,
-         stored.rejection_reason)
-    and (select coalesce(array_agg(lower(a ->> 'email') order by lower(a ->> 'email')), '{}')
-         from jsonb_array_elements(incoming.attendees) as a)
-      = (select coalesce(array_agg(lower(a ->> 'email') order by lower(a ->> 'email')), '{}')
-         from jsonb_array_elements(stored.attendees) as a)
+    and (incoming.start_time, incoming.end_time, incoming.title)
+      is not distinct from (stored.start_time, stored.end_time, stored.title)
+    and (
+      ((incoming.status,
+        coalesce(incoming.cancellation_reason, stored.cancellation_reason),
+        coalesce(incoming.rejection_reason, stored.rejection_reason))
+        is not distinct from (stored.status, stored.cancellation_reason, stored.rejection_reason)
+       and (select coalesce(array_agg(lower(a ->> 'email') order by lower(a ->> 'email')), '{}')
+            from jsonb_array_elements(incoming.attendees) as a)
+         = (select coalesce(array_agg(lower(a ->> 'email') order by lower(a ->> 'email')), '{}')
+            from jsonb_array_elements(stored.attendees) as a))
+      or (incoming.status = 'CANCELLED' and stored.status <> 'CANCELLED'
+       and jsonb_array_length(incoming.attendees) > 0
+       and not exists (
+         select 1
+         from jsonb_array_elements(incoming.attendees) as i(a)
+         join jsonb_array_elements(stored.attendees) as s(a)
+           on lower(i.a ->> 'email') = lower(s.a ->> 'email'))))
 $$;
 
 -- Only the upsert (run by the functions as service_role) needs it.

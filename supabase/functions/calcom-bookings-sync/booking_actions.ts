@@ -221,6 +221,7 @@ export async function runBookingAction(
           sourceUpdatedAt: mainRow.source_updated_at,
           rescheduledToUid: main.uid,
         },
+        fromAction: true,
       });
     const writeNew = () => upsertBookings(tx, { ...owner, rows, fromAction: true });
     if (replaced && compareBookingUids(replaced, main.uid) < 0) {

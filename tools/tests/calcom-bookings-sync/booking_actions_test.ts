@@ -153,6 +153,28 @@ Deno.test("booking actions change Cal.com and the mirror at once, and their webh
     },
   );
 
+  await t.step(
+    "cancel of one seat: the booking stays with the others, and the seat's echo changes nothing",
+    async () => {
+      const start = "2030-03-09T18:00:00Z";
+      const seat = (name: string) =>
+        sandbox.createBooking(cal.user.id, {
+          eventTypeId: types["group-class"],
+          start,
+          attendee: { name, email: `${name}@example.org` },
+        });
+      const first = await seat("ana");
+      await seat("ben");
+      const seatUid = sandbox.booking(first.uid)!.attendees.find((a) => a.email === "ana@example.org")!
+        .seatUid as string;
+      const { res } = await actThenEcho(first.uid, "cancel", { seatUid }, ["BOOKING_CANCELLED"]);
+      assert.equal(res.body.booking.status, "ACCEPTED");
+      assert.deepEqual(res.body.booking.attendees.map((a: { email: string }) => a.email), [
+        "ben@example.org",
+      ]);
+    },
+  );
+
   await t.step("cancel of one occurrence and those after it answers every occurrence", async () => {
     const series = await sandbox.createRecurringBooking(cal.user.id, { start: "2030-03-11T10:00:00Z" });
     const res = await act(user, series[1].uid, "cancel", {

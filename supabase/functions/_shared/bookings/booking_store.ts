@@ -180,16 +180,34 @@ export interface BookingStatusChange {
 /** What a status change did. */
 export type StatusChangeResult = "created" | "updated" | "skipped" | "missing";
 
-const STATUS_NEWER = `(excluded.source_updated_at > t.source_updated_at
+/**
+ * The echo of an action's status change (see the module doc): the row holds an action's answer, and the
+ * change, at most ten minutes newer, says the same status, reasons and link.
+ */
+const STATUS_ECHO = `(coalesce(t.source_hash like '${ACTION_HASH_PREFIX}%', false)
+  and excluded.source_updated_at <= t.source_updated_at + interval '10 minutes'
+  and (
+    excluded.status,
+    coalesce(excluded.cancellation_reason, t.cancellation_reason),
+    coalesce(excluded.rejection_reason, t.rejection_reason),
+    coalesce(excluded.rescheduled_to_uid, t.rescheduled_to_uid)
+  ) is not distinct from (t.status, t.cancellation_reason, t.rejection_reason, t.rescheduled_to_uid))`;
+
+const STATUS_NEWER = `((excluded.source_updated_at > t.source_updated_at
   or (excluded.source_updated_at = t.source_updated_at and (
     excluded.status,
     coalesce(excluded.cancellation_reason, t.cancellation_reason),
     coalesce(excluded.rejection_reason, t.rejection_reason),
     coalesce(excluded.rescheduled_to_uid, t.rescheduled_to_uid)
-  ) is distinct from (t.status, t.cancellation_reason, t.rejection_reason, t.rescheduled_to_uid)))`;
+  ) is distinct from (t.status, t.cancellation_reason, t.rejection_reason, t.rescheduled_to_uid)))
+  and not ${STATUS_ECHO})`;
 
-/** Only the status columns move; the row's content no longer is one source state, so its hash goes. */
-const STATUS_SET = `
+/**
+ * Only the status columns move; the row's content no longer is one source state, so its hash goes, or
+ * becomes `hash` (an action's mark). `hash` is an SQL expression.
+ */
+function statusSet(hash: string): string {
+  return `
   status = case when ${STATUS_NEWER} then excluded.status else t.status end,
   cancellation_reason = case when ${STATUS_NEWER}
     then coalesce(excluded.cancellation_reason, t.cancellation_reason) else t.cancellation_reason end,
@@ -198,7 +216,8 @@ const STATUS_SET = `
   rescheduled_to_uid = case when ${STATUS_NEWER} then coalesce(excluded.rescheduled_to_uid, t.rescheduled_to_uid)
     else coalesce(t.rescheduled_to_uid, excluded.rescheduled_to_uid) end,
   source_updated_at = case when ${STATUS_NEWER} then excluded.source_updated_at else t.source_updated_at end,
-  source_hash = case when ${STATUS_NEWER} then null else t.source_hash end`;
+  source_hash = case when ${STATUS_NEWER} then ${hash} else t.source_hash end`;
+}
 
 const STATUS_WHERE =
   `${STATUS_NEWER} or (t.rescheduled_to_uid is null and excluded.rescheduled_to_uid is not null)`;
@@ -210,16 +229,19 @@ with owner as (
 insert into public.calcom_bookings as t (user_id, calcom_connection_id, ${INSERT_COLUMNS.join(", ")})
 select owner.user_id, owner.id, ${INSERT_COLUMNS.map(insertValue).join(", ")}
 from ${RECORDSET} cross join owner
-on conflict (calcom_connection_id, booking_uid) do update set ${STATUS_SET}
+on conflict (calcom_connection_id, booking_uid) do update set ${statusSet("$4::text")}
 where ${STATUS_WHERE}
 returning (t.xmax = 0) as inserted`;
 
 const STATUS_UPDATE_SQL = `
-update public.calcom_bookings as t set ${STATUS_SET}
+update public.calcom_bookings as t set ${statusSet("$8::text")}
 from (values ($3::text, $4::text, $5::text, $6::text, $7::timestamptz))
   as excluded (status, cancellation_reason, rejection_reason, rescheduled_to_uid, source_updated_at)
 where t.calcom_connection_id = $1::uuid and t.booking_uid = $2::text and (${STATUS_WHERE})
 returning false as inserted`;
+
+/** The hash a status change of an action leaves: a mark, since the row is no one source state. */
+const ACTION_STATUS_HASH = `${ACTION_HASH_PREFIX}status`;
 
 /**
  * Applies a status change, order-guarded like a full state: only the status, the reasons and
@@ -230,8 +252,13 @@ returning false as inserted`;
  */
 export async function upsertBookingStatus(
   tx: Tx,
-  { userId, connectionId, change }: BookingOwner & { change: BookingStatusChange },
+  { userId, connectionId, change, fromAction = false }: BookingOwner & {
+    change: BookingStatusChange;
+    /** The change is Cal.com's answer to a booking action (its echo is absorbed, see the module doc). */
+    fromAction?: boolean;
+  },
 ): Promise<StatusChangeResult> {
+  const hash = fromAction ? ACTION_STATUS_HASH : null;
   const fields = {
     status: change.status,
     cancellation_reason: change.cancellationReason ?? null,
@@ -248,6 +275,7 @@ export async function upsertBookingStatus(
       userId,
       connectionId,
       bookingRecordsJson([row]),
+      hash,
     ]);
     return rows.length === 0 ? "skipped" : rows[0].inserted ? "created" : "updated";
   }
@@ -259,6 +287,7 @@ export async function upsertBookingStatus(
     fields.rejection_reason,
     fields.rescheduled_to_uid,
     fields.source_updated_at,
+    hash,
   ]);
   if (rows.length > 0) return "updated";
   const [exists] = await tx`
