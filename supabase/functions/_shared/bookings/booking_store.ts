@@ -19,7 +19,8 @@
  * - **An action's answer** (a change made through the booking action routes) is stored with its hash
  *   marked `action:`. The webhook Cal.com sends for the same change, or a sync page, describing the same
  *   state (status, times, title, reasons, attendees) within ten minutes does not replace it, so the
- *   mirror does not switch to another source's spelling of the same booking (`calcom_is_action_echo`).
+ *   mirror does not switch to another source's spelling of the same booking (the trigger
+ *   `calcom_absorb_action_echo`, for every writer).
  * - **Facts** (meeting started/ended, recording links, no-show flags from no-show events) do not conflict
  *   with the state: {@linkcode mergeBookingFacts} merges them whatever their time, without moving
  *   `source_updated_at`.
@@ -180,27 +181,13 @@ export interface BookingStatusChange {
 /** What a status change did. */
 export type StatusChangeResult = "created" | "updated" | "skipped" | "missing";
 
-/**
- * The echo of an action's status change (see the module doc): the row holds an action's answer, and the
- * change, at most ten minutes newer, says the same status, reasons and link.
- */
-const STATUS_ECHO = `(coalesce(t.source_hash like '${ACTION_HASH_PREFIX}%', false)
-  and excluded.source_updated_at <= t.source_updated_at + interval '10 minutes'
-  and (
-    excluded.status,
-    coalesce(excluded.cancellation_reason, t.cancellation_reason),
-    coalesce(excluded.rejection_reason, t.rejection_reason),
-    coalesce(excluded.rescheduled_to_uid, t.rescheduled_to_uid)
-  ) is not distinct from (t.status, t.cancellation_reason, t.rejection_reason, t.rescheduled_to_uid))`;
-
-const STATUS_NEWER = `((excluded.source_updated_at > t.source_updated_at
+const STATUS_NEWER = `(excluded.source_updated_at > t.source_updated_at
   or (excluded.source_updated_at = t.source_updated_at and (
     excluded.status,
     coalesce(excluded.cancellation_reason, t.cancellation_reason),
     coalesce(excluded.rejection_reason, t.rejection_reason),
     coalesce(excluded.rescheduled_to_uid, t.rescheduled_to_uid)
-  ) is distinct from (t.status, t.cancellation_reason, t.rejection_reason, t.rescheduled_to_uid)))
-  and not ${STATUS_ECHO})`;
+  ) is distinct from (t.status, t.cancellation_reason, t.rejection_reason, t.rescheduled_to_uid)))`;
 
 /**
  * Only the status columns move; the row's content no longer is one source state, so its hash goes, or
