@@ -12,7 +12,8 @@ const NOW = "2025-03-01T09:00:00.000Z";
 type Json = Record<string, unknown>;
 
 async function setup() {
-  const sandbox = await startSandbox();
+  // Self-hosted URL rules: the receiver listens on 127.0.0.1 over http.
+  const sandbox = await startSandbox({ subscriberUrlRules: "self-hosted" });
   sandbox.setNow(NOW);
   const { user, apiKey } = sandbox.addUser({ username: "dana" });
   const types = Object.fromEntries(sandbox.eventTypes(user.id).map((e) => [e.slug, e.id]));

@@ -104,7 +104,8 @@ const RULES: readonly Rule[] = [
     message: () => "Cal.com needs a reason when the host cancels: add a reason",
   },
   {
-    test: /invalid seatuid|seated booking which means you have to provide seatuid/i,
+    test:
+      /invalid seatuid|seated booking which means you have to provide seatuid|not a part of this booking/i,
     reason: "invalid_seat",
     conflict: false,
     message: (m) =>

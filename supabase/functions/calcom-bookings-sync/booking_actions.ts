@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { type KeyUser, withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import {
@@ -94,11 +95,19 @@ async function findTarget(tx: Tx, uid: string, connectionId: string | undefined)
   return { connectionId: rows[0].calcom_connection_id, isActive: rows[0].is_active };
 }
 
-/** The connection's Cal.com client; read as the service role once ownership is established. */
-async function clientFor(deps: Deps, user: UserClaims, connectionId: string): Promise<CalcomClient> {
+/**
+ * The connection's Cal.com client and the key's user; read as the service role once ownership is
+ * established.
+ */
+async function clientFor(
+  deps: Deps,
+  user: UserClaims,
+  connectionId: string,
+): Promise<{ client: CalcomClient; keyUser: KeyUser }> {
   const [row] = await deps.db.asService((tx) =>
-    tx<{ api_key_encrypted: string }[]>`
-      select api_key_encrypted from public.calcom_connections where id = ${connectionId} and user_id = ${user.sub}`
+    tx<{ api_key_encrypted: string; calcom_user_id: string | number; calcom_email: string | null }[]>`
+      select api_key_encrypted, calcom_user_id, calcom_email from public.calcom_connections
+      where id = ${connectionId} and user_id = ${user.sub}`
   );
   if (!row) throw apiError(404, "not_found", "Booking not found");
   let apiKey: string;
@@ -115,7 +124,10 @@ async function clientFor(deps: Deps, user: UserClaims, connectionId: string): Pr
       "The stored Cal.com API key cannot be read: connect the account again",
     );
   }
-  return deps.calcom(apiKey, { deadlineMs: actionDeadlineMs });
+  return {
+    client: deps.calcom(apiKey, { deadlineMs: actionDeadlineMs }),
+    keyUser: { id: Number(row.calcom_user_id), email: row.calcom_email },
+  };
 }
 
 /** Sends the action to Cal.com. */
@@ -188,7 +200,7 @@ export async function runBookingAction(
       "This Cal.com connection is paused: connect the account again to act on its bookings",
     );
   }
-  const client = await clientFor(deps, user, target.connectionId);
+  const { client, keyUser } = await clientFor(deps, user, target.connectionId);
   let answer: ApiBooking | ApiBooking[];
   try {
     answer = await callCalcom(client, uid, request);
@@ -200,7 +212,8 @@ export async function runBookingAction(
     throw apiError(502, "calcom_unavailable", `Cal.com answered the ${request.action} without a booking`);
   }
   const main = principal(answered, uid, request.action);
-  const rows = mapAnswer(answered, request.action);
+  // How the key's user relates to each booking, as the sync and the webhooks record it.
+  const rows = mapAnswer(answered, request.action).map((row) => withKeyRelation(row, keyUser));
   const owner = { userId: user.sub, connectionId: target.connectionId };
   const replaced = request.action === "reschedule" && main.uid !== uid ? uid : undefined;
   const mainRow = rows[answered.indexOf(main)];

@@ -95,37 +95,6 @@ Deno.test("the echo of an action's answer is absorbed; another state or a late w
       },
     );
 
-    await t.step(
-      "the BOOKING_CANCELLED of a seat the action removed is absorbed; a whole cancel is not",
-      async () => {
-        const seated = (uid: string) =>
-          testBookingRow({
-            booking_uid: uid,
-            attendees: [{
-              name: "B",
-              email: "b@example.org",
-              timeZone: null,
-              language: null,
-              phoneNumber: null,
-            }],
-            source_updated_at: T0,
-          });
-        await write([seated("e")], true);
-        const leaver = [{
-          name: "A",
-          email: "a@example.org",
-          timeZone: null,
-          language: null,
-          phoneNumber: null,
-        }];
-        await write([echo("e", 2_000, { attendees: leaver })]);
-        assert.equal((await stored("e")).status, "ACCEPTED");
-        // The host then cancels the whole booking: Cal.com names the attendees it still has.
-        await write([echo("e", 60_000, { attendees: seated("e").attendees })]);
-        assert.equal((await stored("e")).status, "CANCELLED");
-      },
-    );
-
     await t.step("an action's status change keeps its time when its echo repeats it", async () => {
       await write([testBookingRow({ booking_uid: "f", source_updated_at: later(-60_000) })]);
       const change = (ms: number) => ({
