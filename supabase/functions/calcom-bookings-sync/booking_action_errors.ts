@@ -1,34 +1,33 @@
 /**
- * What a failed Cal.com booking action means for the caller: a refusal Cal.com explained (the booking
- * is already cancelled, the time is taken…) becomes a 409 `calcom_conflict` or a 422 `calcom_refused`
- * with `details.reason` and a message a person can act on; a Cal.com that failed or could not be
- * reached becomes a 502 `calcom_unavailable`. The messages matched are Cal.com's own (see
- * docs/calcom-contract.md, "Booking actions").
+ * What a failed Cal.com booking action means for the caller. The refusals particular to acting on an
+ * existing booking (already cancelled, already rescheduled, no longer pending, ended, not started, a
+ * reason or a seat needed…) become a 409 `conflict` (the booking's state) or a 400 `invalid_request`
+ * with `details.reason`, a message a person can act on and `details.calcom` (what Cal.com said); the
+ * rest (the time taken or in the past, seats full, a refused key, Cal.com failing) are answered as
+ * every Cal.com call of this function is ({@linkcode calcomRefusal}). The messages matched are Cal.com's
+ * own (docs/calcom-contract.md §6.5).
  *
  * @module
  */
 import { CalcomError } from "../_shared/calcom/errors.ts";
 import { type ApiError, apiError } from "../_shared/platform/http.ts";
+import { calcomRefusal } from "./calcom_refusal.ts";
 
 /** The actions of the booking action routes. */
 export type BookingAction = "cancel" | "reschedule" | "confirm" | "decline" | "mark-absent";
 
-/** Why Cal.com refused an action, as `details.reason`. */
+/** Why Cal.com refused an action, as `details.reason` (besides {@linkcode calcomRefusal}'s reasons). */
 export type RefusalReason =
   | "already_cancelled"
   | "already_rescheduled"
   | "not_pending"
-  | "slot_taken"
-  | "seats_full"
-  | "in_the_past"
-  | "outside_booking_window"
   | "already_ended"
   | "not_started"
   | "reason_required"
   | "invalid_seat"
   | "not_allowed"
   | "not_recurring"
-  | "other";
+  | "booking_not_found";
 
 interface Rule {
   test: RegExp;
@@ -56,34 +55,10 @@ const RULES: readonly Rule[] = [
     message: () => "This booking is already cancelled in Cal.com",
   },
   {
-    test: /no more seats left/i,
-    reason: "seats_full",
-    conflict: true,
-    message: () => "No seats are left at this time: choose another time",
-  },
-  {
-    test: /(already has booking at this time or is not available|booking_conflict_error)/i,
-    reason: "slot_taken",
-    conflict: true,
-    message: () => "That time is no longer free: choose another one of the free slots",
-  },
-  {
     test: /booking already confirmed/i,
     reason: "not_pending",
     conflict: true,
     message: () => "This booking is already confirmed: it no longer waits for confirmation",
-  },
-  {
-    test: /attempting to book a meeting in the past/i,
-    reason: "in_the_past",
-    conflict: false,
-    message: () => "The new time is in the past: choose a time in the future",
-  },
-  {
-    test: /can't be booked at the "start" time provided/i,
-    reason: "outside_booking_window",
-    conflict: false,
-    message: () => "That time is too soon or too far ahead for this event type: choose one of the free slots",
   },
   {
     test: /cannot cancel a booking that has already ended/i,
@@ -134,53 +109,47 @@ function refused(
   reason: RefusalReason,
   conflict: boolean,
   message: string,
-  calcomMessage?: string,
+  err: CalcomError,
 ): ApiError {
-  const details = calcomMessage === undefined ? { reason } : { reason, calcomMessage };
+  const details = {
+    reason,
+    calcom: { status: err.status, code: err.code, message: err.calcomMessage ?? null },
+  };
   return conflict
-    ? apiError(409, "calcom_conflict", message, details)
-    : apiError(422, "calcom_refused", message, details);
+    ? apiError(409, "conflict", message, details)
+    : apiError(400, "invalid_request", message, details);
 }
 
 /**
  * The answer for a failed Cal.com action call. `err` is what the client threw (anything else is
- * rethrown as it is, a bug to answer 500).
+ * returned as it is, a bug to answer 500).
  */
 export function bookingActionError(action: BookingAction, err: unknown): unknown {
   if (!(err instanceof CalcomError)) return err;
   const status = err.status;
-  const said = err.calcomMessage;
-  if (status === undefined || status >= 500 || status === 429 || status < 400) {
-    return apiError(502, "calcom_unavailable", `Cal.com did not complete the ${action}: ${err.message}`);
-  }
+  const said = err.calcomMessage ?? "";
   if (status === 404) {
-    return apiError(404, "not_found", "Cal.com no longer has this booking: sync to update the mirror");
+    return apiError(404, "not_found", "Cal.com no longer has this booking: sync to update the mirror", {
+      reason: "booking_not_found",
+      calcom: { status, code: err.code, message: err.calcomMessage ?? null },
+    });
   }
-  // The confirm engine's tRPC errors: 401 means the key's user may not confirm, not a bad key.
+  // The confirm engine's tRPC errors: a 401 there means the key's user may not confirm, not a bad key.
   if (status === 401 && err.code === "TRPCError") {
-    return refused("not_allowed", false, `Your Cal.com account may not ${action} this booking`, said);
+    return refused("not_allowed", false, `Your Cal.com account may not ${action} this booking`, err);
   }
-  if (status === 401) {
-    return apiError(
-      400,
-      "invalid_api_key",
-      "Cal.com refused the connection's API key: connect the account again",
-    );
+  if (status !== undefined && status >= 400 && status < 500) {
+    for (const rule of RULES) {
+      if (rule.test.test(said)) return refused(rule.reason, rule.conflict, rule.message(said), err);
+    }
+    if ((action === "confirm" || action === "decline") && GENERIC_BAD_REQUEST.test(said)) {
+      return refused(
+        "not_pending",
+        true,
+        `Cal.com refused to ${action} this booking: it no longer waits for confirmation`,
+        err,
+      );
+    }
   }
-  if (status === 403) {
-    return refused("not_allowed", false, `Your Cal.com account may not ${action} this booking`, said);
-  }
-  const text = said ?? "";
-  for (const rule of RULES) {
-    if (rule.test.test(text)) return refused(rule.reason, rule.conflict, rule.message(text), said);
-  }
-  if ((action === "confirm" || action === "decline") && GENERIC_BAD_REQUEST.test(text)) {
-    return refused(
-      "not_pending",
-      true,
-      `Cal.com refused to ${action} this booking: it no longer waits for confirmation`,
-      said,
-    );
-  }
-  return refused("other", false, `Cal.com refused the ${action}: ${text || `HTTP ${status}`}`, said);
+  return calcomRefusal(err);
 }

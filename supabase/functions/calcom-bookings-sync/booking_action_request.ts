@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { BookingViewSchema } from "./bookings_query.ts";
 import { isStorableInstant } from "./sync_request.ts";
 
 /** Longest reason passed on to Cal.com. */
@@ -62,49 +63,6 @@ export type CancelBookingBody = z.output<typeof CancelBookingBodySchema>;
 export type RescheduleBookingBody = z.output<typeof RescheduleBookingBodySchema>;
 export type DeclineBookingBody = z.output<typeof DeclineBookingBodySchema>;
 export type MarkAbsentBody = z.output<typeof MarkAbsentBodySchema>;
-
-const nullableString = z.string().nullable();
-
-/** A stored booking as the API returns it (`BookingView` of bookings_query.ts, the read's rows). */
-export const BookingViewSchema = z.object({
-  id: z.uuid(),
-  connectionId: z.uuid(),
-  bookingId: z.number().int(),
-  uid: z.string(),
-  title: z.string(),
-  description: nullableString,
-  status: z.enum(["ACCEPTED", "PENDING", "CANCELLED", "REJECTED", "AWAITING_HOST"]),
-  startTime: z.string(),
-  endTime: z.string(),
-  eventType: z.object({ id: z.number().int().nullable(), slug: nullableString, title: nullableString }),
-  organizer: z.object({
-    id: z.number().int().nullable(),
-    name: nullableString,
-    email: nullableString,
-    username: nullableString,
-    timeZone: nullableString,
-  }),
-  attendees: z.array(z.unknown()),
-  location: nullableString,
-  meetingUrl: nullableString,
-  customInputs: z.record(z.string(), z.unknown()).nullable(),
-  metadata: z.record(z.string(), z.unknown()),
-  rescheduledFromUid: nullableString,
-  rescheduledToUid: nullableString,
-  cancellationReason: nullableString,
-  rejectionReason: nullableString,
-  icalUid: nullableString,
-  recurringBookingUid: nullableString,
-  absentHost: z.boolean(),
-  meetingStartedAt: nullableString,
-  meetingEndedAt: nullableString,
-  recordingLinks: z.unknown(),
-  calcomCreatedAt: nullableString,
-  sourceUpdatedAt: z.string(),
-  truncatedFields: z.array(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
 
 /**
  * The answer of every action: the booking as now stored. A reschedule answers the new booking and adds

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type KeyUser, withKeyRelation } from "../_shared/bookings/key_relation.ts";
+import { withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import {
@@ -20,7 +20,6 @@ import {
 import type { CalcomClient } from "../_shared/calcom/client.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { UserClaims } from "../_shared/platform/auth.ts";
-import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import type { Tx } from "../_shared/platform/db.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
 import { apiError } from "../_shared/platform/http.ts";
@@ -31,13 +30,9 @@ import type {
   RescheduleBookingBody,
 } from "./booking_action_request.ts";
 import { type BookingAction, bookingActionError } from "./booking_action_errors.ts";
-import { type BookingView, readStoredBookings } from "./bookings_query.ts";
-
-/**
- * Longest one action may wait for Cal.com, rate-limit waits included: long enough for a slow answer,
- * short enough for a person waiting on a button.
- */
-export const actionDeadlineMs = 30_000;
+import type { BookingView } from "./bookings_query.ts";
+import { openCalcom } from "./calcom_access.ts";
+import { readStoredBookings } from "./stored_bookings.ts";
 
 /** An action as the routes hand it over. */
 export type BookingActionRequest =
@@ -93,41 +88,6 @@ async function findTarget(tx: Tx, uid: string, connectionId: string | undefined)
     );
   }
   return { connectionId: rows[0].calcom_connection_id, isActive: rows[0].is_active };
-}
-
-/**
- * The connection's Cal.com client and the key's user; read as the service role once ownership is
- * established.
- */
-async function clientFor(
-  deps: Deps,
-  user: UserClaims,
-  connectionId: string,
-): Promise<{ client: CalcomClient; keyUser: KeyUser }> {
-  const [row] = await deps.db.asService((tx) =>
-    tx<{ api_key_encrypted: string; calcom_user_id: string | number; calcom_email: string | null }[]>`
-      select api_key_encrypted, calcom_user_id, calcom_email from public.calcom_connections
-      where id = ${connectionId} and user_id = ${user.sub}`
-  );
-  if (!row) throw apiError(404, "not_found", "Booking not found");
-  let apiKey: string;
-  try {
-    apiKey = await deps.secrets.decrypt(
-      row.api_key_encrypted,
-      connectionSecret("api_key_encrypted", { id: connectionId, userId: user.sub }),
-    );
-  } catch (err) {
-    deps.log.error("cannot decrypt the connection's API key", { connectionId, error: err });
-    throw apiError(
-      400,
-      "invalid_api_key",
-      "The stored Cal.com API key cannot be read: connect the account again",
-    );
-  }
-  return {
-    client: deps.calcom(apiKey, { deadlineMs: actionDeadlineMs }),
-    keyUser: { id: Number(row.calcom_user_id), email: row.calcom_email },
-  };
 }
 
 /** Sends the action to Cal.com. */
@@ -196,11 +156,15 @@ export async function runBookingAction(
   if (!target.isActive) {
     throw apiError(
       409,
-      "connection_paused",
-      "This Cal.com connection is paused: connect the account again to act on its bookings",
+      "conflict",
+      "This Cal.com connection is paused: set it active to act on its bookings",
+      {
+        reason: "connection_paused",
+      },
     );
   }
-  const { client, keyUser } = await clientFor(deps, user, target.connectionId);
+  // The interactive client of every user route: the key's shared rate limiter, a short deadline.
+  const { client, keyUser } = await openCalcom(deps, user, target.connectionId);
   let answer: ApiBooking | ApiBooking[];
   try {
     answer = await callCalcom(client, uid, request);
@@ -261,7 +225,9 @@ export async function runBookingAction(
       });
     }
     const uids = [...new Set([...answered.map((b) => b.uid), ...(replaced ? [replaced] : [])])];
-    const views = await readStoredBookings(tx, target.connectionId, uids);
+    const views = new Map(
+      (await readStoredBookings(tx, target.connectionId, uids)).map((view) => [view.uid, view]),
+    );
     const outcome: BookingActionOutcome = { booking: views.get(main.uid)! };
     if (replaced && views.has(replaced)) outcome.previousBooking = views.get(replaced);
     if (answered.length > 1) {

@@ -293,18 +293,3 @@ export async function readBookings(tx: Tx, filter: BookingsFilter): Promise<Book
     nextCursor: more && last ? encodeCursor({ startTime: last.start_key, id: last.id }) : null,
   };
 }
-
-/**
- * The stored bookings of one connection with these uids, in the read's shape (missing uids are left
- * out). For the answers of the booking actions, which know the connection already.
- */
-export async function readStoredBookings(
-  tx: Tx,
-  connectionId: string,
-  uids: readonly string[],
-): Promise<Map<string, BookingView>> {
-  const rows = await tx<Omit<BookingRecord, "start_key" | "candidates">[]>`
-    select ${tx.unsafe(READ_LIST)} from public.calcom_bookings
-    where calcom_connection_id = ${connectionId} and booking_uid = any(${uids as string[]}::text[])`;
-  return new Map(rows.map((row) => [row.booking_uid, toBookingView(row)]));
-}

@@ -1,6 +1,6 @@
 /**
  * What the booking action routes refuse, through the real function and the sandbox: Cal.com's
- * refusals as 409/422 with a reason and a message a person can act on, Cal.com failures as 502, and
+ * refusals as 409/400 with a reason and a message a person can act on, Cal.com failures as 502, and
  * bookings that are not the caller's, bad bodies, missing tokens and paused connections, all with the
  * error envelope; and in every case nothing written to the mirror.
  */
@@ -107,7 +107,7 @@ Deno.test("booking actions refuse with the error envelope and write nothing", as
     assert.deepEqual(writes(), []);
   });
 
-  await t.step("Cal.com's refusals become 409 or 422 with a reason and an actionable message", async () => {
+  await t.step("Cal.com's refusals become 409 or 400 with a reason and an actionable message", async () => {
     const busy = await sandbox.createBooking(cal.user.id, { start: "2030-03-06T10:00:00Z" });
     const pastStart = await sandbox.createBooking(cal.user.id, { start: "2030-03-04T08:00:00Z" });
     const cancelled = await sandbox.createBooking(cal.user.id, { start: "2030-03-06T14:00:00Z" });
@@ -125,19 +125,19 @@ Deno.test("booking actions refuse with the error envelope and write nothing", as
         cancelled.uid,
         { reason: "x" },
         409,
-        "calcom_conflict",
+        "conflict",
         "already_cancelled",
         /already cancelled/,
       ],
-      ["cancel", booking.uid, {}, 422, "calcom_refused", "reason_required", /add a reason/],
-      ["cancel", pastStart.uid, { reason: "x" }, 422, "calcom_refused", "already_ended", /already ended/],
+      ["cancel", booking.uid, {}, 400, "invalid_request", "reason_required", /add a reason/],
+      ["cancel", pastStart.uid, { reason: "x" }, 400, "invalid_request", "already_ended", /already ended/],
       [
         "reschedule",
         booking.uid,
         { start: "2030-03-01T10:00:00Z" },
-        422,
-        "calcom_refused",
-        "in_the_past",
+        400,
+        "invalid_request",
+        "start_in_past",
         /future/,
       ],
       [
@@ -145,16 +145,16 @@ Deno.test("booking actions refuse with the error envelope and write nothing", as
         booking.uid,
         { start: "2030-03-06T10:15:00Z" },
         409,
-        "calcom_conflict",
-        "slot_taken",
-        /no longer free/,
+        "conflict",
+        "slot_unavailable",
+        /no longer available/,
       ],
       [
         "reschedule",
         rescheduled.uid,
         { start: "2030-03-10T10:00:00Z" },
         409,
-        "calcom_conflict",
+        "conflict",
         "already_rescheduled",
         new RegExp(`rescheduled to booking ${moved.uid}`),
       ],
@@ -162,19 +162,19 @@ Deno.test("booking actions refuse with the error envelope and write nothing", as
         "reschedule",
         seated.uid,
         { start: "2030-03-10T18:00:00Z" },
-        422,
-        "calcom_refused",
+        400,
+        "invalid_request",
         "invalid_seat",
         /seatUid/,
       ],
-      ["confirm", busy.uid, {}, 409, "calcom_conflict", "not_pending", /no longer waits for confirmation/],
-      ["decline", busy.uid, { reason: "No" }, 409, "calcom_conflict", "not_pending", /no longer waits/],
+      ["confirm", busy.uid, {}, 409, "conflict", "not_pending", /no longer waits for confirmation/],
+      ["decline", busy.uid, { reason: "No" }, 409, "conflict", "not_pending", /no longer waits/],
       [
         "mark-absent",
         future.uid,
         { host: true },
-        422,
-        "calcom_refused",
+        400,
+        "invalid_request",
         "not_started",
         /once the booking has started/,
       ],
@@ -222,7 +222,7 @@ Deno.test("booking actions refuse with the error envelope and write nothing", as
     assert.equal(sandbox.booking(b.uid)!.status, "accepted");
   });
 
-  await t.step("a paused connection is 409 connection_paused, and Cal.com is not called", async () => {
+  await t.step("a paused connection is a 409, and Cal.com is not called", async () => {
     const owner = await stack.signUp();
     const account = sandbox.addUser();
     await insertConnection(stack, owner, account, { isActive: false });
@@ -239,7 +239,7 @@ Deno.test("booking actions refuse with the error envelope and write nothing", as
     );
     sandbox.resetRequests();
     const res = await act(owner, b.uid, "cancel", { reason: "x" });
-    assertError(res, 409, "connection_paused");
+    assertError(res, 409, "conflict", "connection_paused");
     assert.match(res.body.error.message, /paused/);
     assert.deepEqual(writes(), []);
   });

@@ -16,13 +16,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
-  /** Cal.com refused a booking action because of the booking's or the slot's state (details.reason). */
-  calcom_conflict: 409,
-  /** A booking action on a connection that is paused (`is_active = false`). */
-  connection_paused: 409,
   payload_too_large: 413,
-  /** Cal.com refused a booking action for another reason it gave (details.reason). */
-  calcom_refused: 422,
   calcom_unavailable: 502,
   internal_error: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
