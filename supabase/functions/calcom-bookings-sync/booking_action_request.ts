@@ -73,4 +73,4 @@ export const BookingActionResponseSchema = z.object({
   booking: BookingViewSchema,
   previousBooking: BookingViewSchema.optional(),
   bookings: z.array(BookingViewSchema).optional(),
-});
+}).meta({ id: "BookingActionResult" });
