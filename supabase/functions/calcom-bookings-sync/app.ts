@@ -14,6 +14,8 @@
  * - `GET /calcom-bookings-sync/event-types`, `GET /calcom-bookings-sync/slots` and
  *   `POST /calcom-bookings-sync/bookings`: offer times and book (event_types_app.ts, slots_app.ts,
  *   create_booking.ts)
+ * - `POST /calcom-bookings-sync/bookings/:uid/{cancel,reschedule,confirm,decline,mark-absent}` → act on
+ *   a mirrored booking through Cal.com (booking_actions_app.ts)
  *
  * See docs/api.md for the response fields and docs/architecture.md for paging and runs.
  *
@@ -30,6 +32,7 @@ import {
   jsonBody,
   rejectInvalid,
 } from "../_shared/platform/http.ts";
+import { mountBookingActions } from "./booking_actions_app.ts";
 import { decodeCursor, readBookings } from "./bookings_query.ts";
 import { readSetAside } from "./set_aside_query.ts";
 import { createBookingRoutes } from "./create_booking.ts";
@@ -119,6 +122,8 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
       } satisfies ScheduledSummaryResponse,
     );
   });
+
+  mountBookingActions(app, deps);
 
   app.post("/", auth, jsonBody(), zValidator("json", SyncBodySchema, rejectInvalid), async (c) => {
     const outcome = await sync(c.var.user, c.req.valid("json"));

@@ -194,6 +194,38 @@ export const eventTypesApiVersion = "2024-06-14";
 /** The slots endpoints' version. */
 export const slotsApiVersion = "2024-09-04";
 
+/**
+ * Body of `cancelBooking` (`POST /v2/bookings/{uid}/cancel`). With `seatUid` only that seat is
+ * cancelled, and `cancelSubsequentBookings` is not sent (Cal.com's seated form has no such field).
+ */
+export interface CancelBookingInput {
+  cancellationReason?: string;
+  /** A recurring occurrence: cancel it and every later one. */
+  cancelSubsequentBookings?: boolean;
+  seatUid?: string;
+}
+
+/** Body of `rescheduleBooking` (`POST /v2/bookings/{uid}/reschedule`). */
+export interface RescheduleBookingInput {
+  /** The new start, an ISO instant (one of `GET /v2/slots`' starts). */
+  start: string;
+  /** Not sent with `seatUid` (Cal.com's seated form has no such field). */
+  reschedulingReason?: string;
+  /** E-mail of who moves it; the organizer's makes a booking that needs confirmation accepted. */
+  rescheduledBy?: string;
+  seatUid?: string;
+}
+
+/** Body of `markBookingAbsent` (`POST /v2/bookings/{uid}/mark-absent`). */
+export interface MarkAbsentInput {
+  /** `true` marks the host absent; Cal.com cannot un-mark the host (`false` is a no-op there). */
+  host?: boolean;
+  attendees?: { email: string; absent: boolean }[];
+}
+
+/** What a booking action answers: the booking, or every occurrence of a recurring series. */
+export type BookingActionResult = ApiBooking | ApiBooking[];
+
 /** A Cal.com API v2 client bound to one API key. Every failure is a {@linkcode CalcomError}. */
 export interface CalcomClient {
   /** The account the key belongs to (`GET /v2/me`); a bad key fails with 401 UnauthorizedException. */
@@ -208,6 +240,20 @@ export interface CalcomClient {
    * occurrence as an array. An unknown uid fails with 404 NotFoundException.
    */
   getBooking(uid: string, options?: ReadOptions): Promise<ApiBooking | ApiBooking[]>;
+  /**
+   * Cancels a booking (`cal-api-version: 2024-08-13`): the booking as Cal.com now holds it, or the
+   * occurrences of its series after `cancelSubsequentBookings`. The booking actions below are sent
+   * once: only a 429 is retried, since after a timeout or a 5xx the change may have happened.
+   */
+  cancelBooking(uid: string, input?: CancelBookingInput): Promise<BookingActionResult>;
+  /** Moves a booking to a new start: the answer is the NEW booking (the old one is cancelled). */
+  rescheduleBooking(uid: string, input: RescheduleBookingInput): Promise<BookingActionResult>;
+  /** Accepts a booking that waits for confirmation. */
+  confirmBooking(uid: string): Promise<BookingActionResult>;
+  /** Declines a booking that waits for confirmation. */
+  declineBooking(uid: string, input?: { reason?: string }): Promise<BookingActionResult>;
+  /** Records the host and/or attendees absent (or attendees present again). */
+  markBookingAbsent(uid: string, input: MarkAbsentInput): Promise<BookingActionResult>;
   /**
    * Registers a user webhook. When the user already has one for this URL, fails with status 409 and
    * code `ConflictException` (see {@linkcode findWebhookByUrl}).
@@ -248,6 +294,14 @@ const EventTypeListResponseSchema = successEnvelope(z.array(EventTypeSchema));
 const SlotsResponseSchema = successEnvelope(SlotsByDaySchema);
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The object without its undefined values: Cal.com's cancel and reschedule pipes refuse keys their form
+ * does not have, so only the fields given are sent.
+ */
+function definedOnly(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
 
 function invalidRequest(message: string): CalcomError {
   return new CalcomError(message, { code: CalcomErrorCode.invalidRequest, retryable: false });
@@ -323,6 +377,20 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     );
   }
 
+  /** One booking action: `POST /v2/bookings/{uid}/<action>`, sent once (see `idempotent` in transport.ts). */
+  async function bookingAction(uid: string, action: string, body?: Record<string, unknown>) {
+    if (uid === "") throw invalidRequest("Booking uid is empty");
+    const result = await request({
+      method: "POST",
+      path: `/v2/bookings/${encodeURIComponent(uid)}/${action}`,
+      body,
+      versioned: true,
+      schema: BookingResponseSchema,
+      idempotent: false,
+    });
+    return result.data;
+  }
+
   return {
     async me() {
       return (await request({ method: "GET", path: "/v2/me", schema: MeResponseSchema })).data;
@@ -338,6 +406,34 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
         onHeaders: (headers) => readOptions.onReadAt?.(calcomReadTime(headers, now())),
       });
       return body.data;
+    },
+    cancelBooking(uid, input = {}) {
+      const body = input.seatUid !== undefined
+        ? definedOnly({ seatUid: input.seatUid, cancellationReason: input.cancellationReason })
+        : definedOnly({
+          cancellationReason: input.cancellationReason,
+          cancelSubsequentBookings: input.cancelSubsequentBookings,
+        });
+      return bookingAction(uid, "cancel", body);
+    },
+    rescheduleBooking(uid, input) {
+      const body = input.seatUid !== undefined
+        ? definedOnly({ start: input.start, seatUid: input.seatUid, rescheduledBy: input.rescheduledBy })
+        : definedOnly({
+          start: input.start,
+          reschedulingReason: input.reschedulingReason,
+          rescheduledBy: input.rescheduledBy,
+        });
+      return bookingAction(uid, "reschedule", body);
+    },
+    confirmBooking(uid) {
+      return bookingAction(uid, "confirm");
+    },
+    declineBooking(uid, input = {}) {
+      return bookingAction(uid, "decline", definedOnly({ reason: input.reason }));
+    },
+    markBookingAbsent(uid, input) {
+      return bookingAction(uid, "mark-absent", definedOnly({ host: input.host, attendees: input.attendees }));
     },
     async createWebhook(input) {
       const body = await request({

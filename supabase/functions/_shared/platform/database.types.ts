@@ -583,6 +583,19 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      "calcom_is_action_echo": {
+        Args: {
+          "incoming": Omit<
+            Database["public"]["Tables"]["calcom_bookings"]["Row"],
+            Database["public"]["Tables"]["calcom_bookings"]["ComputedFields"]
+          >;
+          "stored": Omit<
+            Database["public"]["Tables"]["calcom_bookings"]["Row"],
+            Database["public"]["Tables"]["calcom_bookings"]["ComputedFields"]
+          >;
+        };
+        Returns: boolean;
+      };
       "calcom_log_unverified_event": {
         Args: {
           "p_connection_id": string;
