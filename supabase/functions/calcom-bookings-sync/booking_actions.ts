@@ -130,7 +130,7 @@ function callCalcom(client: CalcomClient, uid: string, request: BookingActionReq
 
 function mapAnswer(bookings: readonly ApiBooking[], action: BookingAction): BookingRow[] {
   try {
-    return bookings.map(mapApiBooking);
+    return bookings.map((b) => mapApiBooking(b));
   } catch (err) {
     // Cal.com made the change, but its answer cannot be stored: the webhook or the next sync will.
     throw apiError(
