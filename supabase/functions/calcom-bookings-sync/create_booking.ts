@@ -185,12 +185,16 @@ async function book(
   return { bookings, seatUid: typeof seatUid === "string" ? seatUid : undefined };
 }
 
-/** Writes Cal.com's answer through the order-guarded upsert. */
+/**
+ * Writes Cal.com's answer through the order-guarded upsert, marked as an action's row so that the
+ * webhook Cal.com sends for the same booking afterwards changes nothing (see `fromAction`).
+ */
 async function store(tx: Tx, access: CalcomAccess, bookings: ApiBooking[]): Promise<void> {
   await upsertBookings(tx, {
     userId: access.userId,
     connectionId: access.connectionId,
     rows: bookings.map((b) => withKeyRelation(mapApiBooking(b), access.keyUser)),
+    fromAction: true,
   });
 }
 

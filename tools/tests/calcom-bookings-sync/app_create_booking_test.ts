@@ -23,8 +23,8 @@ const attendee = { name: "Sam Guest", email: "sam@example.org", timeZone: "Ameri
 const at = (hhmm: string) => `2031-03-03T${hhmm}:00Z`;
 
 /**
- * The booking state a person sees, per stored row. A webhook echo may still fill in what only webhooks
- * carry (the event type's title) and replace `raw`; none of these may change.
+ * A stored row as a person or a Realtime subscriber sees it: the webhook echo of the create must change
+ * none of it, not even `updated_at`.
  */
 async function storedRows(stack: TestStack<Sandbox>, connectionId: string) {
   return [
@@ -38,7 +38,7 @@ async function storedRows(stack: TestStack<Sandbox>, connectionId: string) {
       }[]
     >`
       select booking_uid, booking_id, status, title, start_time, end_time, attendees, location, meeting_url,
-        metadata, ical_uid, key_relation, source_updated_at
+        metadata, ical_uid, key_relation, source_updated_at, source_hash, raw, updated_at
       from public.calcom_bookings
       where calcom_connection_id = ${connectionId} order by start_time`,
   ];
