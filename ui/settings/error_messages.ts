@@ -73,6 +73,10 @@ export function humanError(err: unknown, context: ErrorContext): HumanError {
       };
     case "not_found":
       return { message: "This Cal.com account is no longer connected. Reload the page" };
+    case "insufficient_scope":
+      return {
+        message: "This account's Cal.com access does not allow that. Reconnect Cal.com to allow it",
+      };
     case "oauth_not_configured":
       return { message: "Continue with Cal.com is not available here. Connect with an API key instead" };
     case "method_not_allowed":
