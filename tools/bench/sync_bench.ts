@@ -208,7 +208,7 @@ async function runSize(sandbox: Sandbox, n: number, options: SyncBenchOptions, l
     const owner = await createBenchConnection(db.sql, { apiKey, calcomUserId: user.id });
     const dbCpu = await databaseBackendCpu(db.name);
     sandboxRead = await readAllPages({ baseUrl: sandbox.url, apiKey }, async (bookings) => {
-      const rows: BookingRow[] = bookings.map(mapApiBooking);
+      const rows: BookingRow[] = bookings.map((b) => mapApiBooking(b));
       const started = performance.now();
       await upsertPage(db.sql, owner, rows);
       limit.dbSeconds += (performance.now() - started) / 1000;

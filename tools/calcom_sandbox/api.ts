@@ -247,7 +247,9 @@ function selectVersion(r: Route): MiddlewareHandler<ApiEnv> {
     const header = c.req.header("cal-api-version") ?? "";
     const version = (API_VERSIONS as readonly string[]).includes(header) ? header : "2024-04-15";
     const current = r.target.version ?? "2024-08-13";
-    if (version === current) c.set("handler", r.target.current);
+    // Hosted Cal.com names 2026-02-25 for bookings; it behaves as 2024-08-13 (write-endpoints §1.1).
+    const hosted = current === "2024-08-13" && header === "2026-02-25";
+    if (version === current || hosted) c.set("handler", r.target.current);
     // Legacy writes take other bodies; the sandbox only says so (the client must send the header).
     else if (version === "2024-04-15" && current === "2024-08-13") {
       c.set("handler", r.target.legacy ?? legacyUnsupported);
@@ -370,6 +372,8 @@ function respond(ctx: RouteContext): MiddlewareHandler<ApiEnv> {
       user: c.get("user"),
     };
     const result = await c.get("handler")(ctx, req);
-    return json(result.status, { status: "success", data: result.data, ...result.extra }, c.get("headers"));
+    // Date on the sandbox clock: Cal.com's server stamps its answers with the clock of its webhooks' createdAt.
+    const headers = { Date: new Date(ctx.now()).toUTCString(), ...c.get("headers") };
+    return json(result.status, { status: "success", data: result.data, ...result.extra }, headers);
   };
 }

@@ -127,6 +127,8 @@ export function toApiBooking(store: Store, b: BookingRecord, options: ApiBooking
     out.bookingFieldsResponses = fields;
   }
   if (b.recurringEventId) out.recurringBookingUid = b.recurringEventId;
+  const given = store.apiFields.get(b.uid);
+  if (given) Object.assign(out, given);
   return out as ApiBooking;
 }
 

@@ -9,7 +9,7 @@
 
 import { withinWorkingHours } from "./availability.ts";
 import { bookingNotFound } from "./bookings_query.ts";
-import { CalError } from "./errors.ts";
+import { CalError, engineError, trpcError } from "./errors.ts";
 import { bookingUid, type Random, uuidV4 } from "./ids.ts";
 import {
   bookerAttendees,
@@ -231,15 +231,21 @@ export class BookingOperations {
     return { bookings, events: bookings.map((b) => ({ trigger, userId: user.id, booking: b })) };
   }
 
-  #assertFree(userId: number, start: number, end: number, eventType: EventTypeRecord): void {
+  #assertFree(
+    userId: number,
+    start: number,
+    end: number,
+    eventType: EventTypeRecord | undefined,
+    ignore?: BookingRecord,
+  ): void {
     const byStart = this.#store.index(userId).byStart;
     // Bookings are at most a day long, so only those starting in the previous day can overlap.
     for (let i = byStart.lowerBound(start - DAY); i < byStart.length; i++) {
       const b = byStart.at(i);
       if (b.startTime >= end) break;
-      const busy = b.userId === userId && (b.status === "ACCEPTED" || b.status === "PENDING");
-      const sameSeatedSlot = eventType.seatsPerTimeSlot !== null && b.eventTypeId === eventType.id &&
-        b.startTime === start;
+      const busy = b !== ignore && b.userId === userId && (b.status === "ACCEPTED" || b.status === "PENDING");
+      const sameSeatedSlot = eventType !== undefined && eventType.seatsPerTimeSlot !== null &&
+        b.eventTypeId === eventType.id && b.startTime === start;
       if (busy && b.endTime > start && !sameSeatedSlot) {
         throw new CalError(400, "User either already has booking at this time or is not available");
       }
@@ -298,6 +304,7 @@ export class BookingOperations {
   /**
    * Cancels a booking, or every remaining occurrence when `uid` names a recurring series (one webhook
    * for the series, as Cal.com sends). With `seatUid` only that attendee leaves a seated booking.
+   * `requireReason` (a host cancelling with their own key) refuses a missing or blank reason.
    */
   cancel(
     uid: string,
@@ -306,11 +313,14 @@ export class BookingOperations {
       cancelledBy?: string | null;
       cancelSubsequentBookings?: boolean;
       seatUid?: string;
+      requireReason?: boolean;
     } = {},
   ): { bookings: BookingRecord[]; events: WebhookEvent[] } {
     const now = this.#now();
+    const needsReason = options.requireReason && !options.reason?.trim();
     const series = this.#store.series.get(uid);
     if (series && !this.#store.bookingsByUid.has(uid)) {
+      if (needsReason) throw engineError(400, "Cancellation reason is required when you are the host");
       const remaining = series.filter((b) => b.status !== "CANCELLED" && b.endTime >= now);
       for (const b of remaining) this.#markCancelled(b, now, options);
       const events: WebhookEvent[] = remaining.length
@@ -326,6 +336,9 @@ export class BookingOperations {
         `Can't cancel booking with uid=${uid} because it has been cancelled already. Please provide uid of a booking that is not cancelled.`,
       );
     }
+    if (needsReason) throw engineError(400, "Cancellation reason is required when you are the host");
+    // Newer handleCancelBooking refuses bookings that have ended (write-endpoints §3.2).
+    if (now > b.endTime) throw engineError(400, "Cannot cancel a booking that has already ended");
     const targets = [b];
     if (options.cancelSubsequentBookings && b.recurringEventId) {
       const later = this.#store.series.get(b.recurringEventId) ?? [];
@@ -361,8 +374,18 @@ export class BookingOperations {
     options: { reason?: string; cancelledBy?: string | null },
   ): { bookings: BookingRecord[]; events: WebhookEvent[] } {
     const attendee = b.attendees.find((a) => a.seatUid === seatUid);
-    if (!attendee) throw new CalError(400, "User not a part of this booking");
-    if (b.attendees.length < 2) {
+    if (!attendee) {
+      const elsewhere = [...this.#store.bookingsByUid.values()].some((o) =>
+        o.attendees.some((a) => a.seatUid === seatUid)
+      );
+      throw engineError(
+        400,
+        elsewhere
+          ? "Invalid seatUid: this seat does not belong to this booking."
+          : "Invalid seatUid: this seat does not exist or has already been cancelled.",
+      );
+    }
+    if (b.attendees.length <= 1) {
       this.#markCancelled(b, now, options);
       return { bookings: [b], events: [{ trigger: "BOOKING_CANCELLED", userId: b.userId, booking: b }] };
     }
@@ -459,6 +482,10 @@ export class BookingOperations {
       rescheduledBy?: string | null;
       /** Seated bookings: move only this seat (see `#rescheduleSeat`). */
       seatUid?: string;
+      /** The authenticated caller: the organizer's key accepts the new booking without confirmation. */
+      caller?: { id: number; email: string };
+      /** Refuse past and busy times like the public API (off for in-process set-up). */
+      checkAvailability?: boolean;
     },
   ): { booking: BookingRecord; events: WebhookEvent[] } {
     const old = this.get(uid);
@@ -481,11 +508,31 @@ export class BookingOperations {
     const start = new Date(options.start).getTime();
     if (Number.isNaN(start)) throw new CalError(400, "Bad Request Exception");
     const eventType = old.eventTypeId === null ? undefined : this.#store.eventTypes.get(old.eventTypeId);
+    if (eventType?.seatsPerTimeSlot && options.seatUid === undefined) {
+      throw engineError(
+        400,
+        `Booking with uid=${uid} is a seated booking which means you have to provide seatUid in the request body to specify which seat specifically you want to reschedule. First, fetch the booking using https://cal.com/docs/api-reference/v2/bookings/get-a-booking and then within the attendees array you will find the seatUid of the booking you want to reschedule. Second, provide the seatUid in the request body to specify which seat specifically you want to reschedule using the reschedule endpoint https://cal.com/docs/api-reference/v2/bookings/reschedule-a-booking#option-2`,
+      );
+    }
+    // The new end is the event type's default length, not the old booking's (write-endpoints §4.2).
+    const lengthMs = eventType ? eventType.length * 60_000 : old.endTime - old.startTime;
+    if (options.checkAvailability) {
+      if (start < now) throw engineError(400, "Attempting to book a meeting in the past.");
+      this.#assertFree(old.userId, start, start + lengthMs, eventType, old);
+    }
+    const organizer = this.#store.users.get(old.userId);
+    const byOrganizer = options.caller?.id === old.userId ||
+      (!!options.rescheduledBy && options.rescheduledBy === organizer?.email);
     const newUid = bookingUid(this.#random);
     const responses = { ...old.responses };
     if (options.reason !== undefined) responses.rescheduledReason = options.reason;
     const { videoCallUrl: _old, ...metadata } = old.metadata;
-    const status: BookingStatus = eventType?.requiresConfirmation ? "PENDING" : old.status;
+    // isConfirmedByDefault = !requiresConfirmation || userReschedulingIsOwner (write-endpoints §4.3)
+    const status: BookingStatus = eventType?.requiresConfirmation && !byOrganizer
+      ? "PENDING"
+      : eventType?.requiresConfirmation
+      ? "ACCEPTED"
+      : old.status;
     // The new row carries over who, what, where, the series and the calendar identity; all else starts fresh.
     const booking = newBookingRow({
       id: this.#store.nextId("booking"),
@@ -495,7 +542,7 @@ export class BookingOperations {
       title: old.title,
       description: old.description,
       startTime: start,
-      endTime: start + (old.endTime - old.startTime),
+      endTime: start + lengthMs,
       createdAt: now,
       updatedAt: now,
       status,
@@ -522,11 +569,9 @@ export class BookingOperations {
   /** Confirms a pending booking; Cal.com then sends BOOKING_CREATED with status ACCEPTED. */
   confirm(uid: string): { booking: BookingRecord; events: WebhookEvent[] } {
     const b = this.get(uid);
-    // UNCONFIRMED wording: Cal.com refuses to confirm anything but a pending booking.
-    if (b.status === "ACCEPTED") throw new CalError(400, "Booking already confirmed");
-    if (b.status !== "PENDING") {
-      throw new CalError(400, `Booking with uid=${uid} is ${b.status.toLowerCase()} and can't be confirmed`);
-    }
+    // The engine's "Booking already confirmed" is a tRPC BAD_REQUEST, answered with a generic text; it
+    // has no guard for cancelled or rejected bookings (UNCONFIRMED), which the sandbox refuses alike.
+    if (b.status !== "PENDING") throw trpcError("BAD_REQUEST");
     this.#store.update(b, this.#now(), (row) => {
       row.status = "ACCEPTED";
     });
@@ -536,10 +581,7 @@ export class BookingOperations {
   /** Declines a pending booking: REJECTED with a reason; event BOOKING_REJECTED. */
   decline(uid: string, reason?: string): { booking: BookingRecord; events: WebhookEvent[] } {
     const b = this.get(uid);
-    if (b.status !== "PENDING") {
-      // UNCONFIRMED wording.
-      throw new CalError(400, `Booking with uid=${uid} is ${b.status.toLowerCase()} and can't be declined`);
-    }
+    if (b.status !== "PENDING") throw trpcError("BAD_REQUEST");
     this.#store.update(b, this.#now(), (row) => {
       row.status = "REJECTED";
       row.rejectionReason = reason ?? null;
@@ -548,35 +590,44 @@ export class BookingOperations {
   }
 
   /**
-   * Marks the host and/or attendees absent (only after the start). Attendee changes send
-   * BOOKING_NO_SHOW_UPDATED; a host-only change sends nothing (UNCONFIRMED in the contract; it is still
-   * visible to polling through updatedAt).
+   * Marks the host and/or attendees absent, only after the start (handleMarkNoShow, write-endpoints §6).
+   * Attendees whose e-mail matches get the flag (others are skipped silently) without moving
+   * `updatedAt`, and one BOOKING_NO_SHOW_UPDATED is sent; `host: true` sets `noShowHost` (moving
+   * `updatedAt`) and sends nothing; `host: false` is a no-op, as in Cal.com. `byOrganizer: false` (a
+   * caller who does not own the booking) fails after the start check with the engine's catch-all 500.
    */
   markAbsent(
     uid: string,
-    options: { host?: boolean; attendees?: Array<{ email: string; absent: boolean }> },
+    options: { host?: boolean; attendees?: Array<{ email: string; absent: boolean }>; byOrganizer?: boolean },
   ): { booking: BookingRecord; events: WebhookEvent[] } {
     const b = this.get(uid);
     const now = this.#now();
     if (now < b.startTime) {
-      // UNCONFIRMED wording.
-      throw new CalError(400, `Booking with uid=${uid} can't be marked as absent before it has started`);
+      throw engineError(
+        400,
+        `Bookings can only be marked as absent after their scheduled start time. Current time in UTC+0: ${
+          new Date(now).toISOString()
+        }, Booking start time in UTC+0: ${new Date(b.startTime).toISOString()}`,
+      );
     }
-    const changes = options.attendees ?? [];
-    for (const c of changes) {
-      if (!b.attendees.some((a) => a.email === c.email)) {
-        throw new CalError(
-          400,
-          `Attendee with email ${c.email} is not an attendee of booking with uid=${uid}`,
-        );
-      }
+    if (options.byOrganizer === false) throw engineError(500, "Failed to update no-show status");
+    const changes = (options.attendees ?? []).filter((c) =>
+      b.attendees.some((a) => a.email.toLowerCase() === c.email.toLowerCase())
+    );
+    if (changes.length) {
+      this.#store.update(b, null, (row) => {
+        for (const c of changes) {
+          for (const a of row.attendees) {
+            if (a.email.toLowerCase() === c.email.toLowerCase()) a.noShow = c.absent;
+          }
+        }
+      });
     }
-    this.#store.update(b, now, (row) => {
-      if (options.host !== undefined) row.noShowHost = options.host;
-      for (const c of changes) {
-        for (const a of row.attendees) if (a.email === c.email) a.noShow = c.absent;
-      }
-    });
+    if (options.host === true) {
+      this.#store.update(b, now, (row) => {
+        row.noShowHost = true;
+      });
+    }
     const events: WebhookEvent[] = changes.length
       ? [{
         trigger: "BOOKING_NO_SHOW_UPDATED",

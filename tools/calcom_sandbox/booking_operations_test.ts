@@ -123,9 +123,11 @@ Deno.test("cancelSubsequentBookings cancels the occurrence and the later ones", 
   const series = await t.sandbox.createRecurringBooking(t.user.id, { start: "2025-03-03T10:00:00Z" });
   const res = await calFetch(t.sandbox, t.apiKey, `/v2/bookings/${series[1].uid}/cancel`, {
     method: "POST",
-    body: { cancelSubsequentBookings: true },
+    body: { cancelSubsequentBookings: true, cancellationReason: "Moving on" },
   });
   assert.equal(res.status, 200);
+  // The answer is every occurrence of the series (write-endpoints §3.2).
+  assert.deepEqual((res.json.data as Json[]).map((b) => b.uid), series.map((b) => b.uid));
   assert.deepEqual(series.map((b) => t.sandbox.booking(b.uid)!.status), [
     "accepted",
     "cancelled",
@@ -204,10 +206,20 @@ Deno.test("confirm, decline and mark-absent are for the organizer and for the ri
   const post = (key: string | null, path: string, body?: unknown) =>
     calFetch(t.sandbox, key, path, { method: "POST", body });
 
-  assert.equal((await post(stranger.apiKey, `/v2/bookings/${pending.uid}/confirm`)).status, 403);
+  // The confirm engine's tRPC errors reach the caller with generic texts (write-endpoints §1.5).
+  const notOrganizer = await post(stranger.apiKey, `/v2/bookings/${pending.uid}/confirm`);
+  assert.equal(notOrganizer.status, 401);
+  assert.deepEqual(notOrganizer.json.error, {
+    code: "TRPCError",
+    message: "You are not authorized to access this resource",
+  });
   assert.equal((await post(null, `/v2/bookings/${pending.uid}/confirm`)).status, 401);
   const notPending = await post(t.apiKey, `/v2/bookings/${accepted.uid}/confirm`);
   assert.equal(notPending.status, 400);
+  assert.deepEqual(notPending.json.error, {
+    code: "TRPCError",
+    message: "Bad request: Please check your request data and try again",
+  });
   assert.equal((await post(t.apiKey, `/v2/bookings/${accepted.uid}/decline`, {})).status, 400);
   const early = await post(t.apiKey, `/v2/bookings/${accepted.uid}/mark-absent`, { host: true });
   assert.equal(early.status, 400);

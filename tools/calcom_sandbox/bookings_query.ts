@@ -148,20 +148,28 @@ function defaultSort(statuses: StatusFilter[] | undefined): BookingsQuery["sort"
 
 const isCancelledOrRejected = (b: BookingRecord) => b.status === "CANCELLED" || b.status === "REJECTED";
 
-/** Whether `b` matches one status filter at time `now` (Cal.com's `buildStatusWhereClause`). */
+/** How far back `upcoming`, `recurring` and `unconfirmed` reach by start time (the newest handler). */
+export const STATUS_START_BOUND_MS = 3_600_000;
+
+/**
+ * Whether `b` matches one status filter at time `now` (Cal.com's `buildStatusWhereClause`); the newest
+ * `get.handler.ts` also requires `startTime >= now - 1 hour` for `upcoming`, `recurring` and
+ * `unconfirmed`, so a booking in progress that began earlier is in none of them.
+ */
 function matchesStatus(b: BookingRecord, status: StatusFilter, now: number): boolean {
+  const recent = b.startTime >= now - STATUS_START_BOUND_MS;
   switch (status) {
     case "upcoming":
-      return b.endTime >= now &&
+      return b.endTime >= now && recent &&
         (b.recurringEventId !== null ? b.status === "ACCEPTED" : !isCancelledOrRejected(b));
     case "recurring":
-      return b.endTime >= now && b.recurringEventId !== null && !isCancelledOrRejected(b);
+      return b.endTime >= now && recent && b.recurringEventId !== null && !isCancelledOrRejected(b);
     case "past":
       return b.endTime <= now && !isCancelledOrRejected(b);
     case "cancelled":
       return isCancelledOrRejected(b);
     case "unconfirmed":
-      return b.endTime >= now && b.status === "PENDING";
+      return b.endTime >= now && recent && b.status === "PENDING";
   }
 }
 

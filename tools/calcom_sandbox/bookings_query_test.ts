@@ -75,6 +75,42 @@ Deno.test("each status filter selects the bookings of Cal.com's status table", a
   }
 });
 
+Deno.test("upcoming, recurring and unconfirmed leave out bookings that started over an hour ago", async () => {
+  await using sandbox = await startSandbox();
+  sandbox.setNow("2025-05-01T00:00:00.000Z");
+  const { user, apiKey } = sandbox.addUser();
+  const consult = sandbox.eventTypes(user.id).find((e) => e.requiresConfirmation)!;
+  const weekly = sandbox.eventTypes(user.id).find((e) => e.slug === "weekly-sync")!;
+  const threeHours = { lengthInMinutes: 180 };
+  const long = await sandbox.createBooking(user.id, { start: "2025-06-01T10:00:00Z", ...threeHours });
+  const pending = await sandbox.createBooking(user.id, {
+    start: "2025-06-01T10:00:00Z",
+    eventTypeId: consult.id,
+    ...threeHours,
+  });
+  const [series] = await sandbox.createRecurringBooking(user.id, {
+    start: "2025-06-01T10:00:00Z",
+    eventTypeId: weekly.id,
+    ...threeHours,
+  });
+  const listed = async (status: string) => {
+    const res = await calFetch(sandbox, apiKey, `/v2/bookings?status=${status}&take=250`);
+    return new Set((res.json.data as { uid: string }[]).map((b) => b.uid));
+  };
+  // 59 minutes in: still in every filter
+  sandbox.setNow("2025-06-01T10:59:00.000Z");
+  assert.ok((await listed("upcoming")).has(long.uid));
+  assert.ok((await listed("unconfirmed")).has(pending.uid));
+  assert.ok((await listed("recurring")).has(series.uid));
+  // over an hour in, though none has ended: in none of them, but in the unfiltered list
+  sandbox.setNow("2025-06-01T11:00:01.000Z");
+  assert.ok(!(await listed("upcoming")).has(long.uid));
+  assert.ok(!(await listed("unconfirmed")).has(pending.uid));
+  assert.ok(!(await listed("recurring")).has(series.uid));
+  const all = await calFetch(sandbox, apiKey, "/v2/bookings?take=250");
+  assert.ok((all.json.data as { uid: string }[]).some((b) => b.uid === long.uid));
+});
+
 Deno.test("several statuses are OR-ed and no status returns every booking", async () => {
   const f = await fixture();
   await using _ = f.sandbox;

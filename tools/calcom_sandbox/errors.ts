@@ -26,14 +26,39 @@ export class CalError extends Error {
   readonly code: string;
   /** What Nest's `exception.getResponse()` would hold; only sent when details are enabled. */
   readonly details: unknown;
+  /**
+   * An error the booking engine raised (`HttpError`): its text is also sent as a top-level `message`
+   * (write-endpoints §1.5).
+   */
+  readonly fromEngine: boolean;
 
-  constructor(status: number, message: string, options: { code?: string; details?: unknown } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    options: { code?: string; details?: unknown; fromEngine?: boolean } = {},
+  ) {
     super(message);
     this.name = "CalError";
     this.status = status;
     this.code = options.code ?? CODES[status] ?? "HttpException";
     this.details = options.details;
+    this.fromEngine = options.fromEngine ?? false;
   }
+}
+
+/** An error of the booking engine (cancel, reschedule, no-show handlers): status and text as given. */
+export function engineError(status: number, message: string): CalError {
+  return new CalError(status, message, { fromEngine: true });
+}
+
+/**
+ * An error of the confirm/decline engine: a tRPC error, whose text the API replaces with a generic one
+ * (write-endpoints §1.5).
+ */
+export function trpcError(kind: "BAD_REQUEST" | "UNAUTHORIZED"): CalError {
+  return kind === "BAD_REQUEST"
+    ? new CalError(400, "Bad request: Please check your request data and try again", { code: "TRPCError" })
+    : new CalError(401, "You are not authorized to access this resource", { code: "TRPCError" });
 }
 
 /** A DTO validation failure: Cal.com's global pipe reports only a generic message (contract §7.1). */
@@ -55,5 +80,12 @@ export function errorEnvelope(
 ): Record<string, unknown> {
   const error: Record<string, unknown> = { code: err.code, message: err.message };
   if (withDetails && err.details !== undefined) error.details = err.details;
-  return { status: "error", timestamp: new Date(now).toISOString(), path, error };
+  const body: Record<string, unknown> = {
+    status: "error",
+    timestamp: new Date(now).toISOString(),
+    path,
+    error,
+  };
+  if (err.fromEngine) body.message = err.message;
+  return body;
 }

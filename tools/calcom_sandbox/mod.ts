@@ -27,6 +27,8 @@ export type { ApiBooking } from "./api_booking.ts";
 export type { NewBooking } from "./booking_operations.ts";
 export type { BuildWebhookOptions } from "./build_webhook.ts";
 export { CalError } from "./errors.ts";
+export { rawJsonNumber } from "./raw_json_number.ts";
+export { type ListingMode, teamAdminListing } from "./listing_mode.ts";
 export type { FaultOptions } from "./faults.ts";
 export type { RateLimitConfig } from "./rate_limit.ts";
 export type { SeedOptions } from "./seed.ts";

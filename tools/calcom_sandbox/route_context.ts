@@ -10,6 +10,7 @@ import type { BookingOperations, WebhookEvent } from "./booking_operations.ts";
 import { validationError } from "./errors.ts";
 import type { Random } from "./ids.ts";
 import type { Store, UserRecord } from "./store.ts";
+import type { ListingMode } from "./listing_mode.ts";
 import type { SubscriberUrlRules } from "./subscriber_url.ts";
 
 /** Dependencies of the route handlers. */
@@ -20,6 +21,8 @@ export interface RouteContext {
   random: Random;
   /** Delivers the webhooks of a change; resolves when every attempt has finished. */
   dispatch(events: WebhookEvent[]): Promise<void>;
+  /** How `GET /v2/bookings` pages (`listing_mode.ts`); absent: a personal key on a current deployment. */
+  listing?: () => ListingMode;
   /** Which deployment's subscriber URL rules apply (`subscriber_url.ts`). */
   subscriberUrlRules: SubscriberUrlRules;
   /** The payload version a webhook created without one gets. */

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { ListingMode } from "./listing_mode.ts";
 import { type ApiOptions, createApi } from "./api.ts";
 import { type ApiBooking, toApiBooking } from "./api_booking.ts";
 import { BookingOperations, type NewBooking, type WebhookEvent } from "./booking_operations.ts";
@@ -184,6 +185,19 @@ export interface Sandbox {
     options?: BuildWebhookOptions,
   ): Promise<Delivery[]>;
 
+  /**
+   * Makes the API show these top-level fields of a booking as given (list and get), for values Cal.com's
+   * database can hold that a client may not store: a lone surrogate in `title`, `start` in year 0000,
+   * `eventType: {id: 1e19}`, or `id: JSON.rawJSON("9007199254740993")` (a number above 2^53, written
+   * as is). `null` removes the override. Nothing else changes: no webhook, no `updatedAt`.
+   */
+  setApiFields(uid: string, fields: Record<string, unknown> | null): void;
+  /**
+   * How `GET /v2/bookings` pages from now on (`listing_mode.ts`): null or estimated counts, bookings
+   * dropped after the limit, ties without an id tie-break; `teamAdminListing(hidden)` is a team admin's
+   * key. `{}` restores a personal key on a current deployment.
+   */
+  setListingMode(mode: ListingMode): void;
   /** A booking in API shape, or undefined. */
   booking(uid: string): ApiBooking | undefined;
   /** Every booking the user can list (hosted or attended), API shape, sorted by start. */
@@ -291,6 +305,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     }
   }
 
+  let listingMode: ListingMode = {};
   const ctx: RouteContext = {
     store,
     ops,
@@ -299,6 +314,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     dispatch,
     subscriberUrlRules: options.subscriberUrlRules ?? "cloud",
     defaultWebhookVersion: options.defaultWebhookVersion ?? "2021-10-20",
+    listing: () => listingMode,
   };
   const oauth = new OAuthServer(now, random, (username) => {
     for (const u of store.users.values()) if (u.username === username) return u.id;
@@ -392,6 +408,14 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       const expiresAt = keyOptions.expiresAt ? new Date(keyOptions.expiresAt).getTime() : null;
       store.apiKeys.set(key, { userId, expiresAt });
       return key;
+    },
+    setListingMode(mode) {
+      listingMode = { ...mode };
+    },
+    setApiFields(uid, fields) {
+      if (!store.bookingsByUid.has(uid)) throw new Error(`Unknown sandbox booking ${uid}`);
+      if (fields === null) store.apiFields.delete(uid);
+      else store.apiFields.set(uid, { ...fields });
     },
     revokeApiKey(apiKey) {
       if (!store.apiKeys.delete(apiKey)) throw new Error("Unknown sandbox API key");

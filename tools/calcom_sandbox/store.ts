@@ -159,6 +159,8 @@ export class Store {
   /** Old uid → uid of the booking that replaced it by rescheduling. */
   readonly rescheduledTo = new Map<string, string>();
   readonly webhooks = new Map<string, WebhookRecord>();
+  /** Uid → top-level fields the API shows as given instead of rendering them (`setApiFields`). */
+  readonly apiFields = new Map<string, Record<string, unknown>>();
   /** Teams and organisations; change memberships through {@linkcode Store.setMembership}. */
   readonly teams = new Teams();
   readonly #indexes = new Map<number, BookingIndex>();

@@ -7,9 +7,11 @@ Deno.test("a test database has the platform and every migration applied", async 
   const tables = await db.sql<{ table_name: string }[]>`
     select table_name from information_schema.tables where table_schema = 'public' order by table_name`;
   assert.deepEqual(tables.map((t) => t.table_name), [
+    "calcom_booking_rejects",
     "calcom_booking_requests",
     "calcom_bookings",
     "calcom_connections",
+    "calcom_oauth_states",
     "calcom_sync_runs",
     "calcom_webhook_deferrals",
     "calcom_webhook_events",

@@ -14,6 +14,7 @@ import { ErrorBodySchema } from "../../supabase/functions/_shared/platform/api_e
 import {
   ReadPageSchema,
   ScheduledSummarySchema,
+  SetAsidePageSchema,
   SyncResultSchema,
 } from "../../supabase/functions/calcom-bookings-sync/responses.ts";
 import {
@@ -21,6 +22,15 @@ import {
   SyncBodySchema,
 } from "../../supabase/functions/calcom-bookings-sync/sync_request.ts";
 import { cronSecretHeader } from "../../supabase/functions/calcom-bookings-sync/cron_auth.ts";
+import {
+  BookingActionQuerySchema,
+  BookingActionResponseSchema,
+  CancelBookingBodySchema,
+  ConfirmBookingBodySchema,
+  DeclineBookingBodySchema,
+  MarkAbsentBodySchema,
+  RescheduleBookingBodySchema,
+} from "../../supabase/functions/calcom-bookings-sync/booking_action_request.ts";
 import {
   ConnectRequestSchema,
   DisconnectQuerySchema,
@@ -157,6 +167,32 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     schema: { type: "string", format: "uuid" },
   };
 
+  const uidParameter = {
+    name: "uid",
+    in: "path",
+    required: true,
+    description: "The Cal.com booking uid of one of the caller's stored bookings",
+    schema: { type: "string" },
+  };
+  /** One booking action route: `POST /calcom-bookings-sync/bookings/{uid}/<action>`. */
+  const action = (operationId: string, summary: string, schema: z.ZodType, name: string) => ({
+    post: {
+      operationId,
+      summary,
+      description:
+        "Through Cal.com with the connection's key; the answer is the booking as now stored. Cal.com's " +
+        "refusals answer 409 `conflict` (the booking's or slot's state) or 400 `invalid_request` with " +
+        "`details.reason` and `details.calcom`; a paused connection is a 409 (`connection_paused`).",
+      tags: ["calcom-bookings-sync"],
+      parameters: [uidParameter, ...c.query(BookingActionQuerySchema)],
+      requestBody: body(schema, name),
+      responses: {
+        "200": json(out(BookingActionResponseSchema), "The booking as now stored"),
+        ...errors(c, [...userErrors, 404, 409, 502]),
+      },
+    },
+  });
+
   const paths = {
     "/calcom-connection": {
       get: {
@@ -226,11 +262,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       get: {
         operationId: "readBookings",
-        summary: "A page of stored bookings (with `fromDb=true`), keyset-paginated by `cursor`",
+        summary:
+          "A page of stored bookings (with `fromDb=true`), keyset-paginated by `cursor`; with `setAside=true` the bookings set aside as unstorable",
         tags: ["calcom-bookings-sync"],
         parameters: c.query(ReadQuerySchema),
         responses: {
-          "200": json(out(ReadPageSchema), "A page of bookings"),
+          "200": json(
+            { oneOf: [out(ReadPageSchema), out(SetAsidePageSchema)] },
+            "A page of bookings, or (with `setAside=true`) the bookings set aside",
+          ),
           ...errors(c, [400, 401, 404, 409, 500, 502]),
         },
       },
@@ -247,6 +287,36 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
       },
     },
+    "/calcom-bookings-sync/bookings/{uid}/cancel": action(
+      "cancelBooking",
+      "Cancel a stored booking (one seat, or an occurrence and those after it)",
+      CancelBookingBodySchema,
+      "CancelBookingRequest",
+    ),
+    "/calcom-bookings-sync/bookings/{uid}/reschedule": action(
+      "rescheduleBooking",
+      "Move a stored booking to a new start: answers the new booking and the one it replaced",
+      RescheduleBookingBodySchema,
+      "RescheduleBookingRequest",
+    ),
+    "/calcom-bookings-sync/bookings/{uid}/confirm": action(
+      "confirmBooking",
+      "Accept a stored booking that waits for confirmation",
+      ConfirmBookingBodySchema,
+      "ConfirmBookingRequest",
+    ),
+    "/calcom-bookings-sync/bookings/{uid}/decline": action(
+      "declineBooking",
+      "Decline a stored booking that waits for confirmation",
+      DeclineBookingBodySchema,
+      "DeclineBookingRequest",
+    ),
+    "/calcom-bookings-sync/bookings/{uid}/mark-absent": action(
+      "markBookingAbsent",
+      "Record the host or attendees of a stored booking absent (attendees also present again)",
+      MarkAbsentBodySchema,
+      "MarkAbsentRequest",
+    ),
     "/calcom-webhook/{connectionId}": {
       post: {
         operationId: "receiveWebhook",

@@ -28,6 +28,11 @@ Deno.test("the OpenAPI document is 3.1-shaped: paths, component schemas, bearer 
   assert.equal(typeof doc.info.version, "string");
   assert.deepEqual(Object.keys(doc.paths).sort(), [
     "/calcom-bookings-sync",
+    "/calcom-bookings-sync/bookings/{uid}/cancel",
+    "/calcom-bookings-sync/bookings/{uid}/confirm",
+    "/calcom-bookings-sync/bookings/{uid}/decline",
+    "/calcom-bookings-sync/bookings/{uid}/mark-absent",
+    "/calcom-bookings-sync/bookings/{uid}/reschedule",
     "/calcom-bookings-sync/scheduled",
     "/calcom-connection",
     "/calcom-connection/oauth/start",

@@ -23,6 +23,13 @@ import type {
   SyncBodySchema,
 } from "../../supabase/functions/calcom-bookings-sync/sync_request.ts";
 import type { BookingView } from "../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
+import type {
+  BookingActionResponseSchema,
+  CancelBookingBodySchema,
+  DeclineBookingBodySchema,
+  MarkAbsentBodySchema,
+  RescheduleBookingBodySchema,
+} from "../../supabase/functions/calcom-bookings-sync/booking_action_request.ts";
 import type { KeyRelation } from "../../supabase/functions/_shared/bookings/key_relation.ts";
 import type { ReplayResult } from "../../supabase/functions/calcom-webhook/responses.ts";
 
@@ -49,6 +56,22 @@ export type ReadInput = Omit<z.input<typeof ReadQuerySchema>, "fromDb" | "limit"
   relation?: KeyRelation | KeyRelation[];
   limit?: number;
 };
+
+/** `POST calcom-bookings-sync/bookings/<uid>/cancel`. */
+export type CancelBookingInput = z.input<typeof CancelBookingBodySchema>;
+/** `POST calcom-bookings-sync/bookings/<uid>/reschedule`. */
+export type RescheduleBookingInput = z.input<typeof RescheduleBookingBodySchema>;
+/** `POST calcom-bookings-sync/bookings/<uid>/decline`. */
+export type DeclineBookingInput = z.input<typeof DeclineBookingBodySchema>;
+/** `POST calcom-bookings-sync/bookings/<uid>/mark-absent`. */
+export type MarkAbsentInput = z.input<typeof MarkAbsentBodySchema>;
+/** What a booking action answers: the booking as now stored (and, for a reschedule, the one it replaced). */
+export type BookingActionResult = Omit<z.output<typeof BookingActionResponseSchema>, "success">;
+/** Options of every booking action. */
+export interface BookingActionOptions {
+  /** The connection, when several of the caller's mirror the same uid. */
+  connectionId?: string;
+}
 
 /** `GET calcom-connection`. */
 export interface ConnectionList {
@@ -163,6 +186,32 @@ export interface CalcomClient {
   bookingPages(input?: ReadInput): AsyncGenerator<BookingsPage, void, undefined>;
   /** Re-processes a connection's unprocessed webhook events. */
   replay(connectionId: string): Promise<ReplayResult>;
+  /** Cancels a stored booking through Cal.com (Cal.com wants a `reason` when the host cancels). */
+  cancelBooking(
+    uid: string,
+    input?: CancelBookingInput,
+    options?: BookingActionOptions,
+  ): Promise<BookingActionResult>;
+  /** Moves a stored booking to a new start: answers the new booking and the one it replaced. */
+  rescheduleBooking(
+    uid: string,
+    input: RescheduleBookingInput,
+    options?: BookingActionOptions,
+  ): Promise<BookingActionResult>;
+  /** Accepts a booking that waits for confirmation. */
+  confirmBooking(uid: string, options?: BookingActionOptions): Promise<BookingActionResult>;
+  /** Declines a booking that waits for confirmation. */
+  declineBooking(
+    uid: string,
+    input?: DeclineBookingInput,
+    options?: BookingActionOptions,
+  ): Promise<BookingActionResult>;
+  /** Records the host or attendees absent (attendees also present again). */
+  markAbsent(
+    uid: string,
+    input: MarkAbsentInput,
+    options?: BookingActionOptions,
+  ): Promise<BookingActionResult>;
 }
 
 async function errorFrom(error: unknown, response: Response | undefined): Promise<CalcomApiError> {
@@ -240,7 +289,28 @@ export function createCalcomClient(supabase: SupabaseClient): CalcomClient {
     return result;
   }
 
+  async function act(
+    uid: string,
+    action: string,
+    body: unknown,
+    options: BookingActionOptions = {},
+  ): Promise<BookingActionResult> {
+    const { success: _, ...result } = await call<BookingActionResult & { success: true }>(
+      `calcom-bookings-sync/bookings/${encodeURIComponent(uid)}/${action}${
+        query({ connectionId: options.connectionId })
+      }`,
+      "POST",
+      body,
+    );
+    return result;
+  }
+
   return {
+    cancelBooking: (uid, input = {}, options) => act(uid, "cancel", input, options),
+    rescheduleBooking: (uid, input, options) => act(uid, "reschedule", input, options),
+    confirmBooking: (uid, options) => act(uid, "confirm", {}, options),
+    declineBooking: (uid, input = {}, options) => act(uid, "decline", input, options),
+    markAbsent: (uid, input, options) => act(uid, "mark-absent", input, options),
     async connect(input) {
       const { message, connection, webhookUrl } = await call<ConnectResult>(
         "calcom-connection",

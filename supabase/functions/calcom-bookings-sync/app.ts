@@ -2,16 +2,20 @@
  * calcom-bookings-sync: mirror a user's Cal.com bookings into Postgres and read them back.
  *
  * - `POST /calcom-bookings-sync` `{connectionId?, full?, status?, afterStart?, beforeEnd?}` → a sync run:
- *   `{success, source:"api", count, created, updated, pages, status, mode, lastSynced, syncRunId}`
+ *   `{success, source:"api", count, created, updated, setAside, pages, status, mode, lastSynced, syncRunId}`
  * - `GET /calcom-bookings-sync?fromDb=true&status=&relation=&afterStart=&beforeEnd=&limit=&cursor=&connectionId=` →
  *   stored bookings: `{success, source:"database", bookings, count, nextCursor}`, a page ending early once
  *   it passes `READ_PAGE_MAX_BYTES` (bookings_query.ts); without `fromDb` (and
  *   without `cursor`) an incremental sync runs first and the answer adds its numbers, `source:"api"`
+ * - `GET /calcom-bookings-sync?setAside=true&connectionId=&limit=` → bookings set aside as unstorable:
+ *   `{success, source:"database", setAside, count}`
  * - `POST /calcom-bookings-sync/scheduled` with the `x-calcom-cron-secret` header → every active
  *   connection, for pg_cron (supabase/sql/schedule_sync.sql)
  * - `GET /calcom-bookings-sync/event-types`, `GET /calcom-bookings-sync/slots` and
  *   `POST /calcom-bookings-sync/bookings`: offer times and book (event_types_app.ts, slots_app.ts,
  *   create_booking.ts)
+ * - `POST /calcom-bookings-sync/bookings/:uid/{cancel,reschedule,confirm,decline,mark-absent}` → act on
+ *   a mirrored booking through Cal.com (booking_actions_app.ts)
  *
  * See docs/api.md for the response fields and docs/architecture.md for paging and runs.
  *
@@ -28,7 +32,9 @@ import {
   jsonBody,
   rejectInvalid,
 } from "../_shared/platform/http.ts";
+import { mountBookingActions } from "./booking_actions_app.ts";
 import { decodeCursor, readBookings } from "./bookings_query.ts";
+import { readSetAside } from "./set_aside_query.ts";
 import { createBookingRoutes } from "./create_booking.ts";
 import { eventTypesRoutes } from "./event_types_app.ts";
 import { slotsRoutes } from "./slots_app.ts";
@@ -37,7 +43,7 @@ import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
 import { runScheduledSync } from "./scheduled_sync.ts";
 import { firstPageBudgetMs, runSync, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
 import { ReadQuerySchema, type SyncBody, SyncBodySchema } from "./sync_request.ts";
-import type { ReadPage, ScheduledSummaryResponse, SyncResult } from "./responses.ts";
+import type { ReadPage, ScheduledSummaryResponse, SetAsidePage, SyncResult } from "./responses.ts";
 import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_run_store.ts";
 
 /** Settings of the app beyond `Deps` (all optional). */
@@ -117,6 +123,8 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
     );
   });
 
+  mountBookingActions(app, deps);
+
   app.post("/", auth, jsonBody(), zValidator("json", SyncBodySchema, rejectInvalid), async (c) => {
     const outcome = await sync(c.var.user, c.req.valid("json"));
     return c.json({ success: true, source: "api", ...outcomeFields(outcome) } satisfies SyncResult);
@@ -125,6 +133,15 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
   app.get("/", auth, zValidator("query", ReadQuerySchema, rejectInvalid), async (c) => {
     const user = c.var.user;
     const query = c.req.valid("query");
+    if (query.setAside) {
+      const setAside = await deps.db.asUser(user, async (tx) => {
+        if (query.connectionId) await resolveConnection(tx, query.connectionId);
+        return await readSetAside(tx, { connectionId: query.connectionId, limit: query.limit });
+      });
+      return c.json(
+        { success: true, source: "database", setAside, count: setAside.length } satisfies SetAsidePage,
+      );
+    }
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !after) {
       throw apiError(400, "invalid_request", "Invalid query parameters", {
@@ -175,6 +192,7 @@ function outcomeFields(outcome: SyncOutcome): Omit<SyncResult, "success" | "sour
     count: outcome.fetched,
     created: outcome.created,
     updated: outcome.updated,
+    setAside: outcome.setAside,
     pages: outcome.pages,
     status: outcome.status,
     mode: outcome.mode,

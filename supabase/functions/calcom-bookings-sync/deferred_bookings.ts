@@ -8,6 +8,8 @@
  */
 import { type BookingOwner, upsertBookings } from "../_shared/bookings/booking_store.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
+import { hasLoneSurrogate, unstorableReason } from "../_shared/bookings/storable_booking.ts";
+import { wellFormedValue } from "../_shared/bookings/jsonb_text.ts";
 import { type KeyUser, withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import type { CalcomClient } from "../_shared/calcom/client.ts";
@@ -97,16 +99,22 @@ export async function readDeferredBookings(
  */
 async function readBooking(log: Deps["log"], client: CalcomClient, uid: string): Promise<BookingRow[]> {
   let found: ApiBooking | ApiBooking[];
+  let readAt: string | undefined;
   try {
-    found = await client.getBooking(uid);
+    found = await client.getBooking(uid, { onReadAt: (at) => (readAt = at) });
   } catch (err) {
     if (err instanceof CalcomError && err.status === 404) return [];
     throw err;
   }
   const rows: BookingRow[] = [];
-  for (const booking of Array.isArray(found) ? found : [found]) {
+  for (const received of Array.isArray(found) ? found : [found]) {
+    // As the sync's pages: half an emoji is stored as U+FFFD, a row the table cannot hold is left out.
+    const booking = hasLoneSurrogate(received) ? wellFormedValue(received) as ApiBooking : received;
     try {
-      rows.push(mapApiBooking(booking));
+      const row = mapApiBooking(booking, { readAt });
+      const reason = unstorableReason(row);
+      if (reason) throw new RangeError(reason);
+      rows.push(row);
     } catch (err) {
       log.warn("cannot map a deferred booking; left out", { bookingUid: uid, error: err });
     }

@@ -15,6 +15,8 @@ const syncFields = {
   count: z.int().nonnegative(),
   created: z.int().nonnegative(),
   updated: z.int().nonnegative(),
+  /** Bookings received that cannot be stored, set aside (`GET ?setAside=true`). */
+  setAside: z.int().nonnegative(),
   /** Pages Cal.com answered. */
   pages: z.int().nonnegative(),
   /** A failed run answers an error instead, with these fields in `details`. */
@@ -51,6 +53,7 @@ export const ReadPageSchema = z.object({
   nextCursor: z.string().nullable(),
   created: syncFields.created.optional(),
   updated: syncFields.updated.optional(),
+  setAside: syncFields.setAside.optional(),
   pages: syncFields.pages.optional(),
   status: syncFields.status.optional(),
   mode: syncFields.mode.optional(),
@@ -62,6 +65,32 @@ export const ReadPageSchema = z.object({
 
 /** A read page's answer. */
 export type ReadPage = z.infer<typeof ReadPageSchema>;
+
+/** One booking set aside because the mirror cannot store it (`calcom_booking_rejects`). */
+export const SetAsideBookingSchema = z.object({
+  connectionId: z.uuid(),
+  /** Null when Cal.com sent no usable uid. */
+  bookingUid: z.string().nullable(),
+  /** Why it cannot be stored, e.g. `end_time … is before start_time …`. */
+  reason: z.string(),
+  source: z.enum(["sync", "webhook"]),
+  /** The start of the booking as received (JSON text), at most 2 KB. */
+  rawExcerpt: z.string(),
+  seenCount: z.int().positive(),
+  firstSeenAt: isoTime,
+  lastSeenAt: isoTime,
+}).meta({ id: "SetAsideBooking" });
+
+/** `GET /calcom-bookings-sync?setAside=true`: the bookings set aside, the most recently seen first. */
+export const SetAsidePageSchema = z.object({
+  success: z.literal(true),
+  source: z.literal("database"),
+  setAside: z.array(SetAsideBookingSchema),
+  count: z.int().nonnegative(),
+}).meta({ id: "SetAsidePage" });
+
+/** A set-aside listing's answer. */
+export type SetAsidePage = z.infer<typeof SetAsidePageSchema>;
 
 /** `POST /calcom-bookings-sync/scheduled`: every active connection, for operators. */
 export const ScheduledSummarySchema = z.object({
@@ -80,6 +109,8 @@ export const ScheduledSummarySchema = z.object({
     created: z.int().nonnegative(),
     updated: z.int().nonnegative(),
     pages: z.int().nonnegative(),
+    /** Bookings set aside as unstorable, when the run set any aside. */
+    setAside: z.int().positive().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   })),
   /** Connections the call's deadline left for the next call. */

@@ -6,6 +6,8 @@
  */
 import { type BookingRow } from "../_shared/bookings/booking_row.ts";
 import { upsertBookings, type UpsertResult } from "../_shared/bookings/booking_store.ts";
+import { recordRejectedBookings } from "../_shared/bookings/booking_rejects_store.ts";
+import type { RejectedBooking } from "../_shared/bookings/storable_booking.ts";
 import type { Tx } from "../_shared/platform/db.ts";
 import {
   lockConnection,
@@ -19,6 +21,8 @@ export interface SavePageInput {
   run: Pick<SyncRunRow, "id" | "calcom_connection_id">;
   userId: string;
   rows: readonly BookingRow[];
+  /** Bookings received that cannot be stored, recorded with their reason instead. */
+  rejects?: readonly RejectedBooking[];
   /** Bookings received (after the plan dropped those already received). */
   fetched: number;
   checkpoint: StoredCheckpoint;
@@ -45,11 +49,28 @@ export async function saveSyncPage(tx: Tx, input: SavePageInput): Promise<Upsert
     connectionId: input.run.calcom_connection_id,
     rows: input.rows,
   });
+  const rejects = input.rejects ?? [];
+  if (rejects.length > 0) {
+    await recordRejectedBookings(tx, {
+      userId: input.userId,
+      connectionId: input.run.calcom_connection_id,
+      source: "sync",
+      now: input.now,
+    }, rejects);
+  }
   const plan = input.checkpoint.plan;
+  const stored = input.rows.map((r) => r.booking_uid);
+  // A booking stored now is no longer set aside; in the same statement, so a page costs no more trips.
   await tx`
+    with cleared as (
+      delete from public.calcom_booking_rejects
+      where calcom_connection_id = ${input.run.calcom_connection_id} and source = 'sync'
+        and booking_uid = any(${stored}::text[])
+    )
     update public.calcom_sync_runs
     set pages = pages + 1, fetched = fetched + ${input.fetched}, created = created + ${result.created},
-        updated = updated + ${result.updated}, next_skip = ${plan.ranges[0]?.skip ?? 0},
+        updated = updated + ${result.updated}, set_aside = set_aside + ${rejects.length},
+        next_skip = ${plan.ranges[0]?.skip ?? 0},
         watermark_after = ${plan.high}, checkpoint = ${tx.json(input.checkpoint)}
     where id = ${input.run.id}`;
   return result;

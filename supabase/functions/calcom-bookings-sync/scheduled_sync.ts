@@ -27,6 +27,8 @@ export interface ScheduledResult {
   created: number;
   updated: number;
   pages: number;
+  /** Bookings set aside as unstorable, when the run set any aside. */
+  setAside?: number;
   error?: { code: string; message: string };
 }
 
@@ -91,6 +93,7 @@ export async function runScheduledSync(
         created: outcome.created,
         updated: outcome.updated,
         pages: outcome.pages,
+        ...(outcome.setAside > 0 ? { setAside: outcome.setAside } : {}),
         ...(outcome.error ? { error: outcome.error } : {}),
       });
     } catch (err) {

@@ -6,16 +6,30 @@
  */
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import { BookingOwnerError } from "../_shared/bookings/booking_store.ts";
-import type { BookingPage, CalcomClient } from "../_shared/calcom/client.ts";
+import type { BookingPage, CalcomClient, UnreadableBooking } from "../_shared/calcom/client.ts";
 import { CalcomError, CalcomErrorCode } from "../_shared/calcom/errors.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
 import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
 import { safeErrorMessage } from "../_shared/platform/http.ts";
 import { mapApiBooking } from "../_shared/bookings/map_api_booking.ts";
+import {
+  hasLoneSurrogate,
+  rejectBooking,
+  type RejectedBooking,
+  unstorableReason,
+} from "../_shared/bookings/storable_booking.ts";
+import { wellFormedValue } from "../_shared/bookings/jsonb_text.ts";
 import { withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { readDeferredBookings } from "./deferred_bookings.ts";
-import { applyPage, finalWatermark, nextRequest, type SyncCheckpoint, type SyncScope } from "./sync_plan.ts";
+import {
+  applyPage,
+  finalWatermark,
+  nextRequest,
+  type PlanItem,
+  type SyncCheckpoint,
+  type SyncScope,
+} from "./sync_plan.ts";
 import {
   finishSyncRun,
   startSyncRun,
@@ -64,6 +78,8 @@ export interface SyncOutcome {
   fetched: number;
   created: number;
   updated: number;
+  /** Bookings received that cannot be stored: set aside with their reason (`calcom_booking_rejects`). */
+  setAside: number;
   /** Set when the run failed: safe to show the owner. */
   error?: { code: SyncErrorCode; message: string };
   lastSyncedAt: Date | null;
@@ -77,6 +93,28 @@ export interface SyncOutcome {
 export type FailureVerdict =
   | { status: "partial" }
   | { status: "failed"; code: SyncErrorCode; message: string; deactivate: boolean };
+
+/** How to get going again after Cal.com refused the key; a reconnect keeps the connection as it is. */
+const reconnectHint = "create a new API key in Cal.com (Settings, Developer, API keys) and connect again " +
+  "with it (POST calcom-connection): the connection keeps its id, bookings and webhook";
+
+/**
+ * The message of a run Cal.com refused the key for: an expired key (Cal.com says "Your api key is
+ * expired") apart from a revoked or invalid one (it says "not valid" or, from its rate-limit guard,
+ * "Invalid API Key"), both with how to reconnect; a refused OAuth access token says to reconnect that way.
+ */
+export function rejectedKeyMessage(err: CalcomError): string {
+  if (err.status === 401 && /access token/i.test(err.message)) {
+    // an OAuth connection: its token, not a key, was refused
+    return `Cal.com rejected the connection's access token (HTTP 401), so syncing is paused: ` +
+      "connect the account again with Continue with Cal.com";
+  }
+  if (err.status === 401 && /api key is expired/i.test(err.message)) {
+    return `Your Cal.com API key has expired, so syncing is paused: ${reconnectHint}`;
+  }
+  return `Cal.com rejected the API key (HTTP ${err.status}): it was revoked or is not valid, ` +
+    `so syncing is paused: ${reconnectHint}`;
+}
 
 /**
  * Classifies what stopped a run. Retryable failures at or past the deadline are the deadline's doing
@@ -93,8 +131,7 @@ export function classifyFailure(err: unknown, deadlinePassed: boolean): FailureV
       return {
         status: "failed",
         code: "invalid_api_key",
-        message:
-          `Cal.com rejected the API key (HTTP ${err.status}): connect the account again with a valid key`,
+        message: rejectedKeyMessage(err),
         deactivate: true,
       };
     }
@@ -167,7 +204,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
   );
   const { run } = started;
   if (started.tookOverRunId) log.warn("took over a crashed sync run", { runId: started.tookOverRunId });
-  const totals = { pages: 0, fetched: 0, created: 0, updated: 0 };
+  const totals = { pages: 0, fetched: 0, created: 0, updated: 0, setAside: 0 };
   let checkpoint: StoredCheckpoint = started.checkpoint;
   let verdict: FailureVerdict | { status: "succeeded" } = { status: "partial" };
   let unreadableKey: FailureVerdict | undefined;
@@ -201,14 +238,14 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
     const preparePage = (plan: SyncCheckpoint) =>
       settle(
         firstPage(client.listBookings(nextRequest(plan, request.scope))).then((page) => {
-          const step = applyPage<ApiBooking>(plan, page);
-          const rows = mapRows(step.accepted, log).map((row) => withKeyRelation(row, started.keyUser));
-          return { step, rows };
+          const step = applyPage(plan, { ...page, bookings: receivedItems(page) });
+          const { rows, rejects } = mapRows(step.accepted, page.readAt, log);
+          return { step, rows: rows.map((row) => withKeyRelation(row, started.keyUser)), rejects };
         }),
       );
     let pending = checkpoint.plan.phase === "done" ? undefined : preparePage(checkpoint.plan);
     while (pending) {
-      const { step, rows } = unwrap(await pending);
+      const { step, rows, rejects } = unwrap(await pending);
       pending = undefined;
       const next: StoredCheckpoint = { ...checkpoint, plan: step.next };
       // Checked before the request starts, as the sequential loop did: a page asked for before the
@@ -221,6 +258,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
             run,
             userId: started.userId,
             rows,
+            rejects,
             fetched: step.accepted.length,
             checkpoint: next,
             now: deps.now(),
@@ -236,6 +274,7 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       totals.fetched += step.accepted.length;
       totals.created += result.created;
       totals.updated += result.updated;
+      totals.setAside += rejects.length;
       checkpoint = next;
     }
     verdict = checkpoint.plan.phase === "done" ? { status: "succeeded" } : { status: "partial" };
@@ -299,15 +338,64 @@ function isEverything(scope: SyncScope): boolean {
   return scope.status === undefined && scope.afterStart === undefined && scope.beforeEnd === undefined;
 }
 
-/** Maps API bookings to rows; one Cal.com cannot describe in a row is logged and left out, not fatal. */
-function mapRows(bookings: readonly ApiBooking[], log: SyncEngineDeps["log"]): BookingRow[] {
+/** A received booking as the plan sees it: readable, or set aside by the client's schema. */
+type ReceivedItem = PlanItem & ({ booking: ApiBooking } | { unreadable: UnreadableBooking });
+
+/**
+ * Every booking of a page for the plan, the unreadable ones too: their `updatedAt` moves the keyset
+ * like any other, so a booking that cannot be stored is stepped past, never asked for again and again.
+ */
+function receivedItems(page: BookingPage): ReceivedItem[] {
+  return [
+    ...page.bookings.map((booking) => ({
+      uid: booking.uid,
+      updatedAt: booking.updatedAt,
+      createdAt: booking.createdAt,
+      booking,
+    })),
+    ...page.unreadable.map((unreadable) => ({
+      uid: unreadable.uid ?? "",
+      updatedAt: unreadable.updatedAt,
+      createdAt: unreadable.createdAt,
+      unreadable,
+    })),
+  ];
+}
+
+/**
+ * Maps received bookings to rows. One the client could not read, the mapper refuses or the table could
+ * not hold is set aside with its reason (`storable_booking.ts`), so the rest of its page is stored.
+ * Lone surrogates are replaced, not a reason.
+ */
+function mapRows(
+  items: readonly ReceivedItem[],
+  readAt: string,
+  log: SyncEngineDeps["log"],
+): { rows: BookingRow[]; rejects: RejectedBooking[] } {
   const rows: BookingRow[] = [];
-  for (const booking of bookings) {
-    try {
-      rows.push(mapApiBooking(booking));
-    } catch (err) {
-      log.warn("booking left out of the sync", { uid: booking.uid, error: err });
+  const rejects: RejectedBooking[] = [];
+  for (const item of items) {
+    if ("unreadable" in item) {
+      rejects.push(rejectBooking(item.unreadable.raw, item.unreadable.reason));
+      continue;
     }
+    // A lone surrogate (half an emoji) is stored as U+FFFD, as a webhook's body is.
+    const booking = hasLoneSurrogate(item.booking)
+      ? wellFormedValue(item.booking) as ApiBooking
+      : item.booking;
+    let row: BookingRow;
+    try {
+      row = mapApiBooking(booking, { readAt });
+    } catch (err) {
+      rejects.push(rejectBooking(booking, err instanceof Error ? err.message : String(err)));
+      continue;
+    }
+    const reason = unstorableReason(row);
+    if (reason) rejects.push(rejectBooking(booking, reason));
+    else rows.push(row);
   }
-  return rows;
+  if (rejects.length > 0) {
+    log.warn("bookings set aside by the sync", { count: rejects.length, uids: rejects.map((r) => r.uid) });
+  }
+  return { rows, rejects };
 }

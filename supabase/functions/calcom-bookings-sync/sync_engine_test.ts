@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CalcomError } from "../_shared/calcom/errors.ts";
-import { classifyFailure } from "./sync_engine.ts";
+import { classifyFailure, rejectedKeyMessage } from "./sync_engine.ts";
 
 const calcom = (status: number | undefined, code: string, retryable: boolean) =>
   new CalcomError(`Cal.com GET /v2/bookings failed with ${status} ${code}: boom`, {
@@ -25,10 +25,35 @@ Deno.test("a rejected key fails the run and pauses the connection", () => {
     assert.deepEqual(verdict, {
       status: "failed",
       code: "invalid_api_key",
-      message: `Cal.com rejected the API key (HTTP ${status}): connect the account again with a valid key`,
+      message: `Cal.com rejected the API key (HTTP ${status}): it was revoked or is not valid, so syncing ` +
+        "is paused: create a new API key in Cal.com (Settings, Developer, API keys) and connect again " +
+        "with it (POST calcom-connection): the connection keeps its id, bookings and webhook",
       deactivate: true,
     });
   }
+});
+
+Deno.test("an expired key is told apart from a revoked one by Cal.com's message", () => {
+  const expired = new CalcomError(
+    "Cal.com GET /v2/bookings failed with 401 UnauthorizedException: ApiAuthStrategy - api key - Your api key is expired",
+    { status: 401, code: "UnauthorizedException", retryable: false },
+  );
+  const verdict = classifyFailure(expired, false);
+  assert.equal(verdict.status === "failed" && verdict.deactivate, true);
+  assert.match(
+    rejectedKeyMessage(expired),
+    /^Your Cal\.com API key has expired, so syncing is paused: create a new/,
+  );
+  const throttlerGuard = new CalcomError(
+    "Cal.com GET /v2/bookings failed with 401 UnauthorizedException: CustomThrottlerGuard - Invalid API Key",
+    { status: 401, code: "UnauthorizedException", retryable: false },
+  );
+  assert.match(rejectedKeyMessage(throttlerGuard), /revoked or is not valid/);
+  const token = new CalcomError(
+    "Cal.com GET /v2/bookings failed with 401 UnauthorizedException: ApiAuthStrategy - access token - Invalid Access Token.",
+    { status: 401, code: "UnauthorizedException", retryable: false },
+  );
+  assert.match(rejectedKeyMessage(token), /access token .* Continue with Cal\.com$/);
 });
 
 Deno.test("rate limits, outages and bugs fail the run without pausing the connection", () => {

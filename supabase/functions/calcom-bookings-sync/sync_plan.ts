@@ -55,6 +55,11 @@ export const SyncCheckpointSchema = z.object({
   phase: z.enum(["head", "nulls", "keyset", "ties", "done"]),
   /** keyset: the `updatedAt` the next page starts at (inclusive); ties: the shared value. */
   cursor: Instant.nullable(),
+  /**
+   * keyset: the offset from `cursor`, past windows Cal.com answered short with nothing new (it drops
+   * bookings the key cannot see after applying the limit); absent is 0.
+   */
+  skip: z.number().int().min(0).optional(),
   /** Uids received at `cursor` (keyset) or in this phase (nulls, ties): received again, not written. */
   seen: z.array(z.string()),
   /** nulls, ties: the `createdAt` ranges still to read, the first one next. */
@@ -77,7 +82,8 @@ export interface PlanItem {
 /** What the plan needs of a page. */
 export interface PlanPage<T extends PlanItem> {
   bookings: T[];
-  totalItems: number;
+  /** Null when Cal.com did not count; possibly an estimate. */
+  totalItems: number | null;
   hasNextPage: boolean;
 }
 
@@ -135,8 +141,8 @@ export function nextRequest(cp: SyncCheckpoint, scope: SyncScope = {}): BookingF
       return { ...base, afterCreatedAt: range.lo, beforeCreatedAt: range.hi, skip: range.skip };
     case "keyset":
       return cp.direction === "asc"
-        ? { ...base, afterUpdatedAt: cp.cursor!, skip: 0 }
-        : { ...base, beforeUpdatedAt: cp.cursor!, skip: 0 };
+        ? { ...base, afterUpdatedAt: cp.cursor!, skip: cp.skip ?? 0 }
+        : { ...base, beforeUpdatedAt: cp.cursor!, skip: cp.skip ?? 0 };
     case "ties":
       return {
         ...base,
@@ -214,10 +220,32 @@ export function splitRange(range: CreatedRange, items: readonly PlanItem[]): Cre
   return [piece(lo, median - 1), piece(median, hi)];
 }
 
-/** The ranges after reading the first one: done, split, or (when it cannot be split) one page further. */
+/** The checkpoint without a keyset offset (a new cursor or another phase starts from its beginning). */
+function withoutSkip(cp: SyncCheckpoint): SyncCheckpoint {
+  const { skip: _, ...rest } = cp;
+  return rest;
+}
+
+/**
+ * Whether a page is certainly the last of its request's listing. An empty page is. Otherwise only an
+ * exact count says so: Cal.com's `hasNextPage` is false on a full page when it did not count (team
+ * access: `totalItems` null), a planner estimate may be off either way, and a page may be short while
+ * more exist (bookings dropped after the limit). So the page must be the rest of what was counted.
+ */
+export function isLastPage(page: PlanPage<PlanItem>, skip: number): boolean {
+  if (page.bookings.length === 0) return true;
+  return !page.hasNextPage && page.totalItems !== null && page.totalItems === skip + page.bookings.length;
+}
+
+/**
+ * The ranges after reading the first one: done; split (a full page overflowed it); one page further
+ * when it cannot be split; or, for a short page that may not be the last, past the window Cal.com
+ * looked at (`take` rows, those it dropped included), so the next request sees what lies beyond.
+ */
 function advanceRanges(cp: SyncCheckpoint, items: readonly PlanItem[], complete: boolean): CreatedRange[] {
   const [range, ...rest] = cp.ranges;
   if (complete || items.length === 0) return rest;
+  if (items.length < syncPageSize) return [{ ...range, skip: range.skip + syncPageSize }, ...rest];
   if (range.skip === 0) {
     const pieces = splitRange(range, items);
     if (pieces) return [...pieces, ...rest];
@@ -239,7 +267,7 @@ export function applyPage<T extends PlanItem>(cp: SyncCheckpoint, page: PlanPage
 
   switch (cp.phase) {
     case "head": {
-      if (!page.hasNextPage || items.length === 0) return done(items);
+      if (isLastPage(page, 0)) return done(items);
       const high = trackHigh(cp, items);
       if (keyed.length === 0) {
         // A whole page of bookings without updatedAt: there may be more of them than any page holds.
@@ -272,7 +300,7 @@ export function applyPage<T extends PlanItem>(cp: SyncCheckpoint, page: PlanPage
       const seen = new Set(cp.seen);
       const accepted = items.filter((i) => !seen.has(i.uid));
       // Within a range the null ones come first: a page that reaches a keyed one holds them all.
-      const complete = !page.hasNextPage || keyed.length > 0;
+      const complete = isLastPage(page, cp.ranges[0].skip) || keyed.length > 0;
       const ranges = advanceRanges(cp, items, complete);
       const high = trackHigh(cp, accepted);
       if (ranges.length > 0) {
@@ -281,7 +309,7 @@ export function applyPage<T extends PlanItem>(cp: SyncCheckpoint, page: PlanPage
       // Every null one is in: read the keyed ones from the newest, as a full run without nulls would.
       return {
         accepted,
-        next: { ...cp, ...high, phase: "keyset", cursor: allTime.hi, seen: [], ranges: [] },
+        next: { ...withoutSkip(cp), ...high, phase: "keyset", cursor: allTime.hi, seen: [], ranges: [] },
       };
     }
 
@@ -289,22 +317,30 @@ export function applyPage<T extends PlanItem>(cp: SyncCheckpoint, page: PlanPage
       const cursor = Date.parse(cp.cursor!);
       const seen = new Set(cp.seen);
       const accepted = items.filter((i) => !(keyOf(i) === cursor && seen.has(i.uid)));
-      if (!page.hasNextPage || keyed.length === 0) return done(accepted);
+      if (isLastPage(page, cp.skip ?? 0) || keyed.length === 0) return done(accepted);
       const keys = keyed.map((i) => keyOf(i)!);
       const far = cp.direction === "asc" ? Math.max(...keys) : Math.min(...keys);
       const high = trackHigh(cp, accepted);
+      if (far === cursor && items.length < syncPageSize) {
+        // A short page that did not get past the cursor, and no count says it is the last: look past
+        // the window Cal.com answered from (an empty answer there ends the run).
+        return {
+          accepted,
+          next: { ...cp, ...high, skip: (cp.skip ?? 0) + syncPageSize, seen: remember(seen, items) },
+        };
+      }
       if (far === cursor) {
         // A whole page at one value: more bookings share it than a page holds.
         const ranges = advanceRanges({ ...cp, ranges: [{ ...allTime, skip: 0 }] }, items, false);
         return {
           accepted,
-          next: { ...cp, ...high, phase: "ties", seen: remember(seen, items), ranges },
+          next: { ...withoutSkip(cp), ...high, phase: "ties", seen: remember(seen, items), ranges },
         };
       }
       return {
         accepted,
         next: {
-          ...cp,
+          ...withoutSkip(cp),
           ...high,
           cursor: iso(far),
           seen: keyed.filter((i) => keyOf(i) === far).map((i) => i.uid),
@@ -315,7 +351,7 @@ export function applyPage<T extends PlanItem>(cp: SyncCheckpoint, page: PlanPage
     case "ties": {
       const seen = new Set(cp.seen);
       const accepted = items.filter((i) => !seen.has(i.uid));
-      const ranges = advanceRanges(cp, items, !page.hasNextPage);
+      const ranges = advanceRanges(cp, items, isLastPage(page, cp.ranges[0].skip));
       const high = trackHigh(cp, accepted);
       if (ranges.length > 0) {
         return { accepted, next: { ...cp, ...high, seen: remember(seen, items), ranges } };
@@ -324,7 +360,7 @@ export function applyPage<T extends PlanItem>(cp: SyncCheckpoint, page: PlanPage
       const past = Date.parse(cp.cursor!) + (cp.direction === "asc" ? 1 : -1);
       return {
         accepted,
-        next: { ...cp, ...high, phase: "keyset", cursor: iso(past), seen: [], ranges: [] },
+        next: { ...withoutSkip(cp), ...high, phase: "keyset", cursor: iso(past), seen: [], ranges: [] },
       };
     }
 

@@ -4,6 +4,7 @@ import {
   finalWatermark,
   fullCheckpoint,
   incrementalCheckpoint,
+  isLastPage,
   nextRequest,
   type PlanPage,
   splitRange,
@@ -30,6 +31,13 @@ class FakeList {
   requests = 0;
   /** "shuffled": every request its own order of equal values; "created": by createdAt (physical order). */
   tieOrder: "shuffled" | "created" = "shuffled";
+  /**
+   * How Cal.com counts: exactly; not at all (team access: `totalItems` null, `hasNextPage` false, and
+   * `take + 1` rows fetched); or a planner estimate too low or too high.
+   */
+  totals: "exact" | "null" | "low" | "high" = "exact";
+  /** Bookings Cal.com drops after applying the limit (team event types the key cannot see). */
+  hidden = new Set<string>();
   constructor(private random: () => number) {}
 
   add(count: number, options: { t?: number | null; c?: number; prefix?: string } = {}) {
@@ -74,15 +82,24 @@ class FakeList {
     });
     const skip = filters.skip ?? 0;
     const take = filters.take ?? syncPageSize;
+    const window = matching.slice(skip, skip + take + (this.totals === "null" ? 1 : 0));
+    const count = matching.length;
+    const totalItems = this.totals === "null"
+      ? null
+      : this.totals === "low"
+      ? Math.floor(count * 0.7)
+      : this.totals === "high"
+      ? Math.ceil(count * 1.3)
+      : count;
     return {
-      bookings: matching.slice(skip, skip + take).map((i) => ({
+      bookings: window.filter((i) => !this.hidden.has(i.uid)).slice(0, take).map((i) => ({
         uid: i.uid,
         updatedAt: i.t === null ? null : new Date(i.t).toISOString(),
         createdAt: new Date(i.c).toISOString(),
         version: i.version,
       })),
-      totalItems: matching.length,
-      hasNextPage: skip + take < matching.length,
+      totalItems,
+      hasNextPage: totalItems === null ? false : skip + take < totalItems,
     };
   }
 }
@@ -337,4 +354,57 @@ Deno.test("requests carry the run's scope and the paging filters of each phase",
     skip: 0,
   });
   assert.throws(() => nextRequest({ ...inc, phase: "done" }), /done/);
+});
+
+Deno.test("null and estimated counts, short pages and either tie order still receive every visible booking", () => {
+  for (const totals of ["null", "low", "high", "exact"] as const) {
+    for (const tieOrder of ["shuffled", "created"] as const) {
+      for (const hideEvery of [0, 3]) {
+        const what = `${totals} totals, ${tieOrder} ties, hiding every ${hideEvery}`;
+        const list = new FakeList(seeded(hideEvery + 17));
+        list.totals = totals;
+        list.tieOrder = tieOrder;
+        list.add(700);
+        list.add(30, { t: list.tick() }); // a tie group across a page boundary
+        list.add(300);
+        if (hideEvery) {
+          [...list.items.keys()].filter((_, i) => i % hideEvery === 0).forEach((u) => list.hidden.add(u));
+        }
+        const visible = () => [...list.items.keys()].filter((u) => !list.hidden.has(u)).sort();
+        const full = run(list, fullCheckpoint());
+        assert.deepEqual([...full.received.keys()].sort(), visible(), `full run, ${what}`);
+        // a count that is not exact costs a few requests more than the pages, never many
+        assert.ok(full.pages <= Math.ceil(1030 / syncPageSize) * 2 + 3, `${full.pages} requests, ${what}`);
+
+        const watermark = noLag(full.cp);
+        const changed = [...list.items.keys()].filter((u) => !list.hidden.has(u)).slice(0, 400);
+        changed.forEach((u) => list.update(u));
+        list.add(20);
+        const next = run(list, incrementalCheckpoint(watermark.watermark!, watermark.uids));
+        for (
+          const uid of [
+            ...changed,
+            ...[...list.items.keys()].slice(-20).filter((u) => !list.hidden.has(u)),
+          ]
+        ) {
+          assert.equal(next.received.get(uid), list.items.get(uid)!.version, `incremental ${uid}, ${what}`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("a page is the last only when it is empty or an exact count says so", () => {
+  const page = (n: number, totalItems: number | null, hasNextPage = false) => ({
+    bookings: Array.from({ length: n }, (_, i) => ({ uid: `u${i}` })),
+    totalItems,
+    hasNextPage,
+  });
+  assert.equal(isLastPage(page(0, null), 0), true);
+  assert.equal(isLastPage(page(250, null), 0), false, "a full page without a count");
+  assert.equal(isLastPage(page(40, null), 0), false, "a short page without a count");
+  assert.equal(isLastPage(page(40, 40), 0), true);
+  assert.equal(isLastPage(page(40, 290), 250), true);
+  assert.equal(isLastPage(page(40, 41), 0), false, "a page shorter than the count (a booking dropped)");
+  assert.equal(isLastPage(page(250, 200), 0), false, "an estimate below a full page");
 });

@@ -65,10 +65,12 @@ const Flag = z.enum(["true", "false", "1", "0", ""], { error: "must be true or f
  * `GET /calcom-bookings-sync`: `status` filters the stored status (accepted, pending, cancelled,
  * rejected, awaiting_host; any case), `relation` how the key's user relates to the booking (organizer,
  * attendee, team), `afterStart` start ≥, `beforeEnd` end ≤, `limit` 1..250 (50),
- * `cursor` the `nextCursor` of the previous page.
+ * `cursor` the `nextCursor` of the previous page; `setAside=true` lists the bookings set aside instead.
  */
 export const ReadQuerySchema = z.object({
   fromDb: Flag.default(false),
+  /** The bookings set aside as unstorable instead of the stored ones (read from the database). */
+  setAside: Flag.default(false),
   connectionId: z.uuid({ error: "must be a connection id (uuid)" }).optional(),
   status: listOf(StoredStatusSchema).transform((s) => s.map((v) => v.toUpperCase())).optional(),
   relation: listOf(z.enum(KEY_RELATIONS), "relation").optional(),

@@ -24,9 +24,10 @@ Deno.test("a sync body with a wrong type, status or date is refused", () => {
 });
 
 Deno.test("a read query parses flags, stored statuses and the limit", () => {
-  assert.deepEqual(ReadQuerySchema.parse({}), { fromDb: false, limit: 50 });
+  assert.deepEqual(ReadQuerySchema.parse({}), { fromDb: false, setAside: false, limit: 50 });
   assert.deepEqual(ReadQuerySchema.parse({ fromDb: "1", status: "accepted,AWAITING_HOST", limit: "250" }), {
     fromDb: true,
+    setAside: false,
     status: ["ACCEPTED", "AWAITING_HOST"],
     limit: 250,
   });

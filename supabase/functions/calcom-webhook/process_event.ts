@@ -17,6 +17,12 @@ import {
   upsertBookingStatus,
 } from "../_shared/bookings/booking_store.ts";
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
+import {
+  receivedUid,
+  rejectBooking,
+  type RejectedBooking,
+  unstorableReason,
+} from "../_shared/bookings/storable_booking.ts";
 import { type KeyUser, withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { z } from "zod";
 import type { Tx } from "../_shared/platform/db.ts";
@@ -78,7 +84,33 @@ async function runOp(tx: Tx, connection: EventConnection, op: BookingOp): Promis
  */
 export type EventDecision =
   | { kind: "outcome"; outcome: EventOutcome }
+  /** A booking the mirror cannot store: recorded unprocessed with its reason and set aside, not applied. */
+  | { kind: "setAside"; outcome: EventOutcome; reject: RejectedBooking }
   | { kind: "apply"; ops: BookingOp[]; bookingUid: string | null };
+
+/** The booking object of a body: the envelope's payload, or the flattened body of `MEETING_*`. */
+function bookingObject(body: unknown): unknown {
+  const payload = (body as { payload?: unknown } | null)?.payload;
+  return payload !== null && typeof payload === "object" ? payload : body;
+}
+
+/** Why a write cannot be stored (see `storable_booking.ts`), or null. */
+function unstorableOp(op: BookingOp): string | null {
+  if (op.kind === "upsert") return unstorableReason(op.row);
+  if (op.kind === "status" && op.change.insertRow) return unstorableReason(op.change.insertRow);
+  return null;
+}
+
+function setAside(body: unknown, reason: string, bookingUid: string | null): EventDecision {
+  const booking = bookingObject(body);
+  const reject = rejectBooking(booking, reason);
+  const uid = reject.uid ?? bookingUid;
+  return {
+    kind: "setAside",
+    outcome: { processed: false, error: `Booking set aside: ${reject.reason}`, bookingUid: uid },
+    reject: { ...reject, uid },
+  };
+}
 
 /** Decides what a parsed body means for a connection (see {@linkcode EventDecision}). */
 export function decideWebhookEvent(connection: EventConnection, body: unknown): EventDecision {
@@ -93,6 +125,8 @@ export function decideWebhookEvent(connection: EventConnection, body: unknown): 
     plan = mapWebhookEvent(body);
   } catch (err) {
     if (err instanceof WebhookPayloadError || err instanceof RangeError) {
+      // A booking trigger whose booking Cal.com sent in a shape the mirror cannot read: set aside.
+      if (receivedUid(bookingObject(body)) !== null) return setAside(body, safeErrorMessage(err), null);
       return { kind: "outcome", outcome: { processed: false, error: safeErrorMessage(err) } };
     }
     throw err;
@@ -104,6 +138,10 @@ export function decideWebhookEvent(connection: EventConnection, body: unknown): 
     };
   }
   if (plan.kind === "ignored") return { kind: "outcome", outcome: { processed: true, error: null } };
+  for (const op of plan.ops) {
+    const reason = unstorableOp(op);
+    if (reason) return setAside(body, reason, plan.bookingUid);
+  }
   const { keyUser } = connection;
   return {
     kind: "apply",
@@ -164,7 +202,7 @@ export async function processWebhookEvent(
   body: unknown,
 ): Promise<EventOutcome> {
   const decision = decideWebhookEvent(connection, body);
-  if (decision.kind === "outcome") return decision.outcome;
+  if (decision.kind !== "apply") return decision.outcome;
   return await applyWebhookOps(tx, connection, decision);
 }
 

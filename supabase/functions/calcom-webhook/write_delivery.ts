@@ -8,7 +8,8 @@
  * The event is logged processed and its writes applied atomically; when applying fails, the transaction
  * rolls back whole and a second one logs the event unprocessed with its error, replayable. A duplicate
  * (same body for the same connection) writes nothing and answers what the first delivery's event holds.
- * Neither does a delivery for a connection whose secret or active flag changed since it was read: the
+ * A booking the mirror cannot store (`storable_booking.ts`) is logged unprocessed with its reason and
+ * set aside in `calcom_booking_rejects`, not applied. Neither does a delivery for a connection whose secret or active flag changed since it was read: the
  * answer says so, and the caller reads the connection again. Nor does a new body beyond the connection's
  * quota, of which only the booking uid is kept (`webhook_quota.ts`).
  *
@@ -16,6 +17,7 @@
  */
 import type { Deps } from "../_shared/platform/deps.ts";
 import { bookingRecordsJson, dedupeBookingRows } from "../_shared/bookings/booking_store.ts";
+import { recordRejectedBookings } from "../_shared/bookings/booking_rejects_store.ts";
 import {
   type EventOutcome,
   type LoggedEvent,
@@ -83,6 +85,21 @@ export async function writeDelivery(
   if ("error" in body) return await logOnce({ ...event, errorMessage: body.error });
   const decision = decideWebhookEvent(connection, body.value);
   if (decision.kind === "outcome") return await logOnce(withOutcome(decision.outcome));
+  if (decision.kind === "setAside") {
+    // Logged unprocessed with the reason, and set aside where the owner reads the sync's too.
+    return await deps.db.asService(async (tx) => {
+      const logged = await logWebhookEvent(tx, withOutcome(decision.outcome));
+      if (!logged.duplicate && !logged.connectionChanged && !logged.deferred) {
+        await recordRejectedBookings(tx, {
+          userId: connection.userId,
+          connectionId: connection.id,
+          source: "webhook",
+          now: deps.now(),
+        }, [decision.reject]);
+      }
+      return written(logged, event.trigger);
+    });
+  }
 
   const applied = withOutcome({ processed: true, error: null, bookingUid: decision.bookingUid });
   const rows = upsertOnlyRows(decision.ops);

@@ -2,7 +2,7 @@
 -- triggers and the Realtime publication. Names are a contract with the functions and with apps.
 begin;
 \ir _helpers.psql
-select plan(46);
+select plan(47);
 
 -- Scoped to calcom_* tables throughout: an app that drops this integration into its own project keeps
 -- its own tables in public, and these files must pass there too.
@@ -10,9 +10,10 @@ select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class c
    where c.relnamespace = 'public'::regnamespace and c.relname like 'calcom\_%'
      and c.relkind in ('r', 'p', 'v')),
-  array['calcom_booking_requests', 'calcom_bookings', 'calcom_connections', 'calcom_oauth_states',
-    'calcom_sync_runs', 'calcom_webhook_deferrals', 'calcom_webhook_events', 'calcom_webhook_quotas'],
-  'public holds exactly the eight calcom tables'
+  array['calcom_booking_rejects', 'calcom_booking_requests', 'calcom_bookings', 'calcom_connections',
+    'calcom_oauth_states', 'calcom_sync_runs', 'calcom_webhook_deferrals', 'calcom_webhook_events',
+    'calcom_webhook_quotas'],
+  'public holds exactly the nine calcom tables'
 );
 
 select columns_are('public', 'calcom_connections', array[
@@ -42,7 +43,7 @@ select columns_are('public', 'calcom_webhook_events', array[
 select columns_are('public', 'calcom_sync_runs', array[
   'id', 'user_id', 'calcom_connection_id', 'trigger', 'mode', 'status', 'filters', 'pages', 'fetched',
   'created', 'updated', 'next_skip', 'watermark_before', 'watermark_after', 'error', 'started_at',
-  'heartbeat_at', 'finished_at', 'created_at', 'checkpoint', 'resumed_from_run_id', 'error_code'
+  'heartbeat_at', 'finished_at', 'created_at', 'checkpoint', 'resumed_from_run_id', 'error_code', 'set_aside'
 ], 'calcom_sync_runs has the designed columns');
 
 -- Keys and ownership.
@@ -190,6 +191,10 @@ select has_trigger(
 );
 select has_trigger(
   'public', 'calcom_bookings', 'calcom_bookings_touch_updated_at', 'bookings touch updated_at'
+);
+select has_trigger(
+  'public', 'calcom_bookings', 'calcom_bookings_keep_source_time_of_unchanged_state',
+  'an unchanged booking state keeps its source time'
 );
 select is(
   (select proconfig from pg_proc where oid = 'public.calcom_touch_updated_at()'::regprocedure),

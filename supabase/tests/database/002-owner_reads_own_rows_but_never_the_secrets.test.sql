@@ -87,10 +87,10 @@ select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class c
    where c.relnamespace = 'public'::regnamespace and c.relname like 'calcom\_%'
      and has_table_privilege('authenticated', c.oid, 'select')),
-  array['calcom_booking_requests', 'calcom_bookings', 'calcom_sync_runs', 'calcom_webhook_deferrals',
-    'calcom_webhook_events'],
-  'authenticated may select every column of booking requests, bookings, sync runs, webhook deferrals and '
-    'events, never quotas'
+  array['calcom_booking_rejects', 'calcom_booking_requests', 'calcom_bookings', 'calcom_sync_runs',
+    'calcom_webhook_deferrals', 'calcom_webhook_events'],
+  'authenticated may select every column of booking rejects and requests, bookings, sync runs, webhook '
+    'deferrals and events, never quotas'
 );
 
 select * from finish();

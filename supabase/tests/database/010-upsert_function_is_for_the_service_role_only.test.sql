@@ -3,7 +3,7 @@
 -- privileged connection may call this one, and it runs with the caller's rights and an empty search_path.
 begin;
 \ir _helpers.psql
-select plan(10);
+select plan(12);
 
 select calcom_tests.create_user('owner') as owner_id \gset
 select calcom_tests.create_connection('owner') as connection_id \gset
@@ -24,6 +24,14 @@ select function_privs_are(
 select function_privs_are(
   'public', 'calcom_upsert_bookings', array['uuid', 'uuid', 'jsonb'], 'service_role', array['EXECUTE'],
   'service_role can execute the upsert function'
+);
+select function_privs_are(
+  'public', 'calcom_is_action_echo', array['calcom_bookings', 'calcom_bookings'], 'authenticated',
+  array[]::text[], 'authenticated cannot execute the upsert''s echo check'
+);
+select function_privs_are(
+  'public', 'calcom_is_action_echo', array['calcom_bookings', 'calcom_bookings'], 'anon', array[]::text[],
+  'anon cannot execute the upsert''s echo check'
 );
 select is(
   (select prosecdef from pg_proc

@@ -23,6 +23,9 @@ import {
 } from "../../testing/hostile_request.ts";
 import { encodeCursor } from "../../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
 import { startTestStack } from "../../testing/test_stack.ts";
+import { mapApiBooking } from "../../../supabase/functions/_shared/bookings/map_api_booking.ts";
+import { upsertBookings } from "../../../supabase/functions/_shared/bookings/booking_store.ts";
+import { ApiBookingSchema } from "../../../supabase/functions/_shared/calcom/schemas.ts";
 import { connectedUser, syncClock } from "../../testing/sync_test_support.ts";
 
 const FN = "calcom-bookings-sync";
@@ -57,6 +60,23 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
     attendee: { name: "Sam", email: "sam@example.org", timeZone: "Europe/Berlin" },
   };
   const uuid = crypto.randomUUID();
+  // One of the other user's bookings is mirrored, so acting on it has a row to (not) find.
+  const [theirs] = stack.sandbox.bookings(other.cal.user.id);
+  await stack.deps.db.asService((tx) =>
+    upsertBookings(tx, {
+      userId: other.user.id,
+      connectionId: other.connectionId,
+      rows: [mapApiBooking(ApiBookingSchema.parse(theirs))],
+    })
+  );
+  const action = (name: string, path: string, body: string, status = 400, code = "invalid_request") => ({
+    name,
+    method: "POST",
+    path,
+    body,
+    status,
+    code,
+  });
 
   const named: HostileRequest[] = [
     { name: "no token", anonymous: true, status: 401, code: "unauthorized" },
@@ -253,6 +273,38 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
       status: 413,
       code: "payload_too_large",
     },
+    action(
+      "cancel of another user's booking",
+      `/bookings/${theirs.uid}/cancel`,
+      '{"reason":"x"}',
+      404,
+      "not_found",
+    ),
+    action("confirm of another user's booking", `/bookings/${theirs.uid}/confirm`, "{}", 404, "not_found"),
+    action("an action on an unknown uid", "/bookings/nope/mark-absent", '{"host":true}', 404, "not_found"),
+    action("an action on a uid with a NUL", "/bookings/a%00b/decline", "{}", 404, "not_found"),
+    action("an action on a very long uid", `/bookings/${"u".repeat(5000)}/decline`, "{}", 404, "not_found"),
+    action("an unknown action", `/bookings/${theirs.uid}/explode`, "{}", 404, "not_found"),
+    { name: "a GET of an action", path: `/bookings/${theirs.uid}/cancel`, status: 404, code: "not_found" },
+    action("an action body that is not JSON", `/bookings/${theirs.uid}/cancel`, "{"),
+    action("an action body that is an array", `/bookings/${theirs.uid}/cancel`, "[]"),
+    action("a reschedule without start", `/bookings/${theirs.uid}/reschedule`, "{}"),
+    action(
+      "a reschedule to year zero",
+      `/bookings/${theirs.uid}/reschedule`,
+      '{"start":"0000-01-01T00:00:00Z"}',
+    ),
+    action("a mark-absent naming nobody", `/bookings/${theirs.uid}/mark-absent`, "{}"),
+    action("a mark-absent un-marking the host", `/bookings/${theirs.uid}/mark-absent`, '{"host":false}'),
+    action("a confirm with a body", `/bookings/${theirs.uid}/confirm`, '{"reason":"x"}'),
+    action("an action with a bad connectionId", `/bookings/${theirs.uid}/cancel?connectionId=7`, "{}"),
+    action(
+      "an action body over the size limit",
+      `/bookings/${theirs.uid}/cancel`,
+      JSON.stringify({ reason: "x".repeat(1_100_000) }),
+      413,
+      "payload_too_large",
+    ),
     { name: "a PUT", method: "PUT", body: "{}", status: 404, code: "not_found" },
     { name: "a PATCH", method: "PATCH", body: "{}", status: 404, code: "not_found" },
     { name: "an unknown sub-path", path: "/anything", status: 404, code: "not_found" },
@@ -389,7 +441,76 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
     status,
     code,
   });
+  const actions = ["cancel", "reschedule", "confirm", "decline", "mark-absent"] as const;
+  const validBody: Record<(typeof actions)[number], string> = {
+    cancel: '{"reason":"x"}',
+    reschedule: '{"start":"2030-01-01T10:00:00Z"}',
+    confirm: "{}",
+    decline: '{"reason":"x"}',
+    "mark-absent": '{"host":true}',
+  };
+  /** A path segment for any string; strings `encodeURIComponent` refuses (lone surrogates) are left out. */
+  const segment = anyString.filter((s) => {
+    try {
+      encodeURIComponent(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }).map(encodeURIComponent);
+  const actionArbitraries: fc.Arbitrary<HostileRequest>[] = [
+    fc.tuple(fc.constantFrom(...actions), segment).map(([name, uid]) =>
+      action(
+        `${name} of a uid the caller does not mirror`,
+        `/bookings/${uid}/${name}`,
+        validBody[name],
+        404,
+        "not_found",
+      )
+    ),
+    fc.tuple(fc.constantFrom(...actions), fc.oneof(notJson.filter((s) => s.trim() !== ""), nonObjectJson))
+      .map(([name, body]) =>
+        action(`${name} with a body that is not a JSON object`, `/bookings/${theirs.uid}/${name}`, body)
+      ),
+    fc.tuple(fc.constantFrom("cancel", "decline"), jsonValueNot("string")).map(([name, reason]) =>
+      action(
+        `${name} with a reason not a string`,
+        `/bookings/${theirs.uid}/${name}`,
+        JSON.stringify({ reason }),
+      )
+    ),
+    fc.oneof(jsonValueNot("string"), notDate, yearZero).map((start) =>
+      action("a reschedule to a bad start", `/bookings/${theirs.uid}/reschedule`, JSON.stringify({ start }))
+    ),
+    fc.oneof(
+      jsonValue.filter((v) => !Array.isArray(v)),
+      fc.array(fc.record({ email: anyString.filter((e) => !e.includes("@")), absent: jsonValue }), {
+        maxLength: 3,
+      }),
+    ).map((attendees) =>
+      action(
+        "a mark-absent with bad attendees",
+        `/bookings/${theirs.uid}/mark-absent`,
+        JSON.stringify({ attendees }),
+      )
+    ),
+    fc.tuple(
+      fc.constantFrom(...actions),
+      anyString.filter((k) =>
+        !["reason", "start", "host", "attendees", "cancelSubsequentBookings", "seatUid", "__proto__"]
+          .includes(k)
+      ),
+      jsonValue,
+    ).map(([name, key, value]) =>
+      action(
+        `${name} with an unknown key`,
+        `/bookings/${theirs.uid}/${name}`,
+        JSON.stringify({ [key]: value }),
+      )
+    ),
+  ];
   const generated: fc.Arbitrary<HostileRequest> = fc.oneof(
+    ...actionArbitraries,
     badAuthorization.map((authorization) => ({
       name: "a bad authorization",
       headers: { authorization },
@@ -532,7 +653,9 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
     const [{ requests }] = await stack.db.sql<{ requests: number }[]>`
       select count(*)::int as requests from public.calcom_booking_requests`;
     assert.equal(requests, 0);
+    // Nothing was booked, and no action reached Cal.com: the other user's booking is as it was.
     assert.deepEqual(stack.sandbox.requests.filter((r) => r.method === "POST"), [], "nothing was booked");
+    assert.equal(stack.sandbox.booking(theirs.uid)!.status, theirs.status);
     assert.ok(!stack.logs.some((line) => line.includes('"level":"error"')), stack.logs.join("\n"));
   });
 });

@@ -12,6 +12,11 @@ import {
   syncClock,
 } from "../../testing/sync_test_support.ts";
 
+const REVOKED_KEY_MESSAGE =
+  "Cal.com rejected the API key (HTTP 401): it was revoked or is not valid, so syncing is paused: " +
+  "create a new API key in Cal.com (Settings, Developer, API keys) and connect again with it " +
+  "(POST calcom-connection): the connection keeps its id, bookings and webhook";
+
 const FN = "calcom-bookings-sync";
 const CRON_SECRET = "test-cron-secret-0123456789abcdef0123456789";
 
@@ -69,7 +74,7 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
     });
     assert.deepEqual((byId.get(revokedId) as { error: unknown }).error, {
       code: "invalid_api_key",
-      message: "Cal.com rejected the API key (HTTP 401): connect the account again with a valid key",
+      message: REVOKED_KEY_MESSAGE,
     });
     const runs =
       await sql`select trigger, status from public.calcom_sync_runs where calcom_connection_id = ${a.connectionId}`;

@@ -17,6 +17,11 @@ import {
   syncClock,
 } from "../../testing/sync_test_support.ts";
 
+const REVOKED_KEY_MESSAGE =
+  "Cal.com rejected the API key (HTTP 401): it was revoked or is not valid, so syncing is paused: " +
+  "create a new API key in Cal.com (Settings, Developer, API keys) and connect again with it " +
+  "(POST calcom-connection): the connection keeps its id, bookings and webhook";
+
 const FN = "calcom-bookings-sync";
 
 Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incrementally and safely", async (t) => {
@@ -45,6 +50,7 @@ Deno.test("calcom-bookings-sync mirrors Cal.com bookings completely, incremental
           count: n,
           created: n,
           updated: 0,
+          setAside: 0,
           pages: run.pages,
           status: "succeeded",
           mode: "full",
@@ -156,11 +162,12 @@ Deno.test("calcom-bookings-sync answers errors with the JSON envelope and record
       success: false,
       error: {
         code: "invalid_api_key",
-        message: "Cal.com rejected the API key (HTTP 401): connect the account again with a valid key",
+        message: REVOKED_KEY_MESSAGE,
         details: {
           count: 0,
           created: 0,
           updated: 0,
+          setAside: 0,
           pages: 0,
           status: "failed",
           mode: "full",
@@ -176,7 +183,7 @@ Deno.test("calcom-bookings-sync answers errors with the JSON envelope and record
     assert.deepEqual(connection, {
       is_active: false,
       last_sync_status: "failed",
-      last_sync_error: "Cal.com rejected the API key (HTTP 401): connect the account again with a valid key",
+      last_sync_error: REVOKED_KEY_MESSAGE,
     });
   });
 

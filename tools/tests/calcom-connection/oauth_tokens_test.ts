@@ -241,6 +241,21 @@ Deno.test("a connection granted fewer scopes is told to reconnect for an action 
   // reading still works with the narrower grant
   const res = await postSync(user, { connectionId });
   assert.equal(res.body.status, "succeeded");
+  // confirming a booking needs BOOKING_WRITE: refused before Cal.com is called, the row unchanged
+  const [booking] = await stack.db.sql<{ booking_uid: string; status: string }[]>`
+    select booking_uid, status from public.calcom_bookings where calcom_connection_id = ${connectionId}
+    order by booking_uid limit 1`;
+  const confirm = await invokeFunction(
+    user.client,
+    `calcom-bookings-sync/bookings/${booking.booking_uid}/confirm`,
+    { method: "POST", body: {} },
+  );
+  assert.equal(confirm.status, 403);
+  assert.equal(confirm.body.error.code, "insufficient_scope");
+  assert.match(confirm.body.error.message, /BOOKING_WRITE: reconnect Cal\.com/);
+  const [after] = await stack.db.sql<{ status: string }[]>`
+    select status from public.calcom_bookings where booking_uid = ${booking.booking_uid}`;
+  assert.equal(after.status, booking.status);
 });
 
 Deno.test("Cal.com leaving out the granted scopes keeps the requested ones", async () => {

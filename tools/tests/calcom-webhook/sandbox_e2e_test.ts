@@ -108,7 +108,7 @@ Deno.test("the sandbox's signed deliveries reach the function and change the dat
           .map((r) => [r.booking_uid, r.status]),
       );
     const before = await statuses();
-    const rows = sandbox.bookings(user.id).map(mapApiBooking);
+    const rows = sandbox.bookings(user.id).map((b) => mapApiBooking(b));
     const result = await env.deps.db.asService((tx) => upsertBookings(tx, { userId, connectionId, rows }));
     assert.equal(result.created, 0);
     assert.deepEqual(await statuses(), before);

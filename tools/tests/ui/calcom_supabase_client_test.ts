@@ -50,6 +50,24 @@ Deno.test({
       assert.deepEqual((await calcom.list()).connections, []);
     });
 
+    await t.step("booking actions answer the booking as stored; a refusal is a typed error", async () => {
+      const { calcom, host } = await connectedUser(0);
+      // Times a week and eight days after the sandbox clock, on the hour.
+      const day = (n: number) =>
+        new Date(Math.ceil(stack.sandbox.now().getTime() / 3_600_000) * 3_600_000 + n * 86_400_000)
+          .toISOString();
+      const booking = await stack.sandbox.createBooking(host.id, { start: day(7) });
+      await calcom.syncUntilDone();
+      const moved = await calcom.rescheduleBooking(booking.uid, { start: day(8) });
+      assert.equal(moved.booking.startTime, day(8));
+      assert.equal(moved.previousBooking?.uid, booking.uid);
+      const { booking: cancelled } = await calcom.cancelBooking(moved.booking.uid, { reason: "Ill" });
+      assert.deepEqual([cancelled.status, cancelled.cancellationReason], ["CANCELLED", "Ill"]);
+      const again = await caught(calcom.cancelBooking(moved.booking.uid, { reason: "Ill" }));
+      assert.deepEqual([again.status, again.code], [409, "conflict"]);
+      assert.equal((again.details as { reason: string }).reason, "already_cancelled");
+    });
+
     await t.step("a malformed key is an invalid_request naming the apiKey field", async () => {
       const calcom = createCalcomClient((await stack.signUp()).client);
       const err = await caught(calcom.connect({ apiKey: "nope" }));

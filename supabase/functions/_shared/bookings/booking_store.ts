@@ -6,8 +6,11 @@
  * (never the database clock). The merge rules:
  *
  * - **State** (status, times, title, attendees, location, reasons, metadata, raw…) is replaced only by a
- *   write whose source time is newer, or equal with a different content hash (`source_hash`). An older
- *   write never overwrites it; an identical one writes nothing. Columns a source may not know (`null` in
+ *   write whose source time is the same or newer and whose content hash (`source_hash`) differs. An older
+ *   write never overwrites it; an identical one writes nothing, however new: a row with the stored content
+ *   hash takes the stored source time (trigger `calcom_bookings_keep_source_time_of_unchanged_state`), since
+ *   an API read's source time is the time of the read and every sync is newer than the last (see
+ *   docs/decisions.md, "One clock"). Columns a source may not know (`null` in
  *   the row: event type title, organizer, absent host…) keep their value.
  * - **Links that never change** once known (`rescheduled_from_uid`, `rescheduled_to_uid`, `ical_uid`,
  *   `calcom_created_at`) are filled in by any write, even an older one, but never replaced by it.
@@ -16,6 +19,11 @@
  * - **How the key's user relates to the booking** (`key_relation`, `key_relation.ts`): a newer state that
  *   knows it replaces it; any write fills it in on a row that has none; a write that does not know it
  *   (null) keeps it.
+ * - **An action's answer** (a change made through the booking action routes) is stored with its hash
+ *   marked `action:`. The webhook Cal.com sends for the same change, or a sync page, describing the same
+ *   state (status, times, title, reasons, attendees) within ten minutes does not replace it, so the
+ *   mirror does not switch to another source's spelling of the same booking (the trigger
+ *   `calcom_absorb_action_echo`, for every writer).
  * - **Facts** (meeting started/ended, recording links, no-show flags from no-show events) do not conflict
  *   with the state: {@linkcode mergeBookingFacts} merges them whatever their time, without moving
  *   `source_updated_at`.
@@ -117,12 +125,15 @@ export function dedupeBookingRows(rows: readonly BookingRow[]): BookingRow[] {
  *
  * @throws {z.ZodError} when a row does not match the schema
  */
-export function bookingRecordsJson(rows: readonly BookingRow[]): string {
+export function bookingRecordsJson(rows: readonly BookingRow[], hashPrefix = ""): string {
   return toJsonbText(rows.map((row) => {
     const valid = BookingRowSchema.parse(row);
-    return { ...valid, raw: valid.raw ?? null, source_hash: bookingSourceHash(valid) };
+    return { ...valid, raw: valid.raw ?? null, source_hash: hashPrefix + bookingSourceHash(valid) };
   }));
 }
+
+/** The mark of a row written from a booking action's answer (see the module doc). */
+export const ACTION_HASH_PREFIX = "action:";
 
 /**
  * Upserts a batch of booking rows in ONE statement (a page of 250 is one round trip), order-guarded as
@@ -134,13 +145,17 @@ export function bookingRecordsJson(rows: readonly BookingRow[]): string {
  */
 export async function upsertBookings(
   tx: Tx,
-  { userId, connectionId, rows }: BookingOwner & { rows: readonly BookingRow[] },
+  { userId, connectionId, rows, fromAction = false }: BookingOwner & {
+    rows: readonly BookingRow[];
+    /** The rows are Cal.com's answer to a booking action (their echo is absorbed, see the module doc). */
+    fromAction?: boolean;
+  },
 ): Promise<UpsertResult> {
   const unique = dedupeBookingRows(rows);
   if (unique.length === 0) return { created: 0, updated: 0, skipped: 0 };
   const [result] = await tx.unsafe<{ owned: number; created: number; updated: number }[]>(
     UPSERT_SQL,
-    [userId, connectionId, bookingRecordsJson(unique)],
+    [userId, connectionId, bookingRecordsJson(unique, fromAction ? ACTION_HASH_PREFIX : "")],
   );
   if (result.owned === 0) throw new BookingOwnerError({ userId, connectionId });
   return {
@@ -177,8 +192,12 @@ const STATUS_NEWER = `(excluded.source_updated_at > t.source_updated_at
     coalesce(excluded.rescheduled_to_uid, t.rescheduled_to_uid)
   ) is distinct from (t.status, t.cancellation_reason, t.rejection_reason, t.rescheduled_to_uid)))`;
 
-/** Only the status columns move; the row's content no longer is one source state, so its hash goes. */
-const STATUS_SET = `
+/**
+ * Only the status columns move; the row's content no longer is one source state, so its hash goes, or
+ * becomes `hash` (an action's mark). `hash` is an SQL expression.
+ */
+function statusSet(hash: string): string {
+  return `
   status = case when ${STATUS_NEWER} then excluded.status else t.status end,
   cancellation_reason = case when ${STATUS_NEWER}
     then coalesce(excluded.cancellation_reason, t.cancellation_reason) else t.cancellation_reason end,
@@ -187,7 +206,8 @@ const STATUS_SET = `
   rescheduled_to_uid = case when ${STATUS_NEWER} then coalesce(excluded.rescheduled_to_uid, t.rescheduled_to_uid)
     else coalesce(t.rescheduled_to_uid, excluded.rescheduled_to_uid) end,
   source_updated_at = case when ${STATUS_NEWER} then excluded.source_updated_at else t.source_updated_at end,
-  source_hash = case when ${STATUS_NEWER} then null else t.source_hash end`;
+  source_hash = case when ${STATUS_NEWER} then ${hash} else t.source_hash end`;
+}
 
 const STATUS_WHERE =
   `${STATUS_NEWER} or (t.rescheduled_to_uid is null and excluded.rescheduled_to_uid is not null)`;
@@ -199,16 +219,19 @@ with owner as (
 insert into public.calcom_bookings as t (user_id, calcom_connection_id, ${INSERT_COLUMNS.join(", ")})
 select owner.user_id, owner.id, ${INSERT_COLUMNS.map(insertValue).join(", ")}
 from ${RECORDSET} cross join owner
-on conflict (calcom_connection_id, booking_uid) do update set ${STATUS_SET}
+on conflict (calcom_connection_id, booking_uid) do update set ${statusSet("$4::text")}
 where ${STATUS_WHERE}
 returning (t.xmax = 0) as inserted`;
 
 const STATUS_UPDATE_SQL = `
-update public.calcom_bookings as t set ${STATUS_SET}
+update public.calcom_bookings as t set ${statusSet("$8::text")}
 from (values ($3::text, $4::text, $5::text, $6::text, $7::timestamptz))
   as excluded (status, cancellation_reason, rejection_reason, rescheduled_to_uid, source_updated_at)
 where t.calcom_connection_id = $1::uuid and t.booking_uid = $2::text and (${STATUS_WHERE})
 returning false as inserted`;
+
+/** The hash a status change of an action leaves: a mark, since the row is no one source state. */
+const ACTION_STATUS_HASH = `${ACTION_HASH_PREFIX}status`;
 
 /**
  * Applies a status change, order-guarded like a full state: only the status, the reasons and
@@ -219,8 +242,13 @@ returning false as inserted`;
  */
 export async function upsertBookingStatus(
   tx: Tx,
-  { userId, connectionId, change }: BookingOwner & { change: BookingStatusChange },
+  { userId, connectionId, change, fromAction = false }: BookingOwner & {
+    change: BookingStatusChange;
+    /** The change is Cal.com's answer to a booking action (its echo is absorbed, see the module doc). */
+    fromAction?: boolean;
+  },
 ): Promise<StatusChangeResult> {
+  const hash = fromAction ? ACTION_STATUS_HASH : null;
   const fields = {
     status: change.status,
     cancellation_reason: change.cancellationReason ?? null,
@@ -237,6 +265,7 @@ export async function upsertBookingStatus(
       userId,
       connectionId,
       bookingRecordsJson([row]),
+      hash,
     ]);
     return rows.length === 0 ? "skipped" : rows[0].inserted ? "created" : "updated";
   }
@@ -248,6 +277,7 @@ export async function upsertBookingStatus(
     fields.rejection_reason,
     fields.rescheduled_to_uid,
     fields.source_updated_at,
+    hash,
   ]);
   if (rows.length > 0) return "updated";
   const [exists] = await tx`

@@ -27,11 +27,14 @@ export function textSafe(text: string): string {
 /** A `\uD800`–`\uDFFF` escape: JSON that may carry a lone surrogate, which jsonb rejects. */
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
 
-function wellFormed(value: unknown): unknown {
+/** A copy of a parsed JSON value with every lone surrogate (in keys and strings) replaced by U+FFFD. */
+export function wellFormedValue(value: unknown): unknown {
   if (typeof value === "string") return value.toWellFormed();
-  if (Array.isArray(value)) return value.map(wellFormed);
+  if (Array.isArray(value)) return value.map(wellFormedValue);
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toWellFormed(), wellFormed(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k.toWellFormed(), wellFormedValue(v)]),
+    );
   }
   return value;
 }
@@ -43,7 +46,7 @@ function wellFormed(value: unknown): unknown {
  */
 export function jsonbSafeBody(text: string, parsed: unknown): { json: string; value: unknown } {
   if (!SURROGATE_ESCAPE.test(text)) return { json: jsonbSafe(text), value: parsed };
-  const value = wellFormed(parsed);
+  const value = wellFormedValue(parsed);
   return { json: toJsonbText(value), value };
 }
 

@@ -49,16 +49,26 @@ function integer(value: unknown): number | null {
   return typeof value === "number" && Number.isInteger(value) ? value : null;
 }
 
+/** Options of {@linkcode mapApiBooking}. */
+export interface MapApiBookingOptions {
+  /**
+   * When Cal.com answered the read, on its clock (`calcomReadTime`): the state is at least that new, so
+   * it becomes the source time when later than `updatedAt` (see docs/decisions.md, "One clock").
+   */
+  readAt?: string;
+}
+
 /**
- * Maps an API booking to a row: status uppercased, times normalised, `source_updated_at` =
- * `updatedAt ?? createdAt` (or {@linkcode UNKNOWN_SOURCE_TIME}), `raw` = the booking as received.
+ * Maps an API booking to a row: status uppercased, times normalised, `source_updated_at` = the read's
+ * time (`options.readAt`), or without one `updatedAt ?? createdAt` (or {@linkcode UNKNOWN_SOURCE_TIME}),
+ * `raw` = the booking as received.
  * The API's `location` already is the video link when there is one (contract §2.4), so `meeting_url` is
  * the location when it is a link. API bookings never carry the event type's title: it stays null, and the
  * store keeps a title a webhook gave. The row is capped in size ({@linkcode capBookingRow}).
  *
  * @throws {RangeError} on a status or time the table cannot hold
  */
-export function mapApiBooking(b: ApiBooking): BookingRow {
+export function mapApiBooking(b: ApiBooking, options: MapApiBookingOptions = {}): BookingRow {
   // Cal.com fills a deleted organizer with the string "unknown" in every field (contract §2.4)
   const host = b.hosts?.[0]?.id === "unknown" ? undefined : b.hosts?.[0];
   const attendees: BookingAttendeeRow[] = (b.attendees ?? []).map((a) => ({
@@ -70,7 +80,10 @@ export function mapApiBooking(b: ApiBooking): BookingRow {
     absent: a.absent ?? false,
   }));
   const location = text(b.location);
-  const sourceTime = b.updatedAt ?? b.createdAt;
+  const stateTime = b.updatedAt ?? b.createdAt;
+  const changedAt = stateTime ? toIsoInstant(stateTime) : UNKNOWN_SOURCE_TIME;
+  // ISO instants in toISOString form compare as strings
+  const sourceTime = options.readAt && options.readAt > changedAt ? options.readAt : changedAt;
   return capBookingRow({
     booking_id: b.id,
     booking_uid: b.uid,
@@ -100,7 +113,7 @@ export function mapApiBooking(b: ApiBooking): BookingRow {
     recurring_booking_uid: text(b.recurringBookingUid),
     absent_host: b.absentHost ?? null,
     calcom_created_at: b.createdAt ? toIsoInstant(b.createdAt) : null,
-    source_updated_at: sourceTime ? toIsoInstant(sourceTime) : UNKNOWN_SOURCE_TIME,
+    source_updated_at: sourceTime,
     raw: b,
   });
 }

@@ -20,7 +20,7 @@ import { type RateLimiter, rateLimiterForKey } from "./rate_limiter.ts";
 import {
   type ApiBooking,
   ApiBookingSchema,
-  BookingListResponseSchema,
+  BookingListPageSchema,
   type CalcomMe,
   type CalcomWebhook,
   MeSchema,
@@ -75,16 +75,84 @@ export interface CalcomClientOptions {
   rateLimiter?: RateLimiter;
 }
 
+/** A booking of a page that does not match {@linkcode ApiBookingSchema}: set aside, not fatal. */
+export interface UnreadableBooking {
+  /** The object as received. */
+  raw: unknown;
+  /** What did not match, e.g. `id: Invalid input: expected int`. */
+  reason: string;
+  /** The booking's uid, `updatedAt` and `createdAt` when readable, so paging can step past it. */
+  uid: string | null;
+  updatedAt: string | null;
+  createdAt: string | null;
+}
+
 /** One page of `listBookings`. */
 export interface BookingPage {
+  /** The bookings that match the schema, in the order received. */
   bookings: ApiBooking[];
+  /** The ones that do not (see {@linkcode UnreadableBooking}). */
+  unreadable: UnreadableBooking[];
   /** Offset this page was requested at. */
   skip: number;
   /** Offset of the next page: pass it as `skip` to resume after this page. */
   nextSkip: number;
-  /** Bookings matching the filters, as Cal.com counted them for this page. */
-  totalItems: number;
+  /**
+   * Bookings matching the filters, as Cal.com counted them for this page: null when Cal.com did not
+   * count (team access), and possibly an estimate.
+   */
+  totalItems: number | null;
+  /** Cal.com's `hasNextPage`; false on a full page when `totalItems` is null, so not the end by itself. */
   hasNextPage: boolean;
+  /**
+   * When Cal.com answered, on Cal.com's clock ({@linkcode calcomReadTime}): the state of every booking
+   * of the page is at least as new as every webhook Cal.com generated before this time.
+   */
+  readAt: string;
+}
+
+/**
+ * The time of a read on Cal.com's clock: the answer's `Date` header (whole seconds, rounded down, so
+ * 999 ms are added: the read happened before the end of that second), or `fallback` (our clock) when
+ * the header is missing or unreadable. Webhook envelopes carry `createdAt` from the same clock.
+ */
+export function calcomReadTime(headers: Headers, fallback: Date): string {
+  const date = Date.parse(headers.get("date") ?? "");
+  return new Date(Number.isNaN(date) ? fallback.getTime() : date + 999).toISOString();
+}
+
+function stringField(raw: unknown, key: string): string | null {
+  const value = (raw as Record<string, unknown> | null)?.[key];
+  return typeof value === "string" ? value : null;
+}
+
+/** Splits a page's items into the bookings that match the schema and the ones that do not. */
+export function readBookingItems(items: readonly unknown[]): Pick<BookingPage, "bookings" | "unreadable"> {
+  const bookings: ApiBooking[] = [];
+  const unreadable: UnreadableBooking[] = [];
+  for (const raw of items) {
+    const parsed = ApiBookingSchema.safeParse(raw);
+    if (parsed.success) {
+      bookings.push(parsed.data);
+      continue;
+    }
+    const issue = parsed.error.issues[0];
+    const uid = stringField(raw, "uid");
+    unreadable.push({
+      raw,
+      reason: `${issue.path.join(".") || "booking"}: ${issue.message}`,
+      uid: uid === "" ? null : uid,
+      updatedAt: stringField(raw, "updatedAt"),
+      createdAt: stringField(raw, "createdAt"),
+    });
+  }
+  return { bookings, unreadable };
+}
+
+/** Options of a single read. */
+export interface ReadOptions {
+  /** Called with the time of the read on Cal.com's clock ({@linkcode calcomReadTime}). */
+  onReadAt?: (readAt: string) => void;
 }
 
 /** Body of `createWebhook`. */
@@ -126,6 +194,38 @@ export const eventTypesApiVersion = "2024-06-14";
 /** The slots endpoints' version. */
 export const slotsApiVersion = "2024-09-04";
 
+/**
+ * Body of `cancelBooking` (`POST /v2/bookings/{uid}/cancel`). With `seatUid` only that seat is
+ * cancelled, and `cancelSubsequentBookings` is not sent (Cal.com's seated form has no such field).
+ */
+export interface CancelBookingInput {
+  cancellationReason?: string;
+  /** A recurring occurrence: cancel it and every later one. */
+  cancelSubsequentBookings?: boolean;
+  seatUid?: string;
+}
+
+/** Body of `rescheduleBooking` (`POST /v2/bookings/{uid}/reschedule`). */
+export interface RescheduleBookingInput {
+  /** The new start, an ISO instant (one of `GET /v2/slots`' starts). */
+  start: string;
+  /** Not sent with `seatUid` (Cal.com's seated form has no such field). */
+  reschedulingReason?: string;
+  /** E-mail of who moves it; the organizer's makes a booking that needs confirmation accepted. */
+  rescheduledBy?: string;
+  seatUid?: string;
+}
+
+/** Body of `markBookingAbsent` (`POST /v2/bookings/{uid}/mark-absent`). */
+export interface MarkAbsentInput {
+  /** `true` marks the host absent; Cal.com cannot un-mark the host (`false` is a no-op there). */
+  host?: boolean;
+  attendees?: { email: string; absent: boolean }[];
+}
+
+/** What a booking action answers: the booking, or every occurrence of a recurring series. */
+export type BookingActionResult = ApiBooking | ApiBooking[];
+
 /** A Cal.com API v2 client bound to one API key. Every failure is a {@linkcode CalcomError}. */
 export interface CalcomClient {
   /** The account the key belongs to (`GET /v2/me`); a bad key fails with 401 UnauthorizedException. */
@@ -139,7 +239,21 @@ export interface CalcomClient {
    * One booking by uid (`GET /v2/bookings/{uid}`). The uid of a recurring series returns every
    * occurrence as an array. An unknown uid fails with 404 NotFoundException.
    */
-  getBooking(uid: string): Promise<ApiBooking | ApiBooking[]>;
+  getBooking(uid: string, options?: ReadOptions): Promise<ApiBooking | ApiBooking[]>;
+  /**
+   * Cancels a booking (`cal-api-version: 2024-08-13`): the booking as Cal.com now holds it, or the
+   * occurrences of its series after `cancelSubsequentBookings`. The booking actions below are sent
+   * once: only a 429 is retried, since after a timeout or a 5xx the change may have happened.
+   */
+  cancelBooking(uid: string, input?: CancelBookingInput): Promise<BookingActionResult>;
+  /** Moves a booking to a new start: the answer is the NEW booking (the old one is cancelled). */
+  rescheduleBooking(uid: string, input: RescheduleBookingInput): Promise<BookingActionResult>;
+  /** Accepts a booking that waits for confirmation. */
+  confirmBooking(uid: string): Promise<BookingActionResult>;
+  /** Declines a booking that waits for confirmation. */
+  declineBooking(uid: string, input?: { reason?: string }): Promise<BookingActionResult>;
+  /** Records the host and/or attendees absent (or attendees present again). */
+  markBookingAbsent(uid: string, input: MarkAbsentInput): Promise<BookingActionResult>;
   /**
    * Registers a user webhook. When the user already has one for this URL, fails with status 409 and
    * code `ConflictException` (see {@linkcode findWebhookByUrl}).
@@ -181,6 +295,14 @@ const SlotsResponseSchema = successEnvelope(SlotsByDaySchema);
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The object without its undefined values: Cal.com's cancel and reschedule pipes refuse keys their form
+ * does not have, so only the fields given are sent.
+ */
+function definedOnly(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
 function invalidRequest(message: string): CalcomError {
   return new CalcomError(message, { code: CalcomErrorCode.invalidRequest, retryable: false });
 }
@@ -191,11 +313,12 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
   if (typeof options.apiKey === "string" && !/^[\x21-\x7e]+$/.test(options.apiKey)) {
     throw invalidRequest("Cal.com API key is empty or contains characters a header cannot carry");
   }
+  const now = options.now ?? (() => new Date());
   const request = createTransport({
     apiKey: options.apiKey,
     baseUrl: options.baseUrl ?? defaultCalcomApiUrl,
     fetch: options.fetch ?? fetch,
-    now: options.now ?? (() => new Date()),
+    now,
     sleep: options.sleep ?? defaultSleep,
     random: options.random ?? Math.random,
     timeoutMs: options.timeoutMs ?? 15_000,
@@ -215,18 +338,21 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     const resolved = parsed.data;
     let skip = resolved.skip;
     for (;;) {
+      let readAt = "";
       const body = await request({
         method: "GET",
         path: "/v2/bookings",
         query: bookingSearchParams(resolved, skip),
         versioned: true,
-        schema: BookingListResponseSchema,
+        schema: BookingListPageSchema,
+        onHeaders: (headers) => (readAt = calcomReadTime(headers, now())),
       });
-      const bookings = body.data;
-      const nextSkip = skip + bookings.length;
+      const { bookings, unreadable } = readBookingItems(body.data);
+      const nextSkip = skip + body.data.length;
       // An empty page that claims a next one would loop forever; Cal.com computes hasNextPage from counts.
-      const hasNextPage = body.pagination.hasNextPage && bookings.length > 0;
-      yield { bookings, skip, nextSkip, totalItems: body.pagination.totalItems, hasNextPage };
+      const hasNextPage = body.pagination.hasNextPage && body.data.length > 0;
+      const totalItems = body.pagination.totalItems;
+      yield { bookings, unreadable, skip, nextSkip, totalItems, hasNextPage, readAt };
       if (!hasNextPage) return;
       skip = nextSkip;
     }
@@ -251,20 +377,63 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     );
   }
 
+  /** One booking action: `POST /v2/bookings/{uid}/<action>`, sent once (see `idempotent` in transport.ts). */
+  async function bookingAction(uid: string, action: string, body?: Record<string, unknown>) {
+    if (uid === "") throw invalidRequest("Booking uid is empty");
+    const result = await request({
+      method: "POST",
+      path: `/v2/bookings/${encodeURIComponent(uid)}/${action}`,
+      body,
+      versioned: true,
+      schema: BookingResponseSchema,
+      idempotent: false,
+    });
+    return result.data;
+  }
+
   return {
     async me() {
       return (await request({ method: "GET", path: "/v2/me", schema: MeResponseSchema })).data;
     },
     listBookings,
-    async getBooking(uid) {
+    async getBooking(uid, readOptions = {}) {
       if (uid === "") throw invalidRequest("Booking uid is empty");
       const body = await request({
         method: "GET",
         path: `/v2/bookings/${encodeURIComponent(uid)}`,
         versioned: true,
         schema: BookingResponseSchema,
+        onHeaders: (headers) => readOptions.onReadAt?.(calcomReadTime(headers, now())),
       });
       return body.data;
+    },
+    cancelBooking(uid, input = {}) {
+      const body = input.seatUid !== undefined
+        ? definedOnly({ seatUid: input.seatUid, cancellationReason: input.cancellationReason })
+        : definedOnly({
+          cancellationReason: input.cancellationReason,
+          cancelSubsequentBookings: input.cancelSubsequentBookings,
+        });
+      return bookingAction(uid, "cancel", body);
+    },
+    rescheduleBooking(uid, input) {
+      const body = input.seatUid !== undefined
+        ? definedOnly({ start: input.start, seatUid: input.seatUid, rescheduledBy: input.rescheduledBy })
+        : definedOnly({
+          start: input.start,
+          reschedulingReason: input.reschedulingReason,
+          rescheduledBy: input.rescheduledBy,
+        });
+      return bookingAction(uid, "reschedule", body);
+    },
+    confirmBooking(uid) {
+      return bookingAction(uid, "confirm");
+    },
+    declineBooking(uid, input = {}) {
+      return bookingAction(uid, "decline", definedOnly({ reason: input.reason }));
+    },
+    markBookingAbsent(uid, input) {
+      return bookingAction(uid, "mark-absent", definedOnly({ host: input.host, attendees: input.attendees }));
     },
     async createWebhook(input) {
       const body = await request({

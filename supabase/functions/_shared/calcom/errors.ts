@@ -48,6 +48,8 @@ export interface CalcomErrorInit {
   code: string;
   /** Whether the same call may succeed later (5xx, 429, network, timeout). */
   retryable: boolean;
+  /** What Cal.com itself said (its error message, secrets redacted), when it answered with an error. */
+  calcomMessage?: string;
 }
 
 /**
@@ -60,12 +62,15 @@ export class CalcomError extends Error {
   readonly status: number | undefined;
   readonly code: string;
   readonly retryable: boolean;
+  /** See {@linkcode CalcomErrorInit.calcomMessage}. */
+  readonly calcomMessage: string | undefined;
 
   constructor(message: string, init: CalcomErrorInit) {
     super(message);
     this.status = init.status;
     this.code = init.code;
     this.retryable = init.retryable;
+    this.calcomMessage = init.calcomMessage;
   }
 
   /** Keeps the message in `JSON.stringify(err)` (own properties alone would drop it). */
@@ -177,5 +182,10 @@ export function errorFromResponse(
 ): CalcomError {
   const { code, message } = parseErrorBody(status, bodyText);
   const text = truncate(redact(`Cal.com ${operation} failed with ${status} ${code}: ${message}`, secrets));
-  return new CalcomError(text, { status, code: redact(code, secrets), retryable: isRetryableStatus(status) });
+  return new CalcomError(text, {
+    status,
+    code: redact(code, secrets),
+    retryable: isRetryableStatus(status),
+    calcomMessage: truncate(redact(message, secrets)),
+  });
 }

@@ -97,9 +97,13 @@ export const ApiBookingSchema = z.looseObject({
 /** One booking from API v2 (unknown fields preserved). */
 export type ApiBooking = z.infer<typeof ApiBookingSchema>;
 
-/** `pagination` of `GET /v2/bookings`; only the two fields paging relies on are required. */
+/**
+ * `pagination` of `GET /v2/bookings`; only the two fields paging relies on are required. `totalItems` is
+ * null for a caller with team read access (Cal.com counts nothing, then `hasNextPage` is false even on a
+ * full page) and may be a planner estimate: neither says for sure whether more bookings exist.
+ */
 export const PaginationSchema = z.looseObject({
-  totalItems: z.number().int().nonnegative(),
+  totalItems: z.number().int().nonnegative().nullable(),
   hasNextPage: z.boolean(),
   remainingItems: optionalNumber,
   returnedItems: optionalNumber,
@@ -132,7 +136,17 @@ export function successEnvelope<T extends z.ZodType>(data: T) {
   return z.looseObject({ status: z.literal("success"), data });
 }
 
-/** `GET /v2/bookings` response. */
+/**
+ * `GET /v2/bookings` response with its bookings unchecked: the client checks each one on its own, so
+ * one booking in a shape it cannot read is set aside instead of failing the page.
+ */
+export const BookingListPageSchema = z.looseObject({
+  status: z.literal("success"),
+  data: z.array(z.unknown()),
+  pagination: PaginationSchema,
+});
+
+/** `GET /v2/bookings` response, every booking checked. */
 export const BookingListResponseSchema = z.looseObject({
   status: z.literal("success"),
   data: z.array(ApiBookingSchema),

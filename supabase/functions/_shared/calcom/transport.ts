@@ -70,6 +70,8 @@ export interface CalcomRequest<T extends z.ZodType> {
   schema: T;
   /** Further secrets in this call (e.g. a webhook secret) to keep out of error messages. */
   secrets?: readonly string[];
+  /** Called with the headers of the answer that succeeded (e.g. to read Cal.com's `Date`). */
+  onHeaders?: (headers: Headers) => void;
 }
 
 /** Performs {@linkcode CalcomRequest}s and returns the validated body. */
@@ -258,7 +260,10 @@ export function createTransport(options: TransportOptions): Transport {
       }
       const outcome = await attemptOnce(request, operation, secrets, deadline, token);
       limiter.release(nowMs(), outcome.response);
-      if (outcome.ok) return outcome.value;
+      if (outcome.ok) {
+        request.onHeaders?.(outcome.response.headers);
+        return outcome.value;
+      }
       const error = outcome.error;
       // An OAuth access token Cal.com refused (expired early, or rotated out elsewhere): one new token,
       // one more try, not counted as an attempt. A 401 means nothing was done, so even a write may repeat.

@@ -6,6 +6,54 @@ export type Json = string | number | boolean | null | { [key: string]: Json | un
 export type Database = {
   "public": {
     Tables: {
+      "calcom_booking_rejects": {
+        Row: {
+          "booking_uid": string | null;
+          "calcom_connection_id": string;
+          "first_seen_at": string;
+          "id": string;
+          "last_seen_at": string;
+          "raw_excerpt": string;
+          "reason": string;
+          "seen_count": number;
+          "source": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "booking_uid"?: string | null;
+          "calcom_connection_id": string;
+          "first_seen_at"?: string;
+          "id"?: string;
+          "last_seen_at"?: string;
+          "raw_excerpt": string;
+          "reason": string;
+          "seen_count"?: number;
+          "source": string;
+          "user_id": string;
+        };
+        Update: {
+          "booking_uid"?: string | null;
+          "calcom_connection_id"?: string;
+          "first_seen_at"?: string;
+          "id"?: string;
+          "last_seen_at"?: string;
+          "raw_excerpt"?: string;
+          "reason"?: string;
+          "seen_count"?: number;
+          "source"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "calcom_booking_rejects_user_id_calcom_connection_id_fkey";
+            columns: ["user_id", "calcom_connection_id"];
+            isOneToOne: false;
+            referencedRelation: "calcom_connections";
+            referencedColumns: ["user_id", "id"];
+          },
+        ];
+      };
       "calcom_booking_requests": {
         Row: {
           "booking_uid": string;
@@ -319,6 +367,7 @@ export type Database = {
           "next_skip": number;
           "pages": number;
           "resumed_from_run_id": string | null;
+          "set_aside": number;
           "started_at": string;
           "status": string;
           "trigger": string;
@@ -344,6 +393,7 @@ export type Database = {
           "next_skip"?: number;
           "pages"?: number;
           "resumed_from_run_id"?: string | null;
+          "set_aside"?: number;
           "started_at"?: string;
           "status"?: string;
           "trigger": string;
@@ -368,6 +418,7 @@ export type Database = {
           "next_skip"?: number;
           "pages"?: number;
           "resumed_from_run_id"?: string | null;
+          "set_aside"?: number;
           "started_at"?: string;
           "status"?: string;
           "trigger"?: string;
@@ -532,6 +583,19 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      "calcom_is_action_echo": {
+        Args: {
+          "incoming": Omit<
+            Database["public"]["Tables"]["calcom_bookings"]["Row"],
+            Database["public"]["Tables"]["calcom_bookings"]["ComputedFields"]
+          >;
+          "stored": Omit<
+            Database["public"]["Tables"]["calcom_bookings"]["Row"],
+            Database["public"]["Tables"]["calcom_bookings"]["ComputedFields"]
+          >;
+        };
+        Returns: boolean;
+      };
       "calcom_log_unverified_event": {
         Args: {
           "p_connection_id": string;

@@ -116,9 +116,10 @@ Deno.test("booking store", async (t) => {
       assert.equal((await booking(connectionId, "a")).title, "Changed at the same time");
     });
 
-    await t.step("a newer but identical state moves the guard without counting as updated", async () => {
+    await t.step("a newer but identical state writes nothing and leaves the guard", async () => {
       const { connectionId } = await connection();
       await upsert(connectionId, [testBookingRow({ booking_uid: "a" })]);
+      const before = await booking(connectionId, "a");
       assert.deepEqual(
         await upsert(connectionId, [testBookingRow({ booking_uid: "a", source_updated_at: T2 })]),
         {
@@ -127,10 +128,17 @@ Deno.test("booking store", async (t) => {
           skipped: 1,
         },
       );
-      assert.equal((await booking(connectionId, "a")).source_updated_at.toISOString(), T2);
-      // a state from between the two must now lose
+      // Every sync reads at a later time: an unchanged booking must not be rewritten by each of them.
+      const after = await booking(connectionId, "a");
+      assert.equal(after.updated_at.toISOString(), before.updated_at.toISOString());
+      assert.equal(after.source_updated_at.toISOString(), before.source_updated_at.toISOString());
+      // a state older than the stored one still loses
       await upsert(connectionId, [
-        testBookingRow({ booking_uid: "a", status: "PENDING", source_updated_at: T1 }),
+        testBookingRow({
+          booking_uid: "a",
+          status: "PENDING",
+          source_updated_at: "2000-01-01T00:00:00.000Z",
+        }),
       ]);
       assert.equal((await booking(connectionId, "a")).status, "ACCEPTED");
     });

@@ -116,7 +116,16 @@ Deno.test("listing pages until Cal.com says there is no next page, each booking 
 Deno.test("an empty account yields one empty last page", async () => {
   const server = bookingsServer([]);
   const pages = await Array.fromAsync(clientFor(server).listBookings());
-  assert.deepEqual(pages, [{ bookings: [], skip: 0, nextSkip: 0, totalItems: 0, hasNextPage: false }]);
+  assert.deepEqual(pages, [{
+    bookings: [],
+    unreadable: [],
+    skip: 0,
+    nextSkip: 0,
+    totalItems: 0,
+    hasNextPage: false,
+    // no Date header: the read time is the client's clock
+    readAt: "2025-03-10T12:00:00.000Z",
+  }]);
   assert.equal(server.requests.length, 1);
 });
 
@@ -149,14 +158,30 @@ Deno.test("bookings lacking optional fields and unknown fields come back as Cal.
   assert.deepEqual(page.bookings, [minimalBooking(1), seated]);
 });
 
-Deno.test("a page with a malformed booking fails with InvalidResponse and is not retried", async () => {
+Deno.test("a malformed booking is returned apart with its reason, the rest of its page as usual", async () => {
   const { uid: _uid, ...noUid } = minimalBooking(2);
-  const server = bookingsServer([minimalBooking(1), noUid]);
-  const err = await rejection(Array.fromAsync(clientFor(server).listBookings()));
-  assert.equal(err.code, "InvalidResponse");
-  assert.equal(err.retryable, false);
-  assert.match(err.message, /data\.1\.uid/);
+  const server = bookingsServer([
+    minimalBooking(1),
+    noUid,
+    { ...minimalBooking(3), id: 2 ** 53 },
+    "a string",
+  ]);
+  const [page] = await Array.fromAsync(clientFor(server).listBookings());
+  assert.deepEqual(page.bookings.map((b) => b.id), [1]);
+  assert.deepEqual(page.unreadable.map((u) => [u.uid, u.reason.split(":")[0]]), [
+    [null, "uid"],
+    [String(minimalBooking(3).uid), "id"],
+    [null, "booking"],
+  ]);
   assert.equal(server.requests.length, 1);
+});
+
+Deno.test("the read time is the Date header of Cal.com's answer, to the end of its second", async () => {
+  const server = fakeServer(() =>
+    json(bookingsPage([], 0, 100), 200, { date: "Tue, 10 Mar 2025 10:00:01 GMT" })
+  );
+  const [page] = await Array.fromAsync(clientFor(server).listBookings());
+  assert.equal(page.readAt, "2025-03-10T10:00:01.999Z");
 });
 
 Deno.test("invalid filters fail with InvalidRequest before anything is sent", async () => {
