@@ -27,6 +27,8 @@ export interface DevOptions {
   legacyJwt: boolean;
   /** Real Cal.com (or any Cal.com API v2) when set; the in-process sandbox otherwise. */
   calcomApiUrl?: string;
+  /** Leave "Continue with Cal.com" off: no OAuth client in the sandbox, API keys only. */
+  noOAuth: boolean;
   /** Port of the in-process sandbox (0: a free one; a taken default falls back to a free one). */
   sandboxPort: number;
   /** Given by the environment; otherwise generated once and kept in `<dataDir>`. */
@@ -71,6 +73,7 @@ Options:
                       an ES256 key kept in the data folder, its JWKS at /auth/v1/.well-known/jwks.json)
   --db-port <n>       embedded database port (default ${DEFAULT_DB_PORT}, or a free one when taken)
   --sandbox-port <n>  Cal.com sandbox port (env CALCOM_SANDBOX_PORT, default ${DEFAULT_SANDBOX_PORT})
+  --no-oauth          do not offer Continue with Cal.com (default: an OAuth client in the sandbox)
   --help              this text
 
 Environment (each optional):
@@ -88,6 +91,7 @@ const DEV_FLAGS = {
   "sandbox-port": { type: "string" },
   reset: { type: "boolean" },
   "legacy-jwt": { type: "boolean" },
+  "no-oauth": { type: "boolean" },
   help: { type: "boolean" },
 } as const;
 
@@ -154,6 +158,7 @@ export function parseDevOptions(args: string[], env: Record<string, string | und
     dbPort: flags["db-port"] !== undefined ? parsePort(flags["db-port"], "--db-port") : DEFAULT_DB_PORT,
     jwtSecret: jwtSecret ?? LOCAL_JWT_SECRET,
     legacyJwt: flags["legacy-jwt"] === true,
+    noOAuth: flags["no-oauth"] === true,
     calcomApiUrl,
     sandboxPort: sandboxPort !== undefined ? parsePort(sandboxPort, "--sandbox-port") : DEFAULT_SANDBOX_PORT,
     encryptionKey,

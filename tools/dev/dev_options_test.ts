@@ -12,6 +12,7 @@ Deno.test("with no flags and no environment every setting has its newcomer defau
     dbPort: DEFAULT_DB_PORT,
     jwtSecret: LOCAL_JWT_SECRET,
     legacyJwt: false,
+    noOAuth: false,
     calcomApiUrl: undefined,
     sandboxPort: DEFAULT_SANDBOX_PORT,
     encryptionKey: undefined,
@@ -94,4 +95,9 @@ Deno.test("--help is a switch", () => {
 Deno.test("--legacy-jwt signs the dev user's token with the HS256 secret instead of the ES256 key", () => {
   assert.equal(parseDevOptions(["--legacy-jwt"], {}).legacyJwt, true);
   assert.equal(parseDevOptions([], {}).legacyJwt, false);
+});
+
+Deno.test("--no-oauth leaves Continue with Cal.com off", () => {
+  assert.equal(parseDevOptions(["--no-oauth"], {}).noOAuth, true);
+  assert.equal(parseDevOptions([], {}).noOAuth, false);
 });

@@ -2,7 +2,8 @@
  * `startDevServer(options)`: the whole local stack in one process. A database (an external
  * `DATABASE_URL`, or an embedded PGlite kept in `<dataDir>/pglite`) with the platform SQL and the
  * migrations applied and a dev user in auth.users; the Cal.com sandbox with a seeded dev host (unless
- * `CALCOM_API_URL` names a real Cal.com); and the three functions behind a gateway that honours
+ * `CALCOM_API_URL` names a real Cal.com) and, in it, an OAuth client the functions are configured with,
+ * so the page offers "Continue with Cal.com"; and the three functions behind a gateway that honours
  * `verify_jwt` from config.toml, on 127.0.0.1.
  *
  * @module
@@ -55,7 +56,15 @@ export interface DevServerInfo {
   };
   calcom: {
     apiUrl: string;
-    sandbox?: { url: string; userId: number; username: string; apiKey: string; bookings: number };
+    sandbox?: {
+      url: string;
+      userId: number;
+      username: string;
+      apiKey: string;
+      bookings: number;
+      /** The sandbox's OAuth client for "Continue with Cal.com" (its secret only in the functions' config). */
+      oauth?: { clientId: string; consentUrl: string; redirectUrl: string; returnUrls: string[] };
+    };
   };
   anonKey: string;
   /** A stand-in for the project's `sb_publishable_…` key, when tokens are ES256 (the default). */
@@ -213,6 +222,7 @@ export async function startDevServer(
 
     let sandbox: Sandbox | undefined;
     let sandboxInfo: DevServerInfo["calcom"]["sandbox"];
+    let sandboxSeed: { userId: number; username: string; apiKey: string } | undefined;
     if (!options.calcomApiUrl) {
       let sandboxPort = options.sandboxPort;
       if (sandboxPort === DEFAULT_SANDBOX_PORT && !isPortFree(sandboxPort)) sandboxPort = 0;
@@ -228,13 +238,7 @@ export async function startDevServer(
         timeZone: "Europe/Berlin",
       });
       sandbox.seedBookings(user.id, SEEDED_BOOKINGS, { seed: 1 });
-      sandboxInfo = {
-        url: sandbox.url,
-        userId: user.id,
-        username: user.username,
-        apiKey,
-        bookings: sandbox.bookings(user.id).length,
-      };
+      sandboxSeed = { userId: user.id, username: user.username, apiKey };
     }
     const calcomApiUrl = options.calcomApiUrl ?? sandbox!.url;
 
@@ -252,6 +256,36 @@ export async function startDevServer(
     const functionsUrl = `${supabaseUrl}/functions/v1`;
 
     // Projects on JWT signing keys: the dev user's token is ES256, verified through the JWKS.
+    // "Continue with Cal.com" against the sandbox: a client whose redirect URI is this server's callback,
+    // and the settings page (under either loopback name) as the place to come back to.
+    let oauthEnv: Record<string, string> = {};
+    let oauthInfo: NonNullable<DevServerInfo["calcom"]["sandbox"]>["oauth"];
+    if (sandbox && sandboxSeed && !options.noOAuth) {
+      const redirectUrl = `${functionsUrl}/calcom-connection/oauth/callback`;
+      const returnUrls = [`${supabaseUrl}/`, `http://localhost:${port}/`];
+      const consentUrl = `${sandbox.url}/auth/oauth2/authorize`;
+      const { clientId, clientSecret } = await sandbox.addOAuthClient({
+        redirectUris: [redirectUrl],
+        name: "calcom-supabase (dev server)",
+      });
+      oauthEnv = {
+        CALCOM_OAUTH_CLIENT_ID: clientId,
+        CALCOM_OAUTH_CLIENT_SECRET: clientSecret,
+        CALCOM_OAUTH_REDIRECT_URL: redirectUrl,
+        CALCOM_OAUTH_RETURN_URLS: returnUrls.join(","),
+        CALCOM_OAUTH_AUTHORIZE_URL: consentUrl,
+      };
+      oauthInfo = { clientId, consentUrl, redirectUrl, returnUrls };
+    }
+    if (sandbox && sandboxSeed) {
+      sandboxInfo = {
+        url: sandbox.url,
+        ...sandboxSeed,
+        bookings: sandbox.bookings(sandboxSeed.userId).length,
+        ...(oauthInfo ? { oauth: oauthInfo } : {}),
+      };
+    }
+
     const signingKey = options.legacyJwt ? undefined : await loadOrCreateSigningKey(options.dataDir);
     const extraJwks = parseJwks(options.passthrough.SUPABASE_JWKS);
     const jwks: JSONWebKeySet | undefined = signingKey || extraJwks
@@ -265,6 +299,7 @@ export async function startDevServer(
       CALCOM_ENCRYPTION_KEY: encryptionKey,
       SUPABASE_JWT_SECRET: options.jwtSecret,
       CALCOM_API_URL: calcomApiUrl,
+      ...oauthEnv,
       // PGlite hangs under a postgres.js pool of more than one connection.
       ...(embedded ? { CALCOM_DB_POOL_MAX: "1" } : {}),
     });

@@ -75,3 +75,39 @@ Deno.test("a webhook the sandbox refuses is logged and the function's answer is 
     "dev: could not register the sandbox webhook: Cal.com did not register the webhook: 400",
   ]);
 });
+
+Deno.test("an OAuth callback that connected an account registers its webhook; a failed one does not", async () => {
+  const calls: string[] = [];
+  const lines: string[] = [];
+  const register = (id: string): Promise<DevWebhookResult> => {
+    calls.push(id);
+    return Promise.resolve({
+      status: "registered",
+      webhookId: "w2",
+      url: `http://127.0.0.1/fn/calcom-webhook/${id}`,
+    });
+  };
+  const callback = (location: string) => (_request: Request) =>
+    new Response(null, { status: 302, headers: { location } });
+  const request = new Request("http://x/calcom-connection/oauth/callback?code=c&state=s");
+  const connected = await withDevWebhookRegistration(
+    callback("http://127.0.0.1:54321/?calcom_status=connected&calcom_connection_id=c2"),
+    register,
+    (line) => lines.push(line),
+  )(request);
+  assert.equal(connected.status, 302);
+  assert.equal(
+    connected.headers.get("location"),
+    "http://127.0.0.1:54321/?calcom_status=connected&calcom_connection_id=c2",
+  );
+  const denied = await withDevWebhookRegistration(
+    callback("http://127.0.0.1:54321/?calcom_status=error&calcom_error=access_denied"),
+    register,
+    (line) => lines.push(line),
+  )(request);
+  assert.equal(denied.status, 302);
+  assert.deepEqual(calls, ["c2"]);
+  assert.deepEqual(lines, [
+    "dev: registered the sandbox webhook http://127.0.0.1/fn/calcom-webhook/c2 (the function skips local URLs)",
+  ]);
+});

@@ -90,6 +90,12 @@ export function renderBanner(input: BannerInput): string {
       `Cal.com     sandbox ${sandbox.url} (API ${sandbox.url}/v2), host "${sandbox.username}" with ${sandbox.bookings} bookings`,
     );
     out.push(`            webhooks are delivered to ${fnUrl}/calcom-webhook/<connection id>`);
+    if (sandbox.oauth) {
+      out.push(
+        `            OAuth client ${sandbox.oauth.clientId}: the page offers Continue with Cal.com ` +
+          `(on the sandbox's consent page, sign in as "${sandbox.username}"; --no-oauth turns it off)`,
+      );
+    }
   } else {
     out.push(
       `Cal.com     ${info.calcom.apiUrl} (webhooks need a public PUBLIC_FUNCTIONS_URL, e.g. a tunnel)`,
@@ -142,6 +148,12 @@ export function renderBanner(input: BannerInput): string {
     }. Disconnect (removes the webhook at Cal.com, then the connection and its bookings)`,
   );
   out.push(`  curl -s -X DELETE "$FN/calcom-connection" -H "$AUTH"`);
+  if (sandbox?.oauth) {
+    out.push(
+      `  # Or connect with OAuth: open ${info.supabaseUrl}/, click "Continue with Cal.com", ` +
+        `sign in as ${sandbox.username} and click Allow`,
+    );
+  }
   out.push("");
   out.push("Ctrl-C stops the server. One line per request follows.");
   return out.join("\n");

@@ -27,6 +27,12 @@ function info(overrides: Partial<DevServerInfo> = {}): DevServerInfo {
         username: "dev-host",
         apiKey: "cal_test_abc",
         bookings: 40,
+        oauth: {
+          clientId: "0123abcd",
+          consentUrl: "http://127.0.0.1:54329/auth/oauth2/authorize",
+          redirectUrl: "http://127.0.0.1:54321/functions/v1/calcom-connection/oauth/callback",
+          returnUrls: ["http://127.0.0.1:54321/", "http://localhost:54321/"],
+        },
       },
     },
     anonKey: "anon.jwt.value",
@@ -86,6 +92,8 @@ Deno.test("the banner gives the URLs, keys and a runnable curl walkthrough again
   );
   assert.match(text, /DATABASE_URL\s+\(unset\)\s+\(default: embedded PGlite in \.local\/pglite\)/);
   assert.match(text, /PORT\s+54321\s+\(default 54321\)/);
+  assert.match(text, /OAuth client 0123abcd: the page offers Continue with Cal\.com/);
+  assert.match(text, /click "Continue with Cal\.com", sign in as dev-host and click Allow/);
 });
 
 Deno.test("the banner never shows the encryption key or a configured JWT secret", () => {
@@ -116,5 +124,6 @@ Deno.test("with a real Cal.com and an external database the banner says so and s
   assert.match(text, /CAL_KEY=<your Cal\.com API key, cal_live_\.\.\.>/);
   assert.match(text, /DATABASE_URL\s+postgresql:\/\/postgres:\*\*\*\*@db\.example\.test/);
   assert.equal(text.includes("/sandbox/bookings"), false);
+  assert.equal(text.includes("Continue with Cal.com"), false);
   assert.match(text, /# 4\. Disconnect/);
 });

@@ -3,7 +3,7 @@
  * folder, free ports), driven over HTTP with supabase-js the way an app would: connect the sandbox
  * account, sync, read bookings under RLS (through the sync function's `GET ?fromDb=true`, since the dev
  * server runs no PostgREST), have the sandbox cancel a booking and see the webhook's effect, disconnect;
- * then SIGTERM and a clean exit, and a restart that finds the data again.
+ * connect again with "Continue with Cal.com" through the sandbox's consent page; then SIGTERM and a clean exit, and a restart that finds the data again.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import postgres from "postgres";
 import { LOCAL_JWT_SECRET, signUserToken } from "../dev/dev_tokens.ts";
 import { invokeFunction } from "../testing/invoke_function.ts";
+import { consent, openCallback } from "../testing/oauth_test_support.ts";
 
 const root = new URL("../../", import.meta.url);
 
@@ -352,6 +353,34 @@ Deno.test({
           select (select count(*)::int from public.calcom_connections) as connections,
                  (select count(*)::int from public.calcom_bookings) as bookings`;
         assert.deepEqual({ connections, bookings }, { connections: 0, bookings: 0 });
+      },
+    });
+
+    await t.step({
+      name: "Continue with Cal.com connects the dev host through the sandbox's consent page",
+      fn: async () => {
+        const listed = await invokeFunction(user, "calcom-connection", { method: "GET" });
+        assert.equal(listed.body.oauthEnabled, true);
+        const started = await invokeFunction(user, "calcom-connection/oauth/start", {
+          body: { returnTo: `${info.supabaseUrl}/` },
+        });
+        assert.equal(started.status, 200, JSON.stringify(started.body));
+        const done = await openCallback(await consent(started.body.authorizeUrl, "dev-host"));
+        assert.equal(done.status, 302, done.body);
+        assert.equal(`${done.location!.origin}${done.location!.pathname}`, `${info.supabaseUrl}/`);
+        assert.equal(done.location!.searchParams.get("calcom_status"), "connected");
+        const id = done.location!.searchParams.get("calcom_connection_id")!;
+        const [row] =
+          await db`select auth_kind, calcom_webhook_id from public.calcom_connections where id = ${id}`;
+        assert.equal(row.auth_kind, "oauth");
+        // the dev server registered the webhook at the sandbox, as for a key
+        const overview = await (await fetch(`${info.supabaseUrl}/_dev/sandbox`)).json();
+        assert.equal(overview.webhooks.length, 1);
+        assert.equal(overview.webhooks[0].subscriberUrl, `${info.functionsUrl}/calcom-webhook/${id}`);
+        const synced = await invokeFunction(user, "calcom-bookings-sync", { body: {} });
+        assert.equal(synced.status, 200, JSON.stringify(synced.body));
+        const removed = await invokeFunction(user, "calcom-connection", { method: "DELETE" });
+        assert.equal(removed.status, 200, JSON.stringify(removed.body));
       },
     });
 

@@ -17,6 +17,7 @@ import type { z } from "zod";
 import type { ConnectRequestSchema } from "../../supabase/functions/calcom-connection/connect_request.ts";
 import type { ConnectionView as BaseConnectionView } from "../../supabase/functions/calcom-connection/connection_view.ts";
 import type { UpdateRequestSchema } from "../../supabase/functions/calcom-connection/update_request.ts";
+import type { OAuthStartRequestSchema } from "../../supabase/functions/calcom-connection/oauth_app.ts";
 import type {
   ReadQuerySchema,
   SyncBodySchema,
@@ -41,6 +42,8 @@ export type WebhookHealth = ConnectionView["webhookHealth"];
 
 /** `POST calcom-connection`. */
 export type ConnectInput = z.input<typeof ConnectRequestSchema>;
+/** `POST calcom-connection/oauth/start`. */
+export type OAuthStartInput = z.input<typeof OAuthStartRequestSchema>;
 /** `PATCH calcom-connection?id=…`. */
 export type UpdateInput = z.input<typeof UpdateRequestSchema>;
 /** `POST calcom-bookings-sync`. */
@@ -75,6 +78,16 @@ export interface ConnectionList {
   connected: boolean;
   connection: ConnectionView | null;
   connections: ConnectionView[];
+  /** Whether "Continue with Cal.com" is offered (the operator configured an OAuth client). */
+  oauthEnabled: boolean;
+}
+
+/** `POST calcom-connection/oauth/start`: where to send the browser. */
+export interface OAuthStartResult {
+  /** Cal.com's consent page for this flow (`window.location.assign(authorizeUrl)`). */
+  authorizeUrl: string;
+  /** When the flow expires (10 minutes from now). */
+  expiresAt: string;
 }
 
 /** `POST calcom-connection`. */
@@ -146,8 +159,16 @@ type Method = "GET" | "POST" | "PATCH" | "DELETE";
 export interface CalcomClient {
   /** Connects (or reconnects) a Cal.com account with its API key. */
   connect(input: ConnectInput): Promise<ConnectResult>;
-  /** The caller's connections, oldest first. */
+  /** The caller's connections, oldest first, and whether OAuth is offered. */
   list(): Promise<ConnectionList>;
+  /** Whether "Continue with Cal.com" is offered here (`oauthEnabled` of {@linkcode CalcomClient.list}). */
+  oauthEnabled(): Promise<boolean>;
+  /**
+   * Starts "Continue with Cal.com": answers Cal.com's consent page to send the browser to. `returnTo` (an
+   * allow-listed app URL, default the first) is where the browser comes back, with `calcom_status` and
+   * `calcom_connection_id` or `calcom_error` in its query (ui/settings/oauth_return.ts reads them).
+   */
+  oauthStart(input?: OAuthStartInput): Promise<OAuthStartResult>;
   /** Renames, pauses (`isActive: false`) or resumes a connection. */
   update(id: string, input: UpdateInput): Promise<{ connection: ConnectionView }>;
   /** Disconnects a connection, deleting its stored bookings and events. */
@@ -299,8 +320,23 @@ export function createCalcomClient(supabase: SupabaseClient): CalcomClient {
       return { message, connection, webhookUrl };
     },
     async list() {
-      const { connected, connection, connections } = await call<ConnectionList>("calcom-connection", "GET");
-      return { connected, connection, connections };
+      const { connected, connection, connections, oauthEnabled } = await call<ConnectionList>(
+        "calcom-connection",
+        "GET",
+      );
+      return { connected, connection, connections, oauthEnabled: oauthEnabled === true };
+    },
+    async oauthEnabled() {
+      const { oauthEnabled } = await call<ConnectionList>("calcom-connection", "GET");
+      return oauthEnabled === true;
+    },
+    async oauthStart(input = {}) {
+      const { authorizeUrl, expiresAt } = await call<OAuthStartResult>(
+        "calcom-connection/oauth/start",
+        "POST",
+        input,
+      );
+      return { authorizeUrl, expiresAt };
     },
     async update(id, input) {
       const { connection } = await call<{ connection: ConnectionView }>(

@@ -2,7 +2,8 @@
 /// <reference lib="dom.iterable" />
 /**
  * `<CalcomSettings supabase={supabase} />`: the settings section an app drops into its settings page.
- * Connect Cal.com accounts, see and manage each one (sync, webhook, pause, disconnect) and the recent
+ * Connect Cal.com accounts (with an API key, or "Continue with Cal.com" where OAuth is configured: the
+ * outcome comes back in the page's query, which is read once and removed), see and manage each one (sync, webhook, pause, disconnect) and the recent
  * bookings. It talks to the functions only through the typed client, styles itself through the
  * `--calcom-*` custom properties of calcom_settings.css, and stays current through Supabase Realtime
  * (private channel `calcom:user:<user id>`) or, where Realtime is not available, by polling.
@@ -19,6 +20,7 @@ import {
 import { ConnectForm } from "./ConnectForm.tsx";
 import { ConnectionCard } from "./ConnectionCard.tsx";
 import { humanError } from "./error_messages.ts";
+import { oauthReturnMessage, readOAuthReturn } from "./oauth_return.ts";
 import { RecentBookings } from "./RecentBookings.tsx";
 
 /** Props of {@linkcode CalcomSettings}. */
@@ -63,12 +65,16 @@ export function CalcomSettings(props: CalcomSettingsProps) {
   const [refreshKey, setRefreshKey] = useState(0);
   const [live, setLive] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [oauthError, setOAuthError] = useState<string | null>(null);
+  const [oauthEnabled, setOAuthEnabled] = useState(false);
   const refresh = useCallback(() => setRefreshKey((k) => k + 1), []);
 
   useEffect(() => {
     let cancelled = false;
-    client.list().then(({ connections: list }) => {
-      if (!cancelled) setConnections({ kind: "ready", list });
+    client.list().then(({ connections: list, oauthEnabled }) => {
+      if (cancelled) return;
+      setConnections({ kind: "ready", list });
+      setOAuthEnabled(oauthEnabled);
     }).catch((err) => {
       if (cancelled) return;
       setConnections((old) => ({
@@ -81,6 +87,17 @@ export function CalcomSettings(props: CalcomSettingsProps) {
       cancelled = true;
     };
   }, [client, refreshKey]);
+
+  // Back from Cal.com's consent page: say how it went, once, and take the outcome out of the address bar
+  useEffect(() => {
+    if (typeof globalThis.location === "undefined") return;
+    const { outcome, cleanUrl } = readOAuthReturn(globalThis.location.href);
+    if (!outcome) return;
+    globalThis.history.replaceState(globalThis.history.state, "", cleanUrl);
+    const said = oauthReturnMessage(outcome);
+    if (said.ok) setNotice(said.message);
+    else setOAuthError(said.message);
+  }, []);
 
   useEffect(() => {
     if (!realtime || !userId) return;
@@ -108,6 +125,7 @@ export function CalcomSettings(props: CalcomSettingsProps) {
     <div className={`calcom-settings${props.className ? ` ${props.className}` : ""}`}>
       <h2 className="calcom-title">Cal.com</h2>
       {notice ? <p className="calcom-ok" role="status">{notice}</p> : null}
+      {oauthError ? <p className="calcom-error" role="alert">{oauthError}</p> : null}
       {connections.kind === "loading" ? <p role="status">Loading your Cal.com accounts…</p> : null}
       {connections.kind === "error"
         ? <p className="calcom-error" role="alert">{connections.message}</p>
@@ -122,6 +140,7 @@ export function CalcomSettings(props: CalcomSettingsProps) {
           connection={connection}
           now={now}
           timeZone={timeZone}
+          oauthEnabled={oauthEnabled}
           onChanged={refresh}
         />
       ))}
@@ -130,7 +149,9 @@ export function CalcomSettings(props: CalcomSettingsProps) {
           <ConnectForm
             client={client}
             hasConnections={list.length > 0}
+            oauthEnabled={oauthEnabled}
             onConnected={(_, message) => {
+              setOAuthError(null);
               setNotice(message);
               refresh();
             }}

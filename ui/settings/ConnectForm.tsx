@@ -1,14 +1,16 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * The connect form: "API key" (with where to find one), optional "Label" and "Webhook secret", and
- * "Connect Cal.com". Errors appear next to the field they concern.
+ * The connect form: "Continue with Cal.com" when the operator configured OAuth, and beside it "API key"
+ * (with where to find one), optional "Label" and "Webhook secret", and "Connect Cal.com". Errors appear
+ * next to the field they concern.
  *
  * @module
  */
 import { type FormEvent, useId, useState } from "react";
 import type { CalcomClient, ConnectionView } from "../client/calcom_supabase_client.ts";
 import { type HumanError, humanError } from "./error_messages.ts";
+import { OAuthButton } from "./OAuthButton.tsx";
 
 /** Props of {@linkcode ConnectForm}. */
 export interface ConnectFormProps {
@@ -17,10 +19,12 @@ export interface ConnectFormProps {
   onConnected(connection: ConnectionView, message: string): void;
   /** Whether an account is connected already (changes the heading). */
   hasConnections: boolean;
+  /** Whether "Continue with Cal.com" is offered (`oauthEnabled` of the list). */
+  oauthEnabled?: boolean;
 }
 
 /** Connects a Cal.com account with an API key. */
-export function ConnectForm({ client, onConnected, hasConnections }: ConnectFormProps) {
+export function ConnectForm({ client, onConnected, hasConnections, oauthEnabled = false }: ConnectFormProps) {
   const id = useId();
   const [apiKey, setApiKey] = useState("");
   const [label, setLabel] = useState("");
@@ -62,6 +66,17 @@ export function ConnectForm({ client, onConnected, hasConnections }: ConnectForm
       <h3 id={`${id}-title`}>
         {hasConnections ? "Connect another Cal.com account" : "Connect your Cal.com account"}
       </h3>
+      {oauthEnabled
+        ? (
+          <>
+            <div className="calcom-oauth">
+              <OAuthButton client={client} />
+              <p className="calcom-hint">Sign in to Cal.com and allow access: no API key to copy.</p>
+            </div>
+            <p className="calcom-divider">Or connect with an API key</p>
+          </>
+        )
+        : null}
       <form onSubmit={submit} noValidate>
         <div className="calcom-field">
           <label htmlFor={`${id}-apiKey`}>API key</label>

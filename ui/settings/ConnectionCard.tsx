@@ -2,13 +2,15 @@
 /// <reference lib="dom.iterable" />
 /**
  * One connected Cal.com account: who it is, its status, when it last synced, its bookings count; its
- * webhook and sync panels; "Pause"/"Resume" and "Disconnect" behind a confirmation.
+ * webhook and sync panels; "Pause"/"Resume" and "Disconnect" behind a confirmation. An OAuth connection
+ * that Cal.com stopped refreshing (paused with "Reconnect Cal.com: …") offers "Reconnect Cal.com".
  *
  * @module
  */
 import { useId, useRef, useState } from "react";
 import type { CalcomClient, ConnectionView } from "../client/calcom_supabase_client.ts";
 import { humanError } from "./error_messages.ts";
+import { OAuthButton } from "./OAuthButton.tsx";
 import { exactTime, relativeTime } from "./format.ts";
 import { SyncPanel } from "./SyncPanel.tsx";
 import { WebhookPanel } from "./WebhookPanel.tsx";
@@ -19,6 +21,8 @@ export interface ConnectionCardProps {
   connection: ConnectionView;
   now: () => Date;
   timeZone?: string;
+  /** Whether "Continue with Cal.com" is offered: then a refused OAuth grant offers "Reconnect Cal.com". */
+  oauthEnabled?: boolean;
   /** Called after anything changed the connection (sync, pause, disconnect): reload. */
   onChanged(): void;
 }
@@ -38,8 +42,16 @@ export function connectionStatus(
   return { label: "Connected" };
 }
 
+/** Whether the connection is an OAuth one paused because Cal.com refused to refresh its grant. */
+export function needsOAuthReconnect(connection: ConnectionView): boolean {
+  return connection.authKind === "oauth" && !connection.isActive &&
+    (connection.lastSyncError ?? "").startsWith("Reconnect Cal.com");
+}
+
 /** A connected account. */
-export function ConnectionCard({ client, connection, now, timeZone, onChanged }: ConnectionCardProps) {
+export function ConnectionCard(
+  { client, connection, now, timeZone, oauthEnabled = false, onChanged }: ConnectionCardProps,
+) {
   const id = useId();
   const [syncing, setSyncing] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -95,12 +107,21 @@ export function ConnectionCard({ client, connection, now, timeZone, onChanged }:
           <dt>Time zone</dt>
           <dd>{user.timeZone ?? "Unknown"}</dd>
         </div>
-        <div>
-          <dt>API key</dt>
-          <dd>
-            <span aria-label={`ending in ${connection.apiKeyHint}`}>••••{connection.apiKeyHint}</span>
-          </dd>
-        </div>
+        {connection.authKind === "oauth"
+          ? (
+            <div>
+              <dt>Access</dt>
+              <dd>Connected with Cal.com (OAuth)</dd>
+            </div>
+          )
+          : (
+            <div>
+              <dt>API key</dt>
+              <dd>
+                <span aria-label={`ending in ${connection.apiKeyHint}`}>••••{connection.apiKeyHint}</span>
+              </dd>
+            </div>
+          )}
         <div>
           <dt>Last synced</dt>
           <dd>
@@ -132,7 +153,9 @@ export function ConnectionCard({ client, connection, now, timeZone, onChanged }:
       />
       <WebhookPanel connection={connection} now={now} timeZone={timeZone} />
       <div className="calcom-actions calcom-card-footer">
-        {connection.isActive
+        {oauthEnabled && needsOAuthReconnect(connection)
+          ? <OAuthButton client={client} label="Reconnect Cal.com" />
+          : connection.isActive
           ? (
             <button type="button" className="calcom-button" disabled={busy} onClick={() => setActive(false)}>
               Pause

@@ -7,7 +7,7 @@
 import { CalcomApiError } from "../client/calcom_supabase_client.ts";
 
 /** Where the failure happened; some codes mean different things in different places. */
-export type ErrorContext = "connect" | "sync" | "load" | "update" | "disconnect" | "copy";
+export type ErrorContext = "connect" | "oauth" | "sync" | "load" | "update" | "disconnect" | "copy";
 
 /** A message for the person, and the form field it belongs to when there is one. */
 export interface HumanError {
@@ -28,6 +28,12 @@ export function humanError(err: unknown, context: ErrorContext): HumanError {
   }
   switch (err.code) {
     case "invalid_request": {
+      if (context === "oauth") {
+        return {
+          message: "This page is not an allowed return address for Continue with Cal.com. Ask the " +
+            "administrator to add it to CALCOM_OAUTH_RETURN_URLS, or connect with an API key",
+        };
+      }
       for (const field of ["apiKey", "label", "webhookSecret"] as const) {
         if (err.issuesFor(field).length > 0) return { message: FIELD_MESSAGES[field], field };
       }
@@ -39,6 +45,11 @@ export function humanError(err: unknown, context: ErrorContext): HumanError {
           message: "Cal.com refused this API key. It may be mistyped, expired or revoked: create a new one " +
             "in Cal.com under Settings → Developer → API keys",
           field: "apiKey",
+        }
+        : err.message.startsWith("Reconnect Cal.com")
+        ? {
+          message: "Cal.com no longer accepts this app's access to the account, so it was paused. " +
+            "Click Reconnect Cal.com to allow it again",
         }
         : {
           message: "Cal.com refused the stored API key (expired or revoked), so the account was paused. " +
@@ -62,6 +73,12 @@ export function humanError(err: unknown, context: ErrorContext): HumanError {
       };
     case "not_found":
       return { message: "This Cal.com account is no longer connected. Reload the page" };
+    case "insufficient_scope":
+      return {
+        message: "This account's Cal.com access does not allow that. Reconnect Cal.com to allow it",
+      };
+    case "oauth_not_configured":
+      return { message: "Continue with Cal.com is not available here. Connect with an API key instead" };
     case "method_not_allowed":
       return { message: "This server does not support that action yet" };
     default:

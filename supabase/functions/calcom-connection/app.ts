@@ -1,7 +1,7 @@
 /**
  * calcom-connection: connect, list and disconnect a user's Cal.com accounts.
  *
- * - `GET /calcom-connection` → `{success, connected, connection, connections}`
+ * - `GET /calcom-connection` → `{success, connected, connection, connections, oauthEnabled}`
  * - `POST /calcom-connection` `{apiKey, label?, webhookSecret?, registerWebhook?, rotateWebhookSecret?}` →
  *   201 new / 200 updated,
  *   `{success, message, connection, webhookUrl}`
@@ -93,6 +93,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
         connected: connections.some((conn) => conn.isActive),
         connection: connections[0] ?? null,
         connections,
+        oauthEnabled: deps.config.oauth !== undefined,
       } satisfies ConnectionList,
     );
   });

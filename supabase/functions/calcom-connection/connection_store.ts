@@ -12,6 +12,8 @@ const VIEW_COLUMNS = [
   "id",
   "label",
   "api_key_hint",
+  "auth_kind",
+  "oauth_scopes",
   "calcom_user_id",
   "calcom_username",
   "calcom_email",

@@ -13,6 +13,9 @@ export interface ConnectionRow {
   id: string;
   label: string;
   api_key_hint: string;
+  auth_kind: "api_key" | "oauth";
+  /** The scopes Cal.com granted an OAuth connection; null for an API key. */
+  oauth_scopes: string[] | null;
   calcom_user_id: number;
   calcom_username: string | null;
   calcom_email: string | null;
@@ -70,8 +73,12 @@ export const ConnectionViewSchema = z.object({
     email: z.string().nullable(),
     timeZone: z.string().nullable(),
   }),
-  /** The API key's last four characters. */
+  /** How the account was connected: with an API key, or with "Continue with Cal.com" (OAuth). */
+  authKind: z.enum(["api_key", "oauth"]),
+  /** The API key's last four characters; `""` for an OAuth connection. */
   apiKeyHint: z.string(),
+  /** The scopes Cal.com granted an OAuth connection; null for an API key. */
+  scopes: z.array(z.string()).nullable(),
   /** Where Cal.com delivers this connection's webhooks. */
   webhookUrl: z.string(),
   /** Whether a webhook is registered with Cal.com for it. */
@@ -106,7 +113,9 @@ export function toConnectionView(
       email: row.calcom_email,
       timeZone: row.calcom_time_zone,
     },
+    authKind: row.auth_kind,
     apiKeyHint: row.api_key_hint,
+    scopes: row.oauth_scopes,
     webhookUrl: webhookUrlFor(publicFunctionsUrl, row.id),
     webhookRegistered: row.calcom_webhook_id !== null,
     webhookError: row.calcom_webhook_error,

@@ -10,6 +10,8 @@ const row: ConnectionRow & ConnectionStats = {
   id: "5b0d6c1e-8f1a-4a43-9d0e-1c2b3a4d5e6f",
   label: "Work",
   api_key_hint: "cdef",
+  auth_kind: "api_key",
+  oauth_scopes: null,
   calcom_user_id: 512,
   calcom_username: "dana",
   calcom_email: "dana@example.com",
@@ -34,7 +36,9 @@ Deno.test("a connection row maps to the camelCase view with the webhook URL", ()
     label: "Work",
     isActive: true,
     calcomUser: { id: 512, username: "dana", email: "dana@example.com", timeZone: "Europe/Berlin" },
+    authKind: "api_key",
     apiKeyHint: "cdef",
+    scopes: null,
     webhookUrl: `https://proj.supabase.co/functions/v1/calcom-webhook/${row.id}`,
     webhookRegistered: true,
     webhookError: null,
@@ -76,4 +80,15 @@ Deno.test("a connection without webhook or verified delivery shows nulls, its fa
   assert.equal(view.lastSyncStatus, "failed");
   assert.match(view.lastSyncError ?? "", /^Cal\.com rejected the API key/);
   assert.equal(view.webhookHealth.lastVerifiedAt, null);
+});
+
+Deno.test("an OAuth connection shows its kind and granted scopes, and an empty key hint", () => {
+  const view = toConnectionView(
+    { ...row, auth_kind: "oauth", api_key_hint: "", oauth_scopes: ["PROFILE_READ", "BOOKING_READ"] },
+    "https://proj.supabase.co/functions/v1",
+  );
+  assert.equal(view.authKind, "oauth");
+  assert.deepEqual(view.scopes, ["PROFILE_READ", "BOOKING_READ"]);
+  assert.equal(view.apiKeyHint, "");
+  assert.deepEqual(ConnectionViewSchema.parse(view), view);
 });

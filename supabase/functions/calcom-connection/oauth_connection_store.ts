@@ -13,6 +13,8 @@ const VIEW = [
   "id",
   "label",
   "api_key_hint",
+  "auth_kind",
+  "oauth_scopes",
   "calcom_user_id",
   "calcom_username",
   "calcom_email",
@@ -22,6 +24,7 @@ const VIEW = [
   "is_active",
   "last_synced_at",
   "last_sync_status",
+  "last_sync_error",
   "created_at",
 ];
 

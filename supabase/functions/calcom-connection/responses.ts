@@ -15,6 +15,11 @@ export const ConnectionListSchema = z.object({
   /** The first connection, or null. */
   connection: ConnectionViewSchema.nullable(),
   connections: z.array(ConnectionViewSchema),
+  /**
+   * Whether "Continue with Cal.com" is offered here (an OAuth client is configured): a settings page shows
+   * the button only then.
+   */
+  oauthEnabled: z.boolean(),
 }).meta({ id: "ConnectionList" });
 
 /** The list's answer. */

@@ -66,7 +66,9 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
         label: "Cal.com dana",
         isActive: true,
         calcomUser: { id: cal.user.id, username: "dana", email: cal.user.email, timeZone: "Europe/Berlin" },
+        authKind: "api_key",
         apiKeyHint: cal.apiKey.slice(-4),
+        scopes: null,
         webhookUrl: `http://127.0.0.1:54321/functions/v1/calcom-webhook/${row.id}`,
         webhookRegistered: false,
         webhookError: row.calcom_webhook_error,
@@ -139,7 +141,13 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
     const erin = await stack.signUp();
     const empty = await call(erin, { method: "GET" });
     assert.equal(empty.status, 200);
-    assert.deepEqual(empty.body, { success: true, connected: false, connection: null, connections: [] });
+    assert.deepEqual(empty.body, {
+      success: true,
+      connected: false,
+      connection: null,
+      connections: [],
+      oauthEnabled: false,
+    });
 
     const cal = addCalUser();
     const created = await connect(erin, { apiKey: cal.apiKey, label: "Work" });
@@ -332,7 +340,13 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
     const [before] = await rowsOf(stack, owner.id);
 
     const list = await call(stranger, { method: "GET" });
-    assert.deepEqual(list.body, { success: true, connected: false, connection: null, connections: [] });
+    assert.deepEqual(list.body, {
+      success: true,
+      connected: false,
+      connection: null,
+      connections: [],
+      oauthEnabled: false,
+    });
 
     const del = await call(stranger, { method: "DELETE", query: `?id=${id}` });
     assert.equal(del.status, 404);

@@ -94,11 +94,23 @@ Deno.test("Continue with Cal.com connects an account end to end", async (t) => {
     },
   );
 
-  await t.step("the list shows the connection without any token", async () => {
+  await t.step("the list shows the connection as OAuth with its scopes, without any token", async () => {
     const res = await invokeFunction(dana.client, "calcom-connection", { method: "GET" });
     assert.equal(res.status, 200);
+    assert.equal(res.body.oauthEnabled, true);
     assert.equal(res.body.connections.length, 1);
-    assert.equal(res.body.connections[0].id, connectionId);
+    const view = res.body.connections[0];
+    assert.equal(view.id, connectionId);
+    assert.equal(view.authKind, "oauth");
+    assert.equal(view.apiKeyHint, "");
+    assert.deepEqual(view.scopes, [
+      "PROFILE_READ",
+      "BOOKING_READ",
+      "BOOKING_WRITE",
+      "EVENT_TYPE_READ",
+      "WEBHOOK_READ",
+      "WEBHOOK_WRITE",
+    ]);
     assert.doesNotMatch(JSON.stringify(res.body), /eyJ/);
   });
 
@@ -149,6 +161,8 @@ Deno.test("Continue with Cal.com connects an account end to end", async (t) => {
       body: { apiKey: erinCal.apiKey },
     });
     assert.equal(again.status, 200);
+    assert.equal(again.body.connection.authKind, "api_key");
+    assert.equal(again.body.connection.scopes, null);
     const [back] = await stack.db.sql`
       select auth_kind, oauth_refresh_token_encrypted from public.calcom_connections where user_id = ${erin.id}`;
     assert.deepEqual({ ...back }, { auth_kind: "api_key", oauth_refresh_token_encrypted: null });
@@ -270,6 +284,10 @@ Deno.test("without an OAuth client the routes answer 404 and API keys work as be
     body: { apiKey: cal.apiKey },
   });
   assert.equal(keyed.status, 201);
+  assert.equal(keyed.body.connection.authKind, "api_key");
+  assert.equal(keyed.body.connection.scopes, null);
+  const list = await invokeFunction(dana.client, "calcom-connection", { method: "GET" });
+  assert.equal(list.body.oauthEnabled, false);
 });
 
 Deno.test("hostile callbacks and start bodies never answer 500 nor leave the allow-list", async () => {

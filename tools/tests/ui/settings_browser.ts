@@ -26,23 +26,38 @@ export interface SettingsBrowser {
   page: Page;
   /** The dev host's sandbox API key. */
   apiKey: string;
+  /** The dev server's database (superuser), for what a test must set up behind the page's back. */
+  db: TestDatabase;
   /** Opens the settings page (polling every `pollMs`). */
   open(options?: { pollMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Starts the dev server (sync deadline 1 s, so a sync of several Cal.com pages goes `partial`) and Chromium. */
-export async function startSettingsBrowser(): Promise<SettingsBrowser> {
+/**
+ * Starts the dev server (sync deadline 1 s, so a sync of several Cal.com pages goes `partial`; `args`
+ * are extra dev server flags, e.g. `--no-oauth`) and Chromium.
+ */
+export async function startSettingsBrowser(options: { args?: string[] } = {}): Promise<SettingsBrowser> {
   const db: TestDatabase = await createTestDatabase({ schema: false });
   const dataDir = await Deno.makeTempDir({ prefix: "calcom-ui-test-" });
   let server: DevServer | undefined;
   let browser: Browser | undefined;
   try {
-    const options = parseDevOptions(
-      ["--port", "0", "--db-port", "0", "--sandbox-port", "0", "--data-dir", dataDir],
+    const devOptions = parseDevOptions(
+      [
+        "--port",
+        "0",
+        "--db-port",
+        "0",
+        "--sandbox-port",
+        "0",
+        "--data-dir",
+        dataDir,
+        ...(options.args ?? []),
+      ],
       { DATABASE_URL: db.url, CALCOM_SYNC_DEADLINE_SECONDS: "1" },
     );
-    server = await startDevServer(options, () => {});
+    server = await startDevServer(devOptions, () => {});
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--no-sandbox"] });
     const context = await browser.newContext({
       locale: "en-US",
@@ -60,6 +75,7 @@ export async function startSettingsBrowser(): Promise<SettingsBrowser> {
       context,
       page,
       apiKey: s.calcom.sandbox!.apiKey,
+      db,
       async open({ pollMs = 300 } = {}) {
         await page.goto(`${s.supabaseUrl}/?poll=${pollMs}`);
         await page.getByRole("heading", { name: "Cal.com", exact: true }).waitFor();
