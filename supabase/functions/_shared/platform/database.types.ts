@@ -207,6 +207,7 @@ export type Database = {
           "id": string;
           "is_active": boolean;
           "label": string;
+          "last_reconciled_at": string | null;
           "last_sync_error": string | null;
           "last_sync_status": string | null;
           "last_synced_at": string | null;
@@ -234,6 +235,7 @@ export type Database = {
           "id"?: string;
           "is_active"?: boolean;
           "label"?: string;
+          "last_reconciled_at"?: string | null;
           "last_sync_error"?: string | null;
           "last_sync_status"?: string | null;
           "last_synced_at"?: string | null;
@@ -260,6 +262,7 @@ export type Database = {
           "id"?: string;
           "is_active"?: boolean;
           "label"?: string;
+          "last_reconciled_at"?: string | null;
           "last_sync_error"?: string | null;
           "last_sync_status"?: string | null;
           "last_synced_at"?: string | null;
