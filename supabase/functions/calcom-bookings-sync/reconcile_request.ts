@@ -1,13 +1,14 @@
 /**
- * `POST /calcom-bookings-sync {"mode": "reconcile"}` for one user: the caller's active connection
- * (under RLS), the window checked against its bounds, one reconciliation, and its answer or refusal.
+ * `POST /calcom-bookings-sync {"mode": "reconcile"}` for one user: the caller's connection (under RLS,
+ * paused or not, as for a sync), the window checked against its bounds, one reconciliation, and its
+ * answer or refusal.
  *
  * @module
  */
 import type { UserClaims } from "../_shared/platform/auth.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
 import { apiError } from "../_shared/platform/http.ts";
-import { activeConnection } from "./calcom_access.ts";
+import { resolveConnection } from "./connection_access.ts";
 import { ReconcileFailedError, runReconcile } from "./reconcile.ts";
 import { reconcileResult } from "./reconcile_result.ts";
 import { isWindowIssue, reconcileWindow } from "./reconcile_window.ts";
@@ -20,7 +21,7 @@ import { SyncConnectionGoneError } from "./sync_run_store.ts";
  * months ahead) within `deadlineMs`.
  *
  * @throws {import("../_shared/platform/api_error.ts").ApiError} 400 for a window out of bounds or a key
- * Cal.com refused, 404/409 for a connection that is not the caller's or is paused, 502 when Cal.com
+ * Cal.com refused, 404 for a connection that is not the caller's, 502 when Cal.com
  * failed, 500 on an internal error
  */
 export async function reconcileForUser(
@@ -29,7 +30,8 @@ export async function reconcileForUser(
   body: SyncBody,
   deadlineMs: number,
 ): Promise<ReconcileResult> {
-  const connectionId = await activeConnection(deps, user, body.connectionId);
+  // As for a sync, a paused connection is reconciled on its owner's explicit request.
+  const connectionId = await deps.db.asUser(user, (tx) => resolveConnection(tx, body.connectionId));
   const window = reconcileWindow(deps.now(), { afterStart: body.afterStart, beforeEnd: body.beforeEnd });
   if (isWindowIssue(window)) {
     throw apiError(400, "invalid_request", "Invalid request body", { issues: [window] });
