@@ -237,6 +237,26 @@ Deno.test("a reconciliation repairs what polling cannot see, cheaply and behind 
     assert.equal((await mirrored(stack, dana.connectionId, grows.uid)).status, "CANCELLED");
   });
 
+  await t.step("a window of 600 bookings takes three requests, and none is written again", async () => {
+    const fay = await account(stack);
+    for (let i = 0; i < 600; i++) {
+      await sandbox.createBooking(fay.cal.user.id, {
+        start: new Date(sandboxStart.getTime() + (24 + 2 * i) * hour).toISOString(),
+      });
+    }
+    assert.equal((await postSync(fay.user)).status, 200);
+    const before = await rowVersions(stack, fay.connectionId);
+    sandbox.resetRequests();
+    const res = await reconcile(fay.user);
+    assert.deepEqual(
+      [res.body.status, res.body.count, res.body.compared, res.body.repaired, res.body.pages],
+      ["succeeded", 600, 600, 0, 3],
+    );
+    assert.deepEqual(bookingRequests(stack, fay.cal.apiKey).map((r) => r.query.skip), ["0", "250", "500"]);
+    assert.equal(sandbox.requests.length, 3);
+    assert.deepEqual(await rowVersions(stack, fay.connectionId), before);
+  });
+
   await t.step("the scheduled sync reconciles a connection at most once per cadence", async () => {
     const eve = await account(stack);
     const b = await sandbox.createBooking(eve.cal.user.id, {
@@ -306,4 +326,28 @@ Deno.test("a reconciliation repairs what polling cannot see, cheaply and behind 
       assert.equal(sandbox.requests.length, 0, "Cal.com is not asked");
     }
   });
+});
+
+Deno.test("a reconciliation the deadline stops is partial and not recorded as done", async () => {
+  await using stack = await startTestStack({
+    apps: { sync: { deadlineMs: 0 } },
+    clock: { now: () => functionsNow },
+    sandbox: { now: () => sandboxStart },
+  });
+  const dana = await account(stack);
+  for (let i = 0; i < 251; i++) {
+    await stack.sandbox.createBooking(dana.cal.user.id, {
+      start: new Date(sandboxStart.getTime() + (24 + i) * hour).toISOString(),
+    });
+  }
+  const res = await reconcile(dana.user);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.deepEqual(
+    [res.body.status, res.body.pages, res.body.count, res.body.created, res.body.lastReconciled],
+    ["partial", 1, 250, 250, null],
+    "the first page is always read and stored",
+  );
+  const [connection] = await stack.db.sql`
+    select last_reconciled_at from public.calcom_connections where id = ${dana.connectionId}`;
+  assert.equal(connection.last_reconciled_at, null);
 });
