@@ -1,8 +1,8 @@
 /**
  * Reconciliation of one connection: re-read Cal.com's bookings by start time over a window, compare
  * them with the mirror, and repair what differs. It sees what an incremental sync cannot: changes that
- * leave `updatedAt` alone (attendee no-show marks, seats added, removed or cancelled; corrections §3)
- * and bookings Cal.com no longer has.
+ * leave `updatedAt` alone (attendee no-show marks, seats added, removed or cancelled;
+ * docs/calcom-contract.md §10.1) and bookings Cal.com no longer has.
  *
  * Cheap when nothing changed: the window is read in pages of 250 with `afterStart`/`beforeEnd`, and a
  * booking whose compared fields (`reconcile_compare.ts`) agree with its row is not written. A booking
@@ -206,7 +206,7 @@ export async function runReconcile(
       await repair(toRows(page.bookings), true);
       const received = page.nextSkip - page.skip;
       // A full page means "ask again" whatever hasNextPage says, and a short one ends the window only
-      // when Cal.com counted that far (it may drop bookings after the limit, corrections §2).
+      // when Cal.com counted that far (it may drop bookings after applying the limit).
       if (received === 0) break;
       if (
         received < syncPageSize && typeof page.totalItems === "number" && page.nextSkip >= page.totalItems

@@ -1,7 +1,7 @@
 /**
  * What a reconciliation compares between a mirrored booking and Cal.com's: the fields that changes
- * without a new `updatedAt` touch (attendees and their no-show marks, corrections §3) and those a
- * missed webhook leaves stale (status, times, title, the host's no-show mark). The rest of a row
+ * without a new `updatedAt` touch (attendees and their no-show marks, docs/calcom-contract.md §10.1) and
+ * those a missed webhook leaves stale (status, times, title, the host's no-show mark). The rest of a row
  * (raw payload, spelling of a location) differs between sources for the same state and is not compared,
  * so a row a webhook wrote is not rewritten only because the API words it differently.
  *
