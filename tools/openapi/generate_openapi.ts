@@ -13,6 +13,7 @@ import { z } from "zod";
 import { ErrorBodySchema } from "../../supabase/functions/_shared/platform/api_error.ts";
 import {
   ReadPageSchema,
+  ReconcileResultSchema,
   ScheduledSummarySchema,
   SetAsidePageSchema,
   SyncResultSchema,
@@ -256,7 +257,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         tags: ["calcom-bookings-sync"],
         requestBody: body(SyncBodySchema, "SyncRequest"),
         responses: {
-          "200": json(out(SyncResultSchema), "The call's numbers"),
+          "200": json(
+            { oneOf: [out(SyncResultSchema), out(ReconcileResultSchema)] },
+            "The call's numbers (a reconciliation's with `mode: \"reconcile\"`)",
+          ),
           ...errors(c, [...userErrors, 404, 409, 502]),
         },
       },

@@ -2,7 +2,9 @@
  * calcom-bookings-sync: mirror a user's Cal.com bookings into Postgres and read them back.
  *
  * - `POST /calcom-bookings-sync` `{connectionId?, full?, status?, afterStart?, beforeEnd?}` → a sync run:
- *   `{success, source:"api", count, created, updated, setAside, pages, status, mode, lastSynced, syncRunId}`
+ *   `{success, source:"api", count, created, updated, setAside, pages, status, mode, lastSynced, syncRunId}`;
+ *   with `mode: "reconcile"` a re-read of a start-time window that repairs the mirror
+ *   (`reconcile_request.ts`, `reconcile.ts`): `{…, mode:"reconcile", compared, repaired, window, …}`
  * - `GET /calcom-bookings-sync?fromDb=true&status=&relation=&afterStart=&beforeEnd=&limit=&cursor=&connectionId=` →
  *   stored bookings: `{success, source:"database", bookings, count, nextCursor}`, a page ending early once
  *   it passes `READ_PAGE_MAX_BYTES` (bookings_query.ts); without `fromDb` (and
@@ -40,6 +42,7 @@ import { eventTypesRoutes } from "./event_types_app.ts";
 import { slotsRoutes } from "./slots_app.ts";
 import { resolveConnection } from "./connection_access.ts";
 import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
+import { reconcileForUser } from "./reconcile_request.ts";
 import { runScheduledSync } from "./scheduled_sync.ts";
 import { firstPageBudgetMs, runSync, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
 import { ReadQuerySchema, type SyncBody, SyncBodySchema } from "./sync_request.ts";
@@ -126,7 +129,9 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
   mountBookingActions(app, deps);
 
   app.post("/", auth, jsonBody(), zValidator("json", SyncBodySchema, rejectInvalid), async (c) => {
-    const outcome = await sync(c.var.user, c.req.valid("json"));
+    const body = c.req.valid("json");
+    if (body.mode === "reconcile") return c.json(await reconcileForUser(deps, c.var.user, body, deadlineMs));
+    const outcome = await sync(c.var.user, body);
     return c.json({ success: true, source: "api", ...outcomeFields(outcome) } satisfies SyncResult);
   });
 

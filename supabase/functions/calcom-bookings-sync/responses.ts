@@ -39,6 +39,45 @@ export const SyncResultSchema = z.object({
 /** A sync call's answer. */
 export type SyncResult = z.infer<typeof SyncResultSchema>;
 
+/** The numbers of one reconciliation (`POST /calcom-bookings-sync {"mode": "reconcile"}`). */
+const reconcileFields = {
+  /** `partial` when the call's deadline or its lookup cap stopped it: call again to finish. */
+  status: z.enum(["succeeded", "partial"]),
+  /** The start-time window re-read: bookings starting at or after `afterStart` and ending by `beforeEnd`. */
+  window: z.object({ afterStart: isoTime, beforeEnd: isoTime }),
+  /** Bookings Cal.com listed in the window. */
+  count: z.int().nonnegative(),
+  /** Listed bookings compared with their stored row. */
+  compared: z.int().nonnegative(),
+  /** Bookings missing from the mirror, now stored. */
+  created: z.int().nonnegative(),
+  /** Stored bookings repaired (attendees, no-show marks, status, times, title). */
+  updated: z.int().nonnegative(),
+  /** Stored bookings in the window Cal.com no longer has, removed. */
+  removed: z.int().nonnegative(),
+  /** `created + updated + removed`. */
+  repaired: z.int().nonnegative(),
+  /** Bookings that differed but whose stored state is newer than the read (a webhook's): kept. */
+  kept: z.int().nonnegative(),
+  /** Listing pages Cal.com answered. */
+  pages: z.int().nonnegative(),
+  /** Bookings read one by one because the listing left out their stored row. */
+  lookups: z.int().nonnegative(),
+  /** The connection's last complete reconciliation. */
+  lastReconciled: isoTime.nullable(),
+};
+
+/** `POST /calcom-bookings-sync` with `mode: "reconcile"`: a reconciliation. */
+export const ReconcileResultSchema = z.object({
+  success: z.literal(true),
+  source: z.literal("api"),
+  mode: z.literal("reconcile"),
+  ...reconcileFields,
+}).meta({ id: "ReconcileResult" });
+
+/** A reconciliation's answer. */
+export type ReconcileResult = z.infer<typeof ReconcileResultSchema>;
+
 /**
  * `GET /calcom-bookings-sync`: a page of stored bookings; without `fromDb` (and without `cursor`) an
  * incremental sync ran first (`source: "api"`) and its numbers are added, `fetched` being its `count`.
@@ -112,6 +151,11 @@ export const ScheduledSummarySchema = z.object({
     /** Bookings set aside as unstorable, when the run set any aside. */
     setAside: z.int().positive().optional(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
+    /** The reconciliation this call ran for the connection, when one was due (docs/operations.md). */
+    reconciled: z.object(reconcileFields).omit({ window: true, lastReconciled: true }).extend({
+      status: z.enum(["succeeded", "partial", "failed"]),
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+    }).optional(),
   })),
   /** Connections the call's deadline left for the next call. */
   deferred: z.array(z.uuid()),

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { scheduledReconcile } from "./reconcile_schedule.ts";
+import type { ReconciledLine } from "./reconcile_result.ts";
 import { runSync, type SyncEngineDeps, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
 import {
   pruneSyncRuns,
@@ -30,6 +32,8 @@ export interface ScheduledResult {
   /** Bookings set aside as unstorable, when the run set any aside. */
   setAside?: number;
   error?: { code: string; message: string };
+  /** The connection's reconciliation, when one was due after its sync succeeded. */
+  reconciled?: ReconciledLine;
 }
 
 /** What a scheduled call did. */
@@ -96,6 +100,11 @@ export async function runScheduledSync(
         ...(outcome.setAside > 0 ? { setAside: outcome.setAside } : {}),
         ...(outcome.error ? { error: outcome.error } : {}),
       });
+      // The re-read polling cannot replace, at most once per connection per cadence (reconcile_schedule.ts)
+      if (outcome.status === "succeeded" && deps.now() < deadlineAt) {
+        const reconciled = await scheduledReconcile(deps, id, { deadlineAt });
+        if (reconciled) results[results.length - 1].reconciled = reconciled;
+      }
     } catch (err) {
       if (err instanceof SyncConflictError || err instanceof SyncRunLostError) {
         results.push({

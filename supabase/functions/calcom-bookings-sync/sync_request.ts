@@ -40,17 +40,35 @@ function listOf<T extends z.ZodType>(item: T, what = "status") {
   ).transform((values) => [...new Set(values as z.output<T>[])]);
 }
 
+/** What a POST asks for: a sync (the default) or a reconciliation (reconcile.ts). */
+export const SYNC_MODES = ["sync", "reconcile"] as const;
+
 /**
  * `POST /calcom-bookings-sync`. `status` narrows the run with Cal.com's own list filter (upcoming,
  * recurring, past, cancelled, unconfirmed), as do `afterStart`/`beforeEnd`; a narrowed run reads only
- * that part and leaves the watermark alone. Unknown keys are ignored, so clients that send more keep working.
+ * that part and leaves the watermark alone. `mode: "reconcile"` re-reads a start-time window instead
+ * (`afterStart`/`beforeEnd` bound it; every status is read, so `full` and `status` are refused with it).
+ * Unknown keys are ignored, so clients that send more keep working.
  */
 export const SyncBodySchema = z.object({
   connectionId: z.uuid({ error: "must be a connection id (uuid)" }).optional(),
+  mode: z.enum(SYNC_MODES, { error: 'must be "sync" or "reconcile"' }).optional(),
   full: z.boolean().default(false),
   status: listOf(BookingStatusFilterSchema).optional(),
   afterStart: Instant.optional(),
   beforeEnd: Instant.optional(),
+}).superRefine((body, ctx) => {
+  if (body.mode !== "reconcile") return;
+  if (body.full) {
+    ctx.addIssue({ code: "custom", path: ["full"], message: "cannot be true with mode reconcile" });
+  }
+  if (body.status) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["status"],
+      message: "cannot be given with mode reconcile, which reads every status",
+    });
+  }
 });
 
 /** A parsed POST body. */

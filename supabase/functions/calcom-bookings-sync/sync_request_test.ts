@@ -37,3 +37,24 @@ Deno.test("a read query parses flags, stored statuses and the limit", () => {
     assert.equal(ReadQuerySchema.safeParse(query).success, false, JSON.stringify(query));
   }
 });
+
+Deno.test("a sync body may ask for a reconciliation of a window, without full or status", () => {
+  assert.deepEqual(SyncBodySchema.parse({ mode: "reconcile", afterStart: "2031-03-01T00:00:00Z" }), {
+    mode: "reconcile",
+    full: false,
+    afterStart: "2031-03-01T00:00:00.000Z",
+  });
+  assert.deepEqual(SyncBodySchema.parse({ mode: "sync", full: true }), { mode: "sync", full: true });
+  for (
+    const body of [
+      { mode: "Reconcile" },
+      { mode: "" },
+      { mode: 1 },
+      { mode: ["reconcile"] },
+      { mode: "reconcile", full: true },
+      { mode: "reconcile", status: "past" },
+    ]
+  ) {
+    assert.equal(SyncBodySchema.safeParse(body).success, false, JSON.stringify(body));
+  }
+});

@@ -260,6 +260,20 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
       code: "invalid_request",
     },
     {
+      name: "an unknown sync mode",
+      method: "POST",
+      body: '{"mode":"repair"}',
+      status: 400,
+      code: "invalid_request",
+    },
+    {
+      name: "a reconciliation that also asks for a full sync",
+      method: "POST",
+      body: '{"mode":"reconcile","full":true}',
+      status: 400,
+      code: "invalid_request",
+    },
+    {
       name: "a huge unicode string",
       method: "POST",
       body: JSON.stringify({ connectionId: "😀".repeat(100_000) }),
@@ -555,6 +569,19 @@ Deno.test("calcom-bookings-sync answers every hostile request with its 4xx JSON 
     ).map((status) => sync("a malformed status list", { status })),
     fc.tuple(fc.constantFrom("afterStart", "beforeEnd"), fc.oneof(jsonValueNot("string"), notDate, yearZero))
       .map(([name, value]) => sync(`a bad ${name} in the body`, { [name]: value })),
+    jsonValue.filter((v) => v !== undefined && v !== "sync" && v !== "reconcile")
+      .map((mode) => sync("a mode that is neither sync nor reconcile", { mode })),
+    fc.constantFrom<Record<string, unknown>>({ full: true }, { status: "past" }, { status: ["upcoming"] })
+      .map((extra) => sync("a reconciliation with full or a status", { mode: "reconcile", ...extra })),
+    fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 5_000 })).map(([reversed, days]) => {
+      const from = Date.parse("2030-01-01T00:00:00Z");
+      const to = from + (reversed ? -days : days + 367) * 86_400_000;
+      return sync("a reconciliation window reversed or over 366 days", {
+        mode: "reconcile",
+        afterStart: new Date(from).toISOString(),
+        beforeEnd: new Date(to).toISOString(),
+      });
+    }),
     fc.tuple(fc.constantFrom("PUT", "PATCH"), anyString).map(([method, body]) => ({
       name: "a method the function does not take",
       method,

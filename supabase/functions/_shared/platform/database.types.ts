@@ -255,6 +255,7 @@ export type Database = {
           "id": string;
           "is_active": boolean;
           "label": string;
+          "last_reconciled_at": string | null;
           "last_sync_error": string | null;
           "last_sync_status": string | null;
           "last_synced_at": string | null;
@@ -282,6 +283,7 @@ export type Database = {
           "id"?: string;
           "is_active"?: boolean;
           "label"?: string;
+          "last_reconciled_at"?: string | null;
           "last_sync_error"?: string | null;
           "last_sync_status"?: string | null;
           "last_synced_at"?: string | null;
@@ -308,6 +310,7 @@ export type Database = {
           "id"?: string;
           "is_active"?: boolean;
           "label"?: string;
+          "last_reconciled_at"?: string | null;
           "last_sync_error"?: string | null;
           "last_sync_status"?: string | null;
           "last_synced_at"?: string | null;
