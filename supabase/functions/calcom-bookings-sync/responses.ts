@@ -92,28 +92,47 @@ export const SetAsidePageSchema = z.object({
 /** A set-aside listing's answer. */
 export type SetAsidePage = z.infer<typeof SetAsidePageSchema>;
 
-/** `POST /calcom-bookings-sync/scheduled`: every active connection, for operators. */
+/** One connection's line in a scheduled call's (or a worker's) summary. */
+const ScheduledResultSchema = z.object({
+  connectionId: z.uuid(),
+  /** `skipped` when another sync of the connection was running. */
+  status: z.enum(["succeeded", "partial", "failed", "skipped"]),
+  syncRunId: z.uuid().nullable(),
+  count: z.int().nonnegative(),
+  created: z.int().nonnegative(),
+  updated: z.int().nonnegative(),
+  pages: z.int().nonnegative(),
+  /** Bookings set aside as unstorable, when the run set any aside. */
+  setAside: z.int().positive().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+/** `POST /calcom-bookings-sync/scheduled`: the due connections, through parallel workers, for operators. */
 export const ScheduledSummarySchema = z.object({
   success: z.literal(true),
   source: z.literal("api"),
-  /** `partial` unless every connection's run succeeded and none was deferred. */
+  /** `partial` unless every claimed connection's run succeeded, none remains and every worker answered. */
   status: z.enum(["succeeded", "partial"]),
   /** Active connections when the call began. */
   connections: z.int().nonnegative(),
-  results: z.array(z.object({
-    connectionId: z.uuid(),
-    /** `skipped` when another sync of the connection was running. */
-    status: z.enum(["succeeded", "partial", "failed", "skipped"]),
-    syncRunId: z.uuid().nullable(),
-    count: z.int().nonnegative(),
-    created: z.int().nonnegative(),
-    updated: z.int().nonnegative(),
-    pages: z.int().nonnegative(),
-    /** Bookings set aside as unstorable, when the run set any aside. */
-    setAside: z.int().positive().optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-  })),
-  /** Connections the call's deadline left for the next call. */
+  /** Connections due when the call began. */
+  due: z.int().nonnegative(),
+  /** Workers started. */
+  workers: z.int().nonnegative(),
+  /** Connections the workers claimed, and how their syncs ended. */
+  claimed: z.int().nonnegative(),
+  done: z.int().nonnegative(),
+  failed: z.int().nonnegative(),
+  partial: z.int().nonnegative(),
+  skipped: z.int().nonnegative(),
+  /** Due when the call began and claimed by no worker. */
+  remaining: z.int().nonnegative(),
+  /** Expired leases of crashed workers taken over. */
+  tookOver: z.int().nonnegative(),
+  /** Workers that did not answer (their leases expire and are taken over). */
+  workerErrors: z.int().nonnegative(),
+  results: z.array(ScheduledResultSchema),
+  /** The remaining connections, oldest due first (at most 1,000). */
   deferred: z.array(z.uuid()),
   /** Finished runs past the retention deleted by this call. */
   prunedRuns: z.int().nonnegative(),

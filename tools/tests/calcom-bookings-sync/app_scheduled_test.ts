@@ -1,7 +1,9 @@
 /**
- * POST /calcom-bookings-sync/scheduled: every active connection, for pg_cron, behind the cron secret.
+ * POST /calcom-bookings-sync/scheduled: the due active connections, through its workers, for pg_cron,
+ * behind the cron secret.
  */
 import assert from "node:assert/strict";
+import { defaultCadence } from "../../../supabase/functions/calcom-bookings-sync/connection_schedule.ts";
 import { cronSecretHeader } from "../../../supabase/functions/calcom-bookings-sync/cron_auth.ts";
 import { type FunctionResponse, invokeFunction } from "../../testing/invoke_function.ts";
 import { startTestStack } from "../../testing/test_stack.ts";
@@ -89,6 +91,8 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
 
   await t.step("the next scheduled call is incremental and leaves the paused connections alone", async () => {
     await sandbox.createBooking(b.cal.user.id);
+    // Both received bookings, so they are due again after the active interval.
+    stack.advanceClock(defaultCadence.activeIntervalMs);
     const res = await scheduled(CRON_SECRET);
     assert.equal(res.status, 200);
     assert.equal(res.body.status, "succeeded");
@@ -101,9 +105,10 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
   });
 
   await t.step("a connection whose sync is running is skipped, the others still run", async () => {
+    stack.advanceClock(defaultCadence.idleIntervalMs);
     const [running] = await sql`
       insert into public.calcom_sync_runs (user_id, calcom_connection_id, trigger, mode, heartbeat_at)
-      values (${a.user.id}, ${a.connectionId}, 'manual', 'incremental', ${new Date()})
+      values (${a.user.id}, ${a.connectionId}, 'manual', 'incremental', ${stack.deps.now()})
       returning id`;
     const res = await scheduled(CRON_SECRET);
     assert.equal(res.status, 200);
@@ -137,6 +142,7 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
     await insertOld(pausedId, pausedUser.id, 50);
     const [kept] = await insertOld(pausedId, pausedUser.id, 45);
     await sql`delete from public.calcom_sync_runs where status = 'running'`;
+    stack.advanceClock(defaultCadence.idleIntervalMs);
     const res = await scheduled(CRON_SECRET);
     assert.equal(res.status, 200);
     assert.equal(res.body.prunedRuns, 4);
