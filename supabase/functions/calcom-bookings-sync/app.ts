@@ -145,7 +145,8 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
       workerUrl: options.workerUrl ??
         `${deps.config.supabaseUrl}/functions/v1/calcom-bookings-sync/scheduled/work`,
       cronSecret: options.cronSecret!,
-      workerTimeoutMs: deadlineMs + timing.staleAfterMs,
+      // A worker claims nothing after its deadline; its last run may still spend a first page's budget.
+      workerTimeoutMs: deadlineMs + firstPageBudgetMs + 10_000,
     });
     const complete = summary.remaining === 0 && summary.workerErrors === 0 &&
       summary.results.every((r) => r.status === "succeeded");
