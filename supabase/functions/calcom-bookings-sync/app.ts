@@ -47,7 +47,13 @@ import { recordOwnerSync } from "./sync_leases.ts";
 import { runSyncWorker, WorkerBodySchema } from "./sync_worker.ts";
 import { firstPageBudgetMs, runSync, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
 import { ReadQuerySchema, type SyncBody, SyncBodySchema } from "./sync_request.ts";
-import type { ReadPage, ScheduledSummaryResponse, SetAsidePage, SyncResult } from "./responses.ts";
+import type {
+  ReadPage,
+  ScheduledSummaryResponse,
+  SetAsidePage,
+  SyncResult,
+  WorkerSummaryResponse,
+} from "./responses.ts";
 import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_run_store.ts";
 
 /** Settings of the app beyond `Deps` (all optional). */
@@ -181,7 +187,7 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
         limit: c.req.valid("json").limit,
         cadence,
       });
-      return c.json({ success: true, source: "api", ...summary });
+      return c.json({ success: true, source: "api", ...summary } satisfies WorkerSummaryResponse);
     },
   );
 

@@ -140,3 +140,17 @@ export const ScheduledSummarySchema = z.object({
 
 /** A scheduled call's answer. */
 export type ScheduledSummaryResponse = z.infer<typeof ScheduledSummarySchema>;
+
+/** `POST /calcom-bookings-sync/scheduled/work`: what one worker claimed and how each sync ended. */
+export const WorkerSummarySchema = z.object({
+  success: z.literal(true),
+  source: z.literal("api"),
+  /** The worker's name in its leases. */
+  worker: z.string(),
+  results: z.array(ScheduledResultSchema),
+  /** Expired leases of crashed workers it took over. */
+  tookOver: z.int().nonnegative(),
+}).meta({ id: "WorkerSummary" });
+
+/** A worker's answer. */
+export type WorkerSummaryResponse = z.infer<typeof WorkerSummarySchema>;
