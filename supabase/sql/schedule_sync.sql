@@ -2,8 +2,10 @@
 -- exist on Supabase (enable them under Database → Extensions) but not on plain Postgres, which is why
 -- this is not a migration: run it once in the SQL editor, or with psql, on the project's database.
 --
--- It calls POST <functions URL>/calcom-bookings-sync/scheduled, which syncs every active connection
--- incrementally within one deadline (docs/operations.md, "Scheduled sync"). Nothing secret is written here:
+-- It calls POST <functions URL>/calcom-bookings-sync/scheduled, the dispatcher: it starts up to
+-- CALCOM_SYNC_WORKERS workers (the same function, at <SUPABASE_URL>/functions/v1/calcom-bookings-sync/
+-- scheduled/work) that claim the due connections and sync them incrementally, each within the deadline
+-- (docs/operations.md, "Scheduled sync", sizes workers and schedule). Nothing secret is written here:
 -- the job reads the URL and the cron secret from Vault at every run, so rotating them is a Vault
 -- update. Store them first (once; `vault.update_secret` changes them later):
 --
@@ -34,7 +36,8 @@ select cron.schedule(
       )
     ),
     body := '{}'::jsonb,
-    -- The call runs up to CALCOM_SYNC_DEADLINE_SECONDS (100 s by default); pg_net's default is 5 s.
+    -- The call waits for its workers: up to CALCOM_SYNC_DEADLINE_SECONDS (100 s by default) and a
+    -- last page's 30 s; pg_net's default is 5 s.
     timeout_milliseconds := 150000
   );
   $job$

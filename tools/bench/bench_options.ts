@@ -7,7 +7,7 @@
 import { readFlags } from "../cli_flags.ts";
 
 /** The benchmarks `--only` can pick. */
-export const BENCHMARKS = ["webhook", "sync", "row-at-a-time"] as const;
+export const BENCHMARKS = ["webhook", "sync", "row-at-a-time", "ratelimit"] as const;
 /** One benchmark name. */
 export type BenchmarkName = typeof BENCHMARKS[number];
 
@@ -23,6 +23,8 @@ export interface BenchOptions {
   syncSizes: number[];
   /** Share of the largest size changed before the incremental sync. */
   incrementalShare: number;
+  /** Bookings of the sync under the rate limit (`ratelimit`). */
+  ratelimitBookings: number;
   /** Where the JSON result goes; undefined: `bench-results/<date>.json`. */
   out?: string;
   /** Print the table only, write no JSON. */
@@ -30,7 +32,7 @@ export interface BenchOptions {
 }
 
 const USAGE =
-  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time] [--seconds N] [--sizes 10000,100000]
+  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,ratelimit] [--seconds N] [--sizes 10000,100000]
                        [--connections N] [--out FILE] [--no-write]`;
 
 /** Thrown for a bad command line; the message ends with the usage. */
@@ -73,6 +75,8 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     connections: 16,
     syncSizes: quick ? [1_000, 5_000] : [10_000, 100_000],
     incrementalShare: 0.01,
+    // 4,500: ⌈N/250⌉ = 18 requests and the sync's 19 both fit in two of the quick run's windows
+    ratelimitBookings: quick ? 4_500 : 100_000,
     out: flags.out,
     dryRun: flags["no-write"] === true,
   };

@@ -9,6 +9,7 @@ Deno.test("without flags every benchmark runs at full length", () => {
   assert.equal(options.connections, 16);
   assert.deepEqual(options.syncSizes, [10_000, 100_000]);
   assert.equal(options.incrementalShare, 0.01);
+  assert.equal(options.ratelimitBookings, 100_000);
   assert.equal(options.dryRun, false);
 });
 
@@ -24,6 +25,7 @@ Deno.test("--quick shortens the defaults and explicit flags still win", () => {
   assert.equal(options.quick, true);
   assert.equal(options.webhookSeconds, 3);
   assert.deepEqual(options.syncSizes, [1_000, 5_000]);
+  assert.equal(options.ratelimitBookings, 4_500);
   assert.deepEqual([...options.only], ["webhook", "row-at-a-time"]);
   assert.equal(options.dryRun, true);
 });

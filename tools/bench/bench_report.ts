@@ -4,6 +4,7 @@
  * @module
  */
 import type { MachineInfo } from "./machine_info.ts";
+import type { RateLimitBenchResult } from "./ratelimit_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult } from "./webhook_bench.ts";
 
@@ -33,10 +34,13 @@ export interface BenchReport {
     connections: number;
     syncSizes: number[];
     incrementalShare: number;
+    /** Absent in results written before the rate-limit benchmark existed. */
+    ratelimitBookings?: number;
   };
   load: LoadRecord;
   durationSeconds: number;
   webhook?: WebhookBenchResult;
   sync?: SyncBenchResult;
+  ratelimit?: RateLimitBenchResult;
   targets: TargetCheck[];
 }

@@ -7,6 +7,7 @@
  * deno task bench --quick          # smoke test in well under a minute
  * deno task bench                  # the full run (several minutes)
  * deno task bench --only webhook   # one benchmark
+ * deno task bench --only ratelimit --quick   # the sync under the rate limit, scaled to well under a minute
  * ```
  *
  * @module
@@ -16,6 +17,7 @@ import { BenchUsageError, parseBenchArgs } from "./bench_options.ts";
 import type { BenchReport, LoadRecord } from "./bench_report.ts";
 import { loadAverage, machineInfo } from "./machine_info.ts";
 import { formatReport } from "./report_table.ts";
+import { runRateLimitBench } from "./ratelimit_bench.ts";
 import { runSyncBench } from "./sync_bench.ts";
 import { checkTargets } from "./targets.ts";
 import { runWebhookBench } from "./webhook_bench.ts";
@@ -66,6 +68,7 @@ async function main(args: string[]): Promise<number> {
       connections: options.connections,
       syncSizes: options.syncSizes,
       incrementalShare: options.incrementalShare,
+      ratelimitBookings: options.ratelimitBookings,
     },
     load,
     durationSeconds: 0,
@@ -85,6 +88,13 @@ async function main(args: string[]): Promise<number> {
         sizes: options.syncSizes,
         incrementalShare: options.only.has("sync") ? options.incrementalShare : 0,
         rowAtATime: options.only.has("row-at-a-time"),
+        log,
+      });
+    }
+    if (options.only.has("ratelimit")) {
+      report.ratelimit = await runRateLimitBench({
+        bookings: options.ratelimitBookings,
+        quick: options.quick,
         log,
       });
     }

@@ -149,6 +149,39 @@ export function formatReport(report: BenchReport): string {
       );
     }
   }
+  const r = report.ratelimit;
+  if (r) {
+    parts.push(
+      `### Sync under the rate limit (${r.limit.limit} requests per ${r.limit.ttlMs / 1000} s per key, ` +
+        `${r.limit.blockMs / 1000} s block; deadline ${r.deadlineSeconds} s per call)`,
+      table(
+        [
+          "Syncs of one key",
+          "bookings each",
+          "wall s",
+          "bound s",
+          "bound ÷ wall",
+          "requests (⌈N/250⌉)",
+          "calls",
+          "429s (most per window)",
+          "busiest window",
+          "rows stored",
+        ],
+        [r.single, r.shared].map((x) => [
+          String(x.users),
+          int(x.bookings),
+          fixed(x.seconds, 1),
+          fixed(x.boundSeconds, 0),
+          `**${times(x.ratio)}**`,
+          `${x.requests} (${x.minimumRequests})`,
+          String(x.calls),
+          `${x.throttled} (${x.maxThrottledPerWindow})`,
+          `${x.maxHitsPerWindow} requests`,
+          x.rows.map(int).join(" + "),
+        ]),
+      ),
+    );
+  }
   if (report.targets.length) {
     parts.push(
       "### Targets",

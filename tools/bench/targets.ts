@@ -7,6 +7,7 @@
  * @module
  */
 import type { TargetCheck } from "./bench_report.ts";
+import type { RateLimitBenchResult, RateLimitRun } from "./ratelimit_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult, WebhookComparison } from "./webhook_bench.ts";
 
@@ -36,8 +37,35 @@ function webhookTargets(name: string, c: WebhookComparison): TargetCheck[] {
   ];
 }
 
+function rateLimitTargets(r: RateLimitBenchResult, x: RateLimitRun): TargetCheck[] {
+  const name = x.users === 1 ? "sync under the rate limit" : `${x.users} syncs sharing the key`;
+  return [
+    { name: `${name}: bound ÷ wall time`, target: "≥ 0.95×", measured: ratio(x.ratio), met: x.ratio >= 0.95 },
+    {
+      name: `${name}: 429s per window`,
+      target: "≤ 1",
+      measured: String(x.maxThrottledPerWindow),
+      met: x.maxThrottledPerWindow <= 1,
+    },
+    {
+      name: `${name}: requests in the busiest window`,
+      target: `≤ ${r.limit.limit}`,
+      measured: String(x.maxHitsPerWindow),
+      met: x.maxHitsPerWindow <= r.limit.limit,
+    },
+    {
+      name: `${name}: every booking stored`,
+      target: x.rows.map(() => String(x.bookings)).join(" + "),
+      measured: x.rows.join(" + "),
+      met: x.rows.every((n) => n === x.bookings),
+    },
+  ];
+}
+
 /** Checks every target the run has figures for. */
-export function checkTargets(run: { webhook?: WebhookBenchResult; sync?: SyncBenchResult }): TargetCheck[] {
+export function checkTargets(
+  run: { webhook?: WebhookBenchResult; sync?: SyncBenchResult; ratelimit?: RateLimitBenchResult },
+): TargetCheck[] {
   const checks: TargetCheck[] = [];
   if (run.webhook) {
     checks.push(...webhookTargets("plain", run.webhook.plain), ...webhookTargets("mixed", run.webhook.mixed));
@@ -88,6 +116,12 @@ export function checkTargets(run: { webhook?: WebhookBenchResult; sync?: SyncBen
         met: g.rssBytes <= g.allowedBytes,
       });
     }
+  }
+  if (run.ratelimit) {
+    checks.push(
+      ...rateLimitTargets(run.ratelimit, run.ratelimit.single),
+      ...rateLimitTargets(run.ratelimit, run.ratelimit.shared),
+    );
   }
   return checks;
 }

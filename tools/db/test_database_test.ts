@@ -13,6 +13,7 @@ Deno.test("a test database has the platform and every migration applied", async 
     "calcom_connections",
     "calcom_oauth_states",
     "calcom_sync_runs",
+    "calcom_sync_schedule",
     "calcom_webhook_deferrals",
     "calcom_webhook_events",
     "calcom_webhook_quotas",

@@ -59,6 +59,7 @@ const PASSTHROUGH = [
   "SUPABASE_JWKS",
   "CALCOM_DB_POOL_MAX",
   "CALCOM_CRON_SECRET",
+  "CALCOM_SYNC_WORKERS",
 ];
 
 export const USAGE = `Usage: deno task dev [options]   (npm run dev -- [options])

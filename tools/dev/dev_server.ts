@@ -14,6 +14,7 @@ import type { JSONWebKeySet } from "jose";
 import { loadConfig } from "../../supabase/functions/_shared/platform/config.ts";
 import { createDeps, type Deps } from "../../supabase/functions/_shared/platform/deps.ts";
 import { createLogger } from "../../supabase/functions/_shared/platform/log.ts";
+import { parseSyncWorkers } from "../../supabase/functions/calcom-bookings-sync/sync_dispatcher.ts";
 import { applyMigrations, applyPlatform } from "../db/apply_schema.ts";
 import { type Sandbox, startSandbox } from "../calcom_sandbox/mod.ts";
 import { readFunctionsConfig } from "./config_toml.ts";
@@ -308,8 +309,9 @@ export async function startDevServer(
 
     // What the functions' index.ts files read from the environment themselves.
     const cronSecret = options.passthrough.CALCOM_CRON_SECRET;
+    const workers = parseSyncWorkers(options.passthrough.CALCOM_SYNC_WORKERS);
     const loaded = await loadFunctions(functionsConfig, deps, {
-      appOptions: cronSecret ? { "calcom-bookings-sync": { cronSecret } } : {},
+      appOptions: cronSecret ? { "calcom-bookings-sync": { cronSecret, workers } } : {},
     });
     if (sandbox) {
       const register = createDevWebhookRegistrar(deps, functionsUrl);

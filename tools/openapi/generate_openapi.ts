@@ -17,7 +17,9 @@ import {
   ScheduledSummarySchema,
   SetAsidePageSchema,
   SyncResultSchema,
+  WorkerSummarySchema,
 } from "../../supabase/functions/calcom-bookings-sync/responses.ts";
+import { WorkerBodySchema } from "../../supabase/functions/calcom-bookings-sync/sync_worker.ts";
 import {
   ReadQuerySchema,
   SyncBodySchema,
@@ -282,12 +284,26 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     "/calcom-bookings-sync/scheduled": {
       post: {
         operationId: "syncScheduled",
-        summary: "Sync every active connection (for pg_cron, behind the cron secret)",
+        summary: "Sync the due connections through parallel workers (for pg_cron, behind the cron secret)",
         tags: ["calcom-bookings-sync"],
         security: [{ cronSecret: [] }],
         responses: {
           "200": json(out(ScheduledSummarySchema), "What the call did"),
           ...errors(c, [401, 500]),
+        },
+      },
+    },
+    "/calcom-bookings-sync/scheduled/work": {
+      post: {
+        operationId: "syncScheduledWorker",
+        summary:
+          "One worker of the scheduled sync: claims due connections under leases (the dispatcher calls it)",
+        tags: ["calcom-bookings-sync"],
+        security: [{ cronSecret: [] }],
+        requestBody: body(WorkerBodySchema, "WorkerRequest"),
+        responses: {
+          "200": json(out(WorkerSummarySchema), "What the worker did"),
+          ...errors(c, [400, 401, 500]),
         },
       },
     },

@@ -34,6 +34,7 @@ Deno.test("the OpenAPI document is 3.1-shaped: paths, component schemas, bearer 
     "/calcom-bookings-sync/bookings/{uid}/mark-absent",
     "/calcom-bookings-sync/bookings/{uid}/reschedule",
     "/calcom-bookings-sync/scheduled",
+    "/calcom-bookings-sync/scheduled/work",
     "/calcom-connection",
     "/calcom-connection/oauth/start",
     "/calcom-webhook/{connectionId}",

@@ -164,9 +164,21 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     });
     const memory = createMemoryLogger();
     let offset = 0;
+    // Functions calling functions (the scheduled sync's workers) use <SUPABASE_URL>/functions/v1, as on
+    // Supabase; here that is the stack's function server, known once it listens.
+    const platformFunctionsUrl = `${config.supabaseUrl}/functions/v1`;
+    const route: { serverUrl?: string } = {};
+    const platformFetch: typeof fetch = (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (route.serverUrl && url.startsWith(`${platformFunctionsUrl}/`)) {
+        return fetch(route.serverUrl + url.slice(platformFunctionsUrl.length), init);
+      }
+      return fetch(input, init);
+    };
     const clock = options.clock?.now ?? (() => new Date());
     const base = createDeps(config, {
       log: memory.log,
+      fetch: platformFetch,
       now: () => new Date(clock().getTime() + offset),
       calcom: (apiKey, callOptions) =>
         createCalcomClient({
@@ -184,6 +196,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       [name, appDeps ? (d: Deps) => create(appDeps(d, name)) : create] as const
     );
     const server = startFunctionServer(Object.fromEntries(factories), deps);
+    route.serverUrl = server.url;
     cleanups.push(() => server.close());
     const anonKey = await signAnonKey();
 

@@ -11,8 +11,9 @@
  *   without `cursor`) an incremental sync runs first and the answer adds its numbers, `source:"api"`
  * - `GET /calcom-bookings-sync?setAside=true&connectionId=&limit=` → bookings set aside as unstorable:
  *   `{success, source:"database", setAside, count}`
- * - `POST /calcom-bookings-sync/scheduled` with the `x-calcom-cron-secret` header → every active
- *   connection, for pg_cron (supabase/sql/schedule_sync.sql)
+ * - `POST /calcom-bookings-sync/scheduled` with the `x-calcom-cron-secret` header → the due connections,
+ *   handed to parallel workers, for pg_cron (supabase/sql/schedule_sync.sql); `POST …/scheduled/work`
+ *   (same header, `{limit?}`) is one worker, which the scheduled route calls
  * - `GET /calcom-bookings-sync/event-types`, `GET /calcom-bookings-sync/slots` and
  *   `POST /calcom-bookings-sync/bookings`: offer times and book (event_types_app.ts, slots_app.ts,
  *   create_booking.ts)
@@ -43,10 +44,19 @@ import { slotsRoutes } from "./slots_app.ts";
 import { resolveConnection } from "./connection_access.ts";
 import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
 import { reconcileForUser } from "./reconcile_request.ts";
-import { runScheduledSync } from "./scheduled_sync.ts";
+import { defaultCadence, type SyncCadence } from "./connection_schedule.ts";
+import { defaultSyncWorkers, dispatchScheduledSync } from "./sync_dispatcher.ts";
+import { recordOwnerSync } from "./sync_leases.ts";
+import { runSyncWorker, WorkerBodySchema } from "./sync_worker.ts";
 import { firstPageBudgetMs, runSync, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
 import { ReadQuerySchema, type SyncBody, SyncBodySchema } from "./sync_request.ts";
-import type { ReadPage, ScheduledSummaryResponse, SetAsidePage, SyncResult } from "./responses.ts";
+import type {
+  ReadPage,
+  ScheduledSummaryResponse,
+  SetAsidePage,
+  SyncResult,
+  WorkerSummaryResponse,
+} from "./responses.ts";
 import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_run_store.ts";
 
 /** Settings of the app beyond `Deps` (all optional). */
@@ -59,6 +69,12 @@ export interface SyncAppOptions {
   staleAfterMs?: number;
   /** A run's time budget; default `config.syncDeadlineSeconds` (tests inject a tiny one). */
   deadlineMs?: number;
+  /** Workers a scheduled call starts at most (`CALCOM_SYNC_WORKERS`); default 2. */
+  workers?: number;
+  /** Where the scheduled route reaches its workers; default `<SUPABASE_URL>/functions/v1/…/scheduled/work`. */
+  workerUrl?: string;
+  /** When connections are next due; default {@linkcode defaultCadence}. */
+  cadence?: SyncCadence;
 }
 
 /** Time a run keeps for saving its last page and its outcome after the deadline passes. */
@@ -73,9 +89,35 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
     staleAfterMs: options.staleAfterMs ?? Math.max(deadlineMs, firstPageBudgetMs) + marginMs,
     watermarkLagMs: options.watermarkLagMs ?? 60_000,
   };
+  const cadence = options.cadence ?? defaultCadence;
+  const requireCron = (secret: string | undefined) => {
+    if (!cronSecretMatches(options.cronSecret, secret)) {
+      throw apiError(401, "unauthorized", `Scheduled sync needs the cron secret in ${cronSecretHeader}`);
+    }
+  };
 
   async function sync(user: UserClaims, body: SyncBody): Promise<SyncOutcome> {
     const connectionId = await deps.db.asUser(user, (tx) => resolveConnection(tx, body.connectionId));
+    const outcome = await runOwnerSync(connectionId, body);
+    // An unscoped sync the owner asked for counts for the schedule too (a failure backs off as well).
+    if (!body.status && !body.afterStart && !body.beforeEnd) {
+      await deps.db.asService((tx) =>
+        recordOwnerSync(
+          tx,
+          {
+            connectionId,
+            outcome: outcome.status,
+            changed: outcome.fetched > 0,
+          },
+          deps.now(),
+          cadence,
+        )
+      ).catch((err) => deps.log.error("cannot record a sync on the schedule", { connectionId, error: err }));
+    }
+    return outcome;
+  }
+
+  async function runOwnerSync(connectionId: string, body: SyncBody): Promise<SyncOutcome> {
     try {
       return await runSync(deps, {
         connectionId,
@@ -106,16 +148,17 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
   app.route("/", createBookingRoutes(deps));
 
   app.post("/scheduled", async (c) => {
-    if (!cronSecretMatches(options.cronSecret, c.req.header(cronSecretHeader))) {
-      throw apiError(401, "unauthorized", `Scheduled sync needs the cron secret in ${cronSecretHeader}`);
-    }
-    const summary = await runScheduledSync(deps, {
-      ...timing,
-      deadlineAt: new Date(deps.now().getTime() + deadlineMs),
-      perConnectionMs: Math.max(10_000, deadlineMs / 4),
-      minSliceMs: Math.min(5_000, deadlineMs / 10),
+    requireCron(c.req.header(cronSecretHeader));
+    const summary = await dispatchScheduledSync(deps, {
+      workers: options.workers ?? defaultSyncWorkers,
+      workerUrl: options.workerUrl ??
+        `${deps.config.supabaseUrl}/functions/v1/calcom-bookings-sync/scheduled/work`,
+      cronSecret: options.cronSecret!,
+      // A worker claims nothing after its deadline; its last run may still spend a first page's budget.
+      workerTimeoutMs: deadlineMs + firstPageBudgetMs + 10_000,
     });
-    const complete = summary.deferred.length === 0 && summary.results.every((r) => r.status === "succeeded");
+    const complete = summary.remaining === 0 && summary.workerErrors === 0 &&
+      summary.results.every((r) => r.status === "succeeded");
     return c.json(
       {
         success: true,
@@ -125,6 +168,31 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
       } satisfies ScheduledSummaryResponse,
     );
   });
+
+  // The cron secret is checked before the body is read, so a caller without it learns nothing.
+  app.post(
+    "/scheduled/work",
+    (c, next) => {
+      requireCron(c.req.header(cronSecretHeader));
+      return next();
+    },
+    jsonBody(),
+    zValidator("json", WorkerBodySchema, rejectInvalid),
+    async (c) => {
+      const now = deps.now().getTime();
+      const summary = await runSyncWorker(deps, {
+        ...timing,
+        deadlineAt: new Date(now + deadlineMs),
+        perConnectionMs: Math.max(10_000, deadlineMs / 4),
+        minSliceMs: Math.min(5_000, deadlineMs / 10),
+        // A lease outlives the longest run, as a run's heartbeat does (see SyncTiming.staleAfterMs).
+        leaseMs: timing.staleAfterMs,
+        limit: c.req.valid("json").limit,
+        cadence,
+      });
+      return c.json({ success: true, source: "api", ...summary } satisfies WorkerSummaryResponse);
+    },
+  );
 
   mountBookingActions(app, deps);
 

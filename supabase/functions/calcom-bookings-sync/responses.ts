@@ -131,33 +131,52 @@ export const SetAsidePageSchema = z.object({
 /** A set-aside listing's answer. */
 export type SetAsidePage = z.infer<typeof SetAsidePageSchema>;
 
-/** `POST /calcom-bookings-sync/scheduled`: every active connection, for operators. */
+/** One connection's line in a scheduled call's (or a worker's) summary. */
+const ScheduledResultSchema = z.object({
+  connectionId: z.uuid(),
+  /** `skipped` when another sync of the connection was running. */
+  status: z.enum(["succeeded", "partial", "failed", "skipped"]),
+  syncRunId: z.uuid().nullable(),
+  count: z.int().nonnegative(),
+  created: z.int().nonnegative(),
+  updated: z.int().nonnegative(),
+  pages: z.int().nonnegative(),
+  /** Bookings set aside as unstorable, when the run set any aside. */
+  setAside: z.int().positive().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** The reconciliation run for the connection after its sync, when one was due (docs/operations.md). */
+  reconciled: z.object(reconcileFields).omit({ window: true, lastReconciled: true }).extend({
+    status: z.enum(["succeeded", "partial", "failed"]),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }).optional(),
+});
+
+/** `POST /calcom-bookings-sync/scheduled`: the due connections, through parallel workers, for operators. */
 export const ScheduledSummarySchema = z.object({
   success: z.literal(true),
   source: z.literal("api"),
-  /** `partial` unless every connection's run succeeded and none was deferred. */
+  /** `partial` unless every claimed connection's run succeeded, none remains and every worker answered. */
   status: z.enum(["succeeded", "partial"]),
   /** Active connections when the call began. */
   connections: z.int().nonnegative(),
-  results: z.array(z.object({
-    connectionId: z.uuid(),
-    /** `skipped` when another sync of the connection was running. */
-    status: z.enum(["succeeded", "partial", "failed", "skipped"]),
-    syncRunId: z.uuid().nullable(),
-    count: z.int().nonnegative(),
-    created: z.int().nonnegative(),
-    updated: z.int().nonnegative(),
-    pages: z.int().nonnegative(),
-    /** Bookings set aside as unstorable, when the run set any aside. */
-    setAside: z.int().positive().optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-    /** The reconciliation this call ran for the connection, when one was due (docs/operations.md). */
-    reconciled: z.object(reconcileFields).omit({ window: true, lastReconciled: true }).extend({
-      status: z.enum(["succeeded", "partial", "failed"]),
-      error: z.object({ code: z.string(), message: z.string() }).optional(),
-    }).optional(),
-  })),
-  /** Connections the call's deadline left for the next call. */
+  /** Connections due when the call began. */
+  due: z.int().nonnegative(),
+  /** Workers started. */
+  workers: z.int().nonnegative(),
+  /** Connections the workers claimed, and how their syncs ended. */
+  claimed: z.int().nonnegative(),
+  done: z.int().nonnegative(),
+  failed: z.int().nonnegative(),
+  partial: z.int().nonnegative(),
+  skipped: z.int().nonnegative(),
+  /** Due when the call began and claimed by no worker. */
+  remaining: z.int().nonnegative(),
+  /** Expired leases of crashed workers taken over. */
+  tookOver: z.int().nonnegative(),
+  /** Workers that did not answer (their leases expire and are taken over). */
+  workerErrors: z.int().nonnegative(),
+  results: z.array(ScheduledResultSchema),
+  /** The remaining connections, oldest due first (at most 1,000). */
   deferred: z.array(z.uuid()),
   /** Finished runs past the retention deleted by this call. */
   prunedRuns: z.int().nonnegative(),
@@ -165,3 +184,17 @@ export const ScheduledSummarySchema = z.object({
 
 /** A scheduled call's answer. */
 export type ScheduledSummaryResponse = z.infer<typeof ScheduledSummarySchema>;
+
+/** `POST /calcom-bookings-sync/scheduled/work`: what one worker claimed and how each sync ended. */
+export const WorkerSummarySchema = z.object({
+  success: z.literal(true),
+  source: z.literal("api"),
+  /** The worker's name in its leases. */
+  worker: z.string(),
+  results: z.array(ScheduledResultSchema),
+  /** Expired leases of crashed workers it took over. */
+  tookOver: z.int().nonnegative(),
+}).meta({ id: "WorkerSummary" });
+
+/** A worker's answer. */
+export type WorkerSummaryResponse = z.infer<typeof WorkerSummarySchema>;

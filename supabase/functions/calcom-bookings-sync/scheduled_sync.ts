@@ -1,7 +1,7 @@
 /**
- * The operators' scheduled sync: every active connection, incrementally (or resuming a stopped run),
- * one after another within one overall deadline, least recently attempted first so that a deadline
- * never starves the same connections.
+ * One connection's scheduled sync, as a worker makes it: incrementally (or resuming a stopped run), then,
+ * after a sync that succeeded, the reconciliation when one is due (reconcile_schedule.ts); its outcome as a
+ * line of the summary. One connection's trouble never throws, so the others keep their turn.
  *
  * @module
  */
@@ -32,108 +32,70 @@ export interface ScheduledResult {
   /** Bookings set aside as unstorable, when the run set any aside. */
   setAside?: number;
   error?: { code: string; message: string };
-  /** The connection's reconciliation, when one was due after its sync succeeded. */
+  /** The reconciliation run after the sync, when one was due. */
   reconciled?: ReconciledLine;
 }
 
-/** What a scheduled call did. */
-export interface ScheduledSummary {
-  /** Active connections when the call began. */
-  connections: number;
-  results: ScheduledResult[];
-  /** Connections the overall deadline left for the next call. */
-  deferred: string[];
-  /** Finished runs older than the retention deleted by this call. */
-  prunedRuns: number;
-}
-
-/** Budgets of a scheduled call. */
-export interface ScheduledOptions extends SyncTiming {
-  /** The whole call ends by then. */
+/** The budget of one connection's scheduled sync. */
+export interface ScheduledSyncOptions extends SyncTiming {
+  /** The run stops (partial) at this time. */
   deadlineAt: Date;
-  /** Longest one connection may take, so one huge first sync cannot use the whole call. */
-  perConnectionMs: number;
-  /** A connection is not started with less time than this left. */
-  minSliceMs: number;
 }
 
-/** Syncs every active connection as described in the module doc. */
-export async function runScheduledSync(
+/**
+ * Syncs one connection as described in the module doc. Undefined when the connection was deleted
+ * meanwhile (nothing to report).
+ */
+export async function syncScheduledConnection(
   deps: SyncEngineDeps,
-  options: ScheduledOptions,
-): Promise<ScheduledSummary> {
-  const connections = await deps.db.asService((tx) =>
-    tx<{ id: string }[]>`
-      select c.id from public.calcom_connections c
-      where c.is_active
-      order by (select max(r.started_at) from public.calcom_sync_runs r where r.calcom_connection_id = c.id)
-               asc nulls first,
-               c.created_at, c.id`
-  );
-  const results: ScheduledResult[] = [];
-  const deferred: string[] = [];
-  for (const { id } of connections) {
-    const left = options.deadlineAt.getTime() - deps.now().getTime();
-    if (left < options.minSliceMs) {
-      deferred.push(id);
-      continue;
+  connectionId: string,
+  options: ScheduledSyncOptions,
+): Promise<ScheduledResult | undefined> {
+  const empty = { connectionId, count: 0, created: 0, updated: 0, pages: 0 };
+  try {
+    const outcome = await runSync(deps, {
+      connectionId,
+      trigger: "scheduled",
+      full: false,
+      scope: {},
+      deadlineAt: options.deadlineAt,
+      staleAfterMs: options.staleAfterMs,
+      watermarkLagMs: options.watermarkLagMs,
+    });
+    const result: ScheduledResult = {
+      connectionId,
+      status: outcome.status,
+      syncRunId: outcome.runId,
+      count: outcome.fetched,
+      created: outcome.created,
+      updated: outcome.updated,
+      pages: outcome.pages,
+      ...(outcome.setAside > 0 ? { setAside: outcome.setAside } : {}),
+      ...(outcome.error ? { error: outcome.error } : {}),
+    };
+    // The re-read polling cannot replace, at most once per connection per cadence (never throws)
+    if (outcome.status === "succeeded" && deps.now() < options.deadlineAt) {
+      const reconciled = await scheduledReconcile(deps, connectionId, { deadlineAt: options.deadlineAt });
+      if (reconciled) result.reconciled = reconciled;
     }
-    const deadlineAt = new Date(deps.now().getTime() + Math.min(left, options.perConnectionMs));
-    try {
-      const outcome = await runSync(deps, {
-        connectionId: id,
-        trigger: "scheduled",
-        full: false,
-        scope: {},
-        deadlineAt,
-        staleAfterMs: options.staleAfterMs,
-        watermarkLagMs: options.watermarkLagMs,
-      });
-      results.push({
-        connectionId: id,
-        status: outcome.status,
-        syncRunId: outcome.runId,
-        count: outcome.fetched,
-        created: outcome.created,
-        updated: outcome.updated,
-        pages: outcome.pages,
-        ...(outcome.setAside > 0 ? { setAside: outcome.setAside } : {}),
-        ...(outcome.error ? { error: outcome.error } : {}),
-      });
-      // The re-read polling cannot replace, at most once per connection per cadence (reconcile_schedule.ts)
-      if (outcome.status === "succeeded" && deps.now() < deadlineAt) {
-        const reconciled = await scheduledReconcile(deps, id, { deadlineAt });
-        if (reconciled) results[results.length - 1].reconciled = reconciled;
-      }
-    } catch (err) {
-      if (err instanceof SyncConflictError || err instanceof SyncRunLostError) {
-        results.push({
-          connectionId: id,
-          status: "skipped",
-          syncRunId: err.runId,
-          count: 0,
-          created: 0,
-          updated: 0,
-          pages: 0,
-        });
-      } else if (!(err instanceof SyncConnectionGoneError)) {
-        // One connection's trouble (a database hiccup) must not cost the others their turn.
-        deps.log.error("scheduled sync of a connection failed", { connectionId: id, error: err });
-        results.push({
-          connectionId: id,
-          status: "failed",
-          syncRunId: null,
-          count: 0,
-          created: 0,
-          updated: 0,
-          pages: 0,
-          error: { code: "internal_error", message: "Internal error" },
-        });
-      }
+    return result;
+  } catch (err) {
+    if (err instanceof SyncConflictError || err instanceof SyncRunLostError) {
+      return { ...empty, status: "skipped", syncRunId: err.runId };
     }
+    if (err instanceof SyncConnectionGoneError) return undefined;
+    // One connection's trouble (a database hiccup) must not cost the others their turn.
+    deps.log.error("scheduled sync of a connection failed", { connectionId, error: err });
+    return {
+      ...empty,
+      status: "failed",
+      syncRunId: null,
+      error: { code: "internal_error", message: "Internal error" },
+    };
   }
-  const prunedRuns = await deps.db.asService((tx) =>
-    pruneSyncRuns(tx, new Date(deps.now().getTime() - runRetentionMs))
-  );
-  return { connections: connections.length, results, deferred, prunedRuns };
+}
+
+/** Deletes finished runs past the retention (see {@linkcode runRetentionMs}); returns how many. */
+export async function pruneOldRuns(deps: SyncEngineDeps): Promise<number> {
+  return await deps.db.asService((tx) => pruneSyncRuns(tx, new Date(deps.now().getTime() - runRetentionMs)));
 }

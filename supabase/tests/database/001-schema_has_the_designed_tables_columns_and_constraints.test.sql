@@ -11,9 +11,9 @@ select is(
    where c.relnamespace = 'public'::regnamespace and c.relname like 'calcom\_%'
      and c.relkind in ('r', 'p', 'v')),
   array['calcom_booking_rejects', 'calcom_booking_requests', 'calcom_bookings', 'calcom_connections',
-    'calcom_oauth_states', 'calcom_sync_runs', 'calcom_webhook_deferrals', 'calcom_webhook_events',
-    'calcom_webhook_quotas'],
-  'public holds exactly the nine calcom tables'
+    'calcom_oauth_states', 'calcom_sync_runs', 'calcom_sync_schedule', 'calcom_webhook_deferrals',
+    'calcom_webhook_events', 'calcom_webhook_quotas'],
+  'public holds exactly the ten calcom tables'
 );
 
 select columns_are('public', 'calcom_connections', array[

@@ -8,6 +8,7 @@ import { ReconcileResultSchema } from "../../../supabase/functions/calcom-bookin
 import { webhookFixture } from "../../testing/fixtures/webhooks/mod.ts";
 import { invokeFunction } from "../../testing/invoke_function.ts";
 import { testBookingRow } from "../../testing/booking_test_data.ts";
+import { setSchedule } from "../../testing/scheduled_test_support.ts";
 import { type StackUser, startTestStack, type TestStack } from "../../testing/test_stack.ts";
 import {
   bookingRequests,
@@ -287,6 +288,8 @@ Deno.test("a reconciliation repairs what polling cannot see, cheaply and behind 
     sandbox.advanceTime(60_000);
     await sandbox.markAbsent(b.uid, { attendees: [{ email: "sam@example.org", absent: true }] });
     sandbox.resetRequests();
+    // Due again for its sync (the schedule's cadence), not for its reconciliation.
+    await setSchedule(stack, eve.connectionId, { next_due_at: stack.deps.now() });
     const second = await scheduled();
     assert.equal(lineOf(second).reconciled, undefined, "not due again within six hours");
     assert.deepEqual(
@@ -298,6 +301,7 @@ Deno.test("a reconciliation repairs what polling cannot see, cheaply and behind 
     await sql`
       update public.calcom_connections set last_reconciled_at = now() - interval '6 hours 1 minute'
       where id = ${eve.connectionId}`;
+    await setSchedule(stack, eve.connectionId, { next_due_at: stack.deps.now() });
     const third = await scheduled();
     assert.equal((lineOf(third).reconciled as { updated: number }).updated, 1);
     assert.deepEqual((await mirrored(stack, eve.connectionId, b.uid)).attendees, ["Sam (absent)"]);

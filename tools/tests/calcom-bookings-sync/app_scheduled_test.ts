@@ -1,7 +1,9 @@
 /**
- * POST /calcom-bookings-sync/scheduled: every active connection, for pg_cron, behind the cron secret.
+ * POST /calcom-bookings-sync/scheduled: the due active connections, through its workers, for pg_cron,
+ * behind the cron secret.
  */
 import assert from "node:assert/strict";
+import { defaultCadence } from "../../../supabase/functions/calcom-bookings-sync/connection_schedule.ts";
 import { cronSecretHeader } from "../../../supabase/functions/calcom-bookings-sync/cron_auth.ts";
 import { type FunctionResponse, invokeFunction } from "../../testing/invoke_function.ts";
 import { startTestStack } from "../../testing/test_stack.ts";
@@ -62,7 +64,12 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
     assert.deepEqual(res.body.deferred, []);
     const byId = new Map(res.body.results.map((r: { connectionId: string }) => [r.connectionId, r]));
     assert.deepEqual(new Set(byId.keys()), new Set([a.connectionId, b.connectionId, revokedId]));
-    const first = byId.get(a.connectionId) as Record<string, unknown>;
+    const { reconciled, ...first } = byId.get(a.connectionId) as Record<string, unknown>;
+    // A first sync that succeeded is followed by the connection's first reconciliation.
+    assert.deepEqual(
+      [(reconciled as { status: string }).status, (reconciled as { repaired: number }).repaired],
+      ["succeeded", 0],
+    );
     assert.deepEqual({ ...first, syncRunId: "…" }, {
       connectionId: a.connectionId,
       status: "succeeded",
@@ -89,6 +96,8 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
 
   await t.step("the next scheduled call is incremental and leaves the paused connections alone", async () => {
     await sandbox.createBooking(b.cal.user.id);
+    // Both received bookings, so they are due again after the active interval.
+    stack.advanceClock(defaultCadence.activeIntervalMs);
     const res = await scheduled(CRON_SECRET);
     assert.equal(res.status, 200);
     assert.equal(res.body.status, "succeeded");
@@ -101,9 +110,10 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
   });
 
   await t.step("a connection whose sync is running is skipped, the others still run", async () => {
+    stack.advanceClock(defaultCadence.idleIntervalMs);
     const [running] = await sql`
       insert into public.calcom_sync_runs (user_id, calcom_connection_id, trigger, mode, heartbeat_at)
-      values (${a.user.id}, ${a.connectionId}, 'manual', 'incremental', ${new Date()})
+      values (${a.user.id}, ${a.connectionId}, 'manual', 'incremental', ${stack.deps.now()})
       returning id`;
     const res = await scheduled(CRON_SECRET);
     assert.equal(res.status, 200);
@@ -137,6 +147,7 @@ Deno.test("calcom-bookings-sync syncs every active connection on schedule", asyn
     await insertOld(pausedId, pausedUser.id, 50);
     const [kept] = await insertOld(pausedId, pausedUser.id, 45);
     await sql`delete from public.calcom_sync_runs where status = 'running'`;
+    stack.advanceClock(defaultCadence.idleIntervalMs);
     const res = await scheduled(CRON_SECRET);
     assert.equal(res.status, 200);
     assert.equal(res.body.prunedRuns, 4);

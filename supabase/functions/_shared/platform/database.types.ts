@@ -440,6 +440,57 @@ export type Database = {
           },
         ];
       };
+      "calcom_sync_schedule": {
+        Row: {
+          "calcom_connection_id": string;
+          "consecutive_failures": number;
+          "created_at": string;
+          "last_change_at": string | null;
+          "last_outcome": string | null;
+          "last_run_at": string | null;
+          "lease_owner": string | null;
+          "leased_until": string | null;
+          "next_due_at": string;
+          "updated_at": string;
+          "user_id": string;
+        };
+        ComputedFields: never;
+        Insert: {
+          "calcom_connection_id": string;
+          "consecutive_failures"?: number;
+          "created_at"?: string;
+          "last_change_at"?: string | null;
+          "last_outcome"?: string | null;
+          "last_run_at"?: string | null;
+          "lease_owner"?: string | null;
+          "leased_until"?: string | null;
+          "next_due_at": string;
+          "updated_at"?: string;
+          "user_id": string;
+        };
+        Update: {
+          "calcom_connection_id"?: string;
+          "consecutive_failures"?: number;
+          "created_at"?: string;
+          "last_change_at"?: string | null;
+          "last_outcome"?: string | null;
+          "last_run_at"?: string | null;
+          "lease_owner"?: string | null;
+          "leased_until"?: string | null;
+          "next_due_at"?: string;
+          "updated_at"?: string;
+          "user_id"?: string;
+        };
+        Relationships: [
+          {
+            foreignKeyName: "calcom_sync_schedule_user_id_calcom_connection_id_fkey";
+            columns: ["user_id", "calcom_connection_id"];
+            isOneToOne: false;
+            referencedRelation: "calcom_connections";
+            referencedColumns: ["user_id", "id"];
+          },
+        ];
+      };
       "calcom_webhook_deferrals": {
         Row: {
           "booking_uid": string | null;
