@@ -82,57 +82,71 @@ export function SlotPicker(props: SlotPickerProps) {
     };
   }, [client, eventTypeId, connectionId, timeZone, page, exclude]);
 
-  if (slots.kind === "loading") return <p role="status">Loading free times…</p>;
-  if (slots.kind === "error") return <p className="calcom-error" role="alert">{slots.message}</p>;
-  const days = Object.keys(slots.byDay);
-  const times = slots.byDay[day] ?? [];
+  const days = slots.kind === "ready" ? Object.keys(slots.byDay) : [];
+  const times = slots.kind === "ready" ? slots.byDay[day] ?? [] : [];
+  // The day buttons stay while a range loads, so the focus stays on them.
   return (
     <div className="calcom-slot-picker">
-      {days.length === 0 ? <p className="calcom-empty">No free time in these {RANGE_DAYS} days</p> : (
-        <>
-          <div className="calcom-field">
-            <label htmlFor={`${id}-day`}>Day</label>
-            <select
-              id={`${id}-day`}
-              value={day}
-              onChange={(e) => {
-                setDay(e.target.value);
-                onChange("");
-              }}
-            >
-              {days.map((d) => <option key={d} value={d}>{dayLabel(d)}</option>)}
-            </select>
-          </div>
-          <div className="calcom-field">
-            <label htmlFor={`${id}-time`}>Time</label>
-            <select
-              id={`${id}-time`}
-              value={value}
-              required
-              aria-describedby={`${id}-zone`}
-              onChange={(e) => onChange(e.target.value)}
-            >
-              <option value="">Pick a time</option>
-              {times.map((s) => (
-                <option key={s.start} value={s.start}>
-                  {timeLabel(s.start, timeZone)}
-                  {s.seatsRemaining !== undefined ? ` (${s.seatsRemaining} seats left)` : ""}
-                </option>
-              ))}
-            </select>
-            <p id={`${id}-zone`} className="calcom-hint">Times in {timeZone}</p>
-          </div>
-        </>
-      )}
+      {slots.kind === "loading" ? <p role="status">Loading free times…</p> : null}
+      {slots.kind === "error" ? <p className="calcom-error" role="alert">{slots.message}</p> : null}
+      {slots.kind === "ready" && days.length === 0
+        ? <p className="calcom-empty">No free time in these {RANGE_DAYS} days</p>
+        : null}
+      {days.length > 0
+        ? (
+          <>
+            <div className="calcom-field">
+              <label htmlFor={`${id}-day`}>Day</label>
+              <select
+                id={`${id}-day`}
+                value={day}
+                onChange={(e) => {
+                  setDay(e.target.value);
+                  onChange("");
+                }}
+              >
+                {days.map((d) => <option key={d} value={d}>{dayLabel(d)}</option>)}
+              </select>
+            </div>
+            <div className="calcom-field">
+              <label htmlFor={`${id}-time`}>Time</label>
+              <select
+                id={`${id}-time`}
+                value={value}
+                required
+                aria-describedby={`${id}-zone`}
+                onChange={(e) => onChange(e.target.value)}
+              >
+                <option value="">Pick a time</option>
+                {times.map((s) => (
+                  <option key={s.start} value={s.start}>
+                    {timeLabel(s.start, timeZone)}
+                    {s.seatsRemaining !== undefined ? ` (${s.seatsRemaining} seats left)` : ""}
+                  </option>
+                ))}
+              </select>
+              <p id={`${id}-zone`} className="calcom-hint">Times in {timeZone}</p>
+            </div>
+          </>
+        )
+        : null}
       <div className="calcom-actions">
         {page > 0
           ? (
-            <button type="button" className="calcom-button" onClick={() => setPage((p) => p - 1)}>
+            <button
+              type="button"
+              className="calcom-button"
+              onClick={() => setPage((p) => p - 1)}
+            >
               Earlier days
             </button>
           )
           : null}
-        <button type="button" className="calcom-button" onClick={() => setPage((p) => p + 1)}>
+        <button
+          type="button"
+          className="calcom-button"
+          onClick={() => setPage((p) => p + 1)}
+        >
           Later days
         </button>
       </div>

@@ -89,6 +89,18 @@ Deno.test({
         title: "Past call",
         attendee: attendee("Pat Past"),
       });
+      const staleOne = await sandbox.createBooking(hostId, {
+        eventTypeId: types["30min"],
+        start: "2031-03-06T13:00:00.000Z",
+        title: "Stale one",
+        attendee: attendee("Stu Stale"),
+      });
+      const series = await sandbox.createRecurringBooking(hostId, {
+        eventTypeId: types["weekly-sync"],
+        start: "2031-03-04T14:00:00.000Z",
+        title: "Weekly sync",
+        attendee: attendee("Wes Weekly"),
+      });
       assert.deepEqual([confirmMe.status, declineMe.status], ["pending", "pending"]);
 
       // One page holds the dev host's 40 seeded bookings (all before the pinned clock) and these.
@@ -154,6 +166,53 @@ Deno.test({
           await page.getByRole("list", { name: "Upcoming bookings" }).waitFor();
         },
       );
+
+      await t.step("cancel of a recurring occurrence can take all that follow", async () => {
+        const second = series[1];
+        const booking = page.locator(`[data-uid="${second.uid}"]`);
+        await booking.getByRole("button", { name: "Cancel booking" }).click();
+        const dialog = page.getByRole("dialog", { name: "Cancel this booking?" });
+        const which = dialog.getByRole("group", { name: "Which bookings" });
+        assert.equal(await which.getByLabel("Only this one").isChecked(), true);
+        await which.getByLabel("This one and all that follow").check();
+        await dialog.getByLabel("Reason").fill("The series ends");
+        await assertAccessible(page);
+        await dialog.getByRole("button", { name: "Cancel booking" }).click();
+        await page.getByRole("status").filter({ hasText: "Booking cancelled: Weekly sync" }).waitFor();
+        const statuses = [];
+        for (const occurrence of series) statuses.push((await row(occurrence.uid)).status);
+        assert.deepEqual(statuses, ["ACCEPTED", ...series.slice(1).map(() => "CANCELLED")]);
+        await page.locator(`[data-uid="${series[0].uid}"]`).getByRole("button", { name: "Cancel booking" })
+          .waitFor();
+      });
+
+      await t.step("cancelling a booking Cal.com already cancelled is refused in words", async () => {
+        // The webhook off, the mirror does not learn of the cancellation made in Cal.com.
+        const hook = (id: unknown, active: boolean) =>
+          fetch(`${sandbox.url}/v2/webhooks/${id}`, {
+            method: "PATCH",
+            headers: { authorization: `Bearer ${ui.apiKey}`, "content-type": "application/json" },
+            body: JSON.stringify({ active }),
+          }).then(async (r) => assert.equal(r.status, 200, await r.text()));
+        const hooks = sandbox.webhooks(hostId).map((w) => w.id);
+        assert.ok(hooks.length > 0);
+        for (const id of hooks) await hook(id, false);
+        try {
+          await sandbox.cancelBooking(staleOne.uid, "Cancelled in Cal.com");
+          const booking = item(page, "Stale one");
+          await booking.getByRole("button", { name: "Cancel booking" }).click();
+          const dialog = page.getByRole("dialog", { name: "Cancel this booking?" });
+          await dialog.getByLabel("Reason").fill("No longer needed");
+          await dialog.getByRole("button", { name: "Cancel booking" }).click();
+          await booking.getByRole("alert").filter({
+            hasText: "This booking was already cancelled in Cal.com",
+          })
+            .waitFor();
+          await dialog.waitFor({ state: "detached" });
+        } finally {
+          for (const id of hooks) await hook(id, true);
+        }
+      });
 
       await t.step("reschedule moves a booking to a free slot of its event type", async () => {
         await item(page, "Move me").getByRole("button", { name: "Reschedule" }).click();
@@ -294,6 +353,17 @@ Deno.test({
         await dialog.getByLabel("Event type").waitFor();
         const inside = await dialog.evaluate((d) => d.contains(document.activeElement));
         assert.equal(inside, true, "the focus is not in the dialog");
+        const later = dialog.getByRole("button", { name: "Later days" });
+        await later.focus();
+        await page.keyboard.press("Enter");
+        // The next 30 days start on Wednesday 2031-04-02, 30 days after the pinned clock.
+        await dialog.getByLabel("Day").locator("option").first().filter({ hasText: "Wed, Apr 2, 2031" })
+          .waitFor({ state: "attached" });
+        assert.equal(
+          await later.evaluate((e) => e === document.activeElement),
+          true,
+          "Later days lost the focus",
+        );
         await page.keyboard.press("Escape");
         await dialog.waitFor({ state: "detached" });
         await page.setViewportSize({ width: 1000, height: 900 });
