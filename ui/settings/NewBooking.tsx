@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type {
   CalcomClient,
   CreateBookingInput,
@@ -108,6 +108,7 @@ function BookingForm({ client, accounts, timeZone, now, onBooked, onClose }: New
     }
   }
 
+  const zones = useMemo(() => timeZones(timeZone), [timeZone]);
   const invalid = (field: BookingError["field"]) => error?.field === field ? true : undefined;
   const chosen = types?.find((t) => t.id === eventTypeId);
 
@@ -206,7 +207,7 @@ function BookingForm({ client, accounts, timeZone, now, onBooked, onClose }: New
             aria-invalid={invalid("attendee.timeZone")}
             onChange={(e) => setZone(e.target.value)}
           >
-            {timeZones(timeZone).map((z) => <option key={z} value={z}>{z}</option>)}
+            {zones.map((z) => <option key={z} value={z}>{z}</option>)}
           </select>
         </div>
         <div className="calcom-field">
