@@ -245,15 +245,23 @@ export interface CalcomClient {
    * occurrences of its series after `cancelSubsequentBookings`. The booking actions below are sent
    * once: only a 429 is retried, since after a timeout or a 5xx the change may have happened.
    */
-  cancelBooking(uid: string, input?: CancelBookingInput): Promise<BookingActionResult>;
+  cancelBooking(uid: string, input?: CancelBookingInput, options?: ReadOptions): Promise<BookingActionResult>;
   /** Moves a booking to a new start: the answer is the NEW booking (the old one is cancelled). */
-  rescheduleBooking(uid: string, input: RescheduleBookingInput): Promise<BookingActionResult>;
+  rescheduleBooking(
+    uid: string,
+    input: RescheduleBookingInput,
+    options?: ReadOptions,
+  ): Promise<BookingActionResult>;
   /** Accepts a booking that waits for confirmation. */
-  confirmBooking(uid: string): Promise<BookingActionResult>;
+  confirmBooking(uid: string, options?: ReadOptions): Promise<BookingActionResult>;
   /** Declines a booking that waits for confirmation. */
-  declineBooking(uid: string, input?: { reason?: string }): Promise<BookingActionResult>;
+  declineBooking(
+    uid: string,
+    input?: { reason?: string },
+    options?: ReadOptions,
+  ): Promise<BookingActionResult>;
   /** Records the host and/or attendees absent (or attendees present again). */
-  markBookingAbsent(uid: string, input: MarkAbsentInput): Promise<BookingActionResult>;
+  markBookingAbsent(uid: string, input: MarkAbsentInput, options?: ReadOptions): Promise<BookingActionResult>;
   /**
    * Registers a user webhook. When the user already has one for this URL, fails with status 409 and
    * code `ConflictException` (see {@linkcode findWebhookByUrl}).
@@ -273,7 +281,7 @@ export interface CalcomClient {
    * Books (`POST /v2/bookings`, 201): the booking, an array for a recurring event type, with `seatUid`
    * for a seated one. Sent at most once unless Cal.com throttled it (see `idempotent` in transport.ts).
    */
-  createBooking(input: CreateBookingInput): Promise<ApiBooking | ApiBooking[]>;
+  createBooking(input: CreateBookingInput, options?: ReadOptions): Promise<ApiBooking | ApiBooking[]>;
 }
 
 const webhookPageSize = 250;
@@ -377,8 +385,16 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     );
   }
 
-  /** One booking action: `POST /v2/bookings/{uid}/<action>`, sent once (see `idempotent` in transport.ts). */
-  async function bookingAction(uid: string, action: string, body?: Record<string, unknown>) {
+  /**
+   * One booking action: `POST /v2/bookings/{uid}/<action>`, sent once (see `idempotent` in transport.ts);
+   * `options.onReadAt` learns when Cal.com answered, the source time of the state it answers.
+   */
+  async function bookingAction(
+    uid: string,
+    action: string,
+    body: Record<string, unknown> | undefined,
+    options: ReadOptions = {},
+  ) {
     if (uid === "") throw invalidRequest("Booking uid is empty");
     const result = await request({
       method: "POST",
@@ -387,6 +403,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       versioned: true,
       schema: BookingResponseSchema,
       idempotent: false,
+      onHeaders: (headers) => options.onReadAt?.(calcomReadTime(headers, now())),
     });
     return result.data;
   }
@@ -407,16 +424,16 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       });
       return body.data;
     },
-    cancelBooking(uid, input = {}) {
+    cancelBooking(uid, input = {}, options) {
       const body = input.seatUid !== undefined
         ? definedOnly({ seatUid: input.seatUid, cancellationReason: input.cancellationReason })
         : definedOnly({
           cancellationReason: input.cancellationReason,
           cancelSubsequentBookings: input.cancelSubsequentBookings,
         });
-      return bookingAction(uid, "cancel", body);
+      return bookingAction(uid, "cancel", body, options);
     },
-    rescheduleBooking(uid, input) {
+    rescheduleBooking(uid, input, options) {
       const body = input.seatUid !== undefined
         ? definedOnly({ start: input.start, seatUid: input.seatUid, rescheduledBy: input.rescheduledBy })
         : definedOnly({
@@ -424,16 +441,17 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
           reschedulingReason: input.reschedulingReason,
           rescheduledBy: input.rescheduledBy,
         });
-      return bookingAction(uid, "reschedule", body);
+      return bookingAction(uid, "reschedule", body, options);
     },
-    confirmBooking(uid) {
-      return bookingAction(uid, "confirm");
+    confirmBooking(uid, options) {
+      return bookingAction(uid, "confirm", undefined, options);
     },
-    declineBooking(uid, input = {}) {
-      return bookingAction(uid, "decline", definedOnly({ reason: input.reason }));
+    declineBooking(uid, input = {}, options) {
+      return bookingAction(uid, "decline", definedOnly({ reason: input.reason }), options);
     },
-    markBookingAbsent(uid, input) {
-      return bookingAction(uid, "mark-absent", definedOnly({ host: input.host, attendees: input.attendees }));
+    markBookingAbsent(uid, input, options) {
+      const body = definedOnly({ host: input.host, attendees: input.attendees });
+      return bookingAction(uid, "mark-absent", body, options);
     },
     async createWebhook(input) {
       const body = await request({
@@ -488,7 +506,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       });
       return body.data;
     },
-    async createBooking(input) {
+    async createBooking(input, options = {}) {
       const body = await request({
         method: "POST",
         path: "/v2/bookings",
@@ -496,6 +514,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
         versioned: true,
         idempotent: false,
         schema: BookingResponseSchema,
+        onHeaders: (headers) => options.onReadAt?.(calcomReadTime(headers, now())),
       });
       return body.data;
     },
