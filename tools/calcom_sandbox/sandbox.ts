@@ -49,6 +49,12 @@ export interface SandboxOptions {
    * and the dev server can deliver to 127.0.0.1.
    */
   subscriberUrlRules?: SubscriberUrlRules;
+  /**
+   * Which deployment answers `GET /v2/bookings` with `cal-api-version: 2026-05-01`: `"hosted"` (default)
+   * serves it with cursor paging, as cal.com does (corrections §7); `"self-hosted"` does not know it
+   * and answers with the legacy 2024-04-15 list, as the open source does with any unknown version.
+   */
+  deployment?: "hosted" | "self-hosted";
   /** Payload version of a webhook created without one (default `2021-10-20`, the DB default). */
   defaultWebhookVersion?: "2021-10-20" | "2026-07-27";
   /** Per-attempt bound on webhook deliveries, ms (Cal.com sets none); default 10 000. */
@@ -325,6 +331,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     tokenLimiter,
     errorDetails: options.errorDetails ?? false,
     unknownKeyGuard: options.unknownKeyGuard ?? "throttler",
+    hostedVersions: (options.deployment ?? "hosted") === "hosted",
   });
   const server = startServer({ api, faults, now, requests }, options.port ?? 0);
 
