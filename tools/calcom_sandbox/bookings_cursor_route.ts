@@ -23,9 +23,10 @@ export const cursorBookingsVersion = "2026-05-01";
 /** Largest `limit` the sandbox takes: the one 2024-08-13 has for `take` (hosted's own is unconfirmed). */
 export const maxCursorLimit = 250;
 
-/** What a cursor encodes: the offset of the next page. */
+/** What a cursor encodes: the offset of the next page, and the generation it was made in. */
 interface CursorState {
   o: number;
+  e: number;
 }
 
 /** The opaque cursor of the page at offset `o` (base64url JSON, so clients cannot read meaning into it). */
@@ -38,7 +39,8 @@ export function decodeCursor(cursor: string): CursorState | undefined {
   try {
     const json = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
     const state = JSON.parse(json) as Partial<CursorState>;
-    return Number.isInteger(state.o) && state.o! >= 0 ? { o: state.o! } : undefined;
+    const valid = Number.isInteger(state.o) && state.o! >= 0 && Number.isInteger(state.e);
+    return valid ? { o: state.o!, e: state.e! } : undefined;
   } catch {
     return undefined;
   }
@@ -59,8 +61,10 @@ export const listBookingsByCursor: Handler = (ctx, req) => {
   const q = parseBookingsQuery(req.query);
   const limit = parseLimit(req.query.get("limit"));
   const raw = req.query.get("cursor");
-  const state = raw === null || raw === "" ? { o: 0 } : decodeCursor(raw);
+  const epoch = ctx.cursorEpoch?.() ?? 0;
+  const state = raw === null || raw === "" ? { o: 0, e: epoch } : decodeCursor(raw);
   if (state === undefined) throw validationError(["cursor must be a cursor from a previous page"]);
+  if (state.e !== epoch) throw validationError(["cursor has expired"]);
   const { bookings, total } = runBookingsQuery(
     ctx.store,
     user.id,
@@ -72,7 +76,10 @@ export const listBookingsByCursor: Handler = (ctx, req) => {
     status: 200,
     data: bookings.map((b) => toApiBooking(ctx.store, b, { showSeatedAttendees: true })),
     extra: {
-      pagination: { nextCursor: hasMore ? encodeCursor({ o: state.o + bookings.length }) : null, hasMore },
+      pagination: {
+        nextCursor: hasMore ? encodeCursor({ o: state.o + bookings.length, e: epoch }) : null,
+        hasMore,
+      },
     },
   };
 };

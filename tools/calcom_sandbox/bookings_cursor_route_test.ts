@@ -104,6 +104,18 @@ Deno.test("a cursor the sandbox did not make and a limit out of range are refuse
   assert.equal(big.status, 400);
 });
 
+Deno.test("a cursor handed out before expireCursors is refused with 400", async () => {
+  await using sandbox = await startSandbox();
+  const { user, apiKey } = sandbox.addUser();
+  sandbox.seedBookings(user.id, 3);
+  const first = await calFetch(sandbox, apiKey, "/v2/bookings?limit=1", { headers: V2026 });
+  const cursor = (first.json as unknown as Page).pagination.nextCursor;
+  assert.ok(cursor);
+  sandbox.expireCursors();
+  const stale = await calFetch(sandbox, apiKey, `/v2/bookings?limit=1&cursor=${cursor}`, { headers: V2026 });
+  assert.equal(stale.status, 400);
+});
+
 Deno.test("a self-hosted sandbox answers 2026-05-01 with the legacy list, as the open source does", async () => {
   await using sandbox = await startSandbox({ deployment: "self-hosted" });
   const { user, apiKey } = sandbox.addUser();

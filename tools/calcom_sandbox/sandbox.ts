@@ -204,6 +204,11 @@ export interface Sandbox {
    * key. `{}` restores a personal key on a current deployment.
    */
   setListingMode(mode: ListingMode): void;
+  /**
+   * Makes every page cursor of the 2026-05-01 bookings list handed out so far invalid (as a cursor that
+   * expired): a later request with one is refused with 400.
+   */
+  expireCursors(): void;
   /** A booking in API shape, or undefined. */
   booking(uid: string): ApiBooking | undefined;
   /** Every booking the user can list (hosted or attended), API shape, sorted by start. */
@@ -312,6 +317,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   }
 
   let listingMode: ListingMode = {};
+  let cursorEpoch = 0;
   const ctx: RouteContext = {
     store,
     ops,
@@ -321,6 +327,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     subscriberUrlRules: options.subscriberUrlRules ?? "cloud",
     defaultWebhookVersion: options.defaultWebhookVersion ?? "2021-10-20",
     listing: () => listingMode,
+    cursorEpoch: () => cursorEpoch,
   };
   const oauth = new OAuthServer(now, random, (username) => {
     for (const u of store.users.values()) if (u.username === username) return u.id;
@@ -418,6 +425,9 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     },
     setListingMode(mode) {
       listingMode = { ...mode };
+    },
+    expireCursors() {
+      cursorEpoch++;
     },
     setApiFields(uid, fields) {
       if (!store.bookingsByUid.has(uid)) throw new Error(`Unknown sandbox booking ${uid}`);

@@ -144,6 +144,29 @@ Deno.test("a cursor run stopped by its deadline resumes from the saved cursor", 
   });
 });
 
+Deno.test("a saved cursor Cal.com refuses restarts below the oldest booking received", async () => {
+  await using stack = await startTestStack({
+    apps: { sync: { deadlineMs: 1 } },
+    clock: syncClock,
+    env: AUTO,
+  });
+  const n = 350;
+  const { user, cal, connectionId } = await connectedUser(stack, n, 46);
+  const first = await postSync(user);
+  assert.equal(first.body.status, "partial");
+  stack.sandbox.expireCursors();
+  const rest = await syncToTheEnd(user);
+  const requests = bookingRequests(stack, cal.apiKey);
+  const refused = requests.filter((r) => r.status === 400);
+  assert.equal(refused.length, 1, "the one stale cursor");
+  const restart = requests[requests.indexOf(refused[0]) + 1];
+  assert.ok(restart.query.beforeUpdatedAt && restart.query.cursor === undefined);
+  assert.equal(first.body.count + sum(rest, "count"), n, "each booking written once");
+  assert.equal(first.body.created + sum(rest, "created"), n);
+  assert.ok(stack.logs.some((line) => line.includes("refused the saved page cursor")));
+  await assertMirrors(stack, connectionId, cal);
+});
+
 Deno.test("a Cal.com that does not serve 2026-05-01 is paged with 2024-08-13 offsets", async () => {
   await using stack = await startTestStack({
     apps: { sync: true },
