@@ -14,12 +14,20 @@
  * @module
  */
 import { z } from "zod";
-import { type BookingFilters, BookingFiltersSchema, bookingSearchParams } from "./booking_filters.ts";
+import {
+  type BookingFilters,
+  BookingFiltersSchema,
+  bookingSearchParams,
+  type CursorBookingFilters,
+  CursorBookingFiltersSchema,
+  cursorBookingSearchParams,
+} from "./booking_filters.ts";
 import { CalcomError, CalcomErrorCode } from "./errors.ts";
 import { type RateLimiter, rateLimiterForKey } from "./rate_limiter.ts";
 import {
   type ApiBooking,
   ApiBookingSchema,
+  BookingCursorPageSchema,
   BookingListPageSchema,
   type CalcomMe,
   type CalcomWebhook,
@@ -33,10 +41,10 @@ import {
   EventTypeSchema,
   SlotsByDaySchema,
 } from "./scheduling_schemas.ts";
-import { type BearerSource, createTransport } from "./transport.ts";
+import { type BearerSource, createTransport, cursorBookingsApiVersion } from "./transport.ts";
 import type { CalcomWebhookTrigger } from "./webhook_triggers.ts";
 
-export type { BookingFilters } from "./booking_filters.ts";
+export type { BookingFilters, CursorBookingFilters } from "./booking_filters.ts";
 export type { BearerSource } from "./transport.ts";
 export { type CalcomWebhookTrigger, calcomWebhookTriggers } from "./webhook_triggers.ts";
 
@@ -109,6 +117,14 @@ export interface BookingPage {
    * of the page is at least as new as every webhook Cal.com generated before this time.
    */
   readAt: string;
+}
+
+/** One page of `listBookingsByCursor` (hosted Cal.com's `2026-05-01` version). */
+export interface CursorBookingPage extends Pick<BookingPage, "bookings" | "unreadable" | "readAt"> {
+  /** The cursor of the next page; null on the last one. */
+  nextCursor: string | null;
+  /** Cal.com's `hasMore`. */
+  hasMore: boolean;
 }
 
 /**
@@ -236,6 +252,13 @@ export interface CalcomClient {
    */
   listBookings(filters?: BookingFilters): AsyncGenerator<BookingPage, void, undefined>;
   /**
+   * One page of `GET /v2/bookings` with `cal-api-version: 2026-05-01` (hosted Cal.com, cursor paging).
+   * A deployment that does not serve the version (it answers 404, or 400 to a first page, or with
+   * another shape: a self-hosted instance serves its legacy list) fails with code
+   * `BookingsVersionNotServed`; a 400 to a page with a cursor fails with `CursorRefused`.
+   */
+  listBookingsByCursor(filters?: CursorBookingFilters): Promise<CursorBookingPage>;
+  /**
    * One booking by uid (`GET /v2/bookings/{uid}`). The uid of a recurring series returns every
    * occurrence as an array. An unknown uid fails with 404 NotFoundException.
    */
@@ -315,6 +338,31 @@ function invalidRequest(message: string): CalcomError {
   return new CalcomError(message, { code: CalcomErrorCode.invalidRequest, retryable: false });
 }
 
+/**
+ * What a failed cursor-version page means: the version is not served (404; a 2xx in another shape, such
+ * as a self-hosted instance's legacy list; a 400 to a first page), the cursor was refused (a 400 to a
+ * later page), or the failure as it was (network, 5xx, 401, 429…).
+ */
+function cursorListingError(err: unknown, withCursor: boolean): unknown {
+  if (!(err instanceof CalcomError) || err.retryable) return err;
+  const otherShape = err.code === CalcomErrorCode.invalid || err.code === CalcomErrorCode.malformed;
+  if (err.status === 400 && withCursor) {
+    return new CalcomError(`Cal.com refused the bookings page cursor: ${err.message}`, {
+      status: err.status,
+      code: CalcomErrorCode.cursorRefused,
+      retryable: false,
+      calcomMessage: err.calcomMessage,
+    });
+  }
+  if (err.status === 404 || err.status === 400 || otherShape) {
+    return new CalcomError(
+      `Cal.com does not serve GET /v2/bookings with cal-api-version ${cursorBookingsApiVersion}: ${err.message}`,
+      { status: err.status, code: CalcomErrorCode.versionNotServed, retryable: false },
+    );
+  }
+  return err;
+}
+
 /** Creates a client for one API key. Clients of the same key share its rate-limit state. */
 export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
   // A key that a header cannot carry would make `Headers` throw a message we do not control.
@@ -366,6 +414,32 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     }
   }
 
+  async function listBookingsByCursor(filters: CursorBookingFilters = {}): Promise<CursorBookingPage> {
+    const parsed = CursorBookingFiltersSchema.safeParse(filters);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalidRequest(`Invalid booking filter ${issue.path.join(".") || "(filters)"}: ${issue.message}`);
+    }
+    let readAt = "";
+    let body;
+    try {
+      body = await request({
+        method: "GET",
+        path: "/v2/bookings",
+        query: cursorBookingSearchParams(parsed.data),
+        version: cursorBookingsApiVersion,
+        schema: BookingCursorPageSchema,
+        onHeaders: (headers) => (readAt = calcomReadTime(headers, now())),
+      });
+    } catch (err) {
+      throw cursorListingError(err, Boolean(parsed.data.cursor));
+    }
+    const { bookings, unreadable } = readBookingItems(body.data);
+    // A next page without a cursor to ask for it cannot be read: the caller sees the end it can reach.
+    const nextCursor = body.pagination.hasMore ? body.pagination.nextCursor : null;
+    return { bookings, unreadable, nextCursor, hasMore: nextCursor !== null, readAt };
+  }
+
   async function listWebhooks(): Promise<CalcomWebhook[]> {
     const all: CalcomWebhook[] = [];
     // The webhooks list has no pagination object: a short page is the last one.
@@ -413,6 +487,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       return (await request({ method: "GET", path: "/v2/me", schema: MeResponseSchema })).data;
     },
     listBookings,
+    listBookingsByCursor,
     async getBooking(uid, readOptions = {}) {
       if (uid === "") throw invalidRequest("Booking uid is empty");
       const body = await request({
