@@ -7,7 +7,7 @@
 import { readFlags } from "../cli_flags.ts";
 
 /** The benchmarks `--only` can pick. */
-export const BENCHMARKS = ["webhook", "sync", "row-at-a-time"] as const;
+export const BENCHMARKS = ["webhook", "sync", "row-at-a-time", "coldstart", "reads"] as const;
 /** One benchmark name. */
 export type BenchmarkName = typeof BENCHMARKS[number];
 
@@ -23,6 +23,12 @@ export interface BenchOptions {
   syncSizes: number[];
   /** Share of the largest size changed before the incremental sync. */
   incrementalShare: number;
+  /** Measured starts of each target in the cold-start benchmark (`coldstart`). */
+  coldStartRepetitions: number;
+  /** Bookings of the user whose stored bookings are walked (`reads`). */
+  readsBookings: number;
+  /** Page sizes (`limit`) the stored bookings are walked with (`reads`). */
+  readsPageSizes: number[];
   /** Where the JSON result goes; undefined: `bench-results/<date>.json`. */
   out?: string;
   /** Print the table only, write no JSON. */
@@ -30,7 +36,7 @@ export interface BenchOptions {
 }
 
 const USAGE =
-  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time] [--seconds N] [--sizes 10000,100000]
+  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,coldstart,reads] [--seconds N] [--sizes 10000,100000]
                        [--connections N] [--out FILE] [--no-write]`;
 
 /** Thrown for a bad command line; the message ends with the usage. */
@@ -73,6 +79,9 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     connections: 16,
     syncSizes: quick ? [1_000, 5_000] : [10_000, 100_000],
     incrementalShare: 0.01,
+    coldStartRepetitions: quick ? 3 : 11,
+    readsBookings: quick ? 10_000 : 100_000,
+    readsPageSizes: [50, 250],
     out: flags.out,
     dryRun: flags["no-write"] === true,
   };

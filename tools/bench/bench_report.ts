@@ -3,7 +3,9 @@
  *
  * @module
  */
+import type { ColdStartBenchResult } from "./cold_start_bench.ts";
 import type { MachineInfo } from "./machine_info.ts";
+import type { ReadsBenchResult } from "./reads_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult } from "./webhook_bench.ts";
 
@@ -33,10 +35,15 @@ export interface BenchReport {
     connections: number;
     syncSizes: number[];
     incrementalShare: number;
+    /** Absent in results written before the cold-start and reads benchmarks existed. */
+    coldStartRepetitions?: number;
+    readsBookings?: number;
   };
   load: LoadRecord;
   durationSeconds: number;
   webhook?: WebhookBenchResult;
   sync?: SyncBenchResult;
+  coldStart?: ColdStartBenchResult;
+  reads?: ReadsBenchResult;
   targets: TargetCheck[];
 }

@@ -7,6 +7,7 @@
  * deno task bench --quick          # smoke test in well under a minute
  * deno task bench                  # the full run (several minutes)
  * deno task bench --only webhook   # one benchmark
+ * deno task bench --only coldstart,reads --quick
  * ```
  *
  * @module
@@ -17,6 +18,8 @@ import type { BenchReport, LoadRecord } from "./bench_report.ts";
 import { loadAverage, machineInfo } from "./machine_info.ts";
 import { formatReport } from "./report_table.ts";
 import { runSyncBench } from "./sync_bench.ts";
+import { runColdStartBench } from "./cold_start_bench.ts";
+import { runReadsBench } from "./reads_bench.ts";
 import { checkTargets } from "./targets.ts";
 import { runWebhookBench } from "./webhook_bench.ts";
 import { checkWrk } from "./wrk.ts";
@@ -66,6 +69,8 @@ async function main(args: string[]): Promise<number> {
       connections: options.connections,
       syncSizes: options.syncSizes,
       incrementalShare: options.incrementalShare,
+      coldStartRepetitions: options.coldStartRepetitions,
+      readsBookings: options.readsBookings,
     },
     load,
     durationSeconds: 0,
@@ -85,6 +90,16 @@ async function main(args: string[]): Promise<number> {
         sizes: options.syncSizes,
         incrementalShare: options.only.has("sync") ? options.incrementalShare : 0,
         rowAtATime: options.only.has("row-at-a-time"),
+        log,
+      });
+    }
+    if (options.only.has("coldstart")) {
+      report.coldStart = await runColdStartBench({ repetitions: options.coldStartRepetitions, log });
+    }
+    if (options.only.has("reads")) {
+      report.reads = await runReadsBench({
+        bookings: options.readsBookings,
+        pageSizes: options.readsPageSizes,
         log,
       });
     }
