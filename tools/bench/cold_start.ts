@@ -15,7 +15,14 @@ export function median(values: readonly number[]): number {
 
 /** The part of `deno info --json` this reads. */
 export interface DenoInfo {
-  modules: { kind?: string; specifier: string; size?: number }[];
+  roots?: string[];
+  redirects?: Record<string, string>;
+  modules: {
+    kind?: string;
+    specifier: string;
+    size?: number;
+    dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+  }[];
 }
 
 /** How big a module graph is: the modules Deno loads from source, and the npm packages it enters. */
@@ -27,6 +34,28 @@ export interface ModuleGraphSize {
   npmPackages: string[];
   /** Built-in `node:` modules imported. */
   nodeBuiltins: string[];
+}
+
+/**
+ * The part of the graph loaded before the first line of the entry runs: the modules reached from the
+ * roots through static imports only (a dynamic `import()` loads its module when it runs). Type-only
+ * imports are not followed (`deno info` lists them without `code`).
+ */
+export function staticGraph(info: DenoInfo): DenoInfo {
+  const redirects = info.redirects ?? {};
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const stack = [...(info.roots ?? [])];
+  while (stack.length) {
+    const specifier = stack.pop()!;
+    const resolved = redirects[specifier] ?? specifier;
+    if (seen.has(resolved)) continue;
+    seen.add(resolved);
+    for (const dep of bySpecifier.get(resolved)?.dependencies ?? []) {
+      if (dep.code && !dep.isDynamic) stack.push(dep.code.specifier);
+    }
+  }
+  return { ...info, modules: info.modules.filter((m) => seen.has(m.specifier)) };
 }
 
 /** Sums a `deno info --json` graph. */

@@ -16,7 +16,7 @@ import { randomEncryptionKey } from "../../supabase/functions/_shared/platform/s
 import { createTestDatabase } from "../db/test_database.ts";
 import { signTestJwt } from "../testing/jwt.ts";
 import { createBenchConnection, functionEnv } from "./bench_connection.ts";
-import { median, type ModuleGraphSize, moduleGraphSize } from "./cold_start.ts";
+import { type DenoInfo, median, type ModuleGraphSize, moduleGraphSize, staticGraph } from "./cold_start.ts";
 import { readProcMemory } from "./proc_memory.ts";
 import { buildDeliveries } from "./webhook_deliveries.ts";
 
@@ -47,7 +47,10 @@ export interface ColdStartFigures {
   ratio: number;
   /** Median resident memory right after the first answer. */
   rssBytes: number;
+  /** The whole module graph, dynamic imports included. */
   graph: ModuleGraphSize;
+  /** The part loaded before the entry runs (static imports only). */
+  staticGraph: ModuleGraphSize;
 }
 
 /** Result of the cold-start benchmark. */
@@ -60,7 +63,7 @@ function entryOf(target: ColdStartTarget): string {
   return target === "bare" ? "tools/bench/bare_http_server.ts" : `supabase/functions/${target}/index.ts`;
 }
 
-async function graphOf(entry: string): Promise<ModuleGraphSize> {
+async function graphOf(entry: string): Promise<{ graph: ModuleGraphSize; staticGraph: ModuleGraphSize }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json", `--config=${ROOT}deno.json`, `${ROOT}${entry}`],
     cwd: ROOT,
@@ -69,7 +72,8 @@ async function graphOf(entry: string): Promise<ModuleGraphSize> {
     stderr: "piped",
   }).output();
   if (!out.success) throw new Error(`deno info ${entry} failed: ${new TextDecoder().decode(out.stderr)}`);
-  return moduleGraphSize(JSON.parse(new TextDecoder().decode(out.stdout)));
+  const info: DenoInfo = JSON.parse(new TextDecoder().decode(out.stdout));
+  return { graph: moduleGraphSize(info), staticGraph: moduleGraphSize(staticGraph(info)) };
 }
 
 function freePort(): number {
@@ -214,7 +218,7 @@ export async function runColdStartBench(options: ColdStartBenchOptions): Promise
       medianMs,
       ratio: medianMs / bareMedian,
       rssBytes: median(runs.map((r) => r.rssBytes)),
-      graph: await graphOf(entryOf(target)),
+      ...await graphOf(entryOf(target)),
     });
   }
   return { repetitions: options.repetitions, targets };

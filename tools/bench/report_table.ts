@@ -48,7 +48,17 @@ function coldStartAndReadsTables(report: BenchReport): string[] {
     parts.push(
       `### Cold start (process start to first answer, median of ${c.repetitions} starts)`,
       table(
-        ["Entry", "first request", "median ms", "ratio", "starts ms", "RSS after", "modules (KB)", "npm"],
+        [
+          "Entry",
+          "first request",
+          "median ms",
+          "ratio",
+          "starts ms",
+          "RSS after",
+          "modules at start (KB)",
+          "all modules (KB)",
+          "npm at start",
+        ],
         c.targets.map((t) => [
           t.target === "bare" ? "bare Deno.serve" : t.target,
           t.request,
@@ -56,8 +66,9 @@ function coldStartAndReadsTables(report: BenchReport): string[] {
           `**${times(t.ratio)}**`,
           t.samplesMs.map((x) => x.toFixed(0)).join(", "),
           mib(t.rssBytes),
+          `${t.staticGraph.modules} (${int(t.staticGraph.bytes / 1000)})`,
           `${t.graph.modules} (${int(t.graph.bytes / 1000)})`,
-          t.graph.npmPackages.join(", ") || "none",
+          t.staticGraph.npmPackages.join(", ") || "none",
         ]),
       ),
     );
