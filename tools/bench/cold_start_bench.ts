@@ -7,7 +7,8 @@
  * `GET /calcom-connection` and `GET /calcom-bookings-sync?fromDb=true` with a user JWT. The harness sends
  * it from the moment the process is spawned, again every 2 ms until it is answered. Each target starts
  * `repetitions` times after one unmeasured start (which fills Deno's transpile cache), in rotating order
- * against drift; the figure is the median. Also reported: each entry point's module graph (`deno info
+ * against drift; the figure is the median. Two floors show what the driver and the libraries cost
+ * alone (`bare_db_server.ts`). Also reported: each entry point's module graph (`deno info
  * --json`) and the resident memory after the first answer.
  *
  * @module
@@ -22,11 +23,22 @@ import { buildDeliveries } from "./webhook_deliveries.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/** What started: a function, or the bare server. */
-export type ColdStartTarget = "calcom-webhook" | "calcom-connection" | "calcom-bookings-sync" | "bare";
+/**
+ * What started: a function, the bare server, or one of two floors (`bare_db_server.ts`): the bare server
+ * sending `select 1` through postgres.js, and the same after importing the functions' libraries.
+ */
+export type ColdStartTarget =
+  | "calcom-webhook"
+  | "calcom-connection"
+  | "calcom-bookings-sync"
+  | "bare"
+  | "bare+postgres"
+  | "bare+libraries";
 
 const TARGETS: readonly ColdStartTarget[] = [
   "bare",
+  "bare+postgres",
+  "bare+libraries",
   "calcom-webhook",
   "calcom-connection",
   "calcom-bookings-sync",
@@ -60,7 +72,9 @@ export interface ColdStartBenchResult {
 }
 
 function entryOf(target: ColdStartTarget): string {
-  return target === "bare" ? "tools/bench/bare_http_server.ts" : `supabase/functions/${target}/index.ts`;
+  if (target === "bare") return "tools/bench/bare_http_server.ts";
+  if (target.startsWith("bare+")) return "tools/bench/bare_db_server.ts";
+  return `supabase/functions/${target}/index.ts`;
 }
 
 async function graphOf(entry: string): Promise<{ graph: ModuleGraphSize; staticGraph: ModuleGraphSize }> {
@@ -169,6 +183,11 @@ export async function runColdStartBench(options: ColdStartBenchOptions): Promise
   const authorized = (url: string) => new Request(url, { headers: { authorization: `Bearer ${jwt}` } });
   const requests: Record<ColdStartTarget, FirstRequest> = {
     bare: { label: "GET /", make: (base) => new Request(`${base}/`) },
+    "bare+postgres": { label: "GET / (select 1)", make: (base) => new Request(`${base}/`) },
+    "bare+libraries": {
+      label: "GET / (select 1; Hono, zod, node:crypto imported)",
+      make: (base) => new Request(`${base}/`),
+    },
     "calcom-webhook": {
       label: "POST /calcom-webhook/:connectionId (a signed BOOKING_CREATED)",
       make: (base, start) =>
@@ -194,7 +213,8 @@ export async function runColdStartBench(options: ColdStartBenchOptions): Promise
     // rotate the order, so drift and a neighbour's burst spread over every target
     const order = TARGETS.map((_, i) => TARGETS[(i + start) % TARGETS.length]);
     for (const target of order) {
-      const run = await startOnce(entryOf(target), env, requests[target], start);
+      const targetEnv = target === "bare+libraries" ? { ...env, BENCH_IMPORT_LIBRARIES: "1" } : env;
+      const run = await startOnce(entryOf(target), targetEnv, requests[target], start);
       if (start > 0) samples.get(target)!.push(run);
     }
     if (start > 0) {

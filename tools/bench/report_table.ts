@@ -60,7 +60,7 @@ function coldStartAndReadsTables(report: BenchReport): string[] {
           "npm at start",
         ],
         c.targets.map((t) => [
-          t.target === "bare" ? "bare Deno.serve" : t.target,
+          t.target.startsWith("bare") ? t.target.replace("bare", "bare Deno.serve") : t.target,
           t.request,
           ms(t.medianMs),
           `**${times(t.ratio)}**`,

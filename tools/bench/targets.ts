@@ -65,7 +65,7 @@ function coldStartAndReadsTargets(
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const t of run.coldStart?.targets ?? []) {
-    if (t.target === "bare") continue;
+    if (t.target.startsWith("bare")) continue;
     checks.push({
       name: `cold start ${t.target}: median vs bare Deno.serve`,
       target: "≤ 2.00×",
