@@ -85,6 +85,10 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
     throw new Error("Cannot verify user tokens: no JWT secret, JWKS or JWKS URL configured");
   }
   const secret = jwtSecret ? new TextEncoder().encode(jwtSecret) : undefined;
+  // imported once: given the raw bytes, jose imports the HMAC key again for every token
+  let secretKey: Promise<CryptoKey> | undefined;
+  const getSecretKey = (raw: Uint8Array<ArrayBuffer>) =>
+    secretKey ??= crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
   let keySet: JWTVerifyGetKey | undefined;
   const getKeySet = ({ createLocalJWKSet, createRemoteJWKSet }: Jose) =>
     keySet ??= jwks
@@ -115,7 +119,10 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
     try {
       if (alg === "HS256") {
         if (!secret) throw unauthorized("Invalid token: HS256 tokens are not accepted by this project");
-        ({ payload } = await jwtVerify(token, secret, { algorithms: ["HS256"], ...checks }));
+        ({ payload } = await jwtVerify(token, await getSecretKey(secret), {
+          algorithms: ["HS256"],
+          ...checks,
+        }));
       } else if (alg && ASYMMETRIC.includes(alg) && (jwks || jwksUrl)) {
         ({ payload } = await jwtVerify(token, getKeySet(lib), { algorithms: ASYMMETRIC, ...checks }));
       } else {
