@@ -22,6 +22,7 @@ import {
   CursorBookingFiltersSchema,
   cursorBookingSearchParams,
 } from "./booking_filters.ts";
+import { assertHeaderSafeApiKey } from "./api_key.ts";
 import { CalcomError, CalcomErrorCode } from "./errors.ts";
 import { type RateLimiter, rateLimiterForKey } from "./rate_limiter.ts";
 import {
@@ -365,10 +366,7 @@ function cursorListingError(err: unknown, withCursor: boolean): unknown {
 
 /** Creates a client for one API key. Clients of the same key share its rate-limit state. */
 export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
-  // A key that a header cannot carry would make `Headers` throw a message we do not control.
-  if (typeof options.apiKey === "string" && !/^[\x21-\x7e]+$/.test(options.apiKey)) {
-    throw invalidRequest("Cal.com API key is empty or contains characters a header cannot carry");
-  }
+  assertHeaderSafeApiKey(options.apiKey);
   const now = options.now ?? (() => new Date());
   const request = createTransport({
     apiKey: options.apiKey,
