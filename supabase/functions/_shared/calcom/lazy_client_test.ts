@@ -53,11 +53,11 @@ Deno.test("a lazy client passes every argument on, a read's onReadAt included", 
     apiKey: "cal_test_lazy",
     baseUrl: "http://calcom.invalid",
     maxAttempts: 1,
-    fetch: async (_input, init) => {
+    fetch: (_input, init) => {
       if (init?.body) bodies.push(JSON.parse(String(init.body)));
-      return Response.json({ status: "success", data: booking }, {
+      return Promise.resolve(Response.json({ status: "success", data: booking }, {
         headers: { date: "Mon, 03 Mar 2031 08:00:00 GMT" },
-      });
+      }));
     },
   });
   const readAts: string[] = [];
