@@ -87,7 +87,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const auth = requireUser(deps.verifyUser);
   const servers = allowedServers(deps.config);
   const view = (row: Parameters<typeof toConnectionView>[0]) =>
-    toConnectionView(row, base, deps.config.calcomApiUrl);
+    toConnectionView(row, base, servers[0]);
 
   app.get("/", auth, async (c) => {
     const rows = await deps.db.asUser(c.var.user, listConnectionsWithStats);
