@@ -7,7 +7,7 @@
 import { readFlags } from "../cli_flags.ts";
 
 /** The benchmarks `--only` can pick. */
-export const BENCHMARKS = ["webhook", "sync", "row-at-a-time", "ratelimit"] as const;
+export const BENCHMARKS = ["webhook", "sync", "row-at-a-time", "ratelimit", "coldstart", "reads"] as const;
 /** One benchmark name. */
 export type BenchmarkName = typeof BENCHMARKS[number];
 
@@ -25,6 +25,12 @@ export interface BenchOptions {
   incrementalShare: number;
   /** Bookings of the sync under the rate limit (`ratelimit`). */
   ratelimitBookings: number;
+  /** Measured starts of each target in the cold-start benchmark (`coldstart`). */
+  coldStartRepetitions: number;
+  /** Bookings of the user whose stored bookings are walked (`reads`). */
+  readsBookings: number;
+  /** Page sizes (`limit`) the stored bookings are walked with (`reads`). */
+  readsPageSizes: number[];
   /** Where the JSON result goes; undefined: `bench-results/<date>.json`. */
   out?: string;
   /** Print the table only, write no JSON. */
@@ -32,7 +38,7 @@ export interface BenchOptions {
 }
 
 const USAGE =
-  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,ratelimit] [--seconds N] [--sizes 10000,100000]
+  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,ratelimit,coldstart,reads] [--seconds N] [--sizes 10000,100000]
                        [--connections N] [--out FILE] [--no-write]`;
 
 /** Thrown for a bad command line; the message ends with the usage. */
@@ -77,6 +83,9 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     incrementalShare: 0.01,
     // 4,500: ⌈N/250⌉ = 18 requests and the sync's 19 both fit in two of the quick run's windows
     ratelimitBookings: quick ? 4_500 : 100_000,
+    coldStartRepetitions: quick ? 3 : 11,
+    readsBookings: quick ? 10_000 : 100_000,
+    readsPageSizes: [50, 250],
     out: flags.out,
     dryRun: flags["no-write"] === true,
   };

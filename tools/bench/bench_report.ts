@@ -3,8 +3,10 @@
  *
  * @module
  */
+import type { ColdStartBenchResult } from "./cold_start_bench.ts";
 import type { MachineInfo } from "./machine_info.ts";
 import type { RateLimitBenchResult } from "./ratelimit_bench.ts";
+import type { ReadsBenchResult } from "./reads_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult } from "./webhook_bench.ts";
 
@@ -36,11 +38,16 @@ export interface BenchReport {
     incrementalShare: number;
     /** Absent in results written before the rate-limit benchmark existed. */
     ratelimitBookings?: number;
+    /** Absent in results written before the cold-start and reads benchmarks existed. */
+    coldStartRepetitions?: number;
+    readsBookings?: number;
   };
   load: LoadRecord;
   durationSeconds: number;
   webhook?: WebhookBenchResult;
   sync?: SyncBenchResult;
   ratelimit?: RateLimitBenchResult;
+  coldStart?: ColdStartBenchResult;
+  reads?: ReadsBenchResult;
   targets: TargetCheck[];
 }

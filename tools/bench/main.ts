@@ -8,6 +8,7 @@
  * deno task bench                  # the full run (several minutes)
  * deno task bench --only webhook   # one benchmark
  * deno task bench --only ratelimit --quick   # the sync under the rate limit, scaled to well under a minute
+ * deno task bench --only coldstart,reads --quick
  * ```
  *
  * @module
@@ -19,6 +20,8 @@ import { loadAverage, machineInfo } from "./machine_info.ts";
 import { formatReport } from "./report_table.ts";
 import { runRateLimitBench } from "./ratelimit_bench.ts";
 import { runSyncBench } from "./sync_bench.ts";
+import { runColdStartBench } from "./cold_start_bench.ts";
+import { runReadsBench } from "./reads_bench.ts";
 import { checkTargets } from "./targets.ts";
 import { runWebhookBench } from "./webhook_bench.ts";
 import { checkWrk } from "./wrk.ts";
@@ -69,6 +72,8 @@ async function main(args: string[]): Promise<number> {
       syncSizes: options.syncSizes,
       incrementalShare: options.incrementalShare,
       ratelimitBookings: options.ratelimitBookings,
+      coldStartRepetitions: options.coldStartRepetitions,
+      readsBookings: options.readsBookings,
     },
     load,
     durationSeconds: 0,
@@ -95,6 +100,16 @@ async function main(args: string[]): Promise<number> {
       report.ratelimit = await runRateLimitBench({
         bookings: options.ratelimitBookings,
         quick: options.quick,
+        log,
+      });
+    }
+    if (options.only.has("coldstart")) {
+      report.coldStart = await runColdStartBench({ repetitions: options.coldStartRepetitions, log });
+    }
+    if (options.only.has("reads")) {
+      report.reads = await runReadsBench({
+        bookings: options.readsBookings,
+        pageSizes: options.readsPageSizes,
         log,
       });
     }

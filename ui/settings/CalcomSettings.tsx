@@ -169,6 +169,7 @@ export function CalcomSettings(props: CalcomSettingsProps) {
             timeZone={timeZone}
             pageSize={Math.min(250, Math.max(1, pageSize))}
             refreshKey={refreshKey}
+            accounts={list.filter((c) => c.isActive).map((c) => ({ id: c.id, label: c.label }))}
           />
         )
         : null}

@@ -210,7 +210,10 @@ export async function updateConnection(tx: Tx, w: ConnectionWrite): Promise<Conn
       oauth_access_token_encrypted = null,
       oauth_refresh_token_encrypted = null,
       oauth_access_token_expires_at = null,
-      oauth_scopes = null
+      oauth_scopes = null,
+      -- a new credential: the last failure (an expired key, say) no longer describes the connection
+      last_sync_error = null,
+      last_sync_status = case when last_sync_status = 'failed' then null else last_sync_status end
     where id = ${w.id} and user_id = ${w.userId} and calcom_user_id = ${w.calcomUserId}
       and calcom_api_url is not distinct from ${w.calcomApiUrl}::text
     returning ${tx(VIEW_COLUMNS)}`;

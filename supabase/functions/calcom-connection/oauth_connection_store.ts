@@ -75,7 +75,11 @@ export async function upsertOAuthConnection(tx: Tx, w: OAuthConnectionWrite): Pr
       calcom_email = excluded.calcom_email,
       calcom_time_zone = excluded.calcom_time_zone,
       is_active = true,
-      last_sync_error = null
+      last_sync_error = null,
+      last_sync_status = case
+        when calcom_connections.last_sync_status = 'failed' then null
+        else calcom_connections.last_sync_status
+      end
     where calcom_connections.id = ${w.id}
     returning ${tx(VIEW)}`;
   if (!row) throw new Error("OAuth connection upsert matched another row than the one locked");

@@ -113,6 +113,7 @@ export const ConfigSchema = z.object({
   CALCOM_SYNC_DEADLINE_SECONDS: optional(
     positiveInt("must be a whole number of seconds from 1 to 3600", 3600),
   ),
+  CALCOM_BOOKINGS_PAGING: optional(z.enum(["auto", "offset"], { message: "must be auto or offset" })),
   CALCOM_DB_POOL_MAX: optional(positiveInt("must be a whole number from 1 to 100", 100)),
   CALCOM_OAUTH_CLIENT_ID: optional(z.string().trim().regex(/^[\x21-\x7e]{1,200}$/, "must be printable")),
   CALCOM_OAUTH_CLIENT_SECRET: optional(z.string().trim().regex(/^[\x21-\x7e]{1,500}$/, "must be printable")),
@@ -178,6 +179,11 @@ export const ConfigSchema = z.object({
   publicFunctionsUrl: env.PUBLIC_FUNCTIONS_URL ?? `${env.SUPABASE_URL}/functions/v1`,
   syncDeadlineSeconds: env.CALCOM_SYNC_DEADLINE_SECONDS ?? 100,
   dbPoolMax: env.CALCOM_DB_POOL_MAX ?? 4,
+  /**
+   * How the sync pages `GET /v2/bookings`: "auto" tries hosted Cal.com's cursor version (2026-05-01) and
+   * falls back to 2024-08-13's offsets where it is not served; "offset" always uses 2024-08-13.
+   */
+  bookingsPaging: env.CALCOM_BOOKINGS_PAGING ?? "auto",
   /** "Continue with Cal.com": undefined unless the operator configured an OAuth client. */
   oauth: env.CALCOM_OAUTH_CLIENT_ID === undefined ? undefined : {
     clientId: env.CALCOM_OAUTH_CLIENT_ID,

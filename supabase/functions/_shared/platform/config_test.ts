@@ -36,8 +36,17 @@ Deno.test("a minimal environment gets the documented defaults", () => {
     publicFunctionsUrl: "https://proj.supabase.co/functions/v1",
     syncDeadlineSeconds: 100,
     dbPoolMax: 4,
+    bookingsPaging: "auto",
     oauth: undefined,
   });
+});
+
+Deno.test("CALCOM_BOOKINGS_PAGING takes auto or offset and nothing else", () => {
+  assert.equal(loadConfig({ ...minimal, CALCOM_BOOKINGS_PAGING: "offset" }).bookingsPaging, "offset");
+  assert.throws(
+    () => loadConfig({ ...minimal, CALCOM_BOOKINGS_PAGING: "cursor" }),
+    /CALCOM_BOOKINGS_PAGING must be auto or offset/,
+  );
 });
 
 Deno.test("an OAuth client is read with its redirect URL, return URLs and endpoints", () => {

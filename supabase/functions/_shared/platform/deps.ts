@@ -5,12 +5,8 @@
  * @module
  */
 import { createUserVerifier, type UserVerifier } from "./auth.ts";
-import {
-  type BearerSource,
-  type CalcomClient,
-  type CalcomClientOptions,
-  createCalcomClient,
-} from "../calcom/client.ts";
+import type { BearerSource, CalcomClient, CalcomClientOptions } from "../calcom/client.ts";
+import { createLazyCalcomClient } from "../calcom/lazy_client.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { createDb, type Db } from "./db.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -58,7 +54,8 @@ export function createDeps(config: Config, overrides: Partial<Deps> = {}): Deps 
       }),
     calcom: overrides.calcom ??
       ((apiKey, options) =>
-        createCalcomClient({
+        // imported on the first call: most requests never call Cal.com (lazy_client.ts)
+        createLazyCalcomClient({
           fetch: fetchImpl,
           ...options,
           apiKey,
