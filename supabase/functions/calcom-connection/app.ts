@@ -86,8 +86,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const base = deps.config.publicFunctionsUrl;
   const auth = requireUser(deps.verifyUser);
   const servers = allowedServers(deps.config);
-  const view = (row: Parameters<typeof toConnectionView>[0]) =>
-    toConnectionView(row, base, servers[0]);
+  const view = (row: Parameters<typeof toConnectionView>[0]) => toConnectionView(row, base, servers[0]);
 
   app.get("/", auth, async (c) => {
     const rows = await deps.db.asUser(c.var.user, listConnectionsWithStats);
