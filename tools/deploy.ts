@@ -22,6 +22,8 @@ const root = new URL("../", import.meta.url);
 /** The function secrets passed on from the deployer's environment when set there. */
 export const PASSED_SECRETS = [
   "CALCOM_API_URL",
+  "CALCOM_API_ORIGINS",
+  "CALCOM_API_ORIGINS_ALLOW_HTTP",
   "PUBLIC_FUNCTIONS_URL",
   "CALCOM_SYNC_DEADLINE_SECONDS",
   "CALCOM_ENCRYPTION_OLD_KEYS",

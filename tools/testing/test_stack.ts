@@ -188,7 +188,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
           ...callOptions,
           ...options.calcom,
           apiKey,
-          baseUrl: config.calcomApiUrl,
+          baseUrl: callOptions?.baseUrl ?? config.calcomApiUrl,
         }),
     });
     cleanups.push(() => base.db.end());

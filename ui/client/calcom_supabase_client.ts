@@ -106,6 +106,11 @@ export interface ConnectionList {
   connections: ConnectionView[];
   /** Whether "Continue with Cal.com" is offered (the operator configured an OAuth client). */
   oauthEnabled: boolean;
+  /**
+   * The Cal.com servers a connection may be made to (`calcomApiUrl` of `connect`), the default first; more
+   * than one when the operator allows self-hosted Cal.com servers.
+   */
+  calcomOrigins: string[];
 }
 
 /** `POST calcom-connection/oauth/start`: where to send the browser. */
@@ -358,11 +363,18 @@ export function createCalcomClient(supabase: SupabaseClient): CalcomClient {
       return { message, connection, webhookUrl };
     },
     async list() {
-      const { connected, connection, connections, oauthEnabled } = await call<ConnectionList>(
+      const { connected, connection, connections, oauthEnabled, calcomOrigins } = await call<ConnectionList>(
         "calcom-connection",
         "GET",
       );
-      return { connected, connection, connections, oauthEnabled: oauthEnabled === true };
+      return {
+        connected,
+        connection,
+        connections,
+        oauthEnabled: oauthEnabled === true,
+        // an older deployment does not send it: its one server is the default
+        calcomOrigins: Array.isArray(calcomOrigins) ? calcomOrigins : [],
+      };
     },
     async oauthEnabled() {
       const { oauthEnabled } = await call<ConnectionList>("calcom-connection", "GET");

@@ -228,8 +228,11 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
         userId: started.userId,
         authKind: started.authKind,
         apiKeyEncrypted: started.apiKeyEncrypted,
+        calcomApiUrl: started.calcomApiUrl,
       }, { deadlineAt: callsEnd });
     } catch (err) {
+      // a server the operator no longer allows: classified like any Cal.com refusal below
+      if (err instanceof CalcomError) throw err;
       log.error("cannot decrypt the connection's API key", { error: err });
       unreadableKey = {
         status: "failed",

@@ -37,7 +37,9 @@ export interface SettingsBrowser {
  * Starts the dev server (sync deadline 1 s, so a sync of several Cal.com pages goes `partial`; `args`
  * are extra dev server flags, e.g. `--no-oauth`) and Chromium.
  */
-export async function startSettingsBrowser(options: { args?: string[] } = {}): Promise<SettingsBrowser> {
+export async function startSettingsBrowser(
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<SettingsBrowser> {
   const db: TestDatabase = await createTestDatabase({ schema: false });
   const dataDir = await Deno.makeTempDir({ prefix: "calcom-ui-test-" });
   let server: DevServer | undefined;
@@ -55,7 +57,7 @@ export async function startSettingsBrowser(options: { args?: string[] } = {}): P
         dataDir,
         ...(options.args ?? []),
       ],
-      { DATABASE_URL: db.url, CALCOM_SYNC_DEADLINE_SECONDS: "1" },
+      { DATABASE_URL: db.url, CALCOM_SYNC_DEADLINE_SECONDS: "1", ...options.env },
     );
     server = await startDevServer(devOptions, () => {});
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--no-sandbox"] });

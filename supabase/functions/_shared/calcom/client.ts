@@ -368,9 +368,10 @@ function cursorListingError(err: unknown, withCursor: boolean): unknown {
 export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
   assertHeaderSafeApiKey(options.apiKey);
   const now = options.now ?? (() => new Date());
+  const baseUrl = options.baseUrl ?? defaultCalcomApiUrl;
   const request = createTransport({
     apiKey: options.apiKey,
-    baseUrl: options.baseUrl ?? defaultCalcomApiUrl,
+    baseUrl,
     fetch: options.fetch ?? fetch,
     now,
     sleep: options.sleep ?? defaultSleep,
@@ -380,7 +381,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     deadlineMs: options.deadlineMs ?? 90_000,
     deadlineAt: options.deadlineAt,
     rateLimiter: options.rateLimiter ??
-      (typeof options.apiKey === "string" ? rateLimiterForKey(options.apiKey) : undefined),
+      (typeof options.apiKey === "string" ? rateLimiterForKey(options.apiKey, baseUrl) : undefined),
   });
 
   async function* listBookings(filters: BookingFilters = {}): AsyncGenerator<BookingPage, void, undefined> {

@@ -247,7 +247,7 @@ export function createTransport(options: TransportOptions): Transport {
 
     for (let attempt = 1;; attempt++) {
       const secrets = [token, ...(request.secrets ?? [])];
-      const limiter = options.rateLimiter ?? rateLimiterForKey(token);
+      const limiter = options.rateLimiter ?? rateLimiterForKey(token, baseUrl);
       const slot = await limiter.acquire(clock, deadline);
       if (!slot.ok) {
         throw lastError ?? new CalcomError(
