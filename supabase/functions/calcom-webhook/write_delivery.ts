@@ -21,7 +21,9 @@ import { recordRejectedBookings } from "../_shared/bookings/booking_rejects_stor
 import {
   type EventOutcome,
   type LoggedEvent,
+  loggedEvent,
   logWebhookEvent,
+  logWebhookStatement,
   type VerifiedEvent,
 } from "./webhook_events_store.ts";
 import {
@@ -72,8 +74,9 @@ export async function writeDelivery(
   event: VerifiedEvent,
   body: DeliveryBody,
 ): Promise<WrittenDelivery> {
-  const logOnce = (logged: VerifiedEvent) =>
-    deps.db.asService(async (tx) => written(await logWebhookEvent(tx, logged), event.trigger));
+  // the log statement alone: one round trip (Db.asServiceOnce)
+  const logOnce = async (logged: VerifiedEvent) =>
+    written(loggedEvent(logged, await deps.db.asServiceOnce(logWebhookStatement(logged))), event.trigger);
   const withOutcome = (outcome: EventOutcome): VerifiedEvent => ({
     ...event,
     bookingUid: outcome.bookingUid ?? event.bookingUid,
@@ -104,11 +107,10 @@ export async function writeDelivery(
   const applied = withOutcome({ processed: true, error: null, bookingUid: decision.bookingUid });
   const rows = upsertOnlyRows(decision.ops);
   try {
-    const bookingsJson = rows ? bookingRecordsJson(dedupeBookingRows(rows)) : null;
+    if (rows) return await logOnce({ ...applied, bookingsJson: bookingRecordsJson(dedupeBookingRows(rows)) });
     return await deps.db.asService(async (tx) => {
-      const logged = await logWebhookEvent(tx, { ...applied, bookingsJson });
-      const wroteEvent = !logged.duplicate && !logged.connectionChanged && !logged.deferred;
-      if (!rows && wroteEvent) {
+      const logged = await logWebhookEvent(tx, { ...applied, bookingsJson: null });
+      if (!logged.duplicate && !logged.connectionChanged && !logged.deferred) {
         await applyWebhookOps(tx, connection, decision);
       }
       return written(logged, event.trigger);
