@@ -13,8 +13,11 @@
  * @module
  */
 
-/** A value a template may carry. */
-export type InlineValue = string | number | boolean | Date | null;
+/**
+ * A value a template may carry: a scalar, a list of strings (an `array[…]` of literals), or a statement
+ * made by the tag itself, inserted as it is (for optional conditions).
+ */
+export type InlineValue = string | number | boolean | Date | null | readonly string[] | InlineSql;
 
 /** A statement made by {@linkcode inlineSql}: SQL text without parameters. */
 export interface InlineSql {
@@ -43,6 +46,10 @@ export function inlineLiteral(value: InlineValue): string {
     // quoted, so a negative number stays one value whatever cast or operator follows it
     return `'${value}'`;
   }
+  if (Array.isArray(value)) {
+    return value.length === 0 ? "'{}'" : `array[${value.map((v: string) => quoteLiteral(v)).join(", ")}]`;
+  }
+  if (isInlineSql(value)) return value.text;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new RangeError("An SQL literal cannot hold an invalid date");
     return `'${value.toISOString()}'`;
@@ -50,9 +57,33 @@ export function inlineLiteral(value: InlineValue): string {
   throw new TypeError(`An SQL literal cannot hold a ${typeof value}`);
 }
 
+// what the tag made: only those are inserted as SQL into another template
+const made = new WeakSet<object>();
+
+function isInlineSql(value: unknown): value is InlineSql {
+  return typeof value === "object" && value !== null && made.has(value);
+}
+
+/**
+ * Column names as an SQL list (`a, b` or, with `qualifier`, `t.a, t.b`), for lists the code derives from
+ * its own constants. A name that is not a plain lowercase identifier throws.
+ */
+export function inlineColumns(names: readonly string[], qualifier?: string): InlineSql {
+  for (const name of [...names, ...(qualifier ? [qualifier] : [])]) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new RangeError(`Not a plain SQL identifier: ${name}`);
+  }
+  return mark(names.map((n) => (qualifier ? `${qualifier}.${n}` : n)).join(", "));
+}
+
+function mark(text: string): InlineSql {
+  const statement = { text } as InlineSql;
+  made.add(statement);
+  return statement;
+}
+
 /** Tags a template as a parameterless statement: `inlineSql\`select f(${id}::uuid)\``. */
 export function inlineSql(strings: TemplateStringsArray, ...values: InlineValue[]): InlineSql {
   let text = strings[0];
   for (let i = 0; i < values.length; i++) text += inlineLiteral(values[i]) + strings[i + 1];
-  return { text } as InlineSql;
+  return mark(text);
 }

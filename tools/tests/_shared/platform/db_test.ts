@@ -8,7 +8,7 @@ import {
   transactionAttempts,
   type Tx,
 } from "../../../../supabase/functions/_shared/platform/db.ts";
-import { inlineSql } from "../../../../supabase/functions/_shared/platform/inline_sql.ts";
+import { inlineColumns, inlineSql } from "../../../../supabase/functions/_shared/platform/inline_sql.ts";
 
 function claimsFor(sub: string, email = `${sub}@example.test`): UserClaims {
   return {
@@ -324,6 +324,15 @@ Deno.test("inlineSql writes every value as a literal, never as SQL", async () =>
     inlineSql`select ${hostile}::text as s, ${null}::text as n, ${true} as b, ${1.5}::numeric as x`.text,
   );
   assert.deepEqual({ ...row }, { s: hostile, n: null, b: true, x: "1.5" });
+  const [list] = await testDb.sql.unsafe(
+    inlineSql`select ${["a'b", "c\\"]}::text[] as l, ${[]}::text[] as e, 1 ${inlineSql`+ ${2}::int`} as sum`
+      .text,
+  );
+  assert.deepEqual({ ...list }, { l: ["a'b", "c\\"], e: [], sum: 3 });
+  assert.equal(inlineColumns(["a", "b_2"], "t").text, "t.a, t.b_2");
+  assert.throws(() => inlineColumns(["a; drop"]), RangeError);
+  // only what the tag made is inserted as SQL: a look-alike object is refused
+  assert.throws(() => inlineSql`select ${{ text: "1; drop" } as never}`, TypeError);
   assert.throws(() => inlineSql`select ${Number.NaN}`, RangeError);
   assert.throws(() => inlineSql`select ${new Date(Number.NaN)}`, RangeError);
   assert.throws(() => inlineSql`select ${"nul \0"}`, RangeError);
