@@ -1,9 +1,9 @@
 /**
  * Writes a verified delivery: the event with its outcome and, for the usual booking triggers, the booking
- * upserts it stands for, in ONE statement (`logWebhookEvent`): with the functions' driver settings each
- * statement costs two round trips while it holds a pooled connection, and those round trips bounded the
- * webhook's throughput. Events with other writes (a reschedule's old booking, facts) apply them after the
- * log in the same transaction.
+ * upserts it stands for, in ONE statement (`logWebhookStatement`), sent with its transaction in one round
+ * trip (`Db.asServiceOnce`): round trips while it holds a pooled connection bounded the webhook's
+ * throughput. Events with other writes (a reschedule's old booking, facts) apply them after the log in the
+ * same transaction.
  *
  * The event is logged processed and its writes applied atomically; when applying fails, the transaction
  * rolls back whole and a second one logs the event unprocessed with its error, replayable. A duplicate
