@@ -3,7 +3,8 @@
  * `Deno.serve` handler that verifies the HMAC (key imported once) and makes the same single SQL call per
  * delivery that `calcom-webhook` makes (`write_delivery.ts`): `public.calcom_log_webhook_event` with the
  * booking row inline for a verified one, `public.calcom_log_unverified_event` for a forged one. It sends
- * that call alone (autocommit: no `begin`, role setup or `commit` around it), maps the payload to the
+ * that call alone (autocommit: no `begin`, role setup or `commit` around it) and, as the function does, with
+ * its values written as literals (`inline_sql.ts`: no parameters, so one round trip), maps the payload to the
  * row by hand for the `BOOKING_CREATED` deliveries the benchmark sends (no validation, no routing, no
  * logs), and reads the connection's secret ciphertext once at start rather than keeping a cache.
  *
@@ -15,6 +16,7 @@
  */
 import { createHash, createHmac, createSecretKey, timingSafeEqual } from "node:crypto";
 import postgres from "postgres";
+import { inlineSql } from "../../supabase/functions/_shared/platform/inline_sql.ts";
 import { serveForBench } from "./bench_server.ts";
 
 function env(name: string): string {
@@ -107,9 +109,11 @@ async function handle(request: Request): Promise<Response> {
   const receivedAt = new Date();
   const signature = fromHex(request.headers.get("x-cal-signature-256") ?? "");
   if (!signature || !timingSafeEqual(createHmac("sha256", key).update(bytes).digest(), signature)) {
-    await sql`
-      select public.calcom_log_unverified_event(${userId}, ${connectionId}, 'signature_mismatch',
-        ${receivedAt}, ${UNVERIFIED_PER_HOUR}, ${verifiedWith}) as outcome`;
+    await sql.unsafe(
+      inlineSql`select public.calcom_log_unverified_event(${userId}::uuid, ${connectionId}::uuid,
+        'signature_mismatch', ${receivedAt}::timestamptz, ${UNVERIFIED_PER_HOUR}::int, ${verifiedWith}::text)
+        as outcome`.text,
+    );
     return Response.json({ success: false, error: { code: "unauthorized", message: "Bad signature" } }, {
       status: 401,
     });
@@ -120,11 +124,13 @@ async function handle(request: Request): Promise<Response> {
   const row = bookingRow(body.payload, body.createdAt);
   const rowJson = JSON.stringify(row);
   row.source_hash = createHash("sha256").update(rowJson).digest("hex");
-  const [logged] = await sql<{ event_id: string | null; duplicate: boolean; processed: boolean }[]>`
-    select * from public.calcom_log_webhook_event(${userId}, ${connectionId}, ${dedupeKey},
-      ${body.triggerEvent}, ${row.booking_uid as string}, ${text}, ${null}, ${true}, ${null}, ${receivedAt},
-      ${receivedAt}, ${JSON.stringify([row])}::text::jsonb, ${verifiedWith}, ${true}, ${quota.maxPerMinute},
-      ${quota.maxBytesPerDay}, ${quota.maxDeferred})`;
+  const [logged] = await sql.unsafe<{ event_id: string | null; duplicate: boolean; processed: boolean }[]>(
+    inlineSql`select * from public.calcom_log_webhook_event(${userId}::uuid, ${connectionId}::uuid,
+      ${dedupeKey}::text, ${body.triggerEvent}::text, ${row.booking_uid as string}::text, ${text}::text,
+      null::text, true, null::text, ${receivedAt}::timestamptz, ${receivedAt}::timestamptz,
+      ${JSON.stringify([row])}::text::jsonb, ${verifiedWith}::text, true, ${quota.maxPerMinute}::int,
+      ${quota.maxBytesPerDay}::bigint, ${quota.maxDeferred}::int)`.text,
+  );
   return Response.json({
     received: true,
     processed: logged.processed,

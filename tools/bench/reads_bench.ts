@@ -1,7 +1,7 @@
 /**
  * Benchmark, reads: `GET /calcom-bookings-sync?fromDb=true` walked through its whole keyset cursor, in
  * pages of 50 and of 250, for one user holding N bookings (seeded straight into Postgres with
- * `direct_upsert.ts`), against the limit: the same keyset query (`readBookings` of `bookings_query.ts`,
+ * `direct_upsert.ts`), against the limit: the same keyset query (`readBookingsPage` of `bookings_query.ts`,
  * in a user transaction under RLS as the function runs it) sent straight to Postgres from this process
  * over the same kind of pool (`createDb`, pool of 4, `prepare: false`). Both walk one page after the
  * other, each page's cursor taken from the one before. Measured: pages/s and rows/s of both, and the
@@ -13,7 +13,10 @@
 import type { BookingRow } from "../../supabase/functions/_shared/bookings/booking_row.ts";
 import { createDb } from "../../supabase/functions/_shared/platform/db.ts";
 import { randomEncryptionKey } from "../../supabase/functions/_shared/platform/secret_box.ts";
-import { decodeCursor, readBookings } from "../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
+import {
+  decodeCursor,
+  readBookingsPage,
+} from "../../supabase/functions/calcom-bookings-sync/bookings_query.ts";
 import { createTestDatabase } from "../db/test_database.ts";
 import { signTestJwt } from "../testing/jwt.ts";
 import { createBenchConnection, functionEnv } from "./bench_connection.ts";
@@ -166,9 +169,9 @@ async function walkLimit(
   let after: ReturnType<typeof decodeCursor>;
   const started = performance.now();
   while (true) {
-    const page = await db.asUser(user, (tx) => readBookings(tx, { userId, limit: pageSize, after }));
+    const page = await db.asUser(user, (tx) => readBookingsPage(tx, { userId, limit: pageSize, after }));
     pages++;
-    rows += page.bookings.length;
+    rows += page.count;
     if (!page.nextCursor) break;
     after = decodeCursor(page.nextCursor);
   }

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { BOOKING_COLUMNS, type BookingColumn } from "../_shared/bookings/booking_columns.ts";
 import type { Tx } from "../_shared/platform/db.ts";
+import { inlineColumns, inlineSql } from "../_shared/platform/inline_sql.ts";
 import { BOOKING_STATUSES } from "../_shared/bookings/booking_row.ts";
 import { KEY_RELATIONS, type KeyRelation } from "../_shared/bookings/key_relation.ts";
 import { isStorableInstant } from "./sync_request.ts";
@@ -181,8 +182,7 @@ type Same<A, B> = [A] extends [B] ? [B] extends [A] ? true : false : false;
 const _everyReadColumnTyped: Same<ReadColumn, Exclude<keyof BookingRecord, "start_key" | "candidates">> =
   true;
 
-const READ_LIST = READ_COLUMNS.join(", ");
-const READ_LIST_OF_B = READ_COLUMNS.map((c) => `b.${c}`).join(", ");
+const READ_LIST_OF_B = inlineColumns(READ_COLUMNS, "b");
 
 const isoOrNull = (d: Date | null) => (d === null ? null : d.toISOString());
 
@@ -230,9 +230,44 @@ export function toBookingView(r: Omit<BookingRecord, "start_key" | "candidates">
   };
 }
 
-/** One page of bookings and the cursor of the next (null on the last page). */
-export interface BookingsPage {
-  bookings: BookingView[];
+/**
+ * {@linkcode toBookingView} in SQL, of a row `k` holding the columns read: `json_build_object` keeps the
+ * keys in this order, timestamps are written as `Date.prototype.toISOString` writes them (UTC,
+ * milliseconds, truncated as a JavaScript `Date` truncates microseconds). The read test compares the two
+ * on every column.
+ */
+const BOOKING_VIEW_JSON = inlineSql`json_build_object(
+  'id', k.id, 'connectionId', k.calcom_connection_id, 'bookingId', k.booking_id, 'uid', k.booking_uid,
+  'title', k.title, 'description', k.description, 'status', k.status,
+  'startTime', to_char(k.start_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'endTime', to_char(k.end_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'eventType', json_build_object('id', k.event_type_id, 'slug', k.event_type_slug, 'title', k.event_type_title),
+  'organizer', json_build_object('id', k.organizer_id, 'name', k.organizer_name, 'email', k.organizer_email,
+    'username', k.organizer_username, 'timeZone', k.organizer_timezone),
+  'attendees', k.attendees, 'location', k.location, 'meetingUrl', k.meeting_url,
+  'customInputs', k.custom_inputs, 'metadata', k.metadata,
+  'rescheduledFromUid', k.rescheduled_from_uid, 'rescheduledToUid', k.rescheduled_to_uid,
+  'cancellationReason', k.cancellation_reason, 'rejectionReason', k.rejection_reason,
+  'icalUid', k.ical_uid, 'recurringBookingUid', k.recurring_booking_uid, 'absentHost', k.absent_host,
+  'meetingStartedAt', to_char(k.meeting_started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'meetingEndedAt', to_char(k.meeting_ended_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'recordingLinks', k.recording_links,
+  'calcomCreatedAt', to_char(k.calcom_created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'sourceUpdatedAt', to_char(k.source_updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'truncatedFields', coalesce(to_json(k.truncated_fields), '[]'::json), 'keyRelation', k.key_relation,
+  'createdAt', to_char(k.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+  'updatedAt', to_char(k.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+
+/**
+ * One page of bookings as JSON text, ready to be sent: Postgres serialises the page, so the function
+ * neither parses the rows nor stringifies them again.
+ */
+export interface BookingsPageJson {
+  /** The bookings, a JSON array of {@linkcode BookingView}. */
+  bookingsJson: string;
+  /** How many bookings it holds. */
+  count: number;
+  /** The cursor of the next page; null on the last one. */
   nextCursor: string | null;
 }
 
@@ -244,32 +279,42 @@ export interface BookingsPage {
  * The size of a row is `row_to_json` of the columns read, which is never smaller than the row's view in
  * the answer (snake_case keys are longer, jsonb text has spaces, timestamps carry microseconds), so the
  * budget holds for the answer too. Only the `limit + 1` keys of the page are looked up before sizes are
- * counted, and only the rows within the budget leave the database.
+ * counted, and only the page's JSON leaves the database. The values are literals in the statement
+ * (`inline_sql.ts`), so it goes out with the transaction's setup in one round trip.
  */
-export async function readBookings(tx: Tx, filter: BookingsFilter): Promise<BookingsPage> {
-  const none = tx``;
-  const rows = await tx<BookingRecord[]>`
+export async function readBookingsPage(tx: Tx, filter: BookingsFilter): Promise<BookingsPageJson> {
+  const none = inlineSql``;
+  const [row] = await tx.unsafe<
+    {
+      bookings: string;
+      count: number;
+      candidates: number;
+      last_start_key: string | null;
+      last_id: string | null;
+    }[]
+  >(
+    inlineSql`
     with page_keys as (
       select id from public.calcom_bookings
-      where user_id = ${filter.userId}
-        ${filter.connectionId ? tx`and calcom_connection_id = ${filter.connectionId}` : none}
-        ${filter.status ? tx`and status = any(${filter.status}::text[])` : none}
-        ${filter.afterStart ? tx`and start_time >= ${filter.afterStart}::timestamptz` : none}
-        ${filter.beforeEnd ? tx`and end_time <= ${filter.beforeEnd}::timestamptz` : none}
-        ${filter.relation ? tx`and key_relation = any(${filter.relation}::text[])` : none}
+      where user_id = ${filter.userId}::uuid
+        ${filter.connectionId ? inlineSql`and calcom_connection_id = ${filter.connectionId}::uuid` : none}
+        ${filter.status ? inlineSql`and status = any(${filter.status}::text[])` : none}
+        ${filter.afterStart ? inlineSql`and start_time >= ${filter.afterStart}::timestamptz` : none}
+        ${filter.beforeEnd ? inlineSql`and end_time <= ${filter.beforeEnd}::timestamptz` : none}
+        ${filter.relation ? inlineSql`and key_relation = any(${filter.relation}::text[])` : none}
         ${
-    filter.after
-      ? tx`and (start_time, id) > (${filter.after.startTime}::timestamptz, ${filter.after.id}::uuid)`
-      : none
-  }
+      filter.after
+        ? inlineSql`and (start_time, id) > (${filter.after.startTime}::timestamptz, ${filter.after.id}::uuid)`
+        : none
+    }
       order by start_time, id
-      limit ${filter.limit + 1}
+      limit ${filter.limit + 1}::int
     ),
     sized as (
       select r.*, octet_length(row_to_json(r)::text) as bytes
       from page_keys k
       join public.calcom_bookings b on b.id = k.id
-      cross join lateral (select ${tx.unsafe(READ_LIST_OF_B)}) r
+      cross join lateral (select ${READ_LIST_OF_B}) r
     ),
     counted as (
       select s.*,
@@ -277,19 +322,28 @@ export async function readBookings(tx: Tx, filter: BookingsFilter): Promise<Book
           rows between unbounded preceding and 1 preceding), 0) as bytes_before,
         count(*) over () as candidates
       from sized s
+    ),
+    kept as (
+      select * from counted
+      where bytes_before < ${filter.maxBytes ?? READ_PAGE_MAX_BYTES}::bigint
+      order by start_time, id
+      limit ${filter.limit}::int
     )
-    select ${tx.unsafe(READ_LIST)},
-      to_char(start_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as start_key,
-      candidates::int as candidates
-    from counted
-    where bytes_before < ${filter.maxBytes ?? READ_PAGE_MAX_BYTES}
-    order by start_time, id`;
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
+    select coalesce(json_agg(${BOOKING_VIEW_JSON} order by k.start_time, k.id), '[]'::json)::text as bookings,
+      count(*)::int as count,
+      coalesce((select max(candidates) from counted), 0)::int as candidates,
+      (array_agg(to_char(k.start_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        order by k.start_time desc, k.id desc))[1] as last_start_key,
+      (array_agg(k.id order by k.start_time desc, k.id desc))[1] as last_id
+    from kept k`.text,
+  );
   // rows left out by the budget, or the one past the limit: there is a next page
-  const more = (rows[0]?.candidates ?? 0) > page.length;
+  const more = row.candidates > row.count;
   return {
-    bookings: page.map(({ start_key: _, candidates: _c, ...row }) => toBookingView(row)),
-    nextCursor: more && last ? encodeCursor({ startTime: last.start_key, id: last.id }) : null,
+    bookingsJson: row.bookings,
+    count: row.count,
+    nextCursor: more && row.last_start_key && row.last_id
+      ? encodeCursor({ startTime: row.last_start_key, id: row.last_id })
+      : null,
   };
 }

@@ -23,8 +23,9 @@ import { type SignatureFailureReason, verifyCalSignature } from "./cal_signature
 import { jsonbSafeBody, jsonbStorable } from "../_shared/bookings/jsonb_text.ts";
 import { describeWebhookBody } from "./webhook_payloads.ts";
 import {
-  logUnverifiedEvent,
+  logUnverifiedStatement,
   type UnverifiedOutcome,
+  unverifiedOutcome,
   type VerifiedEvent,
   webhookDedupeKey,
 } from "./webhook_events_store.ts";
@@ -112,16 +113,15 @@ function logUnverified(
   reason: SignatureFailureReason | "secret_unavailable",
   receivedAt: Date,
 ): Promise<UnverifiedOutcome> {
-  return deps.db.asService((tx) =>
-    logUnverifiedEvent(tx, {
-      connectionId: connection.id,
-      userId: connection.userId,
-      reason,
-      receivedAt,
-      maxPerHour: options.unverifiedPerHour,
-      verifiedWith: connection.webhookSecretEncrypted,
-    })
-  );
+  const statement = logUnverifiedStatement({
+    connectionId: connection.id,
+    userId: connection.userId,
+    reason,
+    receivedAt,
+    maxPerHour: options.unverifiedPerHour,
+    verifiedWith: connection.webhookSecretEncrypted,
+  });
+  return deps.db.asServiceOnce(statement).then(unverifiedOutcome);
 }
 
 /** Answers a delivery that is not verified: 404 when the connection is gone, else 401 (500 if undecryptable). */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Tx } from "../_shared/platform/db.ts";
+import { type InlineSql, inlineSql } from "../_shared/platform/inline_sql.ts";
 import { jsonbSafe, textSafe } from "../_shared/bookings/jsonb_text.ts";
 import { sha256Hex } from "../_shared/platform/sha256.ts";
 import type { WebhookQuota } from "./webhook_quota.ts";
@@ -42,10 +43,23 @@ export type UnverifiedOutcome = "logged" | "bounded" | "secret_changed" | "gone"
  * against, so a connection kept in memory never turns a rotated secret into a refusal.
  */
 export async function logUnverifiedEvent(tx: Tx, event: UnverifiedEvent): Promise<UnverifiedOutcome> {
-  const [row] = await tx<{ outcome: UnverifiedOutcome }[]>`
-    select public.calcom_log_unverified_event(${event.userId}, ${event.connectionId}, ${event.reason},
-      ${event.receivedAt}, ${event.maxPerHour}, ${event.verifiedWith}) as outcome`;
-  return row.outcome;
+  return unverifiedOutcome(await tx.unsafe(logUnverifiedStatement(event).text));
+}
+
+/**
+ * The statement of {@linkcode logUnverifiedEvent}, without parameters (`inline_sql.ts`), for
+ * `Db.asServiceOnce`; read its rows with {@linkcode unverifiedOutcome}.
+ */
+export function logUnverifiedStatement(event: UnverifiedEvent): InlineSql {
+  return inlineSql`
+    select public.calcom_log_unverified_event(${event.userId}::uuid, ${event.connectionId}::uuid,
+      ${event.reason}::text, ${event.receivedAt}::timestamptz, ${event.maxPerHour}::int,
+      ${event.verifiedWith}::text) as outcome`;
+}
+
+/** What {@linkcode logUnverifiedStatement}'s rows say. */
+export function unverifiedOutcome(rows: readonly Record<string, unknown>[]): UnverifiedOutcome {
+  return (rows[0] as { outcome: UnverifiedOutcome }).outcome;
 }
 
 /** A verified delivery as logged, with what processing it decided. */
@@ -111,25 +125,38 @@ export interface LoggedEvent {
  * quota is not logged either: only its trigger and booking uid are kept, and `deferred` says so.
  */
 export async function logWebhookEvent(tx: Tx, event: VerifiedEvent): Promise<LoggedEvent> {
-  const [row] = await tx<
-    {
-      event_id: string | null;
-      duplicate: boolean;
-      processed: boolean;
-      trigger_event: string | null;
-      connection_changed: boolean;
-      deferred: boolean;
-    }[]
-  >`
-    select * from public.calcom_log_webhook_event(${event.userId}, ${event.connectionId}, ${event.dedupeKey},
-      ${event.trigger === null ? null : textSafe(event.trigger)},
-      ${event.bookingUid === null ? null : textSafe(event.bookingUid)},
-      ${event.payloadJson === null ? null : jsonbSafe(event.payloadJson)},
-      ${event.rawBody === null ? null : textSafe(event.rawBody)}, ${event.processed ?? false},
-      ${event.errorMessage == null ? null : textSafe(event.errorMessage)}, ${event.receivedAt},
-      ${event.processedAt ?? null}, ${event.bookingsJson ?? null}::text::jsonb, ${event.verifiedWith},
-      ${event.connectionActive}, ${event.quota.maxPerMinute}, ${event.quota.maxBytesPerDay},
-      ${event.quota.maxDeferred})`;
+  return loggedEvent(event, await tx.unsafe(logWebhookStatement(event).text));
+}
+
+/**
+ * The statement of {@linkcode logWebhookEvent}, without parameters (`inline_sql.ts`), for
+ * `Db.asServiceOnce` when it is the transaction's only statement; read its rows with
+ * {@linkcode loggedEvent}.
+ */
+export function logWebhookStatement(event: VerifiedEvent): InlineSql {
+  return inlineSql`
+    select * from public.calcom_log_webhook_event(${event.userId}::uuid, ${event.connectionId}::uuid,
+      ${event.dedupeKey}::text, ${event.trigger === null ? null : textSafe(event.trigger)}::text,
+      ${event.bookingUid === null ? null : textSafe(event.bookingUid)}::text,
+      ${event.payloadJson === null ? null : jsonbSafe(event.payloadJson)}::text,
+      ${event.rawBody === null ? null : textSafe(event.rawBody)}::text, ${event.processed ?? false}::boolean,
+      ${event.errorMessage == null ? null : textSafe(event.errorMessage)}::text,
+      ${event.receivedAt}::timestamptz, ${event.processedAt ?? null}::timestamptz,
+      ${event.bookingsJson ?? null}::text::jsonb, ${event.verifiedWith}::text,
+      ${event.connectionActive}::boolean, ${event.quota.maxPerMinute}::int,
+      ${event.quota.maxBytesPerDay}::bigint, ${event.quota.maxDeferred}::int)`;
+}
+
+/** What {@linkcode logWebhookStatement}'s rows say about `event`. */
+export function loggedEvent(event: VerifiedEvent, rows: readonly Record<string, unknown>[]): LoggedEvent {
+  const row = rows[0] as {
+    event_id: string | null;
+    duplicate: boolean;
+    processed: boolean;
+    trigger_event: string | null;
+    connection_changed: boolean;
+    deferred: boolean;
+  } | undefined;
   if (!row) {
     return {
       id: null,

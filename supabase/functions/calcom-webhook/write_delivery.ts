@@ -1,9 +1,9 @@
 /**
  * Writes a verified delivery: the event with its outcome and, for the usual booking triggers, the booking
- * upserts it stands for, in ONE statement (`logWebhookEvent`): with the functions' driver settings each
- * statement costs two round trips while it holds a pooled connection, and those round trips bounded the
- * webhook's throughput. Events with other writes (a reschedule's old booking, facts) apply them after the
- * log in the same transaction.
+ * upserts it stands for, in ONE statement (`logWebhookStatement`), sent with its transaction in one round
+ * trip (`Db.asServiceOnce`): round trips while it holds a pooled connection bounded the webhook's
+ * throughput. Events with other writes (a reschedule's old booking, facts) apply them after the log in the
+ * same transaction.
  *
  * The event is logged processed and its writes applied atomically; when applying fails, the transaction
  * rolls back whole and a second one logs the event unprocessed with its error, replayable. A duplicate
@@ -21,7 +21,9 @@ import { recordRejectedBookings } from "../_shared/bookings/booking_rejects_stor
 import {
   type EventOutcome,
   type LoggedEvent,
+  loggedEvent,
   logWebhookEvent,
+  logWebhookStatement,
   type VerifiedEvent,
 } from "./webhook_events_store.ts";
 import {
@@ -72,8 +74,9 @@ export async function writeDelivery(
   event: VerifiedEvent,
   body: DeliveryBody,
 ): Promise<WrittenDelivery> {
-  const logOnce = (logged: VerifiedEvent) =>
-    deps.db.asService(async (tx) => written(await logWebhookEvent(tx, logged), event.trigger));
+  // the log statement alone: one round trip (Db.asServiceOnce)
+  const logOnce = async (logged: VerifiedEvent) =>
+    written(loggedEvent(logged, await deps.db.asServiceOnce(logWebhookStatement(logged))), event.trigger);
   const withOutcome = (outcome: EventOutcome): VerifiedEvent => ({
     ...event,
     bookingUid: outcome.bookingUid ?? event.bookingUid,
@@ -104,11 +107,10 @@ export async function writeDelivery(
   const applied = withOutcome({ processed: true, error: null, bookingUid: decision.bookingUid });
   const rows = upsertOnlyRows(decision.ops);
   try {
-    const bookingsJson = rows ? bookingRecordsJson(dedupeBookingRows(rows)) : null;
+    if (rows) return await logOnce({ ...applied, bookingsJson: bookingRecordsJson(dedupeBookingRows(rows)) });
     return await deps.db.asService(async (tx) => {
-      const logged = await logWebhookEvent(tx, { ...applied, bookingsJson });
-      const wroteEvent = !logged.duplicate && !logged.connectionChanged && !logged.deferred;
-      if (!rows && wroteEvent) {
+      const logged = await logWebhookEvent(tx, { ...applied, bookingsJson: null });
+      if (!logged.duplicate && !logged.connectionChanged && !logged.deferred) {
         await applyWebhookOps(tx, connection, decision);
       }
       return written(logged, event.trigger);

@@ -16,6 +16,7 @@ import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { ApiError, apiError } from "./api_error.ts";
 import type { Jwks } from "./config.ts";
+import { createVerifiedTokenCache } from "./verified_token_cache.ts";
 
 /** The verified caller: what RLS sees as `auth.uid()` and `auth.jwt()`. */
 export interface UserClaims {
@@ -42,6 +43,12 @@ export interface UserVerifierOptions {
   issuer?: string;
   /** The time tokens are checked against (tests); defaults to the real clock. */
   now?: () => Date;
+  /**
+   * How many verified tokens are kept for their remaining lifetime (default 1,000; 0 keeps none): a
+   * token seen again is answered without a new signature check (`verified_token_cache.ts` says what
+   * that changes).
+   */
+  cacheSize?: number;
 }
 
 /** Clock skew allowed between Supabase Auth and the function for `iat` (`exp` and `nbf` are strict). */
@@ -95,11 +102,16 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
       ? createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0])
       : createRemoteJWKSet(new URL(jwksUrl!), { cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
 
+  const cacheSize = options.cacheSize ?? 1000;
+  const cache = cacheSize > 0 ? createVerifiedTokenCache(cacheSize) : undefined;
+
   return async function verifyUser(authorization) {
     if (!authorization) throw unauthorized("Missing authorization header: sign in and send the user's JWT");
     const match = authorization.match(/^Bearer\s+(\S+)\s*$/i);
     if (!match) throw unauthorized("Authorization header must be 'Bearer <jwt>'");
     const token = match[1];
+    const cached = cache?.get(token, (options.now?.() ?? new Date()).getTime());
+    if (cached) return cached;
 
     const lib = await loadJose();
     const { decodeProtectedHeader, jwtVerify } = lib;
@@ -147,12 +159,14 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
     const { iat, exp } = payload as { iat: number; exp: number };
     if (iat > nowSeconds + clockToleranceSeconds) throw unauthorized("Invalid token: issued in the future");
     if (exp - iat > maxLifetimeSeconds) throw unauthorized("Invalid token: lifetime longer than a week");
-    return {
+    const user: UserClaims = {
       sub: claims.data.sub,
       role: "authenticated",
       email: claims.data.email,
       claims: storableClaims(payload) as Record<string, unknown>,
     };
+    cache?.set(token, user, exp);
+    return user;
   };
 }
 

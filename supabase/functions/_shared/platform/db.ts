@@ -10,6 +10,7 @@
  */
 import postgres from "postgres";
 import type { UserClaims } from "./auth.ts";
+import { type InlineSql, quoteLiteral } from "./inline_sql.ts";
 
 /** A transaction handle, as passed to `asUser` and `asService` callbacks. */
 export type Tx = postgres.TransactionSql;
@@ -28,6 +29,13 @@ export interface Db {
    * again when Postgres aborted it as a deadlock or serialization victim (see {@linkcode transactionAttempts}).
    */
   asService<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs one parameterless statement as `service_role` in a transaction of its own and answers its rows:
+   * `begin`, the role setup, the statement and `commit` go out in one write, one round trip in all
+   * (`asService` needs three for a statement with parameters: see `inline_sql.ts`). Retried on a
+   * conflict as `asService` is.
+   */
+  asServiceOnce<T extends readonly unknown[] = postgres.Row[]>(statement: InlineSql): Promise<T>;
   /** Closes the pool. */
   end(): Promise<void>;
 }
@@ -44,15 +52,8 @@ export interface DbOptions {
   statementTimeoutMs?: number;
 }
 
-/**
- * A string as an SQL literal: `E'…'` with backslashes and quotes escaped, so the result means the same
- * whatever `standard_conforming_strings` says. For the transaction setup only (text without NUL, such as
- * the JWT claims JSON), which must carry no parameter to be pipelined (see {@linkcode inTransaction}).
- */
-export function quoteLiteral(text: string): string {
-  if (text.includes("\0")) throw new RangeError("An SQL literal cannot hold NUL");
-  return `E'${text.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
-}
+/** Re-exported: the transaction setup quotes the JWT claims with it. */
+export { quoteLiteral };
 
 /**
  * Runs `fn` in a transaction on a connection of its own: `begin`, the parameterless `setup` and `fn`'s
@@ -81,6 +82,37 @@ async function inTransaction<T>(sql: postgres.Sql, setup: string, fn: (tx: Tx) =
     }
     return (steps[2] as PromiseFulfilledResult<T>).value;
   } catch (err) {
+    await c.unsafe("rollback").catch(() => {});
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+/**
+ * Runs `statement` alone in a transaction on a connection of its own, everything pipelined: `begin`, the
+ * setup, the statement and `commit` are sent together (none has parameters, so postgres.js describes
+ * none first and queues each right behind the one before). A failed setup or statement aborts the
+ * transaction, and Postgres answers the queued `commit` with ROLLBACK; the first failure is rethrown.
+ */
+async function oneStatement<T>(sql: postgres.Sql, setup: string, statement: string): Promise<T> {
+  const c = await sql.reserve();
+  try {
+    const steps = await Promise.allSettled([
+      c.unsafe("begin").execute(),
+      c.unsafe(setup).execute(),
+      c.unsafe(statement).execute(),
+      c.unsafe("commit").execute(),
+    ]);
+    const failed = steps.find((step) => step.status === "rejected");
+    if (failed) throw failed.reason;
+    const committed = (steps[3] as PromiseFulfilledResult<postgres.RowList<postgres.Row[]>>).value;
+    if (committed.command !== "COMMIT") {
+      throw new Error("The transaction was rolled back: a statement failed");
+    }
+    return (steps[2] as PromiseFulfilledResult<T>).value;
+  } catch (err) {
+    // the commit normally ended the transaction already; this is for a connection error in between
     await c.unsafe("rollback").catch(() => {});
     throw err;
   } finally {
@@ -171,6 +203,8 @@ export function createDb(url: string, options: DbOptions = {}): Db {
       return retryConflicts(() => inTransaction(sql, setup, fn));
     },
     asService: (fn) => retryConflicts(() => inTransaction(sql, serviceSetup, fn)),
+    asServiceOnce: <T>(statement: InlineSql) =>
+      retryConflicts(() => oneStatement<T>(sql, serviceSetup, statement.text)),
     async end() {
       await sql.end({ timeout: 5 });
     },

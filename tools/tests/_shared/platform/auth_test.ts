@@ -243,3 +243,25 @@ Deno.test("claims a user can edit reach Postgres without characters jsonb refuse
   });
   assert.equal(user.sub, USER);
 });
+
+Deno.test("a token verified before is answered from the cache only until its exp", async () => {
+  const issued = new Date("2030-01-01T00:00:00Z");
+  const token = await signTestJwt({ sub: USER, now: issued, expiresIn: 60 });
+  let now = issued.getTime() + 1000;
+  const verify = createUserVerifier({ jwtSecret: LOCAL_JWT_SECRET, now: () => new Date(now) });
+  const first = await verify(`Bearer ${token}`);
+  assert.strictEqual(await verify(`Bearer ${token}`), first);
+  now = issued.getTime() + 60_000;
+  const err = await rejection(verify(`Bearer ${token}`));
+  assert.match(err.message, /expired/);
+});
+
+Deno.test("a forged token is refused even when a token of the same caller is cached", async () => {
+  const verify = createUserVerifier({ jwtSecret: LOCAL_JWT_SECRET });
+  const token = await signTestJwt({ sub: USER });
+  assert.equal((await verify(`Bearer ${token}`)).sub, USER);
+  const forged = await signTestJwt({ sub: USER, secret: "another-secret-of-at-least-32-characters!" });
+  await rejection(verify(`Bearer ${forged}`));
+  const [header, payload] = token.split(".");
+  await rejection(verify(`Bearer ${header}.${payload}.${"A".repeat(43)}`));
+});

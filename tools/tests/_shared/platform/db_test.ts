@@ -8,6 +8,7 @@ import {
   transactionAttempts,
   type Tx,
 } from "../../../../supabase/functions/_shared/platform/db.ts";
+import { inlineColumns, inlineSql } from "../../../../supabase/functions/_shared/platform/inline_sql.ts";
 
 function claimsFor(sub: string, email = `${sub}@example.test`): UserClaims {
   return {
@@ -272,4 +273,67 @@ Deno.test("quoteLiteral makes a literal that means the text under either string 
     }
   }
   assert.throws(() => quoteLiteral("nul \0 inside"), RangeError);
+});
+
+Deno.test("asServiceOnce runs one inline statement as service_role and commits it", async (t) => {
+  await using testDb = await createTestDatabase();
+  const db = createDb(testDb.url, { max: 1 });
+  try {
+    const dana = await createUser(testDb.sql);
+    await t.step("the statement runs as service_role with its values as literals", async () => {
+      const rows = await db.asServiceOnce<{ role: string; name: string; at: Date; n: number }[]>(
+        inlineSql`select current_user as role, ${"it's \\ odd"}::text as name,
+          ${new Date("2026-01-02T03:04:05.678Z")}::timestamptz as at, ${-12}::int as n`,
+      );
+      assert.deepEqual(rows.map((r) => ({ ...r })), [
+        { role: "service_role", name: "it's \\ odd", at: new Date("2026-01-02T03:04:05.678Z"), n: -12 },
+      ]);
+    });
+    await t.step("its write is committed", async () => {
+      await db.asServiceOnce(inlineSql`
+        insert into public.calcom_connections
+          (user_id, api_key_encrypted, api_key_hint, webhook_secret_encrypted, calcom_user_id)
+        values (${dana}::uuid, 'v1.x', 'abcd', 'v1.y', ${600}::bigint)`);
+      const [row] = await testDb
+        .sql`select count(*)::int as n from public.calcom_connections where user_id = ${dana}`;
+      assert.equal(row.n, 1);
+    });
+    await t.step("a failing statement throws its error and leaves nothing behind", async () => {
+      await assert.rejects(
+        db.asServiceOnce(inlineSql`
+          insert into public.calcom_connections
+            (user_id, api_key_encrypted, api_key_hint, webhook_secret_encrypted, calcom_user_id)
+          values (${crypto.randomUUID()}::uuid, 'v1.x', 'abcd', 'v1.y', ${601}::bigint)`),
+        (err: Error & { code?: string }) => err.code === "23503",
+      );
+      // the connection is usable again, outside any transaction and role
+      const [row] = await testDb.sql`select count(*)::int as n from public.calcom_connections`;
+      assert.equal(row.n, 1);
+      const [after] = await db.sql`select current_user as role`;
+      assert.equal(after.role, "postgres");
+    });
+  } finally {
+    await db.end();
+  }
+});
+
+Deno.test("inlineSql writes every value as a literal, never as SQL", async () => {
+  await using testDb = await createTestDatabase();
+  const hostile = "'); drop table public.calcom_connections; --";
+  const [row] = await testDb.sql.unsafe(
+    inlineSql`select ${hostile}::text as s, ${null}::text as n, ${true} as b, ${1.5}::numeric as x`.text,
+  );
+  assert.deepEqual({ ...row }, { s: hostile, n: null, b: true, x: "1.5" });
+  const [list] = await testDb.sql.unsafe(
+    inlineSql`select ${["a'b", "c\\"]}::text[] as l, ${[]}::text[] as e, 1 ${inlineSql`+ ${2}::int`} as sum`
+      .text,
+  );
+  assert.deepEqual({ ...list }, { l: ["a'b", "c\\"], e: [], sum: 3 });
+  assert.equal(inlineColumns(["a", "b_2"], "t").text, "t.a, t.b_2");
+  assert.throws(() => inlineColumns(["a; drop"]), RangeError);
+  // only what the tag made is inserted as SQL: a look-alike object is refused
+  assert.throws(() => inlineSql`select ${{ text: "1; drop" } as never}`, TypeError);
+  assert.throws(() => inlineSql`select ${Number.NaN}`, RangeError);
+  assert.throws(() => inlineSql`select ${new Date(Number.NaN)}`, RangeError);
+  assert.throws(() => inlineSql`select ${"nul \0"}`, RangeError);
 });
