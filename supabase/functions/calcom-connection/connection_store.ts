@@ -8,7 +8,8 @@
 import type { Tx } from "../_shared/platform/db.ts";
 import type { ConnectionRow, ConnectionStats } from "./connection_view.ts";
 
-const VIEW_COLUMNS = [
+/** The columns of a connection's client view (`ConnectionRow`): what `authenticated` may select. */
+export const VIEW_COLUMNS = [
   "id",
   "label",
   "api_key_hint",

@@ -7,27 +7,8 @@
  */
 import type { ConnectionCredential } from "../_shared/oauth/connection_client.ts";
 import type { Tx } from "../_shared/platform/db.ts";
+import { VIEW_COLUMNS } from "./connection_store.ts";
 import type { ConnectionRow } from "./connection_view.ts";
-
-const VIEW = [
-  "id",
-  "label",
-  "api_key_hint",
-  "auth_kind",
-  "oauth_scopes",
-  "calcom_user_id",
-  "calcom_api_url",
-  "calcom_username",
-  "calcom_email",
-  "calcom_time_zone",
-  "calcom_webhook_id",
-  "calcom_webhook_error",
-  "is_active",
-  "last_synced_at",
-  "last_sync_status",
-  "last_sync_error",
-  "created_at",
-];
 
 /** What an OAuth connect writes. */
 export interface OAuthConnectionWrite {
@@ -81,7 +62,7 @@ export async function upsertOAuthConnection(tx: Tx, w: OAuthConnectionWrite): Pr
         else calcom_connections.last_sync_status
       end
     where calcom_connections.id = ${w.id}
-    returning ${tx(VIEW)}`;
+    returning ${tx(VIEW_COLUMNS)}`;
   if (!row) throw new Error("OAuth connection upsert matched another row than the one locked");
   return row;
 }
