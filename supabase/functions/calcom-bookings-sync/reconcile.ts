@@ -24,7 +24,7 @@ import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
 import { differingFields, MIRRORED_FIELDS, type MirroredFields } from "./reconcile_compare.ts";
 import type { ReconcileWindow } from "./reconcile_window.ts";
 import { syncPageSize } from "./sync_plan.ts";
-import { classifyFailure, firstPageBudgetMs, type SyncEngineDeps } from "./sync_engine.ts";
+import { classifyFailure, firstPage, firstPageBudgetMs, type SyncEngineDeps } from "./sync_engine.ts";
 import { SyncConnectionGoneError, type SyncErrorCode } from "./sync_run_store.ts";
 
 /** Mirrored bookings the listing left out that one reconciliation reads by uid at most. */
@@ -80,17 +80,6 @@ interface Connection {
   calcom_api_url: string | null;
   last_reconciled_at: Date | null;
   db_now: Date;
-}
-
-/** The first page of a listing; the generator is closed so it never asks for a second. */
-async function onePage(pages: AsyncGenerator<BookingPage, void, undefined>): Promise<BookingPage> {
-  try {
-    const result = await pages.next();
-    if (result.done) throw new Error("Cal.com listing ended without a page");
-    return result.value;
-  } finally {
-    await pages.return(undefined);
-  }
 }
 
 /**
@@ -198,7 +187,7 @@ export async function runReconcile(
         outcome.status = "partial";
         break;
       }
-      const page = await onePage(client.listBookings({
+      const page = await firstPage(client.listBookings({
         afterStart: window.afterStart,
         beforeEnd: window.beforeEnd,
         take: syncPageSize,

@@ -181,7 +181,7 @@ function unwrap<T>(settled: Settled<T>): T {
 }
 
 /** The first page of a listing; the generator is closed so it never asks for a second. */
-async function firstPage(pages: AsyncGenerator<BookingPage, void, undefined>): Promise<BookingPage> {
+export async function firstPage(pages: AsyncGenerator<BookingPage, void, undefined>): Promise<BookingPage> {
   try {
     const result = await pages.next();
     if (result.done) throw new Error("Cal.com listing ended without a page");
