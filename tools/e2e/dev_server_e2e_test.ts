@@ -293,6 +293,10 @@ Deno.test({
     await t.step({
       name: "the sandbox cancels a booking and its signed webhook marks it CANCELLED in the database",
       fn: async () => {
+        // Cal.com's Date header has whole seconds, so a sync's read counts as the end of its second, and a
+        // change made in that same second waits for the next sync (docs/decisions.md, "One clock"). A person
+        // clicks later than that; the test waits the second out.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
         const list = await (await fetch(`${info.supabaseUrl}/_dev/sandbox/bookings?status=accepted&limit=1`))
           .json();
         cancelledUid = list.bookings[0].uid;
