@@ -7,7 +7,7 @@
 import { readFlags } from "../cli_flags.ts";
 
 /** The benchmarks `--only` can pick. */
-export const BENCHMARKS = ["webhook", "sync", "row-at-a-time", "ratelimit"] as const;
+export const BENCHMARKS = ["webhook", "sync", "row-at-a-time", "ratelimit", "sweep"] as const;
 /** One benchmark name. */
 export type BenchmarkName = typeof BENCHMARKS[number];
 
@@ -25,6 +25,10 @@ export interface BenchOptions {
   incrementalShare: number;
   /** Bookings of the sync under the rate limit (`ratelimit`). */
   ratelimitBookings: number;
+  /** Connection counts of the scheduled sweep (`sweep`), smallest first. */
+  sweepSizes: number[];
+  /** Workers of the scheduled sweep (and loops of its limit). */
+  sweepWorkers: number;
   /** Where the JSON result goes; undefined: `bench-results/<date>.json`. */
   out?: string;
   /** Print the table only, write no JSON. */
@@ -32,8 +36,8 @@ export interface BenchOptions {
 }
 
 const USAGE =
-  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,ratelimit] [--seconds N] [--sizes 10000,100000]
-                       [--connections N] [--out FILE] [--no-write]`;
+  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,ratelimit,sweep] [--seconds N] [--sizes 10000,100000]
+                       [--connections N] [--sweep-sizes 1000,10000] [--out FILE] [--no-write]`;
 
 /** Thrown for a bad command line; the message ends with the usage. */
 export class BenchUsageError extends Error {
@@ -57,6 +61,7 @@ const BENCH_FLAGS = {
   seconds: { type: "string" },
   connections: { type: "string" },
   sizes: { type: "string" },
+  "sweep-sizes": { type: "string" },
   out: { type: "string" },
   "no-write": { type: "boolean" },
 } as const;
@@ -77,6 +82,8 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     incrementalShare: 0.01,
     // 4,500: ⌈N/250⌉ = 18 requests and the sync's 19 both fit in two of the quick run's windows
     ratelimitBookings: quick ? 4_500 : 100_000,
+    sweepSizes: quick ? [1_000] : [1_000, 3_000, 10_000],
+    sweepWorkers: 4,
     out: flags.out,
     dryRun: flags["no-write"] === true,
   };
@@ -94,6 +101,9 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
   }
   if (flags.sizes !== undefined) {
     options.syncSizes = positiveInts("--sizes", flags.sizes).sort((a, b) => a - b);
+  }
+  if (flags["sweep-sizes"] !== undefined) {
+    options.sweepSizes = positiveInts("--sweep-sizes", flags["sweep-sizes"]).sort((a, b) => a - b);
   }
   return options;
 }

@@ -5,6 +5,7 @@
  */
 import type { MachineInfo } from "./machine_info.ts";
 import type { RateLimitBenchResult } from "./ratelimit_bench.ts";
+import type { SweepBenchResult } from "./sweep_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult } from "./webhook_bench.ts";
 
@@ -36,11 +37,15 @@ export interface BenchReport {
     incrementalShare: number;
     /** Absent in results written before the rate-limit benchmark existed. */
     ratelimitBookings?: number;
+    /** Absent in results written before the sweep benchmark existed. */
+    sweepSizes?: number[];
+    sweepWorkers?: number;
   };
   load: LoadRecord;
   durationSeconds: number;
   webhook?: WebhookBenchResult;
   sync?: SyncBenchResult;
   ratelimit?: RateLimitBenchResult;
+  sweep?: SweepBenchResult;
   targets: TargetCheck[];
 }

@@ -8,6 +8,7 @@
  */
 import type { TargetCheck } from "./bench_report.ts";
 import type { RateLimitBenchResult, RateLimitRun } from "./ratelimit_bench.ts";
+import type { SweepBenchResult } from "./sweep_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult, WebhookComparison } from "./webhook_bench.ts";
 
@@ -62,9 +63,44 @@ function rateLimitTargets(r: RateLimitBenchResult, x: RateLimitRun): TargetCheck
   ];
 }
 
+/**
+ * The scheduled sweep's targets per size: at least 0.7 of its limit's speed, no more Cal.com requests
+ * than one per connection, every connection current and every change stored.
+ */
+function sweepTargets(s: SweepBenchResult): TargetCheck[] {
+  return s.runs.flatMap((r) => {
+    const name = `sweep of ${r.connections} connections (${r.workers} workers)`;
+    return [
+      {
+        name: `${name}: limit time ÷ sweep time`,
+        target: "≥ 0.70×",
+        measured: ratio(r.ratio),
+        met: r.ratio >= 0.7,
+      },
+      {
+        name: `${name}: Cal.com requests`,
+        target: `≤ ${r.sweep.minimumRequests}`,
+        measured: String(r.sweep.requests),
+        met: r.sweep.requests <= r.sweep.minimumRequests,
+      },
+      {
+        name: `${name}: connections current, changes stored`,
+        target: `${r.connections}, ${r.changed}`,
+        measured: `${r.sweep.current}, ${r.sweep.changesStored}`,
+        met: r.sweep.current === r.connections && r.sweep.changesStored === r.changed,
+      },
+    ];
+  });
+}
+
 /** Checks every target the run has figures for. */
 export function checkTargets(
-  run: { webhook?: WebhookBenchResult; sync?: SyncBenchResult; ratelimit?: RateLimitBenchResult },
+  run: {
+    webhook?: WebhookBenchResult;
+    sync?: SyncBenchResult;
+    ratelimit?: RateLimitBenchResult;
+    sweep?: SweepBenchResult;
+  },
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   if (run.webhook) {
@@ -123,5 +159,6 @@ export function checkTargets(
       ...rateLimitTargets(run.ratelimit, run.ratelimit.shared),
     );
   }
+  if (run.sweep) checks.push(...sweepTargets(run.sweep));
   return checks;
 }
