@@ -12,6 +12,8 @@
  *
  * Database CPU is the CPU time of the database's backends read from `/proc`. Where the server preloads
  * pg_stat_statements (`DATABASE_URL` naming such a server), the statements of each phase are counted too.
+ * `SWEEP_PROFILE=<file>` records the workers' CPU profile during the measured sweep: its summary goes to
+ * the log, the `.cpuprofile` to the file (the profiler slows the sweep: such a run is for profiling only).
  *
  * @module
  */
@@ -24,6 +26,8 @@ import type { BareSweepAnswer, BareSweepConnection } from "./bare_sweep.ts";
 import { functionEnv } from "./bench_connection.ts";
 import { type BenchProcess, startBenchProcess, startFunctionProcess } from "./bench_process.ts";
 import { backendCpuBetween, databaseBackendCpu, readProcCpuSeconds } from "./proc_cpu.ts";
+import { summarizeProfile } from "./cpu_profile.ts";
+import { inspectorSession } from "./inspector_session.ts";
 import { readStatementStats, resetStatementStats, type StatementStats } from "./statement_stats.ts";
 import { insertSweepConnections, seedSandboxUsers, type SweepAccount } from "./sweep_seed.ts";
 
@@ -246,10 +250,15 @@ async function runSize(connections: number, options: SweepBenchOptions): Promise
     calcomApiUrl: sandbox.url,
     syncDeadlineSeconds: DEADLINE_SECONDS,
   });
+  const profileFile = Deno.env.get("SWEEP_PROFILE");
+  const inspectPort = 9241;
   await using worker = await startFunctionProcess(
     "calcom-bookings-sync",
     { ...env, BENCH_APP_OPTIONS: JSON.stringify({ cronSecret }) },
-    { label: `sweep-workers-${connections}` },
+    {
+      label: `sweep-workers-${connections}`,
+      denoFlags: profileFile ? [`--inspect=127.0.0.1:${inspectPort}`] : [],
+    },
   );
   await using dispatcher = await startFunctionProcess("calcom-bookings-sync", {
     ...env,
@@ -275,7 +284,23 @@ async function runSize(connections: number, options: SweepBenchOptions): Promise
     select id, sync_watermark as mark from public.calcom_connections`;
   const markOf = new Map(marks.map((m) => [m.id, m.mark.toISOString()]));
 
+  const inspector = profileFile ? await inspectorSession(inspectPort) : undefined;
+  if (inspector) {
+    await inspector.send("Profiler.enable");
+    await inspector.send("Profiler.setSamplingInterval", { interval: 500 });
+    await inspector.send("Profiler.start");
+  }
   const measured = await measuredSweep(stack, changedUids, changedSince);
+  if (inspector) {
+    const { profile } = await inspector.send("Profiler.stop") as { profile: unknown };
+    await inspector.close();
+    await Deno.writeTextFile(profileFile!, JSON.stringify(profile));
+    log(
+      `sweep ${connections}: workers' profile\n${
+        summarizeProfile(profile as Parameters<typeof summarizeProfile>[0], { top: 40 })
+      }`,
+    );
+  }
   log(
     `sweep ${connections}: ${measured.seconds.toFixed(2)} s, ${measured.requests} requests ` +
       `(minimum ${measured.minimumRequests}), ${measured.current} current, ` +
