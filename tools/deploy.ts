@@ -22,10 +22,13 @@ const root = new URL("../", import.meta.url);
 /** The function secrets passed on from the deployer's environment when set there. */
 export const PASSED_SECRETS = [
   "CALCOM_API_URL",
+  "CALCOM_API_ORIGINS",
+  "CALCOM_API_ORIGINS_ALLOW_HTTP",
   "PUBLIC_FUNCTIONS_URL",
   "CALCOM_SYNC_DEADLINE_SECONDS",
   "CALCOM_ENCRYPTION_OLD_KEYS",
   "CALCOM_DB_POOL_MAX",
+  "CALCOM_BOOKINGS_PAGING",
   "CALCOM_CRON_SECRET",
   "CALCOM_OAUTH_CLIENT_ID",
   "CALCOM_OAUTH_CLIENT_SECRET",

@@ -63,6 +63,8 @@ export function functionEnv(options: {
   encryptionKey: string;
   calcomApiUrl?: string;
   syncDeadlineSeconds?: number;
+  /** Default "offset": benchmarks.md measures the 2024-08-13 keyset paging. */
+  bookingsPaging?: "auto" | "offset";
 }): Record<string, string> {
   return {
     SUPABASE_DB_URL: options.dbUrl,
@@ -71,5 +73,6 @@ export function functionEnv(options: {
     CALCOM_ENCRYPTION_KEY: options.encryptionKey,
     CALCOM_API_URL: options.calcomApiUrl ?? "http://127.0.0.1:9",
     CALCOM_SYNC_DEADLINE_SECONDS: String(options.syncDeadlineSeconds ?? 3600),
+    CALCOM_BOOKINGS_PAGING: options.bookingsPaging ?? "offset",
   };
 }

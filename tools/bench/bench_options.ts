@@ -7,7 +7,15 @@
 import { readFlags } from "../cli_flags.ts";
 
 /** The benchmarks `--only` can pick. */
-export const BENCHMARKS = ["webhook", "sync", "row-at-a-time", "ratelimit", "sweep"] as const;
+export const BENCHMARKS = [
+  "webhook",
+  "sync",
+  "row-at-a-time",
+  "ratelimit",
+  "coldstart",
+  "reads",
+  "sweep",
+] as const;
 /** One benchmark name. */
 export type BenchmarkName = typeof BENCHMARKS[number];
 
@@ -29,6 +37,12 @@ export interface BenchOptions {
   sweepSizes: number[];
   /** Workers of the scheduled sweep (and loops of its limit). */
   sweepWorkers: number;
+  /** Measured starts of each target in the cold-start benchmark (`coldstart`). */
+  coldStartRepetitions: number;
+  /** Bookings of the user whose stored bookings are walked (`reads`). */
+  readsBookings: number;
+  /** Page sizes (`limit`) the stored bookings are walked with (`reads`). */
+  readsPageSizes: number[];
   /** Where the JSON result goes; undefined: `bench-results/<date>.json`. */
   out?: string;
   /** Print the table only, write no JSON. */
@@ -36,7 +50,7 @@ export interface BenchOptions {
 }
 
 const USAGE =
-  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,ratelimit,sweep] [--seconds N] [--sizes 10000,100000]
+  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,ratelimit,coldstart,reads,sweep] [--seconds N] [--sizes 10000,100000]
                        [--connections N] [--sweep-sizes 1000,10000] [--out FILE] [--no-write]`;
 
 /** Thrown for a bad command line; the message ends with the usage. */
@@ -84,6 +98,9 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     ratelimitBookings: quick ? 4_500 : 100_000,
     sweepSizes: quick ? [1_000] : [1_000, 3_000, 10_000],
     sweepWorkers: 4,
+    coldStartRepetitions: quick ? 3 : 11,
+    readsBookings: quick ? 10_000 : 100_000,
+    readsPageSizes: [50, 250],
     out: flags.out,
     dryRun: flags["no-write"] === true,
   };

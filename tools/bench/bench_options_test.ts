@@ -45,3 +45,15 @@ Deno.test("a flag's value can follow an equals sign", () => {
   assert.equal(parseBenchArgs(["--out=results.json"]).out, "results.json");
   assert.deepEqual(parseBenchArgs(["--sizes=20,10"]).syncSizes, [10, 20]);
 });
+
+Deno.test("cold start and reads: fewer starts and bookings with --quick, both page sizes always", () => {
+  const full = parseBenchArgs(["--only", "coldstart,reads"]);
+  assert.deepEqual([...full.only], ["coldstart", "reads"]);
+  assert.equal(full.coldStartRepetitions, 11);
+  assert.equal(full.readsBookings, 100_000);
+  assert.deepEqual(full.readsPageSizes, [50, 250]);
+  const quick = parseBenchArgs(["--quick"]);
+  assert.equal(quick.coldStartRepetitions, 3);
+  assert.equal(quick.readsBookings, 10_000);
+  assert.deepEqual(quick.readsPageSizes, [50, 250]);
+});

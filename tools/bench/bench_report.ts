@@ -3,9 +3,11 @@
  *
  * @module
  */
+import type { ColdStartBenchResult } from "./cold_start_bench.ts";
 import type { MachineInfo } from "./machine_info.ts";
 import type { RateLimitBenchResult } from "./ratelimit_bench.ts";
 import type { SweepBenchResult } from "./sweep_bench.ts";
+import type { ReadsBenchResult } from "./reads_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult } from "./webhook_bench.ts";
 
@@ -40,6 +42,9 @@ export interface BenchReport {
     /** Absent in results written before the sweep benchmark existed. */
     sweepSizes?: number[];
     sweepWorkers?: number;
+    /** Absent in results written before the cold-start and reads benchmarks existed. */
+    coldStartRepetitions?: number;
+    readsBookings?: number;
   };
   load: LoadRecord;
   durationSeconds: number;
@@ -47,5 +52,7 @@ export interface BenchReport {
   sync?: SyncBenchResult;
   ratelimit?: RateLimitBenchResult;
   sweep?: SweepBenchResult;
+  coldStart?: ColdStartBenchResult;
+  reads?: ReadsBenchResult;
   targets: TargetCheck[];
 }

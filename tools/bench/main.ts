@@ -9,6 +9,7 @@
  * deno task bench --only webhook   # one benchmark
  * deno task bench --only ratelimit --quick   # the sync under the rate limit, scaled to well under a minute
  * deno task bench --only sweep --quick       # one scheduled sweep of 1,000 connections, about a minute
+ * deno task bench --only coldstart,reads --quick
  * ```
  *
  * @module
@@ -21,6 +22,8 @@ import { formatReport } from "./report_table.ts";
 import { runRateLimitBench } from "./ratelimit_bench.ts";
 import { runSyncBench } from "./sync_bench.ts";
 import { runSweepBench } from "./sweep_bench.ts";
+import { runColdStartBench } from "./cold_start_bench.ts";
+import { runReadsBench } from "./reads_bench.ts";
 import { checkTargets } from "./targets.ts";
 import { runWebhookBench } from "./webhook_bench.ts";
 import { checkWrk } from "./wrk.ts";
@@ -73,6 +76,8 @@ async function main(args: string[]): Promise<number> {
       ratelimitBookings: options.ratelimitBookings,
       sweepSizes: options.sweepSizes,
       sweepWorkers: options.sweepWorkers,
+      coldStartRepetitions: options.coldStartRepetitions,
+      readsBookings: options.readsBookings,
     },
     load,
     durationSeconds: 0,
@@ -107,6 +112,16 @@ async function main(args: string[]): Promise<number> {
         sizes: options.sweepSizes,
         workers: options.sweepWorkers,
         reconcileDue: true,
+        log,
+      });
+    }
+    if (options.only.has("coldstart")) {
+      report.coldStart = await runColdStartBench({ repetitions: options.coldStartRepetitions, log });
+    }
+    if (options.only.has("reads")) {
+      report.reads = await runReadsBench({
+        bookings: options.readsBookings,
+        pageSizes: options.readsPageSizes,
         log,
       });
     }

@@ -33,10 +33,10 @@ function loadRow(run: string, server: string, f: LoadFigures): string[] {
 }
 
 /** The function, its limit and the ratios of one run. */
-function comparisonRows(run: string, c: WebhookComparison): string[][] {
+function comparisonRows(run: string, c: WebhookComparison, limitName = "limit"): string[][] {
   return [
     loadRow(run, "calcom-webhook", c.function),
-    loadRow(run, "limit", c.limit),
+    loadRow(run, limitName, c.limit),
     [run, "**ratio**", `**${times(c.throughputRatio)}**`, "", `**${times(c.p99Ratio)}**`, "", "", ""],
   ];
 }
@@ -110,6 +110,72 @@ function sweepSection(s: SweepBenchResult): string[] {
   return parts;
 }
 
+/** The cold-start and reads tables, when the run has them. */
+function coldStartAndReadsTables(report: BenchReport): string[] {
+  const parts: string[] = [];
+  const c = report.coldStart;
+  if (c) {
+    parts.push(
+      `### Cold start (process start to first answer, median of ${c.repetitions} starts)`,
+      table(
+        [
+          "Entry",
+          "first request",
+          "median ms",
+          "ratio",
+          "starts ms",
+          "RSS after",
+          "modules at start (KB)",
+          "all modules (KB)",
+          "npm at start",
+        ],
+        c.targets.map((t) => [
+          t.target.startsWith("bare") ? t.target.replace("bare", "bare Deno.serve") : t.target,
+          t.request,
+          ms(t.medianMs),
+          `**${times(t.ratio)}**`,
+          t.samplesMs.map((x) => x.toFixed(0)).join(", "),
+          mib(t.rssBytes),
+          `${t.staticGraph.modules} (${int(t.staticGraph.bytes / 1000)})`,
+          `${t.graph.modules} (${int(t.graph.bytes / 1000)})`,
+          t.staticGraph.npmPackages.join(", ") || "none",
+        ]),
+      ),
+    );
+  }
+  const r = report.reads;
+  if (r) {
+    parts.push(
+      `### Reads (\`GET ?fromDb=true\` through every page of ${int(r.bookings)} stored bookings)`,
+      table(
+        [
+          "Page size",
+          "pages",
+          "function pages/s",
+          "function rows/s",
+          "query alone pages/s",
+          "query alone rows/s",
+          "ratio",
+          "largest page",
+          "function RSS (before → peak)",
+        ],
+        r.sizes.map((z) => [
+          String(z.pageSize),
+          int(z.function.pages),
+          int(z.function.pagesPerSecond),
+          int(z.function.rowsPerSecond),
+          int(z.limit.pagesPerSecond),
+          int(z.limit.rowsPerSecond),
+          `**${times(z.ratio)}**`,
+          `${int(z.function.largestPageBytes / 1000)} KB`,
+          `${mib(z.function.baselineRssBytes)} → ${mib(z.function.peakRssBytes)}`,
+        ]),
+      ),
+    );
+  }
+  return parts;
+}
+
 /** Formats the whole report as markdown. */
 export function formatReport(report: BenchReport): string {
   const m = report.machine;
@@ -139,6 +205,18 @@ export function formatReport(report: BenchReport): string {
         ],
       ),
     );
+    if (w.bare) {
+      parts.push(
+        "Against the bare server (HMAC and the function's single SQL call, nothing else):",
+        table(
+          ["Run", "Server", "req/s", "p50 ms", "p99 ms", "errors", "CPU ms/req (server + db)", "peak RSS"],
+          [
+            ...comparisonRows("plain", w.bare.plain, "bare server"),
+            ...comparisonRows("mixed", w.bare.mixed, "bare server"),
+          ],
+        ),
+      );
+    }
   }
   const s = report.sync;
   if (s) {
@@ -253,6 +331,7 @@ export function formatReport(report: BenchReport): string {
     );
   }
   if (report.sweep) parts.push(...sweepSection(report.sweep));
+  parts.push(...coldStartAndReadsTables(report));
   if (report.targets.length) {
     parts.push(
       "### Targets",

@@ -7,8 +7,10 @@
  * @module
  */
 import type { TargetCheck } from "./bench_report.ts";
+import type { ColdStartBenchResult } from "./cold_start_bench.ts";
 import type { RateLimitBenchResult, RateLimitRun } from "./ratelimit_bench.ts";
 import type { SweepBenchResult } from "./sweep_bench.ts";
+import type { ReadsBenchResult } from "./reads_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult, WebhookComparison } from "./webhook_bench.ts";
 
@@ -93,6 +95,52 @@ function sweepTargets(s: SweepBenchResult): TargetCheck[] {
   });
 }
 
+/** The function against the bare server: at least 0.9 of its throughput, a p99 at most 1.2 times its. */
+function bareWebhookTargets(name: string, c: WebhookComparison): TargetCheck[] {
+  return [
+    {
+      name: `webhook ${name}: throughput vs bare server`,
+      target: "≥ 0.90×",
+      measured: ratio(c.throughputRatio),
+      met: c.throughputRatio >= 0.9,
+    },
+    {
+      name: `webhook ${name}: p99 vs bare server p99`,
+      target: "≤ 1.20×",
+      measured: ratio(c.p99Ratio),
+      met: c.p99Ratio <= 1.2,
+    },
+  ];
+}
+
+/**
+ * Cold start: each function's median time to its first answer at most twice the bare server's. Reads:
+ * the function's rows/s walking the stored bookings at least 0.7 of the same query sent straight.
+ */
+function coldStartAndReadsTargets(
+  run: { coldStart?: ColdStartBenchResult; reads?: ReadsBenchResult },
+): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const t of run.coldStart?.targets ?? []) {
+    if (t.target.startsWith("bare")) continue;
+    checks.push({
+      name: `cold start ${t.target}: median vs bare Deno.serve`,
+      target: "≤ 2.00×",
+      measured: ratio(t.ratio),
+      met: t.ratio <= 2,
+    });
+  }
+  for (const s of run.reads?.sizes ?? []) {
+    checks.push({
+      name: `reads ${run.reads!.bookings} in pages of ${s.pageSize}: rows/s vs the query alone`,
+      target: "≥ 0.70×",
+      measured: ratio(s.ratio),
+      met: s.ratio >= 0.7,
+    });
+  }
+  return checks;
+}
+
 /** Checks every target the run has figures for. */
 export function checkTargets(
   run: {
@@ -100,6 +148,8 @@ export function checkTargets(
     sync?: SyncBenchResult;
     ratelimit?: RateLimitBenchResult;
     sweep?: SweepBenchResult;
+    coldStart?: ColdStartBenchResult;
+    reads?: ReadsBenchResult;
   },
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
@@ -112,6 +162,10 @@ export function checkTargets(
       measured: String(db.olderStatesKept + db.forged),
       met: db.olderStatesKept + db.forged === 0,
     });
+    const bare = run.webhook.bare;
+    if (bare) {
+      checks.push(...bareWebhookTargets("plain", bare.plain), ...bareWebhookTargets("mixed", bare.mixed));
+    }
   }
   if (run.sync) {
     for (const s of run.sync.sizes) {
@@ -160,5 +214,6 @@ export function checkTargets(
     );
   }
   if (run.sweep) checks.push(...sweepTargets(run.sweep));
+  checks.push(...coldStartAndReadsTargets(run));
   return checks;
 }

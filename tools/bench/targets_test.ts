@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import type { ColdStartBenchResult, ColdStartTarget } from "./cold_start_bench.ts";
+import type { ReadsBenchResult } from "./reads_bench.ts";
 import type { SyncBenchResult, SyncSizeResult } from "./sync_bench.ts";
 import { checkTargets } from "./targets.ts";
 import type { LoadFigures, WebhookBenchResult } from "./webhook_bench.ts";
@@ -91,5 +93,63 @@ Deno.test("sync targets ask for half the database limit, the minimum requests an
     ["full sync 100000: all bookings stored", "100000", true],
     ["incremental sync (1000 of 100000 changed): Cal.com requests", "5", true],
     ["sync memory: peak RSS 100000 minus 10000", "30.0 MiB", false],
+  ]);
+});
+
+Deno.test("the bare-server, cold-start and reads targets: 0.9× and 1.2×, 2× the bare start, 0.7× the query", () => {
+  const compare = (throughputRatio: number, p99Ratio: number) => ({
+    function: load(900, 24),
+    limit: load(1000, 20),
+    throughputRatio,
+    p99Ratio,
+  });
+  const webhook = {
+    plain: compare(1, 1),
+    mixed: compare(1, 1),
+    bare: { plain: compare(0.9, 1.2), mixed: compare(0.89, 1.21) },
+  } as unknown as WebhookBenchResult;
+  const graph = { modules: 1, bytes: 1, npmPackages: [], nodeBuiltins: [] };
+  const start = (target: ColdStartTarget, ratio: number) => ({
+    target,
+    entry: "",
+    request: "",
+    statuses: [200],
+    samplesMs: [ratio * 20],
+    medianMs: ratio * 20,
+    ratio,
+    rssBytes: 1,
+    graph,
+    staticGraph: graph,
+  });
+  const coldStart: ColdStartBenchResult = {
+    repetitions: 1,
+    targets: [
+      start("bare", 1),
+      start("bare+postgres", 3),
+      start("calcom-webhook", 2),
+      start("calcom-connection", 2.1),
+    ],
+  };
+  const walk = { pages: 1, rows: 1, seconds: 1, pagesPerSecond: 1, rowsPerSecond: 1 };
+  const reads: ReadsBenchResult = {
+    bookings: 10,
+    seedSeconds: 1,
+    sizes: [50, 250].map((pageSize, i) => ({
+      pageSize,
+      function: { ...walk, baselineRssBytes: 1, peakRssBytes: 1, peakHeapUsedBytes: 1, largestPageBytes: 1 },
+      limit: walk,
+      ratio: i === 0 ? 0.7 : 0.69,
+    })),
+  };
+  const checks = checkTargets({ webhook, coldStart, reads }).slice(7);
+  assert.deepEqual(checks.map((c) => [c.name, c.measured, c.met]), [
+    ["webhook plain: throughput vs bare server", "0.90×", true],
+    ["webhook plain: p99 vs bare server p99", "1.20×", true],
+    ["webhook mixed: throughput vs bare server", "0.89×", false],
+    ["webhook mixed: p99 vs bare server p99", "1.21×", false],
+    ["cold start calcom-webhook: median vs bare Deno.serve", "2.00×", true],
+    ["cold start calcom-connection: median vs bare Deno.serve", "2.10×", false],
+    ["reads 10 in pages of 50: rows/s vs the query alone", "0.70×", true],
+    ["reads 10 in pages of 250: rows/s vs the query alone", "0.69×", false],
   ]);
 });

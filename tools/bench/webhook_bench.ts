@@ -77,6 +77,12 @@ export interface WebhookBenchResult {
   dbPoolMax: number;
   plain: WebhookComparison;
   mixed: WebhookComparison & { mix: typeof MIXED; sentKinds: Record<DeliveryKind, number> };
+  /**
+   * The function against the bare server (`bare_webhook_server.ts`: HMAC and the function's single SQL
+   * call, nothing else), on the same loads: `limit` is the bare server's figures. Absent in results
+   * written before the bare server existed.
+   */
+  bare?: { plain: WebhookComparison; mixed: WebhookComparison };
 }
 
 /** Deliveries prepared per second of load: more than both servers can take on this machine. */
@@ -188,7 +194,10 @@ function compare(fn: LoadFigures, limit: LoadFigures): WebhookComparison {
   };
 }
 
-/** Runs the four load runs (limit, function, function mixed, limit mixed: ABBA against drift). */
+/**
+ * Runs the six load runs (bare, limit, function, function mixed, limit mixed, bare mixed: mirrored
+ * against drift).
+ */
 export async function runWebhookBench(
   options: { seconds: number; connections: number; quick: boolean; log: (line: string) => void },
 ): Promise<WebhookBenchResult> {
@@ -237,10 +246,12 @@ export async function runWebhookBench(
       );
       return figures;
     };
+    const barePlain = await run("bare", "plain");
     const limitPlain = await run("limit", "plain");
     const functionPlain = await run("function", "plain");
     const functionMixed = await run("function", "mixed");
     const limitMixed = await run("limit", "mixed");
+    const bareMixed = await run("bare", "mixed");
     return {
       connections: options.connections,
       seconds: options.seconds,
@@ -248,6 +259,7 @@ export async function runWebhookBench(
       dbPoolMax: POOL_MAX,
       plain: compare(functionPlain, limitPlain),
       mixed: { ...compare(functionMixed, limitMixed), mix: MIXED, sentKinds: countKinds(mixed) },
+      bare: { plain: compare(functionPlain, barePlain), mixed: compare(functionMixed, bareMixed) },
     };
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -8,14 +8,21 @@
  */
 import { randomEncryptionKey } from "../../supabase/functions/_shared/platform/secret_box.ts";
 import type { TestDatabase } from "../db/test_database.ts";
+import { DEFAULT_WEBHOOK_QUOTA } from "../../supabase/functions/calcom-webhook/webhook_quota.ts";
 import { createBenchConnection, functionEnv } from "./bench_connection.ts";
 import { type BenchProcess, startBenchProcess, startFunctionProcess } from "./bench_process.ts";
 
-/** Which server takes the load. */
-export type WebhookServer = "function" | "limit";
+/**
+ * Which server takes the load: the function, the three-statement limit (`webhook_limit_process.ts`) or
+ * the bare server making the function's single call (`bare_webhook_server.ts`).
+ */
+export type WebhookServer = "function" | "limit" | "bare";
 
 /** The function's pool size (`CALCOM_DB_POOL_MAX`'s default), given to the limit for a like-for-like database side. */
 export const POOL_MAX = 4;
+
+/** The per-connection quota both the function and the bare server run with: lifted (see below). */
+const LIFTED_QUOTA = { maxPerMinute: 2_000_000_000, maxBytesPerDay: 1e15 };
 
 /** Where a run's deliveries go: one connection id (it is in the path) and webhook secret for every database. */
 export interface WebhookTarget {
@@ -57,10 +64,20 @@ export async function startWebhookServer(
         ...functionEnv({ dbUrl: db.url, encryptionKey }),
         // One connection receives thousands of deliveries a second: lift its quota (60 a minute by
         // default) so every delivery takes the full path; the quota's check still runs and is measured.
-        BENCH_APP_OPTIONS: JSON.stringify({ quota: { maxPerMinute: 2_000_000_000, maxBytesPerDay: 1e15 } }),
+        BENCH_APP_OPTIONS: JSON.stringify({ quota: LIFTED_QUOTA }),
       },
       options,
     );
+  }
+  if (server === "bare") {
+    return await startBenchProcess("tools/bench/bare_webhook_server.ts", {
+      BENCH_DB_URL: db.url,
+      BENCH_WEBHOOK_SECRET: target.secret,
+      BENCH_USER_ID: connection.userId,
+      BENCH_CONNECTION_ID: connection.connectionId,
+      BENCH_POOL_MAX: String(POOL_MAX),
+      BENCH_QUOTA: JSON.stringify({ ...DEFAULT_WEBHOOK_QUOTA, ...LIFTED_QUOTA }),
+    }, options);
   }
   return await startBenchProcess("tools/bench/webhook_limit_process.ts", {
     BENCH_DB_URL: db.url,

@@ -1,7 +1,8 @@
 /**
  * The request pipeline of the fake API v2, a Hono app in Cal.com's order: route (unknown → 404 "Cannot
  * GET …"), version (bookings need `cal-api-version: 2024-08-13`; none → legacy controller; another known
- * version → not routable), rate-limit guard (before auth, so an unknown `cal_` key is refused there),
+ * version → not routable; hosted Cal.com's own versions, such as `2026-05-01` for the bookings list, only
+ * when the sandbox plays the hosted service), rate-limit guard (before auth, so an unknown `cal_` key is refused there),
  * auth guard, handler, then the success or error envelope. Request bodies over 1 MiB are refused first,
  * with a 413.
  *
@@ -18,6 +19,7 @@ import type { AccessClaims, OAuthServer } from "./oauth_server.ts";
 import type { RateLimiter } from "./rate_limit.ts";
 import type { Handler, RouteContext, RouteRequest } from "./route_context.ts";
 import { getSlots } from "./slots_route.ts";
+import { cursorBookingsVersion, listBookingsByCursor } from "./bookings_cursor_route.ts";
 import type { UserRecord } from "./store.ts";
 import * as webhooks from "./webhooks_routes.ts";
 
@@ -37,6 +39,11 @@ interface Versions {
   current: Handler;
   legacy?: Handler;
   version?: string;
+  /**
+   * Versions only hosted Cal.com serves (closed source since 2026-04, corrections §7), by header value;
+   * a self-hosted instance does not know them and answers them as the default version.
+   */
+  hosted?: Record<string, Handler>;
 }
 
 interface Route {
@@ -80,6 +87,7 @@ const ROUTES: Route[] = [
   route("GET", "/v2/bookings", "required", {
     current: bookings.listBookings,
     legacy: bookings.listBookingsLegacy,
+    hosted: { [cursorBookingsVersion]: listBookingsByCursor },
   }, "BOOKING_READ"),
   route("POST", "/v2/bookings", "optional", { current: bookings.createBooking }, null),
   route("GET", "/v2/bookings/:uid", "optional", {
@@ -138,6 +146,11 @@ export interface ApiOptions {
   oauth: OAuthServer;
   /** The limiter of OAuth access tokens (Cal.com: 500 per 60 s per token). */
   tokenLimiter: RateLimiter;
+  /**
+   * Whether hosted Cal.com's own versions are served (`Versions.hosted`); false: a self-hosted instance,
+   * which answers them as the default version 2024-04-15. Default true.
+   */
+  hostedVersions?: boolean;
 }
 
 /** What the pipeline's steps hand on within one request. */
@@ -204,7 +217,7 @@ export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiO
     app.on(
       r.method,
       r.path,
-      selectVersion(r),
+      selectVersion(r, options.hostedVersions ?? true),
       rateLimitGuard(ctx, limiter, options),
       authGuard(ctx, r.auth, options.oauth),
       scopeGuard(r),
@@ -232,11 +245,11 @@ export function createApi(ctx: RouteContext, limiter: RateLimiter, options: ApiO
 
 /**
  * Picks the handler for the request's `cal-api-version`. Bookings controllers exist for 2024-08-13 and
- * the default 2024-04-15 only; slots and event types answer their own version only (write-endpoints
- * §1.1); other known versions are not routable. Only the route's own method
+ * the default 2024-04-15 only, plus the hosted service's own versions when it plays that; slots and event
+ * types answer their own version only (write-endpoints §1.1); other known versions are not routable. Only the route's own method
  * is routed (Hono would also run a GET route for HEAD).
  */
-function selectVersion(r: Route): MiddlewareHandler<ApiEnv> {
+function selectVersion(r: Route, hostedVersions: boolean): MiddlewareHandler<ApiEnv> {
   return function selectVersion(c, next) {
     const notRoutable = new CalError(404, `Cannot ${c.req.method} ${requestTarget(c.req.url)}`);
     if (c.req.method !== r.method) throw notRoutable;
@@ -245,6 +258,11 @@ function selectVersion(r: Route): MiddlewareHandler<ApiEnv> {
       return next();
     }
     const header = c.req.header("cal-api-version") ?? "";
+    const hostedHandler = hostedVersions ? r.target.hosted?.[header] : undefined;
+    if (hostedHandler) {
+      c.set("handler", hostedHandler);
+      return next();
+    }
     const version = (API_VERSIONS as readonly string[]).includes(header) ? header : "2024-04-15";
     const current = r.target.version ?? "2024-08-13";
     // Hosted Cal.com names 2026-02-25 for bookings; it behaves as 2024-08-13 (write-endpoints §1.1).

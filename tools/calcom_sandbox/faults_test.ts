@@ -136,7 +136,7 @@ Deno.test("latency delays answers without changing them", async () => {
   assert.equal(sandbox.requests[0].fault, "latency");
 });
 
-Deno.test("the request log records method, path, query, status and a key hint, never the key", async () => {
+Deno.test("the request log records method, path, query, status, version and a key hint, never the key", async () => {
   await using sandbox = await startSandbox();
   const { apiKey } = sandbox.addUser();
   await calFetch(sandbox, apiKey, "/v2/bookings?take=5&status=past&status=upcoming");
@@ -146,6 +146,7 @@ Deno.test("the request log records method, path, query, status and a key hint, n
     query: { take: "5", status: "past,upcoming" },
     status: 200,
     apiKeyHint: `…${apiKey.slice(-4)}`,
+    version: "2024-08-13",
     at: sandbox.requests[0].at,
   }]);
   assert.ok(!JSON.stringify(sandbox.requests).includes(apiKey));

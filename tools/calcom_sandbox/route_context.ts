@@ -23,6 +23,8 @@ export interface RouteContext {
   dispatch(events: WebhookEvent[]): Promise<void>;
   /** How `GET /v2/bookings` pages (`listing_mode.ts`); absent: a personal key on a current deployment. */
   listing?: () => ListingMode;
+  /** The generation of bookings list cursors; a cursor of an earlier one has expired. Absent: 0. */
+  cursorEpoch?: () => number;
   /** Which deployment's subscriber URL rules apply (`subscriber_url.ts`). */
   subscriberUrlRules: SubscriberUrlRules;
   /** The payload version a webhook created without one gets. */

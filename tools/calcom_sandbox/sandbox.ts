@@ -49,6 +49,12 @@ export interface SandboxOptions {
    * and the dev server can deliver to 127.0.0.1.
    */
   subscriberUrlRules?: SubscriberUrlRules;
+  /**
+   * Which deployment answers `GET /v2/bookings` with `cal-api-version: 2026-05-01`: `"hosted"` (default)
+   * serves it with cursor paging, as cal.com does (corrections §7); `"self-hosted"` does not know it
+   * and answers with the legacy 2024-04-15 list, as the open source does with any unknown version.
+   */
+  deployment?: "hosted" | "self-hosted";
   /** Payload version of a webhook created without one (default `2021-10-20`, the DB default). */
   defaultWebhookVersion?: "2021-10-20" | "2026-07-27";
   /** Per-attempt bound on webhook deliveries, ms (Cal.com sets none); default 10 000. */
@@ -198,6 +204,11 @@ export interface Sandbox {
    * key. `{}` restores a personal key on a current deployment.
    */
   setListingMode(mode: ListingMode): void;
+  /**
+   * Makes every page cursor of the 2026-05-01 bookings list handed out so far invalid (as a cursor that
+   * expired): a later request with one is refused with 400.
+   */
+  expireCursors(): void;
   /** A booking in API shape, or undefined. */
   booking(uid: string): ApiBooking | undefined;
   /** Every booking the user can list (hosted or attended), API shape, sorted by start. */
@@ -306,6 +317,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   }
 
   let listingMode: ListingMode = {};
+  let cursorEpoch = 0;
   const ctx: RouteContext = {
     store,
     ops,
@@ -315,6 +327,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     subscriberUrlRules: options.subscriberUrlRules ?? "cloud",
     defaultWebhookVersion: options.defaultWebhookVersion ?? "2021-10-20",
     listing: () => listingMode,
+    cursorEpoch: () => cursorEpoch,
   };
   const oauth = new OAuthServer(now, random, (username) => {
     for (const u of store.users.values()) if (u.username === username) return u.id;
@@ -325,6 +338,7 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     tokenLimiter,
     errorDetails: options.errorDetails ?? false,
     unknownKeyGuard: options.unknownKeyGuard ?? "throttler",
+    hostedVersions: (options.deployment ?? "hosted") === "hosted",
   });
   const server = startServer({ api, faults, now, requests }, options.port ?? 0);
 
@@ -411,6 +425,9 @@ export function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     },
     setListingMode(mode) {
       listingMode = { ...mode };
+    },
+    expireCursors() {
+      cursorEpoch++;
     },
     setApiFields(uid, fields) {
       if (!store.bookingsByUid.has(uid)) throw new Error(`Unknown sandbox booking ${uid}`);

@@ -22,6 +22,8 @@ export interface RequestRecord {
   status: number;
   /** Last four characters of the bearer token, never the token. */
   apiKeyHint: string | null;
+  /** The `cal-api-version` header, if any. */
+  version?: string;
   /** The injected fault, if any. */
   fault?:
     | "latency"
@@ -84,6 +86,7 @@ export function startServer(deps: ServerDeps, port = 0): RunningServer {
       query,
       status: 0,
       apiKeyHint: token ? keyHint(token) : null,
+      ...(req.headers.has("cal-api-version") ? { version: req.headers.get("cal-api-version")! } : {}),
       at: deps.now(),
     };
     deps.requests.push(record);

@@ -58,8 +58,11 @@ const PASSTHROUGH = [
   "PUBLIC_FUNCTIONS_URL",
   "SUPABASE_JWKS",
   "CALCOM_DB_POOL_MAX",
+  "CALCOM_BOOKINGS_PAGING",
   "CALCOM_CRON_SECRET",
   "CALCOM_SYNC_WORKERS",
+  "CALCOM_API_ORIGINS",
+  "CALCOM_API_ORIGINS_ALLOW_HTTP",
 ];
 
 export const USAGE = `Usage: deno task dev [options]   (npm run dev -- [options])

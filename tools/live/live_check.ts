@@ -2,7 +2,8 @@
  * `npm run test:live`: checks this project's reading of Cal.com against a real Cal.com (not part of
  * `npm test`: it needs an account and the network). With `CALCOM_LIVE_API_KEY` (and optionally
  * `CALCOM_LIVE_API_URL`, default https://api.cal.com, for a self-hosted instance) it calls the API
- * read-only (`/v2/me`, one page of bookings in each version the client knows, the event types and a week of
+ * read-only (`/v2/me`, one page of bookings in each version the client knows (2024-08-13 with offsets, hosted
+ * Cal.com's 2026-05-01 with a cursor; the report says which one the sync will page with), the event types and a week of
  * slots of the first one, the webhooks list), creates
  * one inactive webhook with an HTTPS example URL and deletes it again, validates every answer with the
  * client's own schemas, and prints what matched and what did not. Nothing it prints holds the key or a
@@ -12,12 +13,16 @@
  */
 import type { z } from "zod";
 import {
+  BookingCursorResponseSchema,
   BookingListResponseSchema,
   MeSchema,
   successEnvelope,
   WebhookSchema,
 } from "../../supabase/functions/_shared/calcom/schemas.ts";
-import { bookingsApiVersion } from "../../supabase/functions/_shared/calcom/transport.ts";
+import {
+  bookingsApiVersion,
+  cursorBookingsApiVersion,
+} from "../../supabase/functions/_shared/calcom/transport.ts";
 import {
   defaultCalcomApiUrl,
   eventTypesApiVersion,
@@ -51,8 +56,8 @@ const WebhookListResponse = successEnvelope(WebhookSchema.array());
 const EventTypeListResponse = successEnvelope(EventTypeSchema.array());
 const SlotsResponse = successEnvelope(SlotsByDaySchema);
 
-/** Versions of `GET /v2/bookings` to try: the one the client pins, and hosted Cal.com's cursor version. */
-const bookingVersions = [bookingsApiVersion, "2026-05-01"] as const;
+/** Versions of `GET /v2/bookings` to try: 2024-08-13 (offsets), and hosted Cal.com's cursor version. */
+const bookingVersions = [bookingsApiVersion, cursorBookingsApiVersion] as const;
 
 /** Runs every check in order and returns their results; it stops early only when the key is refused. */
 export async function runLiveCheck(options: LiveCheckOptions): Promise<CheckResult[]> {
@@ -147,7 +152,9 @@ export async function runLiveCheck(options: LiveCheckOptions): Promise<CheckResu
   for (const version of bookingVersions) {
     const name = `GET /v2/bookings (cal-api-version ${version})`;
     await attempt(name, async () => {
-      const query = version === bookingsApiVersion ? "?take=10&sortUpdatedAt=asc" : "?limit=10";
+      const query = version === bookingsApiVersion
+        ? "?take=10&sortUpdatedAt=asc"
+        : "?limit=10&sortUpdatedAt=desc";
       const res = await call("GET", `/v2/bookings${query}`, { version });
       if (version === bookingsApiVersion) {
         validate(
@@ -160,22 +167,29 @@ export async function runLiveCheck(options: LiveCheckOptions): Promise<CheckResu
         );
         return;
       }
-      // The client does not read this version yet: report its shape so the schemas can follow it.
-      const body = res.json as { data?: unknown[]; pagination?: Record<string, unknown> } | undefined;
-      const ok = res.status === 200 && Array.isArray(body?.data);
-      record(
-        name,
-        ok,
-        ok
-          ? `served: ${body!.data!.length} bookings, pagination keys ${
-            Object.keys(body?.pagination ?? {}).join(", ") || "none"
-          } (informational; the client pins ${bookingsApiVersion})`
-          : `answered ${res.status}${
+      // Not served (a self-hosted instance answers its legacy list, or an error): the sync pages with
+      // 2024-08-13 offsets there, so that is no mismatch; served, it must match the client's schema.
+      const body = res.json as { data?: unknown } | undefined;
+      if (res.status !== 200 || !Array.isArray(body?.data)) {
+        record(
+          name,
+          true,
+          `not served (answered ${res.status}${
             res.status === 200 ? " without a bookings array" : `: ${errorSummary(res.json)}`
-          } (informational)`,
+          }): the sync pages with ${bookingsApiVersion} offsets here`,
+        );
+        return;
+      }
+      validate(
+        name,
+        res,
+        200,
+        BookingCursorResponseSchema,
+        (b) =>
+          `${b.data.length} bookings, hasMore ${b.pagination.hasMore}, nextCursor ${
+            b.pagination.nextCursor === null ? "null" : "present"
+          }: the sync pages by cursor here`,
       );
-      // An unserved newer version is not a mismatch of what the client relies on.
-      if (!ok) results[results.length - 1].ok = true;
     });
   }
 

@@ -24,12 +24,29 @@ Deno.test("against a Cal.com that answers as the client expects, every check pas
     report,
     /ok\s+GET \/v2\/bookings \(cal-api-version 2024-08-13\)\s+10 bookings, totalItems 30/,
   );
+  assert.match(
+    report,
+    /ok\s+GET \/v2\/bookings \(cal-api-version 2026-05-01\)\s+10 bookings, hasMore true, nextCursor present: the sync pages by cursor here/,
+  );
   assert.match(report, /live: \d+ passed, 0 failed$/);
   assert.equal(report.includes(apiKey), false, "the key is never printed");
   const webhooks = await (await fetch(`${sandbox.url}/v2/webhooks`, {
     headers: { authorization: `Bearer ${apiKey}` },
   })).json();
   assert.deepEqual(webhooks.data, []);
+});
+
+Deno.test("a self-hosted Cal.com without 2026-05-01 is reported as paged with offsets, not a mismatch", async () => {
+  await using sandbox = await startSandbox({ seed: 5, deployment: "self-hosted" });
+  const { user, apiKey } = sandbox.addUser();
+  sandbox.seedBookings(user.id, 3, { seed: 5 });
+  const results = await runLiveCheck({ apiKey, baseUrl: sandbox.url });
+  const cursor = results.find((r) => r.name === "GET /v2/bookings (cal-api-version 2026-05-01)");
+  assert.equal(cursor?.ok, true);
+  assert.match(
+    cursor!.detail,
+    /^not served \(answered 200 without a bookings array\): the sync pages with 2024-08-13/,
+  );
 });
 
 Deno.test("a refused key stops the check after /v2/me with Cal.com's error in the report", async () => {

@@ -26,6 +26,18 @@ import {
 } from "../../supabase/functions/calcom-bookings-sync/sync_request.ts";
 import { cronSecretHeader } from "../../supabase/functions/calcom-bookings-sync/cron_auth.ts";
 import {
+  CreateBookingBodySchema,
+  CreateBookingResponseSchema,
+} from "../../supabase/functions/calcom-bookings-sync/create_booking.ts";
+import {
+  EventTypesQuerySchema,
+  EventTypesResponseSchema,
+} from "../../supabase/functions/calcom-bookings-sync/event_types_app.ts";
+import {
+  SlotsQuerySchema,
+  SlotsResponseSchema,
+} from "../../supabase/functions/calcom-bookings-sync/slots_app.ts";
+import {
   BookingActionQuerySchema,
   BookingActionResponseSchema,
   CancelBookingBodySchema,
@@ -138,8 +150,10 @@ const ERROR_MEANING: Record<number, string> = {
   400:
     "Invalid request (`invalid_request`, `details.issues` names each field) or a key Cal.com refused (`invalid_api_key`)",
   401: "No valid user token (`unauthorized`)",
+  403: "An OAuth connection lacks a scope the route needs (`insufficient_scope`): reconnect Cal.com",
   404: "Not found, or not the caller's (`not_found`); OAuth not configured (`oauth_not_configured`)",
-  409: "A concurrent request changed the same thing first (`conflict`): retry",
+  409:
+    "A conflict (`conflict`): a concurrent change, a paused connection, or Cal.com's refusal of the booking's state or slot (`details.reason`)",
   413: "Request body over 1 MB (`payload_too_large`)",
   502: "Cal.com failed or could not be reached (`calcom_unavailable`)",
   500: "Internal error (`internal_error`); the message is always generic",
@@ -252,6 +266,26 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         },
       },
     },
+    "/calcom-connection/oauth/callback": {
+      get: {
+        operationId: "finishOAuth",
+        summary: "Where Cal.com sends the browser back (no JWT): always a redirect to an allowed return URL",
+        tags: ["calcom-connection"],
+        security: [],
+        parameters: [
+          { name: "code", in: "query", required: false, schema: { type: "string" } },
+          { name: "state", in: "query", required: false, schema: { type: "string" } },
+          { name: "error", in: "query", required: false, schema: { type: "string" } },
+        ],
+        responses: {
+          "302": {
+            description: "To the return URL with `calcom_status=connected&calcom_connection_id=…` or " +
+              "`calcom_status=error&calcom_error=…`",
+          },
+          ...errors(c, [404]),
+        },
+      },
+    },
     "/calcom-bookings-sync": {
       post: {
         operationId: "syncBookings",
@@ -304,6 +338,51 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         responses: {
           "200": json(out(WorkerSummarySchema), "What the worker did"),
           ...errors(c, [400, 401, 500]),
+        },
+      },
+    },
+    "/calcom-bookings-sync/event-types": {
+      get: {
+        operationId: "listEventTypes",
+        summary: "The event types of the caller's Cal.com account (`connectionId` when they have several)",
+        tags: ["calcom-bookings-sync"],
+        parameters: c.query(EventTypesQuerySchema),
+        responses: {
+          "200": json(out(EventTypesResponseSchema), "The account's own event types"),
+          ...errors(c, [400, 401, 403, 404, 409, 500, 502]),
+        },
+      },
+    },
+    "/calcom-bookings-sync/slots": {
+      get: {
+        operationId: "listSlots",
+        summary: "Free slots of one of the caller's event types, by day (at most 31 days)",
+        tags: ["calcom-bookings-sync"],
+        parameters: c.query(SlotsQuerySchema),
+        responses: {
+          "200": json(out(SlotsResponseSchema), "Free slots by day"),
+          ...errors(c, [400, 401, 403, 404, 409, 500, 502]),
+        },
+      },
+    },
+    "/calcom-bookings-sync/bookings": {
+      post: {
+        operationId: "createBooking",
+        summary: "Book one of the caller's event types at a free slot, stored at once",
+        description: "A retry with the same `Idempotency-Key` and body answers the same booking " +
+          "(`Idempotent-Replayed: true`); the same key with another body is a 409.",
+        tags: ["calcom-bookings-sync"],
+        parameters: [{
+          name: "Idempotency-Key",
+          in: "header",
+          required: false,
+          description: "Printable ASCII, 1–255 characters; a retry with it books once",
+          schema: { type: "string", minLength: 1, maxLength: 255 },
+        }],
+        requestBody: body(CreateBookingBodySchema, "CreateBookingRequest"),
+        responses: {
+          "201": json(out(CreateBookingResponseSchema), "The booking as now stored"),
+          ...errors(c, [...userErrors, 403, 404, 409, 502]),
         },
       },
     },

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { createApp as createSyncApp } from "../../supabase/functions/calcom-bookings-sync/app.ts";
+import { createApp as createConnectionApp } from "../../supabase/functions/calcom-connection/app.ts";
+import { createApp as createWebhookApp } from "../../supabase/functions/calcom-webhook/app.ts";
 import { buildOpenApiDocument, openApiFileUrl } from "./generate_openapi.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -26,20 +29,6 @@ Deno.test("the OpenAPI document is 3.1-shaped: paths, component schemas, bearer 
   assert.match(doc.openapi, /^3\.1\.\d+$/);
   assert.equal(typeof doc.info.title, "string");
   assert.equal(typeof doc.info.version, "string");
-  assert.deepEqual(Object.keys(doc.paths).sort(), [
-    "/calcom-bookings-sync",
-    "/calcom-bookings-sync/bookings/{uid}/cancel",
-    "/calcom-bookings-sync/bookings/{uid}/confirm",
-    "/calcom-bookings-sync/bookings/{uid}/decline",
-    "/calcom-bookings-sync/bookings/{uid}/mark-absent",
-    "/calcom-bookings-sync/bookings/{uid}/reschedule",
-    "/calcom-bookings-sync/scheduled",
-    "/calcom-bookings-sync/scheduled/work",
-    "/calcom-connection",
-    "/calcom-connection/oauth/start",
-    "/calcom-webhook/{connectionId}",
-    "/calcom-webhook/{connectionId}/replay",
-  ]);
   assert.deepEqual(Object.keys(doc.paths["/calcom-connection"]).sort(), ["delete", "get", "patch", "post"]);
   assert.deepEqual(doc.components.securitySchemes.bearer, {
     type: "http",
@@ -53,7 +42,7 @@ Deno.test("the OpenAPI document is 3.1-shaped: paths, component schemas, bearer 
   assert.equal(new Set(ids).size, ids.length, "operation ids are unique");
   for (const op of operations) {
     assert.ok(
-      Object.keys(op.responses).some((s) => s.startsWith("2")),
+      Object.keys(op.responses).some((s) => s.startsWith("2") || s.startsWith("3")),
       `${op.operationId} has a success answer`,
     );
     for (const [status, response] of Object.entries(op.responses) as [string, Json][]) {
@@ -82,4 +71,25 @@ Deno.test("the connection view in the document has the settings page's fields", 
     assert.ok(view.required.includes(field), field);
   }
   assert.deepEqual(view.properties.webhookHealth, { $ref: "#/components/schemas/WebhookHealth" });
+});
+
+/**
+ * Stands in for every dependency while the apps are only built, never called: any property is itself,
+ * any call answers itself.
+ */
+const inert: Json = new Proxy(function () {}, {
+  get: (_target, key) => (key === "then" ? undefined : key === Symbol.toPrimitive ? () => "" : inert),
+  apply: () => inert,
+});
+
+Deno.test("the document describes exactly the routes the three functions serve", () => {
+  const served = [createSyncApp(inert), createConnectionApp(inert), createWebhookApp(inert)]
+    .flatMap((app) => app.routes)
+    .filter((r) => r.method !== "ALL")
+    .map((r) => `${r.method} ${r.path.replace(/\/$/, "").replace(/:(\w+)/g, "{$1}")}`);
+  const doc: Json = buildOpenApiDocument();
+  const described = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.keys(item as object).map((method) => `${method.toUpperCase()} ${path}`)
+  );
+  assert.deepEqual([...new Set(served)].sort(), described.sort());
 });

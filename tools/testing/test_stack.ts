@@ -160,6 +160,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       SUPABASE_JWT_SECRET: LOCAL_JWT_SECRET,
       ...(sandbox ? { CALCOM_API_URL: sandbox.url } : {}),
       CALCOM_DB_POOL_MAX: "2",
+      // The sync tests were written for 2024-08-13's offsets; cursor paging tests ask for "auto".
+      CALCOM_BOOKINGS_PAGING: "offset",
       ...options.env,
     });
     const memory = createMemoryLogger();
@@ -186,7 +188,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
           ...callOptions,
           ...options.calcom,
           apiKey,
-          baseUrl: config.calcomApiUrl,
+          baseUrl: callOptions?.baseUrl ?? config.calcomApiUrl,
         }),
     });
     cleanups.push(() => base.db.end());

@@ -31,9 +31,15 @@ import type {
   RescheduleBookingBodySchema,
 } from "../../supabase/functions/calcom-bookings-sync/booking_action_request.ts";
 import type { KeyRelation } from "../../supabase/functions/_shared/bookings/key_relation.ts";
+import type { EventTypeView } from "../../supabase/functions/calcom-bookings-sync/event_types_app.ts";
+import type { SlotsQuerySchema, SlotView } from "../../supabase/functions/calcom-bookings-sync/slots_app.ts";
+import type {
+  CreateBookingBodySchema,
+  CreateBookingResponse,
+} from "../../supabase/functions/calcom-bookings-sync/create_booking.ts";
 import type { ReplayResult } from "../../supabase/functions/calcom-webhook/responses.ts";
 
-export type { BookingView, ReplayResult };
+export type { BookingView, CreateBookingResponse, EventTypeView, ReplayResult, SlotView };
 
 /** A connection as `calcom-connection` answers it. */
 export type ConnectionView = BaseConnectionView;
@@ -73,6 +79,26 @@ export interface BookingActionOptions {
   connectionId?: string;
 }
 
+/** `GET calcom-bookings-sync/event-types`. */
+export interface EventTypesInput {
+  /** The connection, optional when the caller has exactly one active one. */
+  connectionId?: string;
+}
+/** `GET calcom-bookings-sync/slots` (`eventTypeId` as a number; `start`/`end` dates or ISO date-times). */
+export type SlotsInput = Omit<z.input<typeof SlotsQuerySchema>, "eventTypeId"> & { eventTypeId: number };
+/** Free slots by day (`YYYY-MM-DD` in the requested zone); days without a slot are left out. */
+export type SlotsByDay = Record<string, SlotView[]>;
+/** `POST calcom-bookings-sync/bookings`. */
+export type CreateBookingInput = z.input<typeof CreateBookingBodySchema>;
+/** Options of {@linkcode CalcomClient.createBooking}. */
+export interface CreateBookingOptions {
+  /**
+   * The `Idempotency-Key`: pass the same one when retrying a submission, so it books once. Without it
+   * the client makes one (`crypto.randomUUID()`), which protects only this call.
+   */
+  idempotencyKey?: string;
+}
+
 /** `GET calcom-connection`. */
 export interface ConnectionList {
   connected: boolean;
@@ -80,6 +106,11 @@ export interface ConnectionList {
   connections: ConnectionView[];
   /** Whether "Continue with Cal.com" is offered (the operator configured an OAuth client). */
   oauthEnabled: boolean;
+  /**
+   * The Cal.com servers a connection may be made to (`calcomApiUrl` of `connect`), the default first; more
+   * than one when the operator allows self-hosted Cal.com servers.
+   */
+  calcomOrigins: string[];
 }
 
 /** `POST calcom-connection/oauth/start`: where to send the browser. */
@@ -212,6 +243,12 @@ export interface CalcomClient {
     input: MarkAbsentInput,
     options?: BookingActionOptions,
   ): Promise<BookingActionResult>;
+  /** The personal event types of the caller's Cal.com account, read live from Cal.com. */
+  eventTypes(input?: EventTypesInput): Promise<EventTypeView[]>;
+  /** The free starts of one of the caller's event types, by day, for at most 31 days. */
+  slots(input: SlotsInput): Promise<SlotsByDay>;
+  /** Books an event type at a free slot, once per idempotency key; answers the booking as stored. */
+  createBooking(input: CreateBookingInput, options?: CreateBookingOptions): Promise<CreateBookingResponse>;
 }
 
 async function errorFrom(error: unknown, response: Response | undefined): Promise<CalcomApiError> {
@@ -256,12 +293,18 @@ function query(params: Record<string, string | number | boolean | string[] | und
 
 /** Creates the client over `supabase` (a supabase-js client signed in as the user). */
 export function createCalcomClient(supabase: SupabaseClient): CalcomClient {
-  async function call<T>(name: string, method: Method, body?: unknown): Promise<T> {
+  async function call<T>(
+    name: string,
+    method: Method,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T> {
     let result;
     try {
       result = await supabase.functions.invoke(name, {
         method,
         ...(body === undefined ? {} : { body: body as Record<string, unknown> }),
+        ...(headers ? { headers } : {}),
       });
     } catch (err) {
       throw await errorFrom(err, undefined);
@@ -320,11 +363,18 @@ export function createCalcomClient(supabase: SupabaseClient): CalcomClient {
       return { message, connection, webhookUrl };
     },
     async list() {
-      const { connected, connection, connections, oauthEnabled } = await call<ConnectionList>(
+      const { connected, connection, connections, oauthEnabled, calcomOrigins } = await call<ConnectionList>(
         "calcom-connection",
         "GET",
       );
-      return { connected, connection, connections, oauthEnabled: oauthEnabled === true };
+      return {
+        connected,
+        connection,
+        connections,
+        oauthEnabled: oauthEnabled === true,
+        // an older deployment does not send it: its one server is the default
+        calcomOrigins: Array.isArray(calcomOrigins) ? calcomOrigins : [],
+      };
     },
     async oauthEnabled() {
       const { oauthEnabled } = await call<ConnectionList>("calcom-connection", "GET");
@@ -384,6 +434,35 @@ export function createCalcomClient(supabase: SupabaseClient): CalcomClient {
         "POST",
       );
       return { replayed, processed, failed, remaining };
+    },
+    async eventTypes(input = {}) {
+      const { eventTypes } = await call<{ eventTypes: EventTypeView[] }>(
+        `calcom-bookings-sync/event-types${query({ connectionId: input.connectionId })}`,
+        "GET",
+      );
+      return eventTypes;
+    },
+    async slots(input) {
+      const { eventTypeId, start, end, timeZone, connectionId } = input;
+      const { slots } = await call<{ slots: SlotsByDay }>(
+        `calcom-bookings-sync/slots${query({ eventTypeId, start, end, timeZone, connectionId })}`,
+        "GET",
+      );
+      return slots;
+    },
+    async createBooking(input, options = {}) {
+      const key = options.idempotencyKey ?? crypto.randomUUID();
+      const { booking, occurrences, seatUid } = await call<CreateBookingResponse>(
+        "calcom-bookings-sync/bookings",
+        "POST",
+        input,
+        { "Idempotency-Key": key },
+      );
+      return {
+        booking,
+        ...(occurrences ? { occurrences } : {}),
+        ...(seatUid ? { seatUid } : {}),
+      };
     },
   };
 }

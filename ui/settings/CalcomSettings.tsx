@@ -67,14 +67,16 @@ export function CalcomSettings(props: CalcomSettingsProps) {
   const [notice, setNotice] = useState<string | null>(null);
   const [oauthError, setOAuthError] = useState<string | null>(null);
   const [oauthEnabled, setOAuthEnabled] = useState(false);
+  const [calcomOrigins, setCalcomOrigins] = useState<string[]>([]);
   const refresh = useCallback(() => setRefreshKey((k) => k + 1), []);
 
   useEffect(() => {
     let cancelled = false;
-    client.list().then(({ connections: list, oauthEnabled }) => {
+    client.list().then(({ connections: list, oauthEnabled, calcomOrigins }) => {
       if (cancelled) return;
       setConnections({ kind: "ready", list });
       setOAuthEnabled(oauthEnabled);
+      setCalcomOrigins(calcomOrigins);
     }).catch((err) => {
       if (cancelled) return;
       setConnections((old) => ({
@@ -150,6 +152,7 @@ export function CalcomSettings(props: CalcomSettingsProps) {
             client={client}
             hasConnections={list.length > 0}
             oauthEnabled={oauthEnabled}
+            calcomOrigins={calcomOrigins}
             onConnected={(_, message) => {
               setOAuthError(null);
               setNotice(message);
@@ -166,6 +169,7 @@ export function CalcomSettings(props: CalcomSettingsProps) {
             timeZone={timeZone}
             pageSize={Math.min(250, Math.max(1, pageSize))}
             refreshKey={refreshKey}
+            accounts={list.filter((c) => c.isActive).map((c) => ({ id: c.id, label: c.label }))}
           />
         )
         : null}

@@ -2,8 +2,9 @@
 /// <reference lib="dom.iterable" />
 /**
  * The connect form: "Continue with Cal.com" when the operator configured OAuth, and beside it "API key"
- * (with where to find one), optional "Label" and "Webhook secret", and "Connect Cal.com". Errors appear
- * next to the field they concern.
+ * (with where to find one), a "Cal.com server" choice when the operator allows self-hosted servers,
+ * optional "Label" and "Webhook secret", and "Connect Cal.com". Errors appear next to the field they
+ * concern.
  *
  * @module
  */
@@ -21,12 +22,20 @@ export interface ConnectFormProps {
   hasConnections: boolean;
   /** Whether "Continue with Cal.com" is offered (`oauthEnabled` of the list). */
   oauthEnabled?: boolean;
+  /** The servers a connection may be made to (`calcomOrigins` of the list); a choice when more than one. */
+  calcomOrigins?: string[];
 }
 
 /** Connects a Cal.com account with an API key. */
-export function ConnectForm({ client, onConnected, hasConnections, oauthEnabled = false }: ConnectFormProps) {
+export function ConnectForm(
+  { client, onConnected, hasConnections, oauthEnabled = false, calcomOrigins = [] }: ConnectFormProps,
+) {
   const id = useId();
   const [apiKey, setApiKey] = useState("");
+  const [server, setServer] = useState("");
+  const choosing = calcomOrigins.length > 1;
+  // the default server until the person picks another (also when the list changes under the form)
+  const chosen = choosing && calcomOrigins.includes(server) ? server : calcomOrigins[0];
   const [label, setLabel] = useState("");
   const [webhookSecret, setWebhookSecret] = useState("");
   const [busy, setBusy] = useState(false);
@@ -39,6 +48,7 @@ export function ConnectForm({ client, onConnected, hasConnections, oauthEnabled 
     try {
       const result = await client.connect({
         apiKey: apiKey.trim(),
+        ...(choosing && chosen ? { calcomApiUrl: chosen } : {}),
         ...(label.trim() ? { label: label.trim() } : {}),
         ...(webhookSecret ? { webhookSecret } : {}),
       });
@@ -98,6 +108,27 @@ export function ConnectForm({ client, onConnected, hasConnections, oauthEnabled 
           </p>
           {errorFor("apiKey")}
         </div>
+        {choosing
+          ? (
+            <div className="calcom-field">
+              <label htmlFor={`${id}-server`}>Cal.com server</label>
+              <select
+                id={`${id}-server`}
+                name="calcomApiUrl"
+                value={chosen}
+                onChange={(e) => setServer(e.target.value)}
+                aria-describedby={`${id}-server-hint`}
+              >
+                {calcomOrigins.map((origin, i) => (
+                  <option key={origin} value={origin}>{i === 0 ? `${origin} (default)` : origin}</option>
+                ))}
+              </select>
+              <p id={`${id}-server-hint`} className="calcom-hint">
+                Where your Cal.com account lives: the default, or a self-hosted Cal.com this app allows.
+              </p>
+            </div>
+          )
+          : null}
         <div className="calcom-field">
           <label htmlFor={`${id}-label`}>Label</label>
           <input

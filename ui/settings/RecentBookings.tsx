@@ -4,12 +4,22 @@
  * "Recent Bookings": the stored bookings of every connected account in four views (upcoming, past,
  * cancelled, unconfirmed), pages loaded on demand with the read API's cursor, and a search by attendee
  * name or email. The read API has no text search, so the search filters the pages loaded so far.
+ * Each booking offers the actions its state allows (BookingActions.tsx) and "New booking" books one
+ * (NewBooking.tsx); their answers update the list in place.
  *
  * @module
  */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
-import type { BookingView, CalcomClient, ReadInput } from "../client/calcom_supabase_client.ts";
+import type {
+  BookingActionResult,
+  BookingView,
+  CalcomClient,
+  ReadInput,
+} from "../client/calcom_supabase_client.ts";
+import { attendeesOf, mergeBookings } from "./booking_actions_for.ts";
+import { BookingActions } from "./BookingActions.tsx";
 import { humanError } from "./error_messages.ts";
+import { type BookingAccount, NewBooking } from "./NewBooking.tsx";
 import { bookingStatusLabel, bookingTime, duration, exactTime, isWebLink, locationLabel } from "./format.ts";
 
 /** The four views. */
@@ -44,15 +54,6 @@ export function viewQuery(view: BookingsView, now: Date): ReadInput {
   }
 }
 
-interface Attendee {
-  name?: string | null;
-  email?: string | null;
-}
-
-function attendeesOf(booking: BookingView): Attendee[] {
-  return (booking.attendees as Attendee[]).filter((a) => a && typeof a === "object");
-}
-
 /** Whether a booking has an attendee whose name or email contains `search` (any case). */
 export function matchesAttendee(booking: BookingView, search: string): boolean {
   const needle = search.trim().toLowerCase();
@@ -71,17 +72,29 @@ export interface RecentBookingsProps {
   pageSize: number;
   /** Changes whenever the bookings may have changed (poll, Realtime, sync): the loaded range is read again. */
   refreshKey: number;
+  /** The active accounts "New booking" can book with (none: the button is disabled). */
+  accounts?: BookingAccount[];
 }
 
 type Load = { kind: "loading" } | { kind: "ready" } | { kind: "error"; message: string };
 
-function BookingItem({ booking, timeZone }: { booking: BookingView; timeZone?: string }) {
+interface BookingItemProps {
+  booking: BookingView;
+  timeZone: string;
+  client: CalcomClient;
+  now: () => Date;
+  onDone: (result: BookingActionResult, notice: string) => void;
+}
+
+function BookingItem({ booking, timeZone, client, now, onDone }: BookingItemProps) {
+  const id = useId();
   const location = booking.meetingUrl ?? booking.location;
   const attendees = attendeesOf(booking);
+  const absent = attendees.filter((a) => a.absent === true);
   return (
     <li className="calcom-booking" data-uid={booking.uid}>
       <div className="calcom-booking-main">
-        <h4 className="calcom-booking-title">{booking.title}</h4>
+        <h4 className="calcom-booking-title" id={`${id}-title`}>{booking.title}</h4>
         <span className={`calcom-badge calcom-booking-${booking.status.toLowerCase()}`}>
           {bookingStatusLabel(booking.status)}
         </span>
@@ -118,13 +131,35 @@ function BookingItem({ booking, timeZone }: { booking: BookingView; timeZone?: s
       {booking.cancellationReason
         ? <p className="calcom-muted">Reason: {booking.cancellationReason}</p>
         : null}
+      {booking.rejectionReason ? <p className="calcom-muted">Reason: {booking.rejectionReason}</p> : null}
+      {booking.absentHost || absent.length > 0
+        ? (
+          <p className="calcom-warning">
+            No-show: {[
+              ...(booking.absentHost ? ["the host"] : []),
+              ...absent.map((a) => a.name ?? a.email),
+            ].join(", ")}
+          </p>
+        )
+        : null}
+      <BookingActions
+        client={client}
+        booking={booking}
+        now={now}
+        timeZone={timeZone}
+        describedBy={`${id}-title`}
+        onDone={onDone}
+      />
     </li>
   );
 }
 
 /** The bookings list. */
-export function RecentBookings({ client, now, timeZone, pageSize, refreshKey }: RecentBookingsProps) {
+export function RecentBookings(props: RecentBookingsProps) {
+  const { client, now, pageSize, refreshKey, accounts = [] } = props;
+  const timeZone = props.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const id = useId();
+  const [notice, setNotice] = useState<string | null>(null);
   const [view, setView] = useState<BookingsView>("upcoming");
   const [search, setSearch] = useState("");
   // The rows belong to the view they were read for: a view switch shows "loading", never the old rows.
@@ -182,11 +217,28 @@ export function RecentBookings({ client, now, timeZone, pageSize, refreshKey }: 
     }
   }
 
+  function merge(answered: BookingActionResult) {
+    setData((old) => old && { ...old, bookings: mergeBookings(old.bookings, answered) });
+  }
+
   const shown = useMemo(() => bookings.filter((b) => matchesAttendee(b, search)), [bookings, search]);
 
   return (
     <section className="calcom-card calcom-bookings" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>Recent Bookings</h2>
+      <div className="calcom-card-header">
+        <h2 id={`${id}-title`}>Recent Bookings</h2>
+        <NewBooking
+          client={client}
+          accounts={accounts}
+          timeZone={timeZone}
+          now={now}
+          onBooked={({ booking, occurrences }) => {
+            merge({ booking, bookings: occurrences });
+            setNotice(`Booked: ${booking.title}`);
+          }}
+        />
+      </div>
+      <p role="status" className="calcom-ok">{notice}</p>
       <div className="calcom-toolbar">
         <div role="group" aria-label="Which bookings" className="calcom-segmented">
           {VIEWS.map((v) => (
@@ -230,7 +282,19 @@ export function RecentBookings({ client, now, timeZone, pageSize, refreshKey }: 
             className="calcom-booking-list"
             aria-label={`${VIEWS.find((v) => v.view === view)!.label} bookings`}
           >
-            {shown.map((b) => <BookingItem key={b.id} booking={b} timeZone={timeZone} />)}
+            {shown.map((b) => (
+              <BookingItem
+                key={b.id}
+                booking={b}
+                timeZone={timeZone}
+                client={client}
+                now={now}
+                onDone={(result, message) => {
+                  merge(result);
+                  setNotice(message);
+                }}
+              />
+            ))}
           </ul>
         )
         : null}

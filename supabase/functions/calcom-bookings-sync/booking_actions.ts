@@ -17,7 +17,7 @@ import {
   upsertBookings,
   upsertBookingStatus,
 } from "../_shared/bookings/booking_store.ts";
-import type { CalcomClient } from "../_shared/calcom/client.ts";
+import type { CalcomClient, ReadOptions } from "../_shared/calcom/client.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { UserClaims } from "../_shared/platform/auth.ts";
 import type { Tx } from "../_shared/platform/db.ts";
@@ -102,35 +102,39 @@ async function findTarget(tx: Tx, uid: string, connectionId: string | undefined)
   return { connectionId: rows[0].calcom_connection_id, isActive: rows[0].is_active };
 }
 
-/** Sends the action to Cal.com. */
-function callCalcom(client: CalcomClient, uid: string, request: BookingActionRequest) {
+/** Sends the action to Cal.com; `read` learns when Cal.com answered (the answer's source time). */
+function callCalcom(client: CalcomClient, uid: string, request: BookingActionRequest, read: ReadOptions) {
   switch (request.action) {
     case "cancel":
       return client.cancelBooking(uid, {
         cancellationReason: request.body.reason,
         cancelSubsequentBookings: request.body.cancelSubsequentBookings,
         seatUid: request.body.seatUid,
-      });
+      }, read);
     case "reschedule":
       return client.rescheduleBooking(uid, {
         start: request.body.start,
         reschedulingReason: request.body.reason,
-      });
+      }, read);
     case "confirm":
-      return client.confirmBooking(uid);
+      return client.confirmBooking(uid, read);
     case "decline":
-      return client.declineBooking(uid, { reason: request.body.reason });
+      return client.declineBooking(uid, { reason: request.body.reason }, read);
     case "mark-absent":
       return client.markBookingAbsent(uid, {
         host: request.body.host,
         attendees: request.body.attendees,
-      });
+      }, read);
   }
 }
 
-function mapAnswer(bookings: readonly ApiBooking[], action: BookingAction): BookingRow[] {
+/**
+ * Rows of Cal.com's answer, stamped with the time Cal.com answered (`readAt`), as the sync stamps what it
+ * reads: a state answered then is at least as new as every sync read and webhook before it.
+ */
+function mapAnswer(bookings: readonly ApiBooking[], action: BookingAction, readAt: string): BookingRow[] {
   try {
-    return bookings.map((b) => mapApiBooking(b));
+    return bookings.map((b) => mapApiBooking(b, { readAt }));
   } catch (err) {
     // Cal.com made the change, but its answer cannot be stored: the webhook or the next sync will.
     throw apiError(
@@ -183,8 +187,9 @@ export async function runBookingAction(
     ACTION_SCOPES[request.action],
   );
   let answer: ApiBooking | ApiBooking[];
+  let readAt = "";
   try {
-    answer = await callCalcom(client, uid, request);
+    answer = await callCalcom(client, uid, request, { onReadAt: (at) => (readAt = at) });
   } catch (err) {
     throw bookingActionError(request.action, err);
   }
@@ -194,7 +199,7 @@ export async function runBookingAction(
   }
   const main = principal(answered, uid, request.action);
   // How the key's user relates to each booking, as the sync and the webhooks record it.
-  const rows = mapAnswer(answered, request.action).map((row) => withKeyRelation(row, keyUser));
+  const rows = mapAnswer(answered, request.action, readAt).map((row) => withKeyRelation(row, keyUser));
   const owner = { userId: user.sub, connectionId: target.connectionId };
   const replaced = request.action === "reschedule" && main.uid !== uid ? uid : undefined;
   const mainRow = rows[answered.indexOf(main)];

@@ -12,6 +12,7 @@ import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
 import { requireScopes } from "../_shared/oauth/oauth_scopes.ts";
 import type { CalcomCallOptions, Deps } from "../_shared/platform/deps.ts";
 import { apiError } from "../_shared/platform/http.ts";
+import { CalcomError } from "../_shared/calcom/errors.ts";
 
 /** The connection a request acts through and a client bound to its key. */
 export interface CalcomAccess {
@@ -85,9 +86,10 @@ export async function openCalcom(
         oauth_scopes: string[] | null;
         calcom_user_id: number;
         calcom_email: string | null;
+        calcom_api_url: string | null;
       }[]
     >`
-      select api_key_encrypted, auth_kind, oauth_scopes, calcom_user_id, calcom_email
+      select api_key_encrypted, auth_kind, oauth_scopes, calcom_user_id, calcom_email, calcom_api_url
       from public.calcom_connections
       where id = ${id} and user_id = ${user.sub}`
   );
@@ -100,8 +102,10 @@ export async function openCalcom(
       userId: user.sub,
       authKind: row.auth_kind,
       apiKeyEncrypted: row.api_key_encrypted,
+      calcomApiUrl: row.calcom_api_url,
     }, interactiveCalls(deps.now()));
   } catch (err) {
+    if (err instanceof CalcomError) throw apiError(409, "conflict", err.message);
     deps.log.error("cannot decrypt the connection's API key", { connectionId: id, error: err });
     throw apiError(
       400,

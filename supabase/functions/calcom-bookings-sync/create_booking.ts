@@ -165,9 +165,10 @@ interface Booked {
 async function book(
   access: CalcomAccess,
   body: CreateBookingBody,
-): Promise<{ bookings: ApiBooking[]; seatUid?: string }> {
+): Promise<{ bookings: ApiBooking[]; seatUid?: string; readAt: string }> {
   await ownEventType(access.client, body.eventTypeId);
   let answer: ApiBooking | ApiBooking[];
+  let readAt = "";
   try {
     answer = await access.client.createBooking({
       eventTypeId: body.eventTypeId,
@@ -176,24 +177,29 @@ async function book(
       ...(body.guests ? { guests: body.guests } : {}),
       ...(body.bookingFieldsResponses ? { bookingFieldsResponses: body.bookingFieldsResponses } : {}),
       ...(body.metadata ? { metadata: body.metadata } : {}),
-    });
+    }, { onReadAt: (at) => (readAt = at) });
   } catch (err) {
     throw calcomRefusal(err);
   }
   const bookings = Array.isArray(answer) ? answer : [answer];
   const seatUid = Array.isArray(answer) ? undefined : answer.seatUid;
-  return { bookings, seatUid: typeof seatUid === "string" ? seatUid : undefined };
+  return { bookings, seatUid: typeof seatUid === "string" ? seatUid : undefined, readAt };
 }
 
 /**
  * Writes Cal.com's answer through the order-guarded upsert, marked as an action's row so that the
- * webhook Cal.com sends for the same booking afterwards changes nothing (see `fromAction`).
+ * webhook Cal.com sends for the same booking afterwards changes nothing (see `fromAction`), stamped with
+ * the time Cal.com answered, as the sync stamps what it reads.
  */
-async function store(tx: Tx, access: CalcomAccess, bookings: ApiBooking[]): Promise<void> {
+async function store(
+  tx: Tx,
+  access: CalcomAccess,
+  { bookings, readAt }: { bookings: ApiBooking[]; readAt: string },
+): Promise<void> {
   await upsertBookings(tx, {
     userId: access.userId,
     connectionId: access.connectionId,
-    rows: bookings.map((b) => withKeyRelation(mapApiBooking(b), access.keyUser)),
+    rows: bookings.map((b) => withKeyRelation(mapApiBooking(b, { readAt }), access.keyUser)),
     fromAction: true,
   });
 }
@@ -242,8 +248,9 @@ function bookOnce(deps: Deps, access: CalcomAccess, body: CreateBookingBody, key
         response: await answer(tx, access, { uids, seatUid: prior.seat_uid ?? undefined }),
       };
     }
-    const { bookings, seatUid } = await book(access, body);
-    await store(tx, access, bookings);
+    const booked = await book(access, body);
+    const { bookings, seatUid } = booked;
+    await store(tx, access, booked);
     await tx`
       insert into public.calcom_booking_requests (user_id, calcom_connection_id, idempotency_key, request_hash,
         booking_uid, seat_uid)
@@ -291,9 +298,10 @@ export function createBookingRoutes(deps: Deps): Hono<AppEnv> {
         if (replayed) c.header("idempotent-replayed", "true");
         return c.json(response, 201);
       }
-      const { bookings, seatUid } = await book(access, body);
+      const booked = await book(access, body);
+      const { bookings, seatUid } = booked;
       const response = await deps.db.asService(async (tx) => {
-        await store(tx, access, bookings);
+        await store(tx, access, booked);
         return await answer(tx, access, { uids: bookings.map((b) => b.uid), seatUid });
       });
       return c.json(response, 201);

@@ -77,6 +77,7 @@ interface Connection {
   auth_kind: "api_key" | "oauth";
   calcom_user_id: number;
   calcom_email: string | null;
+  calcom_api_url: string | null;
   last_reconciled_at: Date | null;
   db_now: Date;
 }
@@ -114,7 +115,8 @@ export async function runReconcile(
   const log = deps.log.child({ connectionId });
   const [connection] = await deps.db.asService((tx) =>
     tx<Connection[]>`
-      select user_id, api_key_encrypted, auth_kind, calcom_user_id, calcom_email, last_reconciled_at,
+      select user_id, api_key_encrypted, auth_kind, calcom_user_id, calcom_email, calcom_api_url,
+        last_reconciled_at,
         now() as db_now
       from public.calcom_connections where id = ${connectionId}`
   );
@@ -128,8 +130,10 @@ export async function runReconcile(
       userId: connection.user_id,
       authKind: connection.auth_kind,
       apiKeyEncrypted: connection.api_key_encrypted,
+      calcomApiUrl: connection.calcom_api_url,
     }, { deadlineAt: callsEnd });
   } catch (err) {
+    if (err instanceof CalcomError) throw new ReconcileFailedError("calcom_unavailable", err.message);
     log.error("cannot decrypt the connection's API key", { error: err });
     throw new ReconcileFailedError(
       "invalid_api_key",

@@ -7,7 +7,7 @@
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import { BookingOwnerError } from "../_shared/bookings/booking_store.ts";
 import type { BookingPage, CalcomClient, UnreadableBooking } from "../_shared/calcom/client.ts";
-import { CalcomError, CalcomErrorCode } from "../_shared/calcom/errors.ts";
+import { CalcomError, CalcomErrorCode, isCalcomError } from "../_shared/calcom/errors.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
 import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
@@ -22,11 +22,20 @@ import {
 import { wellFormedValue } from "../_shared/bookings/jsonb_text.ts";
 import { withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { readDeferredBookings } from "./deferred_bookings.ts";
+import { prefersCursorPaging, rememberOffsetPaging } from "./bookings_paging_choice.ts";
+import {
+  applyCursorPage,
+  nextCursorRequest,
+  offsetCheckpoint,
+  restartStream,
+  streamCheckpoint,
+} from "./cursor_plan.ts";
 import {
   applyPage,
   finalWatermark,
   nextRequest,
   type PlanItem,
+  type PlanStep,
   type SyncCheckpoint,
   type SyncScope,
 } from "./sync_plan.ts";
@@ -219,8 +228,11 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
         userId: started.userId,
         authKind: started.authKind,
         apiKeyEncrypted: started.apiKeyEncrypted,
+        calcomApiUrl: started.calcomApiUrl,
       }, { deadlineAt: callsEnd });
     } catch (err) {
+      // a server the operator no longer allows: classified like any Cal.com refusal below
+      if (err instanceof CalcomError) throw err;
       log.error("cannot decrypt the connection's API key", { error: err });
       unreadableKey = {
         status: "failed",
@@ -230,6 +242,42 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
       };
       throw err;
     }
+    // A run that starts its chain pages by cursor where Cal.com serves it (cursor_plan.ts); a resumed
+    // run keeps the paging its checkpoint was made with.
+    if (
+      prefersCursorPaging(deps.config, request.connectionId) &&
+      (checkpoint.plan.phase === "head" ||
+        (run.resumed_from_run_id === null && checkpoint.plan.phase === "keyset"))
+    ) {
+      checkpoint = { ...checkpoint, plan: streamCheckpoint(checkpoint.plan) };
+    }
+    const readStep = async (
+      plan: SyncCheckpoint,
+    ): Promise<{ step: PlanStep<ReceivedItem>; readAt: string }> => {
+      if (plan.phase !== "stream") {
+        const page = await firstPage(client.listBookings(nextRequest(plan, request.scope)));
+        return { step: applyPage(plan, { ...page, bookings: receivedItems(page) }), readAt: page.readAt };
+      }
+      try {
+        const page = await client.listBookingsByCursor(nextCursorRequest(plan, request.scope));
+        return {
+          step: applyCursorPage(plan, { bookings: receivedItems(page), nextCursor: page.nextCursor }),
+          readAt: page.readAt,
+        };
+      } catch (err) {
+        if (isCalcomError(err, CalcomErrorCode.cursorRefused)) {
+          log.warn("Cal.com refused the saved page cursor: reading on from the oldest booking received", {
+            runId: run.id,
+          });
+          return await readStep(restartStream(plan));
+        }
+        if (isCalcomError(err, CalcomErrorCode.versionNotServed)) {
+          rememberOffsetPaging(log, request.connectionId, err.message);
+          return await readStep(offsetCheckpoint(plan));
+        }
+        throw err;
+      }
+    };
     // Page k+1 is fetched, planned and mapped while page k is saved: its request's filters come from the
     // plan page k is saved with, known before the save, so the process (parsing, validation, mapping) and
     // the database work at the same time instead of taking turns. Saves stay in order and the checkpoint
@@ -237,9 +285,8 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
     // waits ahead, so memory stays at about one page.
     const preparePage = (plan: SyncCheckpoint) =>
       settle(
-        firstPage(client.listBookings(nextRequest(plan, request.scope))).then((page) => {
-          const step = applyPage(plan, { ...page, bookings: receivedItems(page) });
-          const { rows, rejects } = mapRows(step.accepted, page.readAt, log);
+        readStep(plan).then(({ step, readAt }) => {
+          const { rows, rejects } = mapRows(step.accepted, readAt, log);
           return { step, rows: rows.map((row) => withKeyRelation(row, started.keyUser)), rejects };
         }),
       );
@@ -345,7 +392,7 @@ type ReceivedItem = PlanItem & ({ booking: ApiBooking } | { unreadable: Unreadab
  * Every booking of a page for the plan, the unreadable ones too: their `updatedAt` moves the keyset
  * like any other, so a booking that cannot be stored is stepped past, never asked for again and again.
  */
-function receivedItems(page: BookingPage): ReceivedItem[] {
+function receivedItems(page: Pick<BookingPage, "bookings" | "unreadable">): ReceivedItem[] {
   return [
     ...page.bookings.map((booking) => ({
       uid: booking.uid,

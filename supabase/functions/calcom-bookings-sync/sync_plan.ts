@@ -51,9 +51,15 @@ export const SyncCheckpointSchema = z.object({
   v: z.literal(1),
   /** `desc` for full runs (newest first), `asc` for incremental runs (from the watermark). */
   direction: z.enum(["asc", "desc"]),
-  /** head: the first page of a full run; nulls; keyset; ties; done. */
-  phase: z.enum(["head", "nulls", "keyset", "ties", "done"]),
-  /** keyset: the `updatedAt` the next page starts at (inclusive); ties: the shared value. */
+  /**
+   * head: the first page of a full run; nulls; keyset; ties; done. stream: cursor paging in hosted
+   * Cal.com's 2026-05-01 version (`cursor_plan.ts`).
+   */
+  phase: z.enum(["head", "nulls", "keyset", "ties", "stream", "done"]),
+  /**
+   * keyset: the `updatedAt` the next page starts at (inclusive); ties: the shared value; stream: the
+   * smallest `updatedAt` received so far (where a refused page cursor restarts).
+   */
   cursor: Instant.nullable(),
   /**
    * keyset: the offset from `cursor`, past windows Cal.com answered short with nothing new (it drops
@@ -64,6 +70,13 @@ export const SyncCheckpointSchema = z.object({
   seen: z.array(z.string()),
   /** nulls, ties: the `createdAt` ranges still to read, the first one next. */
   ranges: z.array(CreatedRangeSchema),
+  /** stream: Cal.com's cursor of the next page; null for the stream's first page. */
+  pageCursor: z.string().min(1).nullable().optional(),
+  /** stream: the `afterUpdatedAt` of an incremental run (its watermark) and the uids already at it. */
+  floor: Instant.optional(),
+  floorUids: z.array(z.string()).optional(),
+  /** stream: the `beforeUpdatedAt` of a stream restarted after Cal.com refused its page cursor. */
+  ceiling: Instant.optional(),
   /** Largest `updatedAt` received so far (the watermark candidate) and the uids received at it. */
   high: Instant.nullable(),
   highUids: z.array(z.string()),
@@ -152,22 +165,26 @@ export function nextRequest(cp: SyncCheckpoint, scope: SyncScope = {}): BookingF
         beforeCreatedAt: range.hi,
         skip: range.skip,
       };
+    case "stream":
+      throw new Error("Sync checkpoint pages by cursor: use nextCursorRequest");
     case "done":
       throw new Error("Sync checkpoint is done: there is no next page");
   }
 }
 
 /** Epoch ms of a timestamp, or null when absent or unreadable. */
-function ms(value: string | null | undefined): number | null {
+export function ms(value: string | null | undefined): number | null {
   if (!value) return null;
   const t = Date.parse(value);
   return Number.isNaN(t) ? null : t;
 }
 
-const keyOf = (item: PlanItem) => ms(item.updatedAt);
+/** A booking's `updatedAt` in epoch ms, or null. */
+export const keyOf = (item: PlanItem): number | null => ms(item.updatedAt);
 const iso = (t: number) => new Date(t).toISOString();
 
-function remember(seen: Set<string>, items: readonly PlanItem[]): string[] {
+/** Remembers the uids of `items` in `seen`, up to {@linkcode maxRememberedUids}. */
+export function remember(seen: Set<string>, items: readonly PlanItem[]): string[] {
   for (const item of items) {
     if (seen.size >= maxRememberedUids) break;
     seen.add(item.uid);
@@ -176,7 +193,7 @@ function remember(seen: Set<string>, items: readonly PlanItem[]): string[] {
 }
 
 /** Raises the watermark candidate to the largest `updatedAt` in `items`. */
-function trackHigh(
+export function trackHigh(
   cp: SyncCheckpoint,
   items: readonly PlanItem[],
 ): Pick<SyncCheckpoint, "high" | "highUids"> {
@@ -364,6 +381,8 @@ export function applyPage<T extends PlanItem>(cp: SyncCheckpoint, page: PlanPage
       };
     }
 
+    case "stream":
+      throw new Error("Sync checkpoint pages by cursor: use applyCursorPage");
     case "done":
       throw new Error("Sync checkpoint is done: no page was expected");
   }

@@ -112,6 +112,8 @@ export interface StartedSyncRun {
   apiKeyEncrypted: string;
   /** How the connection authenticates: with its API key, or with OAuth tokens. */
   authKind: "api_key" | "oauth";
+  /** The connection's Cal.com server (`calcom_api_url`), null for the default. */
+  calcomApiUrl: string | null;
   /** The Cal.com user the key belongs to: how it relates to each booking is recorded with it. */
   keyUser: KeyUser;
   checkpoint: StoredCheckpoint;
@@ -161,9 +163,10 @@ export async function startSyncRun(tx: Tx, input: StartSyncRunInput): Promise<St
       sync_watermark: Date | null;
       calcom_user_id: number;
       calcom_email: string | null;
+      calcom_api_url: string | null;
     }[]
   >`
-    select user_id, api_key_encrypted, auth_kind, sync_watermark, calcom_user_id, calcom_email
+    select user_id, api_key_encrypted, auth_kind, sync_watermark, calcom_user_id, calcom_email, calcom_api_url
     from public.calcom_connections
     where id = ${input.connectionId}
     for update`;
@@ -237,6 +240,7 @@ export async function startSyncRun(tx: Tx, input: StartSyncRunInput): Promise<St
     userId: connection.user_id,
     apiKeyEncrypted: connection.api_key_encrypted,
     authKind: connection.auth_kind,
+    calcomApiUrl: connection.calcom_api_url,
     keyUser: { id: connection.calcom_user_id, email: connection.calcom_email },
     checkpoint,
     previousWatermark: watermarkBefore,

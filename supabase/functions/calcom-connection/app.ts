@@ -1,8 +1,9 @@
 /**
  * calcom-connection: connect, list and disconnect a user's Cal.com accounts.
  *
- * - `GET /calcom-connection` → `{success, connected, connection, connections, oauthEnabled}`
- * - `POST /calcom-connection` `{apiKey, label?, webhookSecret?, registerWebhook?, rotateWebhookSecret?}` →
+ * - `GET /calcom-connection` → `{success, connected, connection, connections, oauthEnabled, calcomOrigins}`
+ * - `POST /calcom-connection`
+ *   `{apiKey, calcomApiUrl?, label?, webhookSecret?, registerWebhook?, rotateWebhookSecret?}` →
  *   201 new / 200 updated,
  *   `{success, message, connection, webhookUrl}`
  * - `PATCH /calcom-connection?id=<uuid>` `{label?, isActive?}` → `{success, connection}`
@@ -58,6 +59,7 @@ import { cloudSubscriberUrlProblem, isCalcomCloud, isLocalUrl, webhookUrlFor } f
 import { registerOAuthRoutes } from "./oauth_app.ts";
 import { readCredential } from "./oauth_connection_store.ts";
 import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
+import { allowedServers, serverUrlFor, storedServerFor } from "../_shared/platform/calcom_servers.ts";
 
 /**
  * Longest one request's whole conversation with Cal.com may take (key check, webhook create, list,
@@ -83,10 +85,12 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const app = createFunctionApp("calcom-connection", { log: deps.log });
   const base = deps.config.publicFunctionsUrl;
   const auth = requireUser(deps.verifyUser);
+  const servers = allowedServers(deps.config);
+  const view = (row: Parameters<typeof toConnectionView>[0]) => toConnectionView(row, base, servers[0]);
 
   app.get("/", auth, async (c) => {
     const rows = await deps.db.asUser(c.var.user, listConnectionsWithStats);
-    const connections = rows.map((row) => toConnectionView(row, base));
+    const connections = rows.map(view);
     return c.json(
       {
         success: true,
@@ -94,6 +98,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
         connection: connections[0] ?? null,
         connections,
         oauthEnabled: deps.config.oauth !== undefined,
+        calcomOrigins: servers,
       } satisfies ConnectionList,
     );
   });
@@ -101,7 +106,20 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.post("/", auth, jsonBody(), zValidator("json", ConnectRequestSchema, rejectInvalid), async (c) => {
     const user = c.var.user;
     const body = c.req.valid("json");
-    const calcom = deps.calcom(body.apiKey, interactive(deps.now()));
+    // Only a server the operator listed is ever called: a URL of the caller's own would let anyone make
+    // the functions send requests (with a key) wherever they like
+    const server = storedServerFor(deps.config, body.calcomApiUrl);
+    if (server === undefined) {
+      throw apiError(
+        400,
+        "invalid_request",
+        "calcomApiUrl is not a Cal.com server this deployment allows: the operator lists the allowed " +
+          "self-hosted servers in CALCOM_API_ORIGINS (see calcomOrigins in GET calcom-connection)",
+        { calcomOrigins: servers },
+      );
+    }
+    const serverUrl = serverUrlFor(deps.config, server);
+    const calcom = deps.calcom(body.apiKey, { ...interactive(deps.now()), baseUrl: serverUrl });
     if (body.rotateWebhookSecret && isLocalUrl(webhookUrlFor(base, crypto.randomUUID()))) {
       throw apiError(
         400,
@@ -116,15 +134,16 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     // Cal.com signs with are the same request's, and no webhook id is overwritten by another's. It stays
     // open across the Cal.com calls, which interactive() bounds.
     const { existing, id, webhook, row } = await deps.db.asService(async (tx) => {
-      await lockOrConflict(() => lockCalcomAccount(tx, user.sub, me.id));
-      const existing = await findOwnConnection(tx, user.sub, me.id);
+      await lockOrConflict(() => lockCalcomAccount(tx, user.sub, me.id, server));
+      const existing = await findOwnConnection(tx, user.sub, me.id, server);
       const id = existing?.id ?? crypto.randomUUID();
       const secret = body.rotateWebhookSecret
         ? generateWebhookSecret()
         : body.webhookSecret ?? (existing && await storedWebhookSecret(deps, existing, user)) ??
           generateWebhookSecret();
-      const saved = await saveConnection(deps, tx, user, { id, isNew: !existing, body, me, secret });
+      const saved = await saveConnection(deps, tx, user, { id, isNew: !existing, body, me, secret, server });
       const webhook = await webhookState(deps, calcom, {
+        serverUrl,
         webhookUrl: webhookUrlFor(base, id),
         secret,
         body,
@@ -145,7 +164,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
       {
         success: true,
         message: `${existing ? "Reconnected" : "Connected"} Cal.com account ${who}; ${webhook.note}`,
-        connection: toConnectionView(row, base),
+        connection: view(row),
         webhookUrl,
       } satisfies ConnectResult,
       existing ? 200 : 201,
@@ -171,7 +190,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
         })
         : undefined;
       if (!row) throw apiError(404, "not_found", "Cal.com connection not found");
-      return c.json({ success: true, connection: toConnectionView(row, base) } satisfies UpdateResult);
+      return c.json({ success: true, connection: view(row) } satisfies UpdateResult);
     },
   );
 
@@ -274,7 +293,14 @@ async function saveConnection(
   deps: Deps,
   tx: Tx,
   user: UserClaims,
-  input: { id: string; isNew: boolean; body: ConnectRequest; me: CalcomAccount; secret: string },
+  input: {
+    id: string;
+    isNew: boolean;
+    body: ConnectRequest;
+    me: CalcomAccount;
+    secret: string;
+    server: string | null;
+  },
 ): Promise<ConnectionRow> {
   const { id, body, me } = input;
   // Each ciphertext is bound to its row, column and owner: it opens nowhere else. Every write stores
@@ -291,6 +317,7 @@ async function saveConnection(
       connectionSecret("webhook_secret_encrypted", owner),
     ),
     calcomUserId: me.id,
+    calcomApiUrl: input.server,
     calcomUsername: me.username ?? null,
     calcomEmail: me.email,
     calcomTimeZone: me.timeZone ?? null,
@@ -306,14 +333,18 @@ async function saveConnection(
 async function webhookState(
   deps: Deps,
   calcom: ReturnType<Deps["calcom"]>,
-  input: { webhookUrl: string; secret: string; body: ConnectRequest; existing: ConnectionRow | undefined },
+  input: {
+    serverUrl: string;
+    webhookUrl: string;
+    secret: string;
+    body: ConnectRequest;
+    existing: ConnectionRow | undefined;
+  },
 ): Promise<{ state?: { webhookId: string | null; error: string | null }; note: string }> {
   if (input.body.registerWebhook === false) {
     return { note: "webhook registration skipped as requested" };
   }
-  const cloudProblem = isCalcomCloud(deps.config.calcomApiUrl)
-    ? cloudSubscriberUrlProblem(input.webhookUrl)
-    : null;
+  const cloudProblem = isCalcomCloud(input.serverUrl) ? cloudSubscriberUrlProblem(input.webhookUrl) : null;
   if (cloudProblem) {
     const error = `Not registered: ${cloudProblem}, and the functions URL is ` +
       `${deps.config.publicFunctionsUrl} (set PUBLIC_FUNCTIONS_URL to the functions' public https:// URL)`;

@@ -43,6 +43,12 @@ export const ConnectRequestSchema = z.object({
     (s) => /^[\x21-\x7e]{16,256}$/.test(s),
     "Webhook secret must be 16 to 256 printable characters without spaces",
   ).optional(),
+  /**
+   * The Cal.com server the key belongs to: `CALCOM_API_URL` (the default) or one of the origins the
+   * operator allows for self-hosted Cal.com (`calcomOrigins` in `GET`'s answer). Any other is refused
+   * without being called.
+   */
+  calcomApiUrl: z.string().max(300, "Cal.com server URL must be at most 300 characters").optional(),
   /** False skips registering the webhook with Cal.com. */
   registerWebhook: z.boolean().optional(),
   /**

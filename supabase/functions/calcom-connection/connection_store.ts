@@ -15,6 +15,7 @@ const VIEW_COLUMNS = [
   "auth_kind",
   "oauth_scopes",
   "calcom_user_id",
+  "calcom_api_url",
   "calcom_username",
   "calcom_email",
   "calcom_time_zone",
@@ -106,29 +107,38 @@ const CONNECT_LOCK_TIMEOUT = "25s";
 /**
  * Takes the transaction-scoped lock on a user's connection to a Cal.com account (run as service), so
  * connects of one account run one at a time from the read of the row to the recording of its webhook.
- * Another user's connects, or other accounts', do not wait.
+ * Another user's connects, or other accounts', do not wait. An account is a Cal.com user id on one
+ * server (`calcomApiUrl`, null for the default one).
  *
  * @throws the database error `lock_not_available` (55P03) after {@link CONNECT_LOCK_TIMEOUT}
  */
-export async function lockCalcomAccount(tx: Tx, userId: string, calcomUserId: number): Promise<void> {
+export async function lockCalcomAccount(
+  tx: Tx,
+  userId: string,
+  calcomUserId: number,
+  calcomApiUrl: string | null = null,
+): Promise<void> {
   await tx`select set_config('lock_timeout', ${CONNECT_LOCK_TIMEOUT}, true)`;
   // A hash collision only makes two unrelated connects wait for each other
   await tx`
-    select pg_advisory_xact_lock(hashtextextended('calcom-connect:' || ${userId} || ':' || ${calcomUserId}, 0))`;
+    select pg_advisory_xact_lock(hashtextextended(
+      'calcom-connect:' || ${userId} || ':' || ${calcomUserId} || ':' || ${calcomApiUrl ?? ""}, 0))`;
 }
 
 /**
- * A user's connection to a Cal.com account with its stored webhook secret, if any (run as service,
- * filtered by the verified user id).
+ * A user's connection to a Cal.com account on a server (null: the default one) with its stored webhook
+ * secret, if any (run as service, filtered by the verified user id).
  */
 export async function findOwnConnection(
   tx: Tx,
   userId: string,
   calcomUserId: number,
+  calcomApiUrl: string | null = null,
 ): Promise<(ConnectionRow & { webhook_secret_encrypted: string }) | undefined> {
   const [row] = await tx<(ConnectionRow & { webhook_secret_encrypted: string })[]>`
     select ${tx(VIEW_COLUMNS)}, webhook_secret_encrypted from public.calcom_connections
-    where user_id = ${userId} and calcom_user_id = ${calcomUserId}`;
+    where user_id = ${userId} and calcom_user_id = ${calcomUserId}
+      and calcom_api_url is not distinct from ${calcomApiUrl}::text`;
   return row;
 }
 
@@ -153,6 +163,8 @@ export interface ConnectionWrite {
   apiKeyHint: string;
   webhookSecretEncrypted: string;
   calcomUserId: number;
+  /** The account's server: a self-hosted origin, or null for the default one. */
+  calcomApiUrl: string | null;
   calcomUsername: string | null;
   calcomEmail: string | null;
   calcomTimeZone: string | null;
@@ -166,12 +178,13 @@ export async function insertConnection(tx: Tx, w: ConnectionWrite): Promise<Conn
   const [row] = await tx<ConnectionRow[]>`
     insert into public.calcom_connections (
       id, user_id, label, api_key_encrypted, api_key_hint, webhook_secret_encrypted,
-      calcom_user_id, calcom_username, calcom_email, calcom_time_zone
+      calcom_user_id, calcom_api_url, calcom_username, calcom_email, calcom_time_zone
     ) values (
       ${w.id}, ${w.userId}, ${w.label ?? "Cal.com"}, ${w.apiKeyEncrypted}, ${w.apiKeyHint},
-      ${w.webhookSecretEncrypted}, ${w.calcomUserId}, ${w.calcomUsername}, ${w.calcomEmail}, ${w.calcomTimeZone}
+      ${w.webhookSecretEncrypted}, ${w.calcomUserId}, ${w.calcomApiUrl}, ${w.calcomUsername}, ${w.calcomEmail},
+      ${w.calcomTimeZone}
     )
-    on conflict (user_id, calcom_user_id) do nothing
+    on conflict (user_id, calcom_api_url, calcom_user_id) do nothing
     returning ${tx(VIEW_COLUMNS)}`;
   return row;
 }
@@ -197,8 +210,12 @@ export async function updateConnection(tx: Tx, w: ConnectionWrite): Promise<Conn
       oauth_access_token_encrypted = null,
       oauth_refresh_token_encrypted = null,
       oauth_access_token_expires_at = null,
-      oauth_scopes = null
+      oauth_scopes = null,
+      -- a new credential: the last failure (an expired key, say) no longer describes the connection
+      last_sync_error = null,
+      last_sync_status = case when last_sync_status = 'failed' then null else last_sync_status end
     where id = ${w.id} and user_id = ${w.userId} and calcom_user_id = ${w.calcomUserId}
+      and calcom_api_url is not distinct from ${w.calcomApiUrl}::text
     returning ${tx(VIEW_COLUMNS)}`;
   return row;
 }

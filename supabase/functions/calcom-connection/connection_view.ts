@@ -17,6 +17,8 @@ export interface ConnectionRow {
   /** The scopes Cal.com granted an OAuth connection; null for an API key. */
   oauth_scopes: string[] | null;
   calcom_user_id: number;
+  /** The connection's self-hosted Cal.com origin; null for the default server. */
+  calcom_api_url: string | null;
   calcom_username: string | null;
   calcom_email: string | null;
   calcom_time_zone: string | null;
@@ -73,6 +75,11 @@ export const ConnectionViewSchema = z.object({
     email: z.string().nullable(),
     timeZone: z.string().nullable(),
   }),
+  /**
+   * The Cal.com server the account is on: `CALCOM_API_URL` or one of the origins the operator allows
+   * (`calcomOrigins` of the list).
+   */
+  calcomApiUrl: z.string(),
   /** How the account was connected: with an API key, or with "Continue with Cal.com" (OAuth). */
   authKind: z.enum(["api_key", "oauth"]),
   /** The API key's last four characters; `""` for an OAuth connection. */
@@ -98,10 +105,14 @@ export const ConnectionViewSchema = z.object({
 /** A connection in responses. */
 export type ConnectionView = z.infer<typeof ConnectionViewSchema>;
 
-/** Maps a row and its counts to its client view; `publicFunctionsUrl` is the base of the webhook URL. */
+/**
+ * Maps a row and its counts to its client view; `publicFunctionsUrl` is the base of the webhook URL,
+ * `defaultCalcomApiUrl` the server of a row that names none.
+ */
 export function toConnectionView(
   row: ConnectionRow & ConnectionStats,
   publicFunctionsUrl: string,
+  defaultCalcomApiUrl: string,
 ): ConnectionView {
   return {
     id: row.id,
@@ -113,6 +124,7 @@ export function toConnectionView(
       email: row.calcom_email,
       timeZone: row.calcom_time_zone,
     },
+    calcomApiUrl: row.calcom_api_url ?? defaultCalcomApiUrl,
     authKind: row.auth_kind,
     apiKeyHint: row.api_key_hint,
     scopes: row.oauth_scopes,

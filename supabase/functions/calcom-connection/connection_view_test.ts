@@ -13,6 +13,7 @@ const row: ConnectionRow & ConnectionStats = {
   auth_kind: "api_key",
   oauth_scopes: null,
   calcom_user_id: 512,
+  calcom_api_url: null,
   calcom_username: "dana",
   calcom_email: "dana@example.com",
   calcom_time_zone: "Europe/Berlin",
@@ -31,11 +32,12 @@ const row: ConnectionRow & ConnectionStats = {
 };
 
 Deno.test("a connection row maps to the camelCase view with the webhook URL", () => {
-  assert.deepEqual(toConnectionView(row, "https://proj.supabase.co/functions/v1"), {
+  assert.deepEqual(toConnectionView(row, "https://proj.supabase.co/functions/v1", "https://api.cal.com"), {
     id: row.id,
     label: "Work",
     isActive: true,
     calcomUser: { id: 512, username: "dana", email: "dana@example.com", timeZone: "Europe/Berlin" },
+    calcomApiUrl: "https://api.cal.com",
     authKind: "api_key",
     apiKeyHint: "cdef",
     scopes: null,
@@ -57,7 +59,7 @@ Deno.test("a connection row maps to the camelCase view with the webhook URL", ()
 });
 
 Deno.test("a mapped connection matches the schema its documentation is generated from", () => {
-  const view = toConnectionView(row, "https://proj.supabase.co/functions/v1");
+  const view = toConnectionView(row, "https://proj.supabase.co/functions/v1", "https://api.cal.com");
   assert.deepEqual(ConnectionViewSchema.parse(view), view);
 });
 
@@ -73,6 +75,7 @@ Deno.test("a connection without webhook or verified delivery shows nulls, its fa
       last_verified_at: null,
     },
     "http://127.0.0.1:54321/functions/v1",
+    "https://api.cal.com",
   );
   assert.equal(view.webhookRegistered, false);
   assert.equal(view.webhookError, "Not registered");
@@ -86,9 +89,23 @@ Deno.test("an OAuth connection shows its kind and granted scopes, and an empty k
   const view = toConnectionView(
     { ...row, auth_kind: "oauth", api_key_hint: "", oauth_scopes: ["PROFILE_READ", "BOOKING_READ"] },
     "https://proj.supabase.co/functions/v1",
+    "https://api.cal.com",
   );
   assert.equal(view.authKind, "oauth");
   assert.deepEqual(view.scopes, ["PROFILE_READ", "BOOKING_READ"]);
   assert.equal(view.apiKeyHint, "");
   assert.deepEqual(ConnectionViewSchema.parse(view), view);
+});
+
+Deno.test("a connection on a self-hosted Cal.com shows its origin, one on the default server the default", () => {
+  const selfHosted = toConnectionView(
+    { ...row, calcom_api_url: "https://cal.example.org" },
+    "https://proj.supabase.co/functions/v1",
+    "https://api.cal.com",
+  );
+  assert.equal(selfHosted.calcomApiUrl, "https://cal.example.org");
+  assert.equal(
+    toConnectionView(row, "https://proj.supabase.co/functions/v1", "https://api.cal.eu").calcomApiUrl,
+    "https://api.cal.eu",
+  );
 });

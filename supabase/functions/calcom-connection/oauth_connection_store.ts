@@ -16,6 +16,7 @@ const VIEW = [
   "auth_kind",
   "oauth_scopes",
   "calcom_user_id",
+  "calcom_api_url",
   "calcom_username",
   "calcom_email",
   "calcom_time_zone",
@@ -61,7 +62,7 @@ export async function upsertOAuthConnection(tx: Tx, w: OAuthConnectionWrite): Pr
       ${w.accessTokenEncrypted}, ${w.refreshTokenEncrypted}, ${w.accessTokenExpiresAt}, ${w.scopes}::text[],
       ${w.calcomUserId}, ${w.calcomUsername}, ${w.calcomEmail}, ${w.calcomTimeZone}
     )
-    on conflict (user_id, calcom_user_id) do update set
+    on conflict (user_id, calcom_api_url, calcom_user_id) do update set
       auth_kind = 'oauth',
       api_key_encrypted = excluded.api_key_encrypted,
       api_key_hint = '',
@@ -74,7 +75,11 @@ export async function upsertOAuthConnection(tx: Tx, w: OAuthConnectionWrite): Pr
       calcom_email = excluded.calcom_email,
       calcom_time_zone = excluded.calcom_time_zone,
       is_active = true,
-      last_sync_error = null
+      last_sync_error = null,
+      last_sync_status = case
+        when calcom_connections.last_sync_status = 'failed' then null
+        else calcom_connections.last_sync_status
+      end
     where calcom_connections.id = ${w.id}
     returning ${tx(VIEW)}`;
   if (!row) throw new Error("OAuth connection upsert matched another row than the one locked");
@@ -87,7 +92,16 @@ export async function readCredential(
   id: string,
   userId: string,
 ): Promise<ConnectionCredential | undefined> {
-  const [row] = await tx<{ auth_kind: "api_key" | "oauth"; api_key_encrypted: string }[]>`
-    select auth_kind, api_key_encrypted from public.calcom_connections where id = ${id} and user_id = ${userId}`;
-  return row && { id, userId, authKind: row.auth_kind, apiKeyEncrypted: row.api_key_encrypted };
+  const [row] = await tx<
+    { auth_kind: "api_key" | "oauth"; api_key_encrypted: string; calcom_api_url: string | null }[]
+  >`
+    select auth_kind, api_key_encrypted, calcom_api_url from public.calcom_connections
+    where id = ${id} and user_id = ${userId}`;
+  return row && {
+    id,
+    userId,
+    authKind: row.auth_kind,
+    apiKeyEncrypted: row.api_key_encrypted,
+    calcomApiUrl: row.calcom_api_url,
+  };
 }

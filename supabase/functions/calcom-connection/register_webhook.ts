@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { type CalcomClient, calcomWebhookTriggers } from "../_shared/calcom/client.ts";
+import type { CalcomClient } from "../_shared/calcom/client.ts";
+import { calcomWebhookTriggers } from "../_shared/calcom/webhook_triggers.ts";
 import {
   calcomLegacyWebhookTriggers,
   calcomWebhookPayloadVersion,

@@ -20,6 +20,11 @@ export const ConnectionListSchema = z.object({
    * the button only then.
    */
   oauthEnabled: z.boolean(),
+  /**
+   * The Cal.com servers a connection may be made to, the default (`CALCOM_API_URL`) first, then the
+   * self-hosted origins the operator allows: a settings page offers a choice when there is more than one.
+   */
+  calcomOrigins: z.array(z.string()).min(1),
 }).meta({ id: "ConnectionList" });
 
 /** The list's answer. */

@@ -21,7 +21,7 @@ select columns_are('public', 'calcom_connections', array[
   'calcom_username', 'calcom_email', 'calcom_time_zone', 'calcom_webhook_id', 'calcom_webhook_error',
   'is_active', 'last_synced_at', 'sync_watermark', 'last_sync_status', 'last_sync_error', 'created_at',
   'updated_at', 'auth_kind', 'oauth_access_token_encrypted', 'oauth_refresh_token_encrypted',
-  'oauth_access_token_expires_at', 'oauth_scopes', 'last_reconciled_at'
+  'oauth_access_token_expires_at', 'oauth_scopes', 'last_reconciled_at', 'calcom_api_url'
 ], 'calcom_connections has the designed columns');
 
 select columns_are('public', 'calcom_bookings', array[
@@ -96,8 +96,8 @@ select is_empty(
 
 -- Uniqueness that the functions' upserts and conflict handling rely on.
 select col_is_unique(
-  'public', 'calcom_connections', array['user_id', 'calcom_user_id'],
-  'a user connects a Cal.com account once'
+  'public', 'calcom_connections', array['user_id', 'calcom_api_url', 'calcom_user_id'],
+  'a user connects a Cal.com account once per Cal.com server'
 );
 select col_is_unique(
   'public', 'calcom_bookings', array['calcom_connection_id', 'booking_uid'],

@@ -47,7 +47,7 @@ select results_eq(
 select lives_ok(
   $$ select id, user_id, label, api_key_hint, calcom_user_id, calcom_username, calcom_email, calcom_time_zone,
        calcom_webhook_id, calcom_webhook_error, is_active, last_synced_at, sync_watermark, last_sync_status,
-       last_sync_error, created_at, updated_at
+       last_sync_error, created_at, updated_at, calcom_api_url
      from public.calcom_connections $$,
   'owner may select every connection column but the ciphertexts'
 );

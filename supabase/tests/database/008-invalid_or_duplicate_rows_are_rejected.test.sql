@@ -2,7 +2,7 @@
 -- duplicates the functions' upserts and dedupe rely on being impossible, and a second running sync.
 begin;
 \ir _helpers.psql
-select plan(18);
+select plan(22);
 
 select calcom_tests.create_user('owner') as owner_id \gset
 select calcom_tests.create_connection('owner', 1) as connection_id \gset
@@ -104,8 +104,32 @@ select throws_ok(
 );
 select throws_ok(
   $$ select calcom_tests.create_connection('owner', 1) $$,
-  '23505', 'duplicate key value violates unique constraint "calcom_connections_user_id_calcom_user_id_key"',
+  '23505',
+  'duplicate key value violates unique constraint "calcom_connections_user_id_calcom_api_url_calcom_user_id_key"',
   'a user cannot connect the same Cal.com account twice'
+);
+select calcom_tests.create_connection('owner', 77) as self_hosted_id \gset
+select lives_ok(
+  format($$ update public.calcom_connections set calcom_api_url = 'https://cal.example.org' where id = %L $$,
+    :'self_hosted_id'),
+  'a connection may be on a self-hosted Cal.com server'
+);
+select lives_ok(
+  $$ select calcom_tests.create_connection('owner', 77) $$,
+  'the same Cal.com user id on the default server is another account'
+);
+select throws_ok(
+  $$ select calcom_tests.create_connection('owner', 77) $$,
+  '23505',
+  'duplicate key value violates unique constraint "calcom_connections_user_id_calcom_api_url_calcom_user_id_key"',
+  'an account on the default server is connected once (null stands for the default server)'
+);
+select throws_ok(
+  format($$ update public.calcom_connections set calcom_api_url = 'https://cal.example.org/api' where id = %L $$,
+    :'connection_id'),
+  '23514',
+  'new row for relation "calcom_connections" violates check constraint "calcom_connections_calcom_api_url_check"',
+  'a connection stores an origin, never a URL with a path'
 );
 select throws_ok(
   format($$ update public.calcom_connections set api_key_hint = 'cal_live_1234' where id = %L $$,

@@ -3,7 +3,8 @@
 /**
  * The dev server's settings page (browser side): reads the dev user's token and the anon key from
  * `/_dev/info`, makes a supabase-js client signed in as the dev user, and renders `<CalcomSettings>`.
- * The dev server has no Realtime, so the component polls; `?poll=<ms>` sets the interval.
+ * The dev server has no Realtime, so the component polls; `?poll=<ms>` sets the interval and
+ * `?pageSize=<n>` the bookings per page.
  *
  * @module
  */
@@ -24,6 +25,7 @@ try {
   const info: DevInfo = await (await fetch("/_dev/info")).json();
   const params = new URLSearchParams(location.search);
   const poll = Number(params.get("poll") ?? 10_000);
+  const pageSize = Number(params.get("pageSize") ?? 10);
   const supabase = createClient(info.supabaseUrl, info.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     global: { headers: { Authorization: `Bearer ${info.devUser.accessToken}` } },
@@ -45,7 +47,13 @@ try {
         </p>
       </header>
       <main>
-        <CalcomSettings supabase={supabase} userId={info.devUser.id} realtime={false} pollIntervalMs={poll} />
+        <CalcomSettings
+          supabase={supabase}
+          userId={info.devUser.id}
+          realtime={false}
+          pollIntervalMs={poll}
+          pageSize={pageSize}
+        />
       </main>
     </>,
   );

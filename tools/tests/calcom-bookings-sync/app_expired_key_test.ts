@@ -69,6 +69,8 @@ Deno.test("an expired or revoked key pauses syncing with how to reconnect, and a
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.connection.id, connectionId);
     assert.equal(res.body.connection.isActive, true);
+    // the failure of the old key no longer describes the connection
+    assert.deepEqual([res.body.connection.lastSyncError, res.body.connection.lastSyncStatus], [null, null]);
     assert.deepEqual(sandbox.webhooks(cal.user.id).map((w) => w.id), [webhook.id], "the same webhook");
     assert.equal((await connection(stack, connectionId)).calcom_webhook_id, webhook.id);
     assert.deepEqual(await bookingIds(stack, connectionId), stored, "the same booking rows");

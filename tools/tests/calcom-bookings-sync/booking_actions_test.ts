@@ -13,6 +13,7 @@ import {
   startActionStack,
   webhookEvents,
 } from "../../testing/booking_actions_support.ts";
+import { postSync } from "../../testing/sync_test_support.ts";
 
 /** The read API's view without the two bookkeeping times the database sets on every write. */
 function state(view: Record<string, unknown> | undefined) {
@@ -63,6 +64,19 @@ Deno.test("booking actions change Cal.com and the mirror at once, and their webh
     assert.equal(res.body.booking.cancellationReason, "Out sick");
     assert.equal(sandbox.booking(booking.uid)!.status, "cancelled");
     assert.equal(await rowCount(stack, connectionId), rowsBefore);
+  });
+
+  await t.step("an action in the same instant as the sync that read the booking still lands", async () => {
+    // The sandbox clock is frozen (startActionStack). A sync stamps what it reads with Cal.com's answer
+    // time (plus the header's lost milliseconds); an action's answer is stamped the same way, so it is as
+    // new as that read and replaces it.
+    const booking = await sandbox.createBooking(cal.user.id, { start: "2030-03-06T10:00:00Z" });
+    assert.equal((await postSync(user)).status, 200);
+    assert.equal((await readMirror(user)).get(booking.uid)!.status, "ACCEPTED");
+    const res = await act(user, booking.uid, "cancel", { reason: "Same second" });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.booking.status, "CANCELLED");
+    assert.equal((await readMirror(user)).get(booking.uid)!.status, "CANCELLED");
   });
 
   await t.step("cancel with the webhook first (as the sandbox sends it): one row, cancelled", async () => {

@@ -66,6 +66,7 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
         label: "Cal.com dana",
         isActive: true,
         calcomUser: { id: cal.user.id, username: "dana", email: cal.user.email, timeZone: "Europe/Berlin" },
+        calcomApiUrl: stack.sandbox.url,
         authKind: "api_key",
         apiKeyHint: cal.apiKey.slice(-4),
         scopes: null,
@@ -147,6 +148,7 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
       connection: null,
       connections: [],
       oauthEnabled: false,
+      calcomOrigins: [stack.sandbox.url],
     });
 
     const cal = addCalUser();
@@ -346,6 +348,7 @@ Deno.test("calcom-connection connects, lists and disconnects Cal.com accounts ov
       connection: null,
       connections: [],
       oauthEnabled: false,
+      calcomOrigins: [stack.sandbox.url],
     });
 
     const del = await call(stranger, { method: "DELETE", query: `?id=${id}` });

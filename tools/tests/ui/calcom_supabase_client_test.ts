@@ -68,6 +68,54 @@ Deno.test({
       assert.equal((again.details as { reason: string }).reason, "already_cancelled");
     });
 
+    await t.step("event types, slots and a create with an idempotency key that books once", async () => {
+      const { calcom, host } = await connectedUser(0);
+      const types = await calcom.eventTypes();
+      const plain = types.find((e) => e.slug === "30min");
+      assert.ok(plain, `no 30min event type in ${types.map((e) => e.slug)}`);
+      assert.equal(plain.lengthInMinutes, 30);
+      // A week from the sandbox clock holds five working days of the host.
+      const from = stack.sandbox.now().getTime() + 86_400_000;
+      const byDay = await calcom.slots({
+        eventTypeId: plain.id,
+        start: new Date(from).toISOString(),
+        end: new Date(from + 7 * 86_400_000).toISOString(),
+        timeZone: "Europe/Berlin",
+      });
+      const days = Object.keys(byDay);
+      assert.ok(days.length >= 5, `slots on ${days.length} days`);
+      const start = byDay[days[0]][0].start;
+      assert.match(start, /[+-]\d{2}:\d{2}$/);
+      const input = {
+        eventTypeId: plain.id,
+        start,
+        attendee: { name: "Sam Guest", email: "sam@example.org", timeZone: "America/New_York" },
+      };
+      const key = crypto.randomUUID();
+      const [first, second] = await Promise.all([
+        calcom.createBooking(input, { idempotencyKey: key }),
+        calcom.createBooking(input, { idempotencyKey: key }),
+      ]);
+      assert.equal(first.booking.uid, second.booking.uid);
+      assert.equal(first.booking.startTime, new Date(start).toISOString());
+      assert.equal(stack.sandbox.bookings(host.id).length, 1);
+      // Without a key the client makes its own: another call books again, here refused as taken.
+      const taken = await caught(calcom.createBooking(input));
+      assert.deepEqual([taken.status, (taken.details as { reason: string }).reason], [
+        409,
+        "slot_unavailable",
+      ]);
+      const badZone = await caught(
+        calcom.slots({
+          eventTypeId: plain.id,
+          start: "2031-03-03",
+          end: "2031-03-04",
+          timeZone: "Mars/Base",
+        }),
+      );
+      assert.equal(badZone.code, "invalid_request");
+    });
+
     await t.step("a malformed key is an invalid_request naming the apiKey field", async () => {
       const calcom = createCalcomClient((await stack.signUp()).client);
       const err = await caught(calcom.connect({ apiKey: "nope" }));

@@ -8,7 +8,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { parseDevOptions } from "../../dev/dev_options.ts";
 import { type DevServer, startDevServer } from "../../dev/dev_server.ts";
 import { createTestDatabase, type TestDatabase } from "../../db/test_database.ts";
@@ -26,10 +26,10 @@ export interface SettingsBrowser {
   page: Page;
   /** The dev host's sandbox API key. */
   apiKey: string;
-  /** The dev server's database (superuser), for what a test must set up behind the page's back. */
+  /** The dev server's database (a superuser pool), to check what the page's actions stored. */
   db: TestDatabase;
-  /** Opens the settings page (polling every `pollMs`). */
-  open(options?: { pollMs?: number }): Promise<void>;
+  /** Opens the settings page (polling every `pollMs`, `pageSize` bookings a page when given). */
+  open(options?: { pollMs?: number; pageSize?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,7 +37,9 @@ export interface SettingsBrowser {
  * Starts the dev server (sync deadline 1 s, so a sync of several Cal.com pages goes `partial`; `args`
  * are extra dev server flags, e.g. `--no-oauth`) and Chromium.
  */
-export async function startSettingsBrowser(options: { args?: string[] } = {}): Promise<SettingsBrowser> {
+export async function startSettingsBrowser(
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<SettingsBrowser> {
   const db: TestDatabase = await createTestDatabase({ schema: false });
   const dataDir = await Deno.makeTempDir({ prefix: "calcom-ui-test-" });
   let server: DevServer | undefined;
@@ -55,7 +57,7 @@ export async function startSettingsBrowser(options: { args?: string[] } = {}): P
         dataDir,
         ...(options.args ?? []),
       ],
-      { DATABASE_URL: db.url, CALCOM_SYNC_DEADLINE_SECONDS: "1" },
+      { DATABASE_URL: db.url, CALCOM_SYNC_DEADLINE_SECONDS: "1", ...options.env },
     );
     server = await startDevServer(devOptions, () => {});
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--no-sandbox"] });
@@ -76,8 +78,8 @@ export async function startSettingsBrowser(options: { args?: string[] } = {}): P
       page,
       apiKey: s.calcom.sandbox!.apiKey,
       db,
-      async open({ pollMs = 300 } = {}) {
-        await page.goto(`${s.supabaseUrl}/?poll=${pollMs}`);
+      async open({ pollMs = 300, pageSize } = {}) {
+        await page.goto(`${s.supabaseUrl}/?poll=${pollMs}${pageSize ? `&pageSize=${pageSize}` : ""}`);
         await page.getByRole("heading", { name: "Cal.com", exact: true }).waitFor();
       },
       async close() {
@@ -116,9 +118,13 @@ export async function assertAccessible(page: Page): Promise<void> {
   assert.deepEqual(bad, [], `axe violations: ${JSON.stringify(bad, null, 2)}`);
 }
 
-/** Takes a screenshot of the page; writes it to docs/screenshots/<name>.png when UPDATE_SCREENSHOTS=1. */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  const png = await page.screenshot({ fullPage: true, animations: "disabled", caret: "hide" });
+/**
+ * Takes a screenshot of the page (or of `part` of it, e.g. an open dialog); writes it to
+ * docs/screenshots/<name>.png when UPDATE_SCREENSHOTS=1.
+ */
+export async function screenshot(page: Page, name: string, part?: Locator): Promise<void> {
+  const options = { animations: "disabled", caret: "hide" } as const;
+  const png = part ? await part.screenshot(options) : await page.screenshot({ ...options, fullPage: true });
   assert.ok(png.length > 1000, "empty screenshot");
   if (Deno.env.get("UPDATE_SCREENSHOTS") === "1") {
     const dir = new URL("docs/screenshots/", root);

@@ -45,6 +45,20 @@ export const BookingFiltersSchema = z.strictObject({
   /** Offset of the first page: pass a page's `nextSkip` to resume where a previous run stopped. */
   skip: z.number().int().min(0).default(0),
 });
+/**
+ * Filters of one page of `GET /v2/bookings` in hosted Cal.com's `2026-05-01` version: the same filters
+ * and sort, paged by `limit` and the opaque `cursor` of the previous page instead of `take`/`skip`
+ * (corrections §7). The largest `limit` hosted Cal.com takes is unconfirmed; 100 is what integrations
+ * send and the live API answered.
+ */
+export const CursorBookingFiltersSchema = BookingFiltersSchema.omit({ take: true, skip: true }).extend({
+  limit: z.number().int().min(1).max(maxBookingPageSize).default(100),
+  /** Absent or null for the first page; then the previous page's `nextCursor`. */
+  cursor: z.string().min(1).nullish(),
+});
+/** See {@linkcode CursorBookingFiltersSchema}. */
+export type CursorBookingFilters = z.input<typeof CursorBookingFiltersSchema>;
+
 /** Filters as a caller writes them (dates as `Date` or ISO strings, defaults omitted). */
 export type BookingFilters = z.input<typeof BookingFiltersSchema>;
 /** Filters after validation and defaults. */
@@ -55,6 +69,26 @@ export type ResolvedBookingFilters = z.output<typeof BookingFiltersSchema>;
  * documents; the team filter is `teamsIds` (Cal.com ignores the `teamIds` its own docs show).
  */
 export function bookingSearchParams(filters: ResolvedBookingFilters, skip: number): URLSearchParams {
+  const params = filterSearchParams(filters);
+  params.set("take", String(filters.take));
+  params.set("skip", String(skip));
+  return params;
+}
+
+/** The query string of one page in the cursor version (see {@linkcode CursorBookingFiltersSchema}). */
+export function cursorBookingSearchParams(
+  filters: z.output<typeof CursorBookingFiltersSchema>,
+): URLSearchParams {
+  const params = filterSearchParams(filters);
+  params.set("limit", String(filters.limit));
+  if (filters.cursor) params.set("cursor", filters.cursor);
+  return params;
+}
+
+/** The filters and the sort, the part both versions share. */
+function filterSearchParams(
+  filters: Omit<ResolvedBookingFilters, "take" | "skip">,
+): URLSearchParams {
   const params = new URLSearchParams();
   if (filters.status) params.set("status", filters.status.join(","));
   for (
@@ -75,7 +109,5 @@ export function bookingSearchParams(filters: ResolvedBookingFilters, skip: numbe
   if (filters.teamsIds) params.set("teamsIds", filters.teamsIds.join(","));
   if (filters.eventTypeIds) params.set("eventTypeIds", filters.eventTypeIds.join(","));
   params.set("sortUpdatedAt", filters.sortUpdatedAt);
-  params.set("take", String(filters.take));
-  params.set("skip", String(skip));
   return params;
 }

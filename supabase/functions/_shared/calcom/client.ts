@@ -14,12 +14,21 @@
  * @module
  */
 import { z } from "zod";
-import { type BookingFilters, BookingFiltersSchema, bookingSearchParams } from "./booking_filters.ts";
+import {
+  type BookingFilters,
+  BookingFiltersSchema,
+  bookingSearchParams,
+  type CursorBookingFilters,
+  CursorBookingFiltersSchema,
+  cursorBookingSearchParams,
+} from "./booking_filters.ts";
+import { assertHeaderSafeApiKey } from "./api_key.ts";
 import { CalcomError, CalcomErrorCode } from "./errors.ts";
 import { type RateLimiter, rateLimiterForKey } from "./rate_limiter.ts";
 import {
   type ApiBooking,
   ApiBookingSchema,
+  BookingCursorPageSchema,
   BookingListPageSchema,
   type CalcomMe,
   type CalcomWebhook,
@@ -33,10 +42,10 @@ import {
   EventTypeSchema,
   SlotsByDaySchema,
 } from "./scheduling_schemas.ts";
-import { type BearerSource, createTransport } from "./transport.ts";
+import { type BearerSource, createTransport, cursorBookingsApiVersion } from "./transport.ts";
 import type { CalcomWebhookTrigger } from "./webhook_triggers.ts";
 
-export type { BookingFilters } from "./booking_filters.ts";
+export type { BookingFilters, CursorBookingFilters } from "./booking_filters.ts";
 export type { BearerSource } from "./transport.ts";
 export { type CalcomWebhookTrigger, calcomWebhookTriggers } from "./webhook_triggers.ts";
 
@@ -109,6 +118,14 @@ export interface BookingPage {
    * of the page is at least as new as every webhook Cal.com generated before this time.
    */
   readAt: string;
+}
+
+/** One page of `listBookingsByCursor` (hosted Cal.com's `2026-05-01` version). */
+export interface CursorBookingPage extends Pick<BookingPage, "bookings" | "unreadable" | "readAt"> {
+  /** The cursor of the next page; null on the last one. */
+  nextCursor: string | null;
+  /** Cal.com's `hasMore`. */
+  hasMore: boolean;
 }
 
 /**
@@ -236,6 +253,13 @@ export interface CalcomClient {
    */
   listBookings(filters?: BookingFilters): AsyncGenerator<BookingPage, void, undefined>;
   /**
+   * One page of `GET /v2/bookings` with `cal-api-version: 2026-05-01` (hosted Cal.com, cursor paging).
+   * A deployment that does not serve the version (it answers 404, or 400 to a first page, or with
+   * another shape: a self-hosted instance serves its legacy list) fails with code
+   * `BookingsVersionNotServed`; a 400 to a page with a cursor fails with `CursorRefused`.
+   */
+  listBookingsByCursor(filters?: CursorBookingFilters): Promise<CursorBookingPage>;
+  /**
    * One booking by uid (`GET /v2/bookings/{uid}`). The uid of a recurring series returns every
    * occurrence as an array. An unknown uid fails with 404 NotFoundException.
    */
@@ -245,15 +269,23 @@ export interface CalcomClient {
    * occurrences of its series after `cancelSubsequentBookings`. The booking actions below are sent
    * once: only a 429 is retried, since after a timeout or a 5xx the change may have happened.
    */
-  cancelBooking(uid: string, input?: CancelBookingInput): Promise<BookingActionResult>;
+  cancelBooking(uid: string, input?: CancelBookingInput, options?: ReadOptions): Promise<BookingActionResult>;
   /** Moves a booking to a new start: the answer is the NEW booking (the old one is cancelled). */
-  rescheduleBooking(uid: string, input: RescheduleBookingInput): Promise<BookingActionResult>;
+  rescheduleBooking(
+    uid: string,
+    input: RescheduleBookingInput,
+    options?: ReadOptions,
+  ): Promise<BookingActionResult>;
   /** Accepts a booking that waits for confirmation. */
-  confirmBooking(uid: string): Promise<BookingActionResult>;
+  confirmBooking(uid: string, options?: ReadOptions): Promise<BookingActionResult>;
   /** Declines a booking that waits for confirmation. */
-  declineBooking(uid: string, input?: { reason?: string }): Promise<BookingActionResult>;
+  declineBooking(
+    uid: string,
+    input?: { reason?: string },
+    options?: ReadOptions,
+  ): Promise<BookingActionResult>;
   /** Records the host and/or attendees absent (or attendees present again). */
-  markBookingAbsent(uid: string, input: MarkAbsentInput): Promise<BookingActionResult>;
+  markBookingAbsent(uid: string, input: MarkAbsentInput, options?: ReadOptions): Promise<BookingActionResult>;
   /**
    * Registers a user webhook. When the user already has one for this URL, fails with status 409 and
    * code `ConflictException` (see {@linkcode findWebhookByUrl}).
@@ -273,7 +305,7 @@ export interface CalcomClient {
    * Books (`POST /v2/bookings`, 201): the booking, an array for a recurring event type, with `seatUid`
    * for a seated one. Sent at most once unless Cal.com throttled it (see `idempotent` in transport.ts).
    */
-  createBooking(input: CreateBookingInput): Promise<ApiBooking | ApiBooking[]>;
+  createBooking(input: CreateBookingInput, options?: ReadOptions): Promise<ApiBooking | ApiBooking[]>;
 }
 
 const webhookPageSize = 250;
@@ -307,16 +339,39 @@ function invalidRequest(message: string): CalcomError {
   return new CalcomError(message, { code: CalcomErrorCode.invalidRequest, retryable: false });
 }
 
+/**
+ * What a failed cursor-version page means: the version is not served (404; a 2xx in another shape, such
+ * as a self-hosted instance's legacy list; a 400 to a first page), the cursor was refused (a 400 to a
+ * later page), or the failure as it was (network, 5xx, 401, 429…).
+ */
+function cursorListingError(err: unknown, withCursor: boolean): unknown {
+  if (!(err instanceof CalcomError) || err.retryable) return err;
+  const otherShape = err.code === CalcomErrorCode.invalid || err.code === CalcomErrorCode.malformed;
+  if (err.status === 400 && withCursor) {
+    return new CalcomError(`Cal.com refused the bookings page cursor: ${err.message}`, {
+      status: err.status,
+      code: CalcomErrorCode.cursorRefused,
+      retryable: false,
+      calcomMessage: err.calcomMessage,
+    });
+  }
+  if (err.status === 404 || err.status === 400 || otherShape) {
+    return new CalcomError(
+      `Cal.com does not serve GET /v2/bookings with cal-api-version ${cursorBookingsApiVersion}: ${err.message}`,
+      { status: err.status, code: CalcomErrorCode.versionNotServed, retryable: false },
+    );
+  }
+  return err;
+}
+
 /** Creates a client for one API key. Clients of the same key share its rate-limit state. */
 export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
-  // A key that a header cannot carry would make `Headers` throw a message we do not control.
-  if (typeof options.apiKey === "string" && !/^[\x21-\x7e]+$/.test(options.apiKey)) {
-    throw invalidRequest("Cal.com API key is empty or contains characters a header cannot carry");
-  }
+  assertHeaderSafeApiKey(options.apiKey);
   const now = options.now ?? (() => new Date());
+  const baseUrl = options.baseUrl ?? defaultCalcomApiUrl;
   const request = createTransport({
     apiKey: options.apiKey,
-    baseUrl: options.baseUrl ?? defaultCalcomApiUrl,
+    baseUrl,
     fetch: options.fetch ?? fetch,
     now,
     sleep: options.sleep ?? defaultSleep,
@@ -326,7 +381,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     deadlineMs: options.deadlineMs ?? 90_000,
     deadlineAt: options.deadlineAt,
     rateLimiter: options.rateLimiter ??
-      (typeof options.apiKey === "string" ? rateLimiterForKey(options.apiKey) : undefined),
+      (typeof options.apiKey === "string" ? rateLimiterForKey(options.apiKey, baseUrl) : undefined),
   });
 
   async function* listBookings(filters: BookingFilters = {}): AsyncGenerator<BookingPage, void, undefined> {
@@ -358,6 +413,32 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     }
   }
 
+  async function listBookingsByCursor(filters: CursorBookingFilters = {}): Promise<CursorBookingPage> {
+    const parsed = CursorBookingFiltersSchema.safeParse(filters);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalidRequest(`Invalid booking filter ${issue.path.join(".") || "(filters)"}: ${issue.message}`);
+    }
+    let readAt = "";
+    let body;
+    try {
+      body = await request({
+        method: "GET",
+        path: "/v2/bookings",
+        query: cursorBookingSearchParams(parsed.data),
+        version: cursorBookingsApiVersion,
+        schema: BookingCursorPageSchema,
+        onHeaders: (headers) => (readAt = calcomReadTime(headers, now())),
+      });
+    } catch (err) {
+      throw cursorListingError(err, Boolean(parsed.data.cursor));
+    }
+    const { bookings, unreadable } = readBookingItems(body.data);
+    // A next page without a cursor to ask for it cannot be read: the caller sees the end it can reach.
+    const nextCursor = body.pagination.hasMore ? body.pagination.nextCursor : null;
+    return { bookings, unreadable, nextCursor, hasMore: nextCursor !== null, readAt };
+  }
+
   async function listWebhooks(): Promise<CalcomWebhook[]> {
     const all: CalcomWebhook[] = [];
     // The webhooks list has no pagination object: a short page is the last one.
@@ -377,8 +458,16 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     );
   }
 
-  /** One booking action: `POST /v2/bookings/{uid}/<action>`, sent once (see `idempotent` in transport.ts). */
-  async function bookingAction(uid: string, action: string, body?: Record<string, unknown>) {
+  /**
+   * One booking action: `POST /v2/bookings/{uid}/<action>`, sent once (see `idempotent` in transport.ts);
+   * `options.onReadAt` learns when Cal.com answered, the source time of the state it answers.
+   */
+  async function bookingAction(
+    uid: string,
+    action: string,
+    body: Record<string, unknown> | undefined,
+    options: ReadOptions = {},
+  ) {
     if (uid === "") throw invalidRequest("Booking uid is empty");
     const result = await request({
       method: "POST",
@@ -387,6 +476,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       versioned: true,
       schema: BookingResponseSchema,
       idempotent: false,
+      onHeaders: (headers) => options.onReadAt?.(calcomReadTime(headers, now())),
     });
     return result.data;
   }
@@ -396,6 +486,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       return (await request({ method: "GET", path: "/v2/me", schema: MeResponseSchema })).data;
     },
     listBookings,
+    listBookingsByCursor,
     async getBooking(uid, readOptions = {}) {
       if (uid === "") throw invalidRequest("Booking uid is empty");
       const body = await request({
@@ -407,16 +498,16 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       });
       return body.data;
     },
-    cancelBooking(uid, input = {}) {
+    cancelBooking(uid, input = {}, options) {
       const body = input.seatUid !== undefined
         ? definedOnly({ seatUid: input.seatUid, cancellationReason: input.cancellationReason })
         : definedOnly({
           cancellationReason: input.cancellationReason,
           cancelSubsequentBookings: input.cancelSubsequentBookings,
         });
-      return bookingAction(uid, "cancel", body);
+      return bookingAction(uid, "cancel", body, options);
     },
-    rescheduleBooking(uid, input) {
+    rescheduleBooking(uid, input, options) {
       const body = input.seatUid !== undefined
         ? definedOnly({ start: input.start, seatUid: input.seatUid, rescheduledBy: input.rescheduledBy })
         : definedOnly({
@@ -424,16 +515,17 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
           reschedulingReason: input.reschedulingReason,
           rescheduledBy: input.rescheduledBy,
         });
-      return bookingAction(uid, "reschedule", body);
+      return bookingAction(uid, "reschedule", body, options);
     },
-    confirmBooking(uid) {
-      return bookingAction(uid, "confirm");
+    confirmBooking(uid, options) {
+      return bookingAction(uid, "confirm", undefined, options);
     },
-    declineBooking(uid, input = {}) {
-      return bookingAction(uid, "decline", definedOnly({ reason: input.reason }));
+    declineBooking(uid, input = {}, options) {
+      return bookingAction(uid, "decline", definedOnly({ reason: input.reason }), options);
     },
-    markBookingAbsent(uid, input) {
-      return bookingAction(uid, "mark-absent", definedOnly({ host: input.host, attendees: input.attendees }));
+    markBookingAbsent(uid, input, options) {
+      const body = definedOnly({ host: input.host, attendees: input.attendees });
+      return bookingAction(uid, "mark-absent", body, options);
     },
     async createWebhook(input) {
       const body = await request({
@@ -488,7 +580,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       });
       return body.data;
     },
-    async createBooking(input) {
+    async createBooking(input, options = {}) {
       const body = await request({
         method: "POST",
         path: "/v2/bookings",
@@ -496,6 +588,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
         versioned: true,
         idempotent: false,
         schema: BookingResponseSchema,
+        onHeaders: (headers) => options.onReadAt?.(calcomReadTime(headers, now())),
       });
       return body.data;
     },

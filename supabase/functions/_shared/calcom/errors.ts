@@ -32,6 +32,13 @@ export const CalcomErrorCode = {
   reauthorize: "OAuthReauthorizeRequired",
   /** An OAuth connection's tokens could not be renewed now (token endpoint down, no OAuth configured). */
   oauthUnavailable: "OAuthUnavailable",
+  /**
+   * The bookings list was asked for a version this deployment does not serve (hosted Cal.com's
+   * `2026-05-01` on a self-hosted instance): list it with 2024-08-13 instead.
+   */
+  versionNotServed: "BookingsVersionNotServed",
+  /** Cal.com refused a page cursor it handed out earlier (expired, or from another query). */
+  cursorRefused: "CursorRefused",
   /** Cal.com's codes the callers act on. */
   unauthorized: "UnauthorizedException",
   forbidden: "ForbiddenException",

@@ -142,11 +142,13 @@ const limiters = new Map<string, RateLimiter>();
 const maxLimiters = 1_000;
 
 /**
- * The process-wide limiter of an API key. The map is keyed by SHA-256 of the key, so the key itself
- * is not kept in memory here.
+ * The process-wide limiter of an API key on one Cal.com server (`baseUrl`, default the hosted API): each
+ * server counts its own keys, so a key on a self-hosted instance never shares a bucket with the same
+ * string on another. The map is keyed by SHA-256 of server and key, so the key itself is not kept in
+ * memory here.
  */
-export function rateLimiterForKey(apiKey: string): RateLimiter {
-  const id = sha256Hex(apiKey);
+export function rateLimiterForKey(apiKey: string, baseUrl = "https://api.cal.com"): RateLimiter {
+  const id = sha256Hex(`${baseUrl.replace(/\/+$/, "")}\n${apiKey}`);
   let limiter = limiters.get(id);
   if (!limiter) {
     // A long-lived worker that saw many keys forgets the oldest; the next response re-teaches it.

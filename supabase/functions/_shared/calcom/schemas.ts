@@ -152,3 +152,26 @@ export const BookingListResponseSchema = z.looseObject({
   data: z.array(ApiBookingSchema),
   pagination: PaginationSchema,
 });
+
+/**
+ * `pagination` of `GET /v2/bookings` in hosted Cal.com's `2026-05-01` version (corrections §7): no
+ * totals, only whether more pages follow and the opaque cursor of the next one.
+ */
+export const CursorPaginationSchema = z.looseObject({
+  nextCursor: z.string().min(1).nullable(),
+  hasMore: z.boolean(),
+});
+
+/** `GET /v2/bookings` (2026-05-01) response with its bookings unchecked, as {@linkcode BookingListPageSchema}. */
+export const BookingCursorPageSchema = z.looseObject({
+  status: z.literal("success"),
+  data: z.array(z.unknown()),
+  pagination: CursorPaginationSchema,
+});
+
+/** `GET /v2/bookings` (2026-05-01) response, every booking checked. */
+export const BookingCursorResponseSchema = z.looseObject({
+  status: z.literal("success"),
+  data: z.array(ApiBookingSchema),
+  pagination: CursorPaginationSchema,
+});

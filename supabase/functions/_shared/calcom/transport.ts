@@ -15,6 +15,12 @@ import { backoffDelay, defaultBackoff } from "./retry.ts";
 export const bookingsApiVersion = "2024-08-13";
 
 /**
+ * Hosted Cal.com's version of `GET /v2/bookings` with cursor paging (corrections §7); self-hosted
+ * instances and older deployments do not serve it.
+ */
+export const cursorBookingsApiVersion = "2026-05-01";
+
+/**
  * The bearer of an OAuth connection: a fresh access token for each attempt, and a new one when Cal.com
  * answered 401 to the one sent (see `_shared/oauth/oauth_tokens.ts`).
  */
@@ -241,7 +247,7 @@ export function createTransport(options: TransportOptions): Transport {
 
     for (let attempt = 1;; attempt++) {
       const secrets = [token, ...(request.secrets ?? [])];
-      const limiter = options.rateLimiter ?? rateLimiterForKey(token);
+      const limiter = options.rateLimiter ?? rateLimiterForKey(token, baseUrl);
       const slot = await limiter.acquire(clock, deadline);
       if (!slot.ok) {
         throw lastError ?? new CalcomError(

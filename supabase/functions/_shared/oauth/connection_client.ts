@@ -8,6 +8,7 @@
 import type { CalcomClient } from "../calcom/client.ts";
 import { connectionSecret } from "../platform/connection_secret.ts";
 import type { CalcomCallOptions, Deps } from "../platform/deps.ts";
+import { serverUrlFor } from "../platform/calcom_servers.ts";
 import { oauthBearer } from "./oauth_tokens.ts";
 
 /** What identifies a connection's credential. */
@@ -17,6 +18,8 @@ export interface ConnectionCredential {
   authKind: "api_key" | "oauth";
   /** The stored `api_key_encrypted` (for OAuth rows, an empty string's ciphertext: unused). */
   apiKeyEncrypted: string;
+  /** The stored `calcom_api_url`: the connection's self-hosted Cal.com, or null for the default server. */
+  calcomApiUrl: string | null;
 }
 
 /** What building a client needs. */
@@ -26,8 +29,10 @@ export type ConnectionClientDeps = Pick<
 >;
 
 /**
- * The client of `connection`.
+ * The client of `connection`, on the connection's Cal.com server.
  *
+ * @throws {import("../calcom/errors.ts").CalcomError} when the operator no longer allows the connection's
+ * server (checked first: nothing is decrypted or sent)
  * @throws {import("../platform/secret_box.ts").SecretBoxError} when an API key cannot be decrypted
  */
 export async function calcomForConnection(
@@ -36,10 +41,11 @@ export async function calcomForConnection(
   options?: CalcomCallOptions,
 ): Promise<CalcomClient> {
   const ref = { id: connection.id, userId: connection.userId };
-  if (connection.authKind === "oauth") return deps.calcom(oauthBearer(deps, ref), options);
+  const calls = { ...options, baseUrl: serverUrlFor(deps.config, connection.calcomApiUrl) };
+  if (connection.authKind === "oauth") return deps.calcom(oauthBearer(deps, ref), calls);
   const apiKey = await deps.secrets.decrypt(
     connection.apiKeyEncrypted,
     connectionSecret("api_key_encrypted", ref),
   );
-  return deps.calcom(apiKey, options);
+  return deps.calcom(apiKey, calls);
 }

@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
 import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import { createMiddleware } from "hono/factory";
 import type { MiddlewareHandler } from "hono";
@@ -57,6 +56,20 @@ const ClaimsSchema = z.object({
   email: z.string().optional(),
 });
 
+type Jose = typeof import("jose");
+let jose: Promise<Jose> | undefined;
+
+/**
+ * jose, imported on the first token to verify rather than at start: a webhook delivery never needs it,
+ * and every function starts faster without it (docs/benchmarks.md, cold start).
+ */
+function loadJose(): Promise<Jose> {
+  return jose ??= import("jose").catch((err) => {
+    jose = undefined;
+    throw err;
+  });
+}
+
 function unauthorized(message: string) {
   return apiError(401, "unauthorized", message);
 }
@@ -72,8 +85,12 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
     throw new Error("Cannot verify user tokens: no JWT secret, JWKS or JWKS URL configured");
   }
   const secret = jwtSecret ? new TextEncoder().encode(jwtSecret) : undefined;
+  // imported once: given the raw bytes, jose imports the HMAC key again for every token
+  let secretKey: Promise<CryptoKey> | undefined;
+  const getSecretKey = (raw: Uint8Array<ArrayBuffer>) =>
+    secretKey ??= crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
   let keySet: JWTVerifyGetKey | undefined;
-  const getKeySet = () =>
+  const getKeySet = ({ createLocalJWKSet, createRemoteJWKSet }: Jose) =>
     keySet ??= jwks
       ? createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0])
       : createRemoteJWKSet(new URL(jwksUrl!), { cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
@@ -84,6 +101,8 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
     if (!match) throw unauthorized("Authorization header must be 'Bearer <jwt>'");
     const token = match[1];
 
+    const lib = await loadJose();
+    const { decodeProtectedHeader, jwtVerify } = lib;
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -100,14 +119,17 @@ export function createUserVerifier(options: UserVerifierOptions): UserVerifier {
     try {
       if (alg === "HS256") {
         if (!secret) throw unauthorized("Invalid token: HS256 tokens are not accepted by this project");
-        ({ payload } = await jwtVerify(token, secret, { algorithms: ["HS256"], ...checks }));
+        ({ payload } = await jwtVerify(token, await getSecretKey(secret), {
+          algorithms: ["HS256"],
+          ...checks,
+        }));
       } else if (alg && ASYMMETRIC.includes(alg) && (jwks || jwksUrl)) {
-        ({ payload } = await jwtVerify(token, getKeySet(), { algorithms: ASYMMETRIC, ...checks }));
+        ({ payload } = await jwtVerify(token, getKeySet(lib), { algorithms: ASYMMETRIC, ...checks }));
       } else {
         throw unauthorized("Invalid token: unsupported signing algorithm");
       }
     } catch (err) {
-      throw verificationError(err);
+      throw verificationError(err, lib.errors);
     }
 
     // The role first: an anon key (no sub) deserves the message that says what to send instead
@@ -157,7 +179,7 @@ export function storableClaims(value: unknown): unknown {
 }
 
 /** Maps jose's failures to 401s; a JWKS endpoint that cannot be reached is our problem, not the caller's. */
-function verificationError(err: unknown): Error {
+function verificationError(err: unknown, errors: Jose["errors"]): Error {
   if (err instanceof ApiError) return err;
   if (err instanceof errors.JWTExpired) return unauthorized("Token has expired: refresh the session");
   if (err instanceof errors.JWTClaimValidationFailed) return unauthorized("Invalid token: claims rejected");

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { parseAllowedOrigin } from "./calcom_servers.ts";
 
 /** Decodes standard or URL-safe base64 (padding optional); undefined when it is not base64. */
 export function decodeBase64(text: string): Uint8Array | undefined {
@@ -102,10 +103,17 @@ export const ConfigSchema = z.object({
   SUPABASE_JWT_SECRET: optional(z.string().min(32, "must be at least 32 characters long")),
   SUPABASE_JWT_ISSUER: optional(httpUrl("must be an http(s) URL")),
   CALCOM_API_URL: optional(httpUrl("must be an http(s) URL")),
+  CALCOM_API_ORIGINS: optional(
+    z.string().transform((v) => v.split(",").map((o) => o.trim()).filter((o) => o !== "")),
+  ),
+  CALCOM_API_ORIGINS_ALLOW_HTTP: optional(
+    z.enum(["true", "false"], { error: "must be true or false" }).transform((v) => v === "true"),
+  ),
   PUBLIC_FUNCTIONS_URL: optional(httpUrl("must be an http(s) URL")),
   CALCOM_SYNC_DEADLINE_SECONDS: optional(
     positiveInt("must be a whole number of seconds from 1 to 3600", 3600),
   ),
+  CALCOM_BOOKINGS_PAGING: optional(z.enum(["auto", "offset"], { message: "must be auto or offset" })),
   CALCOM_DB_POOL_MAX: optional(positiveInt("must be a whole number from 1 to 100", 100)),
   CALCOM_OAUTH_CLIENT_ID: optional(z.string().trim().regex(/^[\x21-\x7e]{1,200}$/, "must be printable")),
   CALCOM_OAUTH_CLIENT_SECRET: optional(z.string().trim().regex(/^[\x21-\x7e]{1,500}$/, "must be printable")),
@@ -124,6 +132,13 @@ export const ConfigSchema = z.object({
     ),
   ),
 }).superRefine((env, ctx) => {
+  for (const entry of env.CALCOM_API_ORIGINS ?? []) {
+    const parsed = parseAllowedOrigin(entry, { allowHttp: env.CALCOM_API_ORIGINS_ALLOW_HTTP ?? false });
+    // the message never repeats the entry: a URL may carry credentials
+    if ("error" in parsed) {
+      ctx.addIssue({ code: "custom", path: ["CALCOM_API_ORIGINS"], message: parsed.error });
+    }
+  }
   // OAuth is on when the client is configured; then every part of it must be there.
   const parts = [
     "CALCOM_OAUTH_CLIENT_ID",
@@ -149,9 +164,26 @@ export const ConfigSchema = z.object({
   /** The `iss` of the project's user tokens: Supabase Auth's URL, unless the project says otherwise. */
   jwtIssuer: env.SUPABASE_JWT_ISSUER ?? `${env.SUPABASE_URL}/auth/v1`,
   calcomApiUrl: env.CALCOM_API_URL ?? "https://api.cal.com",
+  /**
+   * Further Cal.com API origins a user may connect to (self-hosted instances), as origins; connections
+   * on them keep theirs in `calcom_api_url`.
+   */
+  calcomApiOrigins: [
+    ...new Set(
+      (env.CALCOM_API_ORIGINS ?? []).map((entry) => {
+        const parsed = parseAllowedOrigin(entry, { allowHttp: true });
+        return "origin" in parsed ? parsed.origin : entry;
+      }),
+    ),
+  ],
   publicFunctionsUrl: env.PUBLIC_FUNCTIONS_URL ?? `${env.SUPABASE_URL}/functions/v1`,
   syncDeadlineSeconds: env.CALCOM_SYNC_DEADLINE_SECONDS ?? 100,
   dbPoolMax: env.CALCOM_DB_POOL_MAX ?? 4,
+  /**
+   * How the sync pages `GET /v2/bookings`: "auto" tries hosted Cal.com's cursor version (2026-05-01) and
+   * falls back to 2024-08-13's offsets where it is not served; "offset" always uses 2024-08-13.
+   */
+  bookingsPaging: env.CALCOM_BOOKINGS_PAGING ?? "auto",
   /** "Continue with Cal.com": undefined unless the operator configured an OAuth client. */
   oauth: env.CALCOM_OAUTH_CLIENT_ID === undefined ? undefined : {
     clientId: env.CALCOM_OAUTH_CLIENT_ID,

@@ -32,11 +32,21 @@ Deno.test("a minimal environment gets the documented defaults", () => {
     jwksUrl: "https://proj.supabase.co/auth/v1/.well-known/jwks.json",
     jwtIssuer: "https://proj.supabase.co/auth/v1",
     calcomApiUrl: "https://api.cal.com",
+    calcomApiOrigins: [],
     publicFunctionsUrl: "https://proj.supabase.co/functions/v1",
     syncDeadlineSeconds: 100,
     dbPoolMax: 4,
+    bookingsPaging: "auto",
     oauth: undefined,
   });
+});
+
+Deno.test("CALCOM_BOOKINGS_PAGING takes auto or offset and nothing else", () => {
+  assert.equal(loadConfig({ ...minimal, CALCOM_BOOKINGS_PAGING: "offset" }).bookingsPaging, "offset");
+  assert.throws(
+    () => loadConfig({ ...minimal, CALCOM_BOOKINGS_PAGING: "cursor" }),
+    /CALCOM_BOOKINGS_PAGING must be auto or offset/,
+  );
 });
 
 Deno.test("an OAuth client is read with its redirect URL, return URLs and endpoints", () => {
@@ -103,6 +113,41 @@ Deno.test("every variable is read and mapped to its field", () => {
   assert.equal(config.dbPoolMax, 1);
 });
 
+Deno.test("CALCOM_API_ORIGINS lists https origins; http only for private hosts and when allowed", () => {
+  assert.deepEqual(loadConfig(minimal).calcomApiOrigins, []);
+  const config = loadConfig({
+    ...minimal,
+    CALCOM_API_ORIGINS: " https://Cal.Example.com/ ,https://cal.example.org:8443,https://cal.example.com",
+  });
+  assert.deepEqual(config.calcomApiOrigins, ["https://cal.example.com", "https://cal.example.org:8443"]);
+  const local = loadConfig({
+    ...minimal,
+    CALCOM_API_ORIGINS: "http://127.0.0.1:5555,http://calcom:5555,http://10.1.2.3",
+    CALCOM_API_ORIGINS_ALLOW_HTTP: "true",
+  });
+  assert.deepEqual(local.calcomApiOrigins, [
+    "http://127.0.0.1:5555",
+    "http://calcom:5555",
+    "http://10.1.2.3",
+  ]);
+  const publicHttp = configError({
+    ...minimal,
+    CALCOM_API_ORIGINS: "http://cal.example.com",
+    CALCOM_API_ORIGINS_ALLOW_HTTP: "true",
+  });
+  assert.deepEqual(publicHttp.variables, ["CALCOM_API_ORIGINS"]);
+  assert.match(publicHttp.message, /http only for localhost or private network hosts/);
+  assert.match(
+    configError({
+      ...minimal,
+      CALCOM_API_ORIGINS: "http://169.254.169.254",
+      CALCOM_API_ORIGINS_ALLOW_HTTP: "true",
+    })
+      .message,
+    /private network hosts/,
+  );
+});
+
 Deno.test("a bare array of keys is accepted as SUPABASE_JWKS", () => {
   const config = loadConfig({ ...minimal, SUPABASE_JWKS: JSON.stringify([{ kty: "oct", kid: "a" }]) });
   assert.deepEqual(config.jwks, { keys: [{ kty: "oct", kid: "a" }] });
@@ -139,6 +184,10 @@ Deno.test("malformed values are named without their value", () => {
     ["CALCOM_SYNC_DEADLINE_SECONDS", "0", /whole number of seconds/],
     ["CALCOM_SYNC_DEADLINE_SECONDS", "hunter2", /whole number of seconds/],
     ["CALCOM_DB_POOL_MAX", "1.5", /whole number/],
+    ["CALCOM_API_ORIGINS", "http://cal.hunter2.example", /must be https:\/\/ origins/],
+    ["CALCOM_API_ORIGINS", "https://cal.example.com/hunter2", /origins only/],
+    ["CALCOM_API_ORIGINS", "https://user:hunter2@cal.example.com", /origins only/],
+    ["CALCOM_API_ORIGINS_ALLOW_HTTP", "hunter2", /true or false/],
   ];
   for (const [variable, value, why] of cases) {
     const err = configError({ ...minimal, [variable]: value });

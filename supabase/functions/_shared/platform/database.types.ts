@@ -245,6 +245,7 @@ export type Database = {
           "api_key_encrypted": string;
           "api_key_hint": string;
           "auth_kind": string;
+          "calcom_api_url": string | null;
           "calcom_email": string | null;
           "calcom_time_zone": string | null;
           "calcom_user_id": number;
@@ -273,6 +274,7 @@ export type Database = {
           "api_key_encrypted": string;
           "api_key_hint": string;
           "auth_kind"?: string;
+          "calcom_api_url"?: string | null;
           "calcom_email"?: string | null;
           "calcom_time_zone"?: string | null;
           "calcom_user_id": number;
@@ -300,6 +302,7 @@ export type Database = {
           "api_key_encrypted"?: string;
           "api_key_hint"?: string;
           "auth_kind"?: string;
+          "calcom_api_url"?: string | null;
           "calcom_email"?: string | null;
           "calcom_time_zone"?: string | null;
           "calcom_user_id"?: number;

@@ -5,19 +5,18 @@
  * @module
  */
 import { createUserVerifier, type UserVerifier } from "./auth.ts";
-import {
-  type BearerSource,
-  type CalcomClient,
-  type CalcomClientOptions,
-  createCalcomClient,
-} from "../calcom/client.ts";
+import type { BearerSource, CalcomClient, CalcomClientOptions } from "../calcom/client.ts";
+import { createLazyCalcomClient } from "../calcom/lazy_client.ts";
 import { type Config, loadConfig } from "./config.ts";
 import { createDb, type Db } from "./db.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createSecretBox, type SecretBox } from "./secret_box.ts";
 
-/** Per-call tuning of a Cal.com client, e.g. fewer retries for an interactive request. */
-export type CalcomCallOptions = Omit<CalcomClientOptions, "apiKey" | "baseUrl">;
+/**
+ * Per-call tuning of a Cal.com client, e.g. fewer retries for an interactive request, and the server of
+ * a connection on a self-hosted Cal.com (`baseUrl`, one `serverUrlFor` allowed; default `config.calcomApiUrl`).
+ */
+export type CalcomCallOptions = Omit<CalcomClientOptions, "apiKey">;
 
 /** The dependencies of every function's `createApp(deps)`. */
 export interface Deps {
@@ -25,7 +24,10 @@ export interface Deps {
   db: Db;
   secrets: SecretBox;
   verifyUser: UserVerifier;
-  /** A Cal.com client for one API key (or an OAuth connection's token source), on `config.calcomApiUrl`. */
+  /**
+   * A Cal.com client for one API key (or an OAuth connection's token source), on `options.baseUrl` or
+   * else `config.calcomApiUrl`.
+   */
   calcom: (apiKey: string | BearerSource, options?: CalcomCallOptions) => CalcomClient;
   now: () => Date;
   fetch: typeof fetch;
@@ -52,7 +54,13 @@ export function createDeps(config: Config, overrides: Partial<Deps> = {}): Deps 
       }),
     calcom: overrides.calcom ??
       ((apiKey, options) =>
-        createCalcomClient({ fetch: fetchImpl, ...options, apiKey, baseUrl: config.calcomApiUrl })),
+        // imported on the first call: most requests never call Cal.com (lazy_client.ts)
+        createLazyCalcomClient({
+          fetch: fetchImpl,
+          ...options,
+          apiKey,
+          baseUrl: options?.baseUrl ?? config.calcomApiUrl,
+        })),
     now: overrides.now ?? (() => new Date()),
     fetch: fetchImpl,
     log: overrides.log ?? createLogger(),

@@ -103,3 +103,12 @@ Deno.test("clients of the same key share one limiter and other keys get their ow
   assert.equal(rateLimiterForKey(key), a);
   assert.notEqual(rateLimiterForKey(testApiKey()), a);
 });
+
+Deno.test("the same key on two Cal.com servers has two limiters", () => {
+  const key = testApiKey();
+  const hosted = rateLimiterForKey(key);
+  assert.equal(rateLimiterForKey(key, "https://api.cal.com/"), hosted);
+  const selfHosted = rateLimiterForKey(key, "https://cal.example.com");
+  assert.notEqual(selfHosted, hosted);
+  assert.equal(rateLimiterForKey(key, "https://cal.example.com"), selfHosted);
+});
