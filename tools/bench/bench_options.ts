@@ -7,7 +7,15 @@
 import { readFlags } from "../cli_flags.ts";
 
 /** The benchmarks `--only` can pick. */
-export const BENCHMARKS = ["webhook", "sync", "row-at-a-time", "ratelimit", "coldstart", "reads"] as const;
+export const BENCHMARKS = [
+  "webhook",
+  "sync",
+  "row-at-a-time",
+  "ratelimit",
+  "coldstart",
+  "reads",
+  "sweep",
+] as const;
 /** One benchmark name. */
 export type BenchmarkName = typeof BENCHMARKS[number];
 
@@ -25,6 +33,10 @@ export interface BenchOptions {
   incrementalShare: number;
   /** Bookings of the sync under the rate limit (`ratelimit`). */
   ratelimitBookings: number;
+  /** Connection counts of the scheduled sweep (`sweep`), smallest first. */
+  sweepSizes: number[];
+  /** Workers of the scheduled sweep (and loops of its limit). */
+  sweepWorkers: number;
   /** Measured starts of each target in the cold-start benchmark (`coldstart`). */
   coldStartRepetitions: number;
   /** Bookings of the user whose stored bookings are walked (`reads`). */
@@ -38,8 +50,8 @@ export interface BenchOptions {
 }
 
 const USAGE =
-  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,ratelimit,coldstart,reads] [--seconds N] [--sizes 10000,100000]
-                       [--connections N] [--out FILE] [--no-write]`;
+  `Usage: deno task bench [--quick] [--only webhook,sync,row-at-a-time,ratelimit,coldstart,reads,sweep] [--seconds N] [--sizes 10000,100000]
+                       [--connections N] [--sweep-sizes 1000,10000] [--out FILE] [--no-write]`;
 
 /** Thrown for a bad command line; the message ends with the usage. */
 export class BenchUsageError extends Error {
@@ -63,6 +75,7 @@ const BENCH_FLAGS = {
   seconds: { type: "string" },
   connections: { type: "string" },
   sizes: { type: "string" },
+  "sweep-sizes": { type: "string" },
   out: { type: "string" },
   "no-write": { type: "boolean" },
 } as const;
@@ -83,6 +96,8 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     incrementalShare: 0.01,
     // 4,500: ⌈N/250⌉ = 18 requests and the sync's 19 both fit in two of the quick run's windows
     ratelimitBookings: quick ? 4_500 : 100_000,
+    sweepSizes: quick ? [1_000] : [1_000, 3_000, 10_000],
+    sweepWorkers: 4,
     coldStartRepetitions: quick ? 3 : 11,
     readsBookings: quick ? 10_000 : 100_000,
     readsPageSizes: [50, 250],
@@ -103,6 +118,9 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
   }
   if (flags.sizes !== undefined) {
     options.syncSizes = positiveInts("--sizes", flags.sizes).sort((a, b) => a - b);
+  }
+  if (flags["sweep-sizes"] !== undefined) {
+    options.sweepSizes = positiveInts("--sweep-sizes", flags["sweep-sizes"]).sort((a, b) => a - b);
   }
   return options;
 }

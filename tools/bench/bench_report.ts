@@ -6,6 +6,7 @@
 import type { ColdStartBenchResult } from "./cold_start_bench.ts";
 import type { MachineInfo } from "./machine_info.ts";
 import type { RateLimitBenchResult } from "./ratelimit_bench.ts";
+import type { SweepBenchResult } from "./sweep_bench.ts";
 import type { ReadsBenchResult } from "./reads_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult } from "./webhook_bench.ts";
@@ -38,6 +39,9 @@ export interface BenchReport {
     incrementalShare: number;
     /** Absent in results written before the rate-limit benchmark existed. */
     ratelimitBookings?: number;
+    /** Absent in results written before the sweep benchmark existed. */
+    sweepSizes?: number[];
+    sweepWorkers?: number;
     /** Absent in results written before the cold-start and reads benchmarks existed. */
     coldStartRepetitions?: number;
     readsBookings?: number;
@@ -47,6 +51,7 @@ export interface BenchReport {
   webhook?: WebhookBenchResult;
   sync?: SyncBenchResult;
   ratelimit?: RateLimitBenchResult;
+  sweep?: SweepBenchResult;
   coldStart?: ColdStartBenchResult;
   reads?: ReadsBenchResult;
   targets: TargetCheck[];

@@ -8,6 +8,7 @@
  * deno task bench                  # the full run (several minutes)
  * deno task bench --only webhook   # one benchmark
  * deno task bench --only ratelimit --quick   # the sync under the rate limit, scaled to well under a minute
+ * deno task bench --only sweep --quick       # one scheduled sweep of 1,000 connections, about a minute
  * deno task bench --only coldstart,reads --quick
  * ```
  *
@@ -20,6 +21,7 @@ import { loadAverage, machineInfo } from "./machine_info.ts";
 import { formatReport } from "./report_table.ts";
 import { runRateLimitBench } from "./ratelimit_bench.ts";
 import { runSyncBench } from "./sync_bench.ts";
+import { runSweepBench } from "./sweep_bench.ts";
 import { runColdStartBench } from "./cold_start_bench.ts";
 import { runReadsBench } from "./reads_bench.ts";
 import { checkTargets } from "./targets.ts";
@@ -72,6 +74,8 @@ async function main(args: string[]): Promise<number> {
       syncSizes: options.syncSizes,
       incrementalShare: options.incrementalShare,
       ratelimitBookings: options.ratelimitBookings,
+      sweepSizes: options.sweepSizes,
+      sweepWorkers: options.sweepWorkers,
       coldStartRepetitions: options.coldStartRepetitions,
       readsBookings: options.readsBookings,
     },
@@ -100,6 +104,14 @@ async function main(args: string[]): Promise<number> {
       report.ratelimit = await runRateLimitBench({
         bookings: options.ratelimitBookings,
         quick: options.quick,
+        log,
+      });
+    }
+    if (options.only.has("sweep")) {
+      report.sweep = await runSweepBench({
+        sizes: options.sweepSizes,
+        workers: options.sweepWorkers,
+        reconcileDue: true,
         log,
       });
     }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { BenchReport } from "./bench_report.ts";
+import type { SweepBenchResult } from "./sweep_bench.ts";
 import type { LoadFigures, WebhookComparison } from "./webhook_bench.ts";
 
 function table(header: string[], rows: string[][]): string {
@@ -38,6 +39,75 @@ function comparisonRows(run: string, c: WebhookComparison, limitName = "limit"):
     loadRow(run, limitName, c.limit),
     [run, "**ratio**", `**${times(c.throughputRatio)}**`, "", `**${times(c.p99Ratio)}**`, "", "", ""],
   ];
+}
+
+/** The scheduled sweep: sweep against bare loop per size, its CPU, and how the time grows. */
+function sweepSection(s: SweepBenchResult): string[] {
+  const parts = [
+    `### Scheduled sweep (${s.workers} workers; ${s.bookingsEach} bookings per user, ` +
+    `${s.changedShare * 100}% changed; reconciliation not due)`,
+    table(
+      [
+        "Connections",
+        "sweep s",
+        "calls",
+        "bare loop s",
+        "limit ÷ sweep",
+        "requests (min)",
+        "bare requests",
+        "DB CPU ms/conn (bare)",
+        "functions CPU s",
+        "sandbox CPU s",
+        "current",
+      ],
+      s.runs.map((r) => [
+        int(r.connections),
+        fixed(r.sweep.seconds, 2),
+        String(r.sweep.calls),
+        fixed(r.limit.seconds, 2),
+        `**${times(r.ratio)}**`,
+        `${r.sweep.requests} (${r.sweep.minimumRequests})`,
+        String(r.limit.requests),
+        `${fixed(r.sweep.databaseCpuMsPerConnection, 2)} (${fixed(r.limit.databaseCpuMsPerConnection, 2)})`,
+        fixed(r.sweep.cpuSeconds.functions, 2),
+        fixed(r.sweep.cpuSeconds.sandbox, 2),
+        `${r.sweep.current} (${r.sweep.changesStored}/${r.changed} changes)`,
+      ]),
+    ),
+    "Growth (sweep ms per connection per worker; 1.00× is linear in connections ÷ workers): " +
+    s.growth.map((g) =>
+      `${int(g.connections)}: ${fixed(g.msPerConnectionPerWorker, 2)} ms (${times(g.relative)})`
+    )
+      .join(", ") +
+    ".",
+  ];
+  const counted = s.runs.filter((r) => r.sweep.statements && r.limit.statements);
+  if (counted.length) {
+    parts.push(
+      "Statements per connection (pg_stat_statements), sweep vs bare loop: " +
+        counted.map((r) =>
+          `${int(r.connections)}: ${fixed(r.sweep.statements!.calls / r.connections, 1)} ` +
+          `(${fixed(r.sweep.statements!.totalExecMs / r.connections, 2)} ms executing) vs ` +
+          `${fixed(r.limit.statements!.calls / r.connections, 1)} ` +
+          `(${fixed(r.limit.statements!.totalExecMs / r.connections, 2)} ms)`
+        ).join("; ") + ".",
+    );
+  }
+  const due = s.runs.filter((r) => r.reconcileDue);
+  if (due.length) {
+    parts.push(
+      "With reconciliation due for every connection (second figure, no limit): " +
+        due.map((r) =>
+          `${int(r.connections)}: ${fixed(r.reconcileDue!.seconds, 2)} s, ${
+            r.reconcileDue!.requests
+          } requests, ` +
+          `${r.reconcileDue!.reconciled} reconciled, DB CPU ${
+            fixed(r.reconcileDue!.databaseCpuMsPerConnection, 2)
+          } ms/conn`
+        ).join("; ") + ".",
+    );
+  }
+  return parts;
 }
 
 /** The cold-start and reads tables, when the run has them. */
@@ -260,6 +330,7 @@ export function formatReport(report: BenchReport): string {
       ),
     );
   }
+  if (report.sweep) parts.push(...sweepSection(report.sweep));
   parts.push(...coldStartAndReadsTables(report));
   if (report.targets.length) {
     parts.push(

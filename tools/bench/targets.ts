@@ -9,6 +9,7 @@
 import type { TargetCheck } from "./bench_report.ts";
 import type { ColdStartBenchResult } from "./cold_start_bench.ts";
 import type { RateLimitBenchResult, RateLimitRun } from "./ratelimit_bench.ts";
+import type { SweepBenchResult } from "./sweep_bench.ts";
 import type { ReadsBenchResult } from "./reads_bench.ts";
 import type { SyncBenchResult } from "./sync_bench.ts";
 import type { WebhookBenchResult, WebhookComparison } from "./webhook_bench.ts";
@@ -64,6 +65,36 @@ function rateLimitTargets(r: RateLimitBenchResult, x: RateLimitRun): TargetCheck
   ];
 }
 
+/**
+ * The scheduled sweep's targets per size: at least 0.7 of its limit's speed, no more Cal.com requests
+ * than one per connection, every connection current and every change stored.
+ */
+function sweepTargets(s: SweepBenchResult): TargetCheck[] {
+  return s.runs.flatMap((r) => {
+    const name = `sweep of ${r.connections} connections (${r.workers} workers)`;
+    return [
+      {
+        name: `${name}: limit time ÷ sweep time`,
+        target: "≥ 0.70×",
+        measured: ratio(r.ratio),
+        met: r.ratio >= 0.7,
+      },
+      {
+        name: `${name}: Cal.com requests`,
+        target: `≤ ${r.sweep.minimumRequests}`,
+        measured: String(r.sweep.requests),
+        met: r.sweep.requests <= r.sweep.minimumRequests,
+      },
+      {
+        name: `${name}: connections current, changes stored`,
+        target: `${r.connections}, ${r.changed}`,
+        measured: `${r.sweep.current}, ${r.sweep.changesStored}`,
+        met: r.sweep.current === r.connections && r.sweep.changesStored === r.changed,
+      },
+    ];
+  });
+}
+
 /** The function against the bare server: at least 0.9 of its throughput, a p99 at most 1.2 times its. */
 function bareWebhookTargets(name: string, c: WebhookComparison): TargetCheck[] {
   return [
@@ -116,6 +147,7 @@ export function checkTargets(
     webhook?: WebhookBenchResult;
     sync?: SyncBenchResult;
     ratelimit?: RateLimitBenchResult;
+    sweep?: SweepBenchResult;
     coldStart?: ColdStartBenchResult;
     reads?: ReadsBenchResult;
   },
@@ -181,6 +213,7 @@ export function checkTargets(
       ...rateLimitTargets(run.ratelimit, run.ratelimit.shared),
     );
   }
+  if (run.sweep) checks.push(...sweepTargets(run.sweep));
   checks.push(...coldStartAndReadsTargets(run));
   return checks;
 }

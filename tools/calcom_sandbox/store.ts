@@ -9,6 +9,7 @@
  * @module
  */
 
+import { EventTypeMap } from "./event_type_map.ts";
 import { SortedList } from "./sorted_list.ts";
 import { type MembershipRecord, Teams } from "./teams.ts";
 
@@ -151,7 +152,7 @@ function createIndex(): BookingIndex {
 export class Store {
   readonly users = new Map<number, UserRecord>();
   readonly apiKeys = new Map<string, ApiKeyRecord>();
-  readonly eventTypes = new Map<number, EventTypeRecord>();
+  readonly eventTypes = new EventTypeMap<EventTypeRecord>();
   /** Bookings by uid: how Cal.com's API names them (nothing looks a booking up by id). */
   readonly bookingsByUid = new Map<string, BookingRecord>();
   /** Recurring series id → occurrences. */
@@ -177,8 +178,18 @@ export class Store {
     this.users.set(user.id, user);
     this.#indexes.set(user.id, createIndex());
     this.#userIdByEmail.set(user.email.toLowerCase(), user.id);
+    // A new user has no team yet: only bookings they attend can be theirs to see, none when their email
+    // was never an attendee's (so adding 10,000 users does not read every booking 10,000 times).
+    if (!this.#attendeeEmails.has(user.email.toLowerCase())) return;
     const attended = [...this.bookingsByUid.values()].filter((b) => this.#viewers(b).includes(user.id));
     this.#indexAll(user.id, attended);
+  }
+
+  /** Every email (lower case) an attendee of a stored booking has had: a superset of the current ones. */
+  readonly #attendeeEmails = new Set<string>();
+
+  #noteAttendees(b: BookingRecord): void {
+    for (const a of b.attendees) this.#attendeeEmails.add(a.email.toLowerCase());
   }
 
   /** The index of bookings `userId` can list: hosted ones and ones they attend (contract §2.2 scope). */
@@ -248,6 +259,7 @@ export class Store {
 
   #register(b: BookingRecord): void {
     this.bookingsByUid.set(b.uid, b);
+    this.#noteAttendees(b);
     if (b.recurringEventId) {
       const occurrences = this.series.get(b.recurringEventId) ?? [];
       occurrences.push(b);
@@ -280,6 +292,7 @@ export class Store {
     const before = this.#viewers(b);
     for (const id of before) this.#indexes.get(id)?.byUpdated.remove(b);
     change(b);
+    this.#noteAttendees(b);
     if (now !== null) b.updatedAt = now;
     const after = this.#viewers(b);
     for (const id of before) {
@@ -298,7 +311,7 @@ export class Store {
 
   /** A user's own event types (not their teams') in creation order. */
   eventTypesOf(userId: number): EventTypeRecord[] {
-    return [...this.eventTypes.values()].filter((e) => e.userId === userId && e.teamId === null);
+    return this.eventTypes.ofUser(userId).filter((e) => e.teamId === null);
   }
 
   /** A user's webhooks in creation order. */

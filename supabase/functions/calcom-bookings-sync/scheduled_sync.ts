@@ -40,6 +40,11 @@ export interface ScheduledResult {
 export interface ScheduledSyncOptions extends SyncTiming {
   /** The run stops (partial) at this time. */
   deadlineAt: Date;
+  /**
+   * False when the caller knows the reconciliation is not due (its lease said so): the check, a
+   * transaction of its own, is skipped. Default: check.
+   */
+  reconcileMayBeDue?: boolean;
 }
 
 /**
@@ -74,7 +79,9 @@ export async function syncScheduledConnection(
       ...(outcome.error ? { error: outcome.error } : {}),
     };
     // The re-read polling cannot replace, at most once per connection per cadence (never throws)
-    if (outcome.status === "succeeded" && deps.now() < options.deadlineAt) {
+    if (
+      outcome.status === "succeeded" && options.reconcileMayBeDue !== false && deps.now() < options.deadlineAt
+    ) {
       const reconciled = await scheduledReconcile(deps, connectionId, { deadlineAt: options.deadlineAt });
       if (reconciled) result.reconciled = reconciled;
     }

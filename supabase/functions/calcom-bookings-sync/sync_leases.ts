@@ -26,6 +26,11 @@ export interface SyncLease {
   /** The owner of the expired lease this claim took over, if any. */
   tookOverFrom: string | null;
   state: ScheduleState;
+  /**
+   * The connection's reconciliation was due when it was claimed (see reconcile_schedule.ts); a sync of a
+   * connection that was not due skips asking again.
+   */
+  reconcileDue: boolean;
 }
 
 /** Gives every active connection without a schedule row one, due at `now`. Returns how many it added. */
@@ -68,11 +73,12 @@ export async function dueConnectionIds(tx: Tx, now: Date, limit: number): Promis
 /**
  * Claims the active connection due longest ago whose lease is free or expired, leasing it to `owner`
  * until `now + leaseMs`. Rows other workers are claiming right now are skipped, not waited for.
- * Undefined when nothing is due.
+ * Undefined when nothing is due. Also tells whether the connection's reconciliation is due (its last one
+ * began `reconcileCadenceMs` ago or more, by the database's clock as reconcile_schedule.ts counts).
  */
 export async function claimDueConnection(
   tx: Tx,
-  input: { owner: string; now: Date; leaseMs: number },
+  input: { owner: string; now: Date; leaseMs: number; reconcileCadenceMs: number },
 ): Promise<SyncLease | undefined> {
   const leasedUntil = new Date(input.now.getTime() + input.leaseMs);
   const [row] = await tx<
@@ -81,10 +87,14 @@ export async function claimDueConnection(
       previous_owner: string | null;
       consecutive_failures: number;
       last_change_at: Date | null;
+      reconcile_due: boolean;
     }[]
   >`
     with picked as (
-      select s.calcom_connection_id, s.lease_owner
+      select s.calcom_connection_id, s.lease_owner,
+             (c.last_reconciled_at is null
+               or c.last_reconciled_at <= now() - make_interval(secs => ${input.reconcileCadenceMs / 1000}))
+               as reconcile_due
       from public.calcom_sync_schedule s
       join public.calcom_connections c on c.id = s.calcom_connection_id
       where c.is_active and s.next_due_at <= ${input.now}
@@ -98,7 +108,7 @@ export async function claimDueConnection(
     from picked
     where s.calcom_connection_id = picked.calcom_connection_id
     returning s.calcom_connection_id as id, picked.lease_owner as previous_owner, s.consecutive_failures,
-              s.last_change_at`;
+              s.last_change_at, picked.reconcile_due`;
   if (!row) return undefined;
   return {
     connectionId: row.id,
@@ -106,6 +116,7 @@ export async function claimDueConnection(
     leasedUntil,
     tookOverFrom: row.previous_owner,
     state: { consecutiveFailures: row.consecutive_failures, lastChangeAt: row.last_change_at },
+    reconcileDue: row.reconcile_due,
   };
 }
 
