@@ -458,6 +458,10 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
     );
   }
 
+  /** An `onHeaders` that tells `options.onReadAt` when Cal.com answered ({@linkcode calcomReadTime}). */
+  const reportReadAt = (options: ReadOptions) => (headers: Headers) =>
+    options.onReadAt?.(calcomReadTime(headers, now()));
+
   /**
    * One booking action: `POST /v2/bookings/{uid}/<action>`, sent once (see `idempotent` in transport.ts);
    * `options.onReadAt` learns when Cal.com answered, the source time of the state it answers.
@@ -476,7 +480,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
       versioned: true,
       schema: BookingResponseSchema,
       idempotent: false,
-      onHeaders: (headers) => options.onReadAt?.(calcomReadTime(headers, now())),
+      onHeaders: reportReadAt(options),
     });
     return result.data;
   }
@@ -494,7 +498,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
         path: `/v2/bookings/${encodeURIComponent(uid)}`,
         versioned: true,
         schema: BookingResponseSchema,
-        onHeaders: (headers) => readOptions.onReadAt?.(calcomReadTime(headers, now())),
+        onHeaders: reportReadAt(readOptions),
       });
       return body.data;
     },
@@ -588,7 +592,7 @@ export function createCalcomClient(options: CalcomClientOptions): CalcomClient {
         versioned: true,
         idempotent: false,
         schema: BookingResponseSchema,
-        onHeaders: (headers) => options.onReadAt?.(calcomReadTime(headers, now())),
+        onHeaders: reportReadAt(options),
       });
       return body.data;
     },

@@ -99,9 +99,14 @@ export interface CalcomServers {
   calcomApiOrigins: readonly string[];
 }
 
+/** The default server as an origin (`CALCOM_API_URL` normalised). */
+function defaultServer(config: CalcomServers): string {
+  return normaliseApiUrl(config.calcomApiUrl) ?? config.calcomApiUrl;
+}
+
 /** The servers a user may connect to, the default first, each once. */
 export function allowedServers(config: CalcomServers): string[] {
-  const def = normaliseApiUrl(config.calcomApiUrl) ?? config.calcomApiUrl;
+  const def = defaultServer(config);
   return [def, ...config.calcomApiOrigins.filter((o) => o !== def)];
 }
 
@@ -116,7 +121,7 @@ export function storedServerFor(
   if (requested === undefined) return null;
   const url = normaliseApiUrl(requested);
   if (url === undefined) return undefined;
-  if (url === (normaliseApiUrl(config.calcomApiUrl) ?? config.calcomApiUrl)) return null;
+  if (url === defaultServer(config)) return null;
   return config.calcomApiOrigins.includes(url) ? url : undefined;
 }
 
