@@ -24,7 +24,8 @@ import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
 import { differingFields, MIRRORED_FIELDS, type MirroredFields } from "./reconcile_compare.ts";
 import type { ReconcileWindow } from "./reconcile_window.ts";
 import { syncPageSize } from "./sync_plan.ts";
-import { classifyFailure, firstPage, firstPageBudgetMs, type SyncEngineDeps } from "./sync_engine.ts";
+import { classifyFailure, firstPageBudgetMs, type SyncEngineDeps } from "./sync_engine.ts";
+import { firstPage } from "./read_plan_step.ts";
 import { SyncConnectionGoneError, type SyncErrorCode } from "./sync_run_store.ts";
 
 /** Mirrored bookings the listing left out that one reconciliation reads by uid at most. */

@@ -6,8 +6,8 @@
  */
 import type { BookingRow } from "../_shared/bookings/booking_row.ts";
 import { BookingOwnerError } from "../_shared/bookings/booking_store.ts";
-import type { BookingPage, CalcomClient, UnreadableBooking } from "../_shared/calcom/client.ts";
-import { CalcomError, CalcomErrorCode, isCalcomError } from "../_shared/calcom/errors.ts";
+import type { CalcomClient } from "../_shared/calcom/client.ts";
+import { CalcomError, CalcomErrorCode } from "../_shared/calcom/errors.ts";
 import type { ApiBooking } from "../_shared/calcom/schemas.ts";
 import type { Deps } from "../_shared/platform/deps.ts";
 import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
@@ -22,23 +22,10 @@ import {
 import { wellFormedValue } from "../_shared/bookings/jsonb_text.ts";
 import { withKeyRelation } from "../_shared/bookings/key_relation.ts";
 import { readDeferredBookings } from "./deferred_bookings.ts";
-import { prefersCursorPaging, rememberOffsetPaging } from "./bookings_paging_choice.ts";
-import {
-  applyCursorPage,
-  nextCursorRequest,
-  offsetCheckpoint,
-  restartStream,
-  streamCheckpoint,
-} from "./cursor_plan.ts";
-import {
-  applyPage,
-  finalWatermark,
-  nextRequest,
-  type PlanItem,
-  type PlanStep,
-  type SyncCheckpoint,
-  type SyncScope,
-} from "./sync_plan.ts";
+import { prefersCursorPaging } from "./bookings_paging_choice.ts";
+import { streamCheckpoint } from "./cursor_plan.ts";
+import { finalWatermark, type SyncCheckpoint, type SyncScope } from "./sync_plan.ts";
+import { readPlanStep, type ReadStep, type ReceivedItem } from "./read_plan_step.ts";
 import {
   finishSyncRun,
   startSyncRun,
@@ -74,6 +61,17 @@ export interface SyncRequest extends SyncTiming {
   scope: SyncScope;
   /** The run stops (partial) at this time; resumable by the next call. */
   deadlineAt: Date;
+  /**
+   * The first page, already asked for by the caller (the scheduled sweep's quiet check): used instead of
+   * a request when the run's first checkpoint is the one it was read for, so no page is asked for twice.
+   */
+  firstRead?: PrefetchedRead;
+}
+
+/** A page read ahead of a run: the checkpoint it was read for, and its step or the read's failure. */
+export interface PrefetchedRead {
+  plan: SyncCheckpoint;
+  read: Settled<ReadStep>;
 }
 
 /** What a run did, for the response and the scheduled summary. */
@@ -169,26 +167,15 @@ export function classifyFailure(err: unknown, deadlinePassed: boolean): FailureV
 }
 
 /** A promise's outcome as a value, so a rejection waiting behind a slow save is not unhandled. */
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+export function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then((value) => ({ ok: true, value }), (error) => ({ ok: false, error }));
 }
 
 function unwrap<T>(settled: Settled<T>): T {
   if (!settled.ok) throw settled.error;
   return settled.value;
-}
-
-/** The first page of a listing; the generator is closed so it never asks for a second. */
-export async function firstPage(pages: AsyncGenerator<BookingPage, void, undefined>): Promise<BookingPage> {
-  try {
-    const result = await pages.next();
-    if (result.done) throw new Error("Cal.com listing ended without a page");
-    return result.value;
-  } finally {
-    await pages.return(undefined);
-  }
 }
 
 /**
@@ -251,32 +238,21 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
     ) {
       checkpoint = { ...checkpoint, plan: streamCheckpoint(checkpoint.plan) };
     }
-    const readStep = async (
-      plan: SyncCheckpoint,
-    ): Promise<{ step: PlanStep<ReceivedItem>; readAt: string }> => {
-      if (plan.phase !== "stream") {
-        const page = await firstPage(client.listBookings(nextRequest(plan, request.scope)));
-        return { step: applyPage(plan, { ...page, bookings: receivedItems(page) }), readAt: page.readAt };
+    const readContext = {
+      client,
+      connectionId: request.connectionId,
+      scope: request.scope,
+      log: log.child({ runId: run.id }),
+    };
+    // The caller's page stands for the first request when it was read for this very checkpoint.
+    let prefetched = request.firstRead;
+    const readStep = (plan: SyncCheckpoint): Promise<ReadStep> => {
+      const ahead = prefetched;
+      prefetched = undefined;
+      if (ahead && JSON.stringify(ahead.plan) === JSON.stringify(plan)) {
+        return ahead.read.ok ? Promise.resolve(ahead.read.value) : Promise.reject(ahead.read.error);
       }
-      try {
-        const page = await client.listBookingsByCursor(nextCursorRequest(plan, request.scope));
-        return {
-          step: applyCursorPage(plan, { bookings: receivedItems(page), nextCursor: page.nextCursor }),
-          readAt: page.readAt,
-        };
-      } catch (err) {
-        if (isCalcomError(err, CalcomErrorCode.cursorRefused)) {
-          log.warn("Cal.com refused the saved page cursor: reading on from the oldest booking received", {
-            runId: run.id,
-          });
-          return await readStep(restartStream(plan));
-        }
-        if (isCalcomError(err, CalcomErrorCode.versionNotServed)) {
-          rememberOffsetPaging(log, request.connectionId, err.message);
-          return await readStep(offsetCheckpoint(plan));
-        }
-        throw err;
-      }
+      return readPlanStep(readContext, plan);
     };
     // Page k+1 is fetched, planned and mapped while page k is saved: its request's filters come from the
     // plan page k is saved with, known before the save, so the process (parsing, validation, mapping) and
@@ -383,30 +359,6 @@ export async function runSync(deps: SyncEngineDeps, request: SyncRequest): Promi
 /** Whether a run's scope leaves no booking out (no status, no time window). */
 function isEverything(scope: SyncScope): boolean {
   return scope.status === undefined && scope.afterStart === undefined && scope.beforeEnd === undefined;
-}
-
-/** A received booking as the plan sees it: readable, or set aside by the client's schema. */
-type ReceivedItem = PlanItem & ({ booking: ApiBooking } | { unreadable: UnreadableBooking });
-
-/**
- * Every booking of a page for the plan, the unreadable ones too: their `updatedAt` moves the keyset
- * like any other, so a booking that cannot be stored is stepped past, never asked for again and again.
- */
-function receivedItems(page: Pick<BookingPage, "bookings" | "unreadable">): ReceivedItem[] {
-  return [
-    ...page.bookings.map((booking) => ({
-      uid: booking.uid,
-      updatedAt: booking.updatedAt,
-      createdAt: booking.createdAt,
-      booking,
-    })),
-    ...page.unreadable.map((unreadable) => ({
-      uid: unreadable.uid ?? "",
-      updatedAt: unreadable.updatedAt,
-      createdAt: unreadable.createdAt,
-      unreadable,
-    })),
-  ];
 }
 
 /**
