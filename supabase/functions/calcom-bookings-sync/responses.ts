@@ -144,6 +144,11 @@ const ScheduledResultSchema = z.object({
   /** Bookings set aside as unstorable, when the run set any aside. */
   setAside: z.int().positive().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /**
+   * One request found nothing changed since the connection's last complete sync, so no run was made
+   * (`syncRunId` null): the connection is current and its `last_synced_at` says when (docs/operations.md).
+   */
+  quiet: z.literal(true).optional(),
   /** The reconciliation run for the connection after its sync, when one was due (docs/operations.md). */
   reconciled: z.object(reconcileFields).omit({ window: true, lastReconciled: true }).extend({
     status: z.enum(["succeeded", "partial", "failed"]),
@@ -166,6 +171,8 @@ export const ScheduledSummarySchema = z.object({
   /** Connections the workers claimed, and how their syncs ended. */
   claimed: z.int().nonnegative(),
   done: z.int().nonnegative(),
+  /** Of `done`, the connections the quiet check found unchanged with one request (no run made). */
+  quiet: z.int().nonnegative(),
   failed: z.int().nonnegative(),
   partial: z.int().nonnegative(),
   skipped: z.int().nonnegative(),

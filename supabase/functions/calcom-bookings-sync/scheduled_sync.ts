@@ -7,7 +7,13 @@
  */
 import { scheduledReconcile } from "./reconcile_schedule.ts";
 import type { ReconciledLine } from "./reconcile_result.ts";
-import { runSync, type SyncEngineDeps, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
+import {
+  type PrefetchedRead,
+  runSync,
+  type SyncEngineDeps,
+  type SyncOutcome,
+  type SyncTiming,
+} from "./sync_engine.ts";
 import {
   pruneSyncRuns,
   SyncConflictError,
@@ -23,7 +29,10 @@ export interface ScheduledResult {
   connectionId: string;
   /** A run's outcome, or `skipped` when another sync of the connection was running. */
   status: SyncOutcome["status"] | "skipped";
-  /** The run (or, when skipped, the running one); null when the run could not even be recorded. */
+  /**
+   * The run (or, when skipped, the running one); null when the quiet check stood for the sync (`quiet`)
+   * or the run could not even be recorded.
+   */
   syncRunId: string | null;
   count: number;
   created: number;
@@ -32,6 +41,8 @@ export interface ScheduledResult {
   /** Bookings set aside as unstorable, when the run set any aside. */
   setAside?: number;
   error?: { code: string; message: string };
+  /** The quiet check found nothing changed with one request: no run was made (see quiet_check.ts). */
+  quiet?: true;
   /** The reconciliation run after the sync, when one was due. */
   reconciled?: ReconciledLine;
 }
@@ -45,6 +56,8 @@ export interface ScheduledSyncOptions extends SyncTiming {
    * transaction of its own, is skipped. Default: check.
    */
   reconcileMayBeDue?: boolean;
+  /** The first page, read by the quiet check (see `SyncRequest.firstRead`). */
+  firstRead?: PrefetchedRead;
 }
 
 /**
@@ -66,6 +79,7 @@ export async function syncScheduledConnection(
       deadlineAt: options.deadlineAt,
       staleAfterMs: options.staleAfterMs,
       watermarkLagMs: options.watermarkLagMs,
+      firstRead: options.firstRead,
     });
     const result: ScheduledResult = {
       connectionId,

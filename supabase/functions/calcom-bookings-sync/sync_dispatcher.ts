@@ -12,7 +12,7 @@ import { WorkerSummarySchema } from "./responses.ts";
 import { pruneOldRuns, type ScheduledResult } from "./scheduled_sync.ts";
 import type { SyncEngineDeps } from "./sync_engine.ts";
 import { addNewConnections, countDue, dueConnectionIds } from "./sync_leases.ts";
-import type { WorkerSummary } from "./sync_worker.ts";
+import { maxClaimBatch, type WorkerBody, type WorkerSummary } from "./sync_worker.ts";
 
 /** Default number of workers a scheduled call starts (`CALCOM_SYNC_WORKERS`). */
 export const defaultSyncWorkers = 2;
@@ -65,6 +65,8 @@ export interface DispatchSummary {
   claimed: number;
   /** Claimed connections whose sync succeeded. */
   done: number;
+  /** Of `done`, those the quiet check found unchanged with one request (no run made). */
+  quiet: number;
   failed: number;
   /** Stopped by their deadline with work left: due again at once. */
   partial: number;
@@ -94,7 +96,11 @@ export async function dispatchScheduledSync(
     return await countDue(tx, startedAt);
   });
   const workers = Math.min(options.workers, due);
-  const answers = await Promise.all(Array.from({ length: workers }, () => callWorker(deps, options)));
+  // Batches small enough that every worker gets a share of what is due.
+  const batch = Math.max(1, Math.min(maxClaimBatch, Math.ceil(due / Math.max(workers, 1) / 2)));
+  const answers = await Promise.all(
+    Array.from({ length: workers }, () => callWorker(deps, options, { batch })),
+  );
   const results = answers.flatMap((a) => a?.results ?? []);
   const count = (status: string) => results.filter((r) => r.status === status).length;
   const { remaining, deferred } = await deps.db.asService(async (tx) => ({
@@ -107,6 +113,7 @@ export async function dispatchScheduledSync(
     workers,
     claimed: results.length,
     done: count("succeeded"),
+    quiet: results.filter((r) => r.quiet).length,
     failed: count("failed"),
     partial: count("partial"),
     skipped: count("skipped"),
@@ -123,12 +130,13 @@ export async function dispatchScheduledSync(
 async function callWorker(
   deps: SyncEngineDeps & { fetch: typeof fetch },
   options: DispatchOptions,
+  body: WorkerBody,
 ): Promise<WorkerSummary | undefined> {
   try {
     const res = await deps.fetch(options.workerUrl, {
       method: "POST",
       headers: { "content-type": "application/json", [cronSecretHeader]: options.cronSecret },
-      body: "{}",
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(options.workerTimeoutMs),
     });
     const text = await res.text();

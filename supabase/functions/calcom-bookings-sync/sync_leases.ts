@@ -1,8 +1,8 @@
 /**
  * The `calcom_sync_schedule` bookkeeping of the scheduled sync: rows for new connections, what is due,
- * claiming one due connection with an expiring lease (`for update skip locked`, oldest due first, an
- * expired lease taken over), and releasing it with the next due time. Every function takes the
- * transaction it runs in, as service role, and the caller's clock.
+ * claiming a batch of due connections with expiring leases (`for update skip locked`, oldest due first,
+ * expired leases taken over), and releasing them with their next due times, a batch per statement. Every
+ * function takes the transaction it runs in, as service role, and the caller's clock.
  *
  * A lease keeps other workers away; the sync run's own guard (one running run per connection, see
  * `sync_run_store.ts`) keeps a user's sync and a worker apart, and covers a lease that expired under a
@@ -11,6 +11,7 @@
  * @module
  */
 import type { Tx } from "../_shared/platform/db.ts";
+import type { QuietCandidate } from "./quiet_check.ts";
 import {
   nextSchedule,
   type ScheduleOutcome,
@@ -31,6 +32,12 @@ export interface SyncLease {
    * connection that was not due skips asking again.
    */
   reconcileDue: boolean;
+  /**
+   * What the quiet check needs (`quiet_check.ts`), when the connection may be checked that way: its last
+   * unscoped run completed and left the connection's watermark, no run is going on, no webhook delivery
+   * waits to be read again (`calcom_webhook_deferrals`) and no reconciliation is due. Absent: it syncs.
+   */
+  quiet?: QuietCandidate;
 }
 
 /** Gives every active connection without a schedule row one, due at `now`. Returns how many it added. */
@@ -71,80 +78,180 @@ export async function dueConnectionIds(tx: Tx, now: Date, limit: number): Promis
 }
 
 /**
- * Claims the active connection due longest ago whose lease is free or expired, leasing it to `owner`
- * until `now + leaseMs`. Rows other workers are claiming right now are skipped, not waited for.
- * Undefined when nothing is due. Also tells whether the connection's reconciliation is due (its last one
- * began `reconcileCadenceMs` ago or more, by the database's clock as reconcile_schedule.ts counts).
+ * Claims up to `limit` active connections due longest ago whose leases are free or expired, leasing them
+ * to `owner` until `now + leaseMs`, oldest due first. Rows other workers are claiming right now are
+ * skipped, not waited for. Empty when nothing is due. Also tells, per connection, whether its
+ * reconciliation is due (its last one began `reconcileCadenceMs` ago or more, by the database's clock as
+ * reconcile_schedule.ts counts) and whether the quiet check may stand for its sync (see
+ * {@linkcode SyncLease.quiet}).
  */
-export async function claimDueConnection(
+export async function claimDueConnections(
   tx: Tx,
-  input: { owner: string; now: Date; leaseMs: number; reconcileCadenceMs: number },
-): Promise<SyncLease | undefined> {
+  input: { owner: string; now: Date; leaseMs: number; reconcileCadenceMs: number; limit: number },
+): Promise<SyncLease[]> {
   const leasedUntil = new Date(input.now.getTime() + input.leaseMs);
-  const [row] = await tx<
+  const rows = await tx<
     {
       id: string;
       previous_owner: string | null;
       consecutive_failures: number;
       last_change_at: Date | null;
       reconcile_due: boolean;
+      quiet: boolean;
+      user_id: string;
+      auth_kind: "api_key" | "oauth";
+      api_key_encrypted: string;
+      calcom_api_url: string | null;
+      sync_watermark: Date | null;
+      watermark_uids: unknown;
     }[]
   >`
     with picked as (
-      select s.calcom_connection_id, s.lease_owner,
-             (c.last_reconciled_at is null
-               or c.last_reconciled_at <= now() - make_interval(secs => ${input.reconcileCadenceMs / 1000}))
-               as reconcile_due
+      select s.calcom_connection_id, s.lease_owner
       from public.calcom_sync_schedule s
       join public.calcom_connections c on c.id = s.calcom_connection_id
       where c.is_active and s.next_due_at <= ${input.now}
         and (s.leased_until is null or s.leased_until <= ${input.now})
       order by s.next_due_at, s.calcom_connection_id
-      limit 1
+      limit ${input.limit}
       for update of s skip locked
+    ), leased as (
+      update public.calcom_sync_schedule s
+      set leased_until = ${leasedUntil}, lease_owner = ${input.owner}
+      from picked
+      where s.calcom_connection_id = picked.calcom_connection_id
+      returning s.calcom_connection_id as id, picked.lease_owner as previous_owner, s.consecutive_failures,
+                s.last_change_at, s.next_due_at
+    ), claimed as (
+      select l.*, c.user_id, c.auth_kind, c.api_key_encrypted, c.calcom_api_url, c.sync_watermark,
+             c.last_sync_status,
+             (c.last_reconciled_at is null
+               or c.last_reconciled_at <= now() - make_interval(secs => ${input.reconcileCadenceMs / 1000}))
+               as reconcile_due
+      from leased l
+      join public.calcom_connections c on c.id = l.id
     )
-    update public.calcom_sync_schedule s
-    set leased_until = ${leasedUntil}, lease_owner = ${input.owner}
-    from picked
-    where s.calcom_connection_id = picked.calcom_connection_id
-    returning s.calcom_connection_id as id, picked.lease_owner as previous_owner, s.consecutive_failures,
-              s.last_change_at, picked.reconcile_due`;
-  if (!row) return undefined;
-  return {
+    select cl.id, cl.previous_owner, cl.consecutive_failures, cl.last_change_at, cl.reconcile_due,
+           cl.user_id, cl.auth_kind, cl.calcom_api_url, cl.sync_watermark,
+           coalesce(
+             not cl.reconcile_due and cl.last_sync_status = 'succeeded' and last_run.status = 'succeeded'
+               and last_run.watermark_after = cl.sync_watermark
+               and not exists (
+                 select 1 from public.calcom_sync_runs r
+                 where r.calcom_connection_id = cl.id and r.status = 'running')
+               and not exists (
+                 select 1 from public.calcom_webhook_deferrals d where d.calcom_connection_id = cl.id),
+             false) as quiet,
+           cl.api_key_encrypted,
+           last_run.checkpoint -> 'watermarkUids' as watermark_uids
+    from claimed cl
+    left join lateral (
+      select r.status, r.watermark_after, r.checkpoint
+      from public.calcom_sync_runs r
+      where r.calcom_connection_id = cl.id and r.status <> 'running' and r.filters = '{}'::jsonb
+      order by r.started_at desc, r.created_at desc
+      limit 1
+    ) last_run on true
+    order by cl.next_due_at, cl.id`;
+  return rows.map((row) => ({
     connectionId: row.id,
     owner: input.owner,
     leasedUntil,
     tookOverFrom: row.previous_owner,
     state: { consecutiveFailures: row.consecutive_failures, lastChangeAt: row.last_change_at },
     reconcileDue: row.reconcile_due,
-  };
+    ...(row.quiet && row.sync_watermark
+      ? {
+        quiet: {
+          connectionId: row.id,
+          userId: row.user_id,
+          authKind: row.auth_kind,
+          apiKeyEncrypted: row.api_key_encrypted,
+          calcomApiUrl: row.calcom_api_url,
+          watermark: row.sync_watermark,
+          watermarkUids: uidList(row.watermark_uids),
+        },
+      }
+      : {}),
+  }));
+}
+
+/** The stored `watermarkUids` of a checkpoint, or none when absent or not a list of strings. */
+function uidList(value: unknown): string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : [];
 }
 
 /** How a leased connection's sync ended. */
 export interface LeaseRelease {
+  lease: SyncLease;
   outcome: ScheduleOutcome;
   /** The sync received changed bookings. */
   changed: boolean;
+  /** The quiet check stood for the sync: the connection is current as of `now`. */
+  quiet: boolean;
   now: Date;
-  cadence: SyncCadence;
 }
 
 /**
- * Ends `lease` and sets the connection's next due time. Applies while the lease is still `lease.owner`'s
- * or free (a worker that found our run alive after our lease expired released it); a worker that took
- * the lease over meanwhile owns the outcome. Returns whether it applied.
+ * Ends leases and sets each connection's next due time, in two statements whatever their number: the
+ * connections the quiet check found current get `last_synced_at`, then the schedule rows their outcome.
+ * Each applies while the lease is still its owner's or free (a worker that found our run alive after our
+ * lease expired released it); a worker that took a lease over meanwhile owns that outcome. Returns the
+ * ids whose release applied.
  */
-export async function releaseLease(tx: Tx, lease: SyncLease, release: LeaseRelease): Promise<boolean> {
-  const next = nextSchedule(lease.state, release.outcome, release.now, release.changed, release.cadence);
-  const rows = await tx`
-    update public.calcom_sync_schedule
-    set leased_until = null, lease_owner = null, next_due_at = ${next.nextDueAt},
-        consecutive_failures = ${next.consecutiveFailures}, last_change_at = ${next.lastChangeAt},
-        last_outcome = ${release.outcome}, last_run_at = ${release.now}
-    where calcom_connection_id = ${lease.connectionId}
-      and (lease_owner = ${lease.owner} or lease_owner is null)
-    returning 1`;
-  return rows.length > 0;
+export async function releaseLeases(
+  tx: Tx,
+  releases: readonly LeaseRelease[],
+  cadence: SyncCadence,
+): Promise<string[]> {
+  if (releases.length === 0) return [];
+  const quiet = releases.filter((r) => r.quiet);
+  // The connection rows first, as a run's finish and a user's sync take them (connection, then schedule).
+  if (quiet.length > 0) {
+    await tx`
+      update public.calcom_connections c
+      set last_synced_at = v.checked_at
+      from jsonb_to_recordset(${
+      tx.json(quiet.map((r) => ({ id: r.lease.connectionId, checked_at: r.now.toISOString() })))
+    }::jsonb) as v(id uuid, checked_at timestamptz)
+      where c.id = v.id and c.is_active and c.last_sync_status = 'succeeded'`;
+  }
+  const values = releases.map((r) => {
+    const next = nextSchedule(r.lease.state, r.outcome, r.now, r.changed, cadence);
+    return {
+      id: r.lease.connectionId,
+      owner: r.lease.owner,
+      next_due_at: next.nextDueAt.toISOString(),
+      consecutive_failures: next.consecutiveFailures,
+      last_change_at: next.lastChangeAt?.toISOString() ?? null,
+      outcome: r.outcome,
+      run_at: r.now.toISOString(),
+    };
+  });
+  const rows = await tx<{ id: string }[]>`
+    update public.calcom_sync_schedule s
+    set leased_until = null, lease_owner = null, next_due_at = v.next_due_at,
+        consecutive_failures = v.consecutive_failures, last_change_at = v.last_change_at,
+        last_outcome = v.outcome, last_run_at = v.run_at
+    from jsonb_to_recordset(${tx.json(values)}::jsonb) as v(
+      id uuid, owner text, next_due_at timestamptz, consecutive_failures integer, last_change_at timestamptz,
+      outcome text, run_at timestamptz
+    )
+    where s.calcom_connection_id = v.id and (s.lease_owner = v.owner or s.lease_owner is null)
+    returning s.calcom_connection_id as id`;
+  return rows.map((r) => r.id);
+}
+
+/** Gives back leases of connections this worker claimed but did not get to: due as they were. */
+export async function returnLeases(tx: Tx, leases: readonly SyncLease[]): Promise<void> {
+  if (leases.length === 0) return;
+  await tx`
+    update public.calcom_sync_schedule s
+    set leased_until = null, lease_owner = null
+    from jsonb_to_recordset(${
+    tx.json(leases.map((l) => ({ id: l.connectionId, owner: l.owner })))
+  }::jsonb) as v(id uuid, owner text)
+    where s.calcom_connection_id = v.id and s.lease_owner = v.owner`;
 }
 
 /**

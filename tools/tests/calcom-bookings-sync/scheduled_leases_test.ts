@@ -26,6 +26,7 @@ interface Result {
   connectionId: string;
   status: string;
   count: number;
+  quiet?: true;
   reconciled?: { status: string };
 }
 
@@ -86,9 +87,11 @@ Deno.test("workers running at the same time sync every due connection exactly on
     );
   });
 
-  await t.step("a sweep through the dispatcher's four workers syncs each connection once more", async () => {
+  await t.step("a sweep through the dispatcher's four workers brings each connection current", async () => {
     stack.advanceClock(defaultCadence.activeIntervalMs);
     for (const a of accounts.slice(0, 3)) await sandbox.createBooking(a.cal.user.id);
+    const sweepStart = stack.deps.now();
+    const before = accounts.map((a) => bookingRequests(stack, a.cal.apiKey).length);
     const res = await dispatch(stack);
     assert.equal(res.status, 200);
     const { results, ...summary } = res.body;
@@ -101,6 +104,7 @@ Deno.test("workers running at the same time sync every due connection exactly on
       workers: 4,
       claimed: 12,
       done: 12,
+      quiet: 9,
       failed: 0,
       partial: 0,
       skipped: 0,
@@ -111,10 +115,26 @@ Deno.test("workers running at the same time sync every due connection exactly on
       prunedRuns: 0,
     });
     assert.deepEqual(results.map((r: Result) => r.connectionId).sort(), ids);
+    // The nine unchanged ones were answered by the quiet check: one request each, no run recorded.
+    const changed = new Set(accounts.slice(0, 3).map((a) => a.connectionId));
+    for (const r of results as Result[]) {
+      assert.equal(r.quiet, changed.has(r.connectionId) ? undefined : true, r.connectionId);
+      assert.equal(r.count, changed.has(r.connectionId) ? 1 : 0);
+    }
     const runs = await sql`
       select calcom_connection_id as id, count(*)::int as n from public.calcom_sync_runs group by 1`;
-    assert.deepEqual(runs.map((r) => [r.id, r.n]).sort(), ids.map((id) => [id, 2]));
+    assert.deepEqual(
+      runs.map((r) => [r.id, r.n]).sort(),
+      ids.map((id) => [id, changed.has(id) ? 2 : 1]),
+    );
     for (const a of accounts.slice(0, 3)) await assertMirrors(stack, a.connectionId, a.cal, 3);
+    // Each connection asked Cal.com for its changes once in this sweep: the changed ones' runs went on
+    // from the quiet check's page instead of asking again.
+    const after = accounts.map((a) => bookingRequests(stack, a.cal.apiKey).length);
+    assert.deepEqual(after.map((n, i) => n - before[i]), accounts.map(() => 1));
+    const synced = await sql<{ id: string; last_synced_at: Date }[]>`
+      select id, last_synced_at from public.calcom_connections`;
+    for (const row of synced) assert.ok(row.last_synced_at >= sweepStart, `${row.id} current`);
   });
 });
 
