@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
+import { calcomForConnection, type ConnectionCredential } from "../_shared/oauth/connection_client.ts";
 import { prefersCursorPaging } from "./bookings_paging_choice.ts";
 import { streamCheckpoint } from "./cursor_plan.ts";
 import { readPlanStep } from "./read_plan_step.ts";
@@ -17,11 +17,7 @@ import { incrementalCheckpoint } from "./sync_plan.ts";
 
 /** A connection the quiet check may ask for, as the claim read it (`sync_leases.ts`). */
 export interface QuietCandidate {
-  connectionId: string;
-  userId: string;
-  authKind: "api_key" | "oauth";
-  apiKeyEncrypted: string;
-  calcomApiUrl: string | null;
+  credential: ConnectionCredential;
   /** The connection's watermark, which its last run, a complete one, left. */
   watermark: Date;
   /** The uids that run received at exactly the watermark. */
@@ -42,26 +38,21 @@ export async function checkQuietly(
 ): Promise<QuietCheck> {
   const incremental = incrementalCheckpoint(candidate.watermark.toISOString(), candidate.watermarkUids);
   // the run's own choice of paging for a chain's first checkpoint (sync_engine.ts)
-  const plan = prefersCursorPaging(deps.config, candidate.connectionId)
-    ? streamCheckpoint(incremental)
-    : incremental;
+  const connectionId = candidate.credential.id;
+  const plan = prefersCursorPaging(deps.config, connectionId) ? streamCheckpoint(incremental) : incremental;
   let client;
   try {
-    client = await calcomForConnection(deps, {
-      id: candidate.connectionId,
-      userId: candidate.userId,
-      authKind: candidate.authKind,
-      apiKeyEncrypted: candidate.apiKeyEncrypted,
-      calcomApiUrl: candidate.calcomApiUrl,
-    }, { deadlineAt: new Date(Math.max(deadlineAt.getTime(), deps.now().getTime() + firstPageBudgetMs)) });
+    client = await calcomForConnection(deps, candidate.credential, {
+      deadlineAt: new Date(Math.max(deadlineAt.getTime(), deps.now().getTime() + firstPageBudgetMs)),
+    });
   } catch {
     return { quiet: false };
   }
   const read = await settle(readPlanStep({
     client,
-    connectionId: candidate.connectionId,
+    connectionId,
     scope: {},
-    log: deps.log.child({ connectionId: candidate.connectionId }),
+    log: deps.log.child({ connectionId }),
   }, plan));
   if (read.ok && read.value.step.accepted.length === 0 && read.value.step.next.phase === "done") {
     return { quiet: true };

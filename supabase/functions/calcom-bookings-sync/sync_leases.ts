@@ -163,11 +163,13 @@ export async function claimDueConnections(
     ...(row.quiet && row.sync_watermark
       ? {
         quiet: {
-          connectionId: row.id,
-          userId: row.user_id,
-          authKind: row.auth_kind,
-          apiKeyEncrypted: row.api_key_encrypted,
-          calcomApiUrl: row.calcom_api_url,
+          credential: {
+            id: row.id,
+            userId: row.user_id,
+            authKind: row.auth_kind,
+            apiKeyEncrypted: row.api_key_encrypted,
+            calcomApiUrl: row.calcom_api_url,
+          },
           watermark: row.sync_watermark,
           watermarkUids: uidList(row.watermark_uids),
         },

@@ -3,17 +3,20 @@
  * is brought current with one request and no run; a changed one is synced from the check's page without
  * asking twice; the connections the check may not stand for (a stopped run, deferred webhook deliveries,
  * a reconciliation due, a failed last sync) are synced as before; a refused check is the run's failure;
- * and a worker past its deadline gives back the connections of its batch it did not start.
+ * an OAuth connection's check renews its expired token first; and a worker past its deadline gives back
+ * the connections of its batch it did not start.
  */
 import assert from "node:assert/strict";
 import { defaultCadence } from "../../../supabase/functions/calcom-bookings-sync/connection_schedule.ts";
 import {
+  CRON_SECRET,
   scheduleRow,
   setSchedule,
   startScheduledStack,
   until,
   work,
 } from "../../testing/scheduled_test_support.ts";
+import { connectWithOAuth, startOAuthStack } from "../../testing/oauth_test_support.ts";
 import { assertMirrors, bookingRequests, connectedUser } from "../../testing/sync_test_support.ts";
 import type { TestStack } from "../../testing/test_stack.ts";
 import type { Sandbox } from "../../calcom_sandbox/mod.ts";
@@ -229,4 +232,34 @@ Deno.test("a worker past its deadline gives back the connections of its batch it
     next.body.results.map((r: Result) => r.connectionId).sort(),
     accounts.map((a) => a.connectionId).filter((id) => id !== started.connectionId).sort(),
   );
+});
+
+Deno.test("an OAuth connection's check renews its expired access token once, then asks", async () => {
+  await using stack = await startOAuthStack({
+    apps: { connection: true, sync: { cronSecret: CRON_SECRET }, webhook: true },
+  });
+  const user = await stack.signUp();
+  const cal = stack.sandbox.addUser({ username: "grace" });
+  stack.sandbox.seedBookings(cal.user.id, 4, { seed: 7 });
+  const landed = await connectWithOAuth(user, "grace");
+  const connectionId = landed.searchParams.get("calcom_connection_id")!;
+  await setSchedule(stack, connectionId, { next_due_at: stack.deps.now() });
+  const first = await work(stack);
+  assert.deepEqual(first.body.results.map((r: Result) => [r.status, r.count]), [["succeeded", 4]]);
+  // Past the access token's 30 minutes, on both clocks.
+  stack.advanceClock(3_600_000);
+  stack.sandbox.advanceTime(3_600_000);
+  const tokenCalls = () => stack.sandbox.requests.filter((r) => r.path === "/v2/auth/oauth2/token").length;
+  const bookingCalls = () => stack.sandbox.requests.filter((r) => r.path === "/v2/bookings").length;
+  const [tokensBefore, bookingsBefore] = [tokenCalls(), bookingCalls()];
+
+  const res = await work(stack);
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body.results.map((r: Result) => [r.status, r.quiet, r.syncRunId]), [[
+    "succeeded",
+    true,
+    null,
+  ]]);
+  assert.deepEqual([tokenCalls() - tokensBefore, bookingCalls() - bookingsBefore], [1, 1]);
+  assert.equal((await connectionRow(stack, connectionId)).is_active, true);
 });
