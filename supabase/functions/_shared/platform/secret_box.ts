@@ -1,5 +1,7 @@
 /**
- * Encryption of secrets at rest (Cal.com API keys, webhook secrets) with AES-256-GCM through WebCrypto.
+ * Encryption of secrets at rest (Cal.com API keys, webhook secrets) with AES-256-GCM through node:crypto,
+ * which runs on the calling thread: WebCrypto hands every call to a worker thread, and a sweep decrypts a
+ * key per connection and the webhook a secret per delivery (docs/decisions.md).
  *
  * A ciphertext is the string `v2.<keyId>.<iv>.<ciphertext+tag>` (base64url parts, keyId = the first 8 hex
  * digits of SHA-256(key)), so keys can rotate: new secrets use the current key, old ones still decrypt
@@ -13,6 +15,8 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import { decodeBase64 } from "./config.ts";
 import { sha256Hex } from "./sha256.ts";
 
@@ -20,6 +24,8 @@ const VERSION = "v2";
 /** Row-id-only binding; read, never written. */
 const LEGACY_VERSION = "v1";
 const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Where a ciphertext is stored: it decrypts only there. */
 export interface SecretBinding {
@@ -62,7 +68,7 @@ export class SecretBoxError extends Error {
 
 interface Key {
   id: string;
-  key: CryptoKey;
+  raw: Uint8Array<ArrayBuffer>;
 }
 
 function toBase64Url(bytes: Uint8Array): string {
@@ -75,10 +81,9 @@ function keyBytes(base64: string, which: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
 }
 
-async function importKey(base64: string, which: string): Promise<Key> {
+function importKey(base64: string, which: string): Key {
   const raw = keyBytes(base64, which);
-  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  return { id: sha256Hex(raw).slice(0, 8), key };
+  return { id: sha256Hex(raw).slice(0, 8), raw };
 }
 
 /**
@@ -114,55 +119,48 @@ export function randomEncryptionKey(): string {
 
 /**
  * Creates a secret box from the current key and the retired keys still needed for decryption (each 32
- * bytes, base64). Key validation happens here, synchronously; importing them into WebCrypto on first use.
+ * bytes, base64), validated here.
  *
  * @throws {SecretBoxError} when a key is not 32 bytes of base64
  */
 export function createSecretBox(options: { currentKey: string; oldKeys?: string[] }): SecretBox {
-  keyBytes(options.currentKey, "current encryption key");
-  for (const old of options.oldKeys ?? []) keyBytes(old, "old encryption key");
-  let keys: Promise<{ current: Key; byId: Map<string, Key> }> | undefined;
-  const load = () =>
-    keys ??= (async () => {
-      const current = await importKey(options.currentKey, "current encryption key");
-      const byId = new Map<string, Key>();
-      for (const old of options.oldKeys ?? []) {
-        const key = await importKey(old, "old encryption key");
-        byId.set(key.id, key);
-      }
-      byId.set(current.id, current);
-      return { current, byId };
-    })();
+  const current = importKey(options.currentKey, "current encryption key");
+  const byId = new Map<string, Key>();
+  for (const old of options.oldKeys ?? []) {
+    const key = importKey(old, "old encryption key");
+    byId.set(key.id, key);
+  }
+  byId.set(current.id, current);
   const encoder = new TextEncoder();
 
   return {
+    // deno-lint-ignore require-await
     async encrypt(plaintext, binding) {
-      const { current } = await load();
       const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-      const data = await crypto.subtle.encrypt(
-        { name: "AES-GCM", iv, additionalData: encoder.encode(additionalData(VERSION, binding)) },
-        current.key,
-        encoder.encode(plaintext),
-      );
-      return [VERSION, current.id, toBase64Url(iv), toBase64Url(new Uint8Array(data))].join(".");
+      const cipher = createCipheriv("aes-256-gcm", current.raw, iv);
+      cipher.setAAD(encoder.encode(additionalData(VERSION, binding)));
+      const data = Buffer.concat([
+        cipher.update(encoder.encode(plaintext)),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
+      return [VERSION, current.id, toBase64Url(iv), toBase64Url(data)].join(".");
     },
 
+    // deno-lint-ignore require-await
     async decrypt(ciphertext, binding) {
       const parts = parse(ciphertext);
       if (!parts) throw new SecretBoxError("Cannot decrypt secret: not a v1 or v2 ciphertext");
-      const key = (await load()).byId.get(parts.keyId);
+      const key = byId.get(parts.keyId);
       if (!key) throw new SecretBoxError(`Cannot decrypt secret: unknown key id ${parts.keyId}`);
       try {
-        const plain = await crypto.subtle.decrypt(
-          {
-            name: "AES-GCM",
-            iv: parts.iv,
-            additionalData: encoder.encode(additionalData(parts.version, binding)),
-          },
-          key.key,
-          parts.data,
-        );
-        return new TextDecoder("utf-8", { fatal: true }).decode(plain);
+        const tagAt = parts.data.length - TAG_BYTES;
+        const decipher = createDecipheriv("aes-256-gcm", key.raw, parts.iv);
+        decipher.setAAD(encoder.encode(additionalData(parts.version, binding)));
+        decipher.setAuthTag(parts.data.subarray(tagAt));
+        const head = decipher.update(parts.data.subarray(0, tagAt));
+        const tail = decipher.final();
+        return strictUtf8.decode(tail.length === 0 ? head : Buffer.concat([head, tail]));
       } catch {
         throw new SecretBoxError(
           `Cannot decrypt secret: authentication failed with key id ${parts.keyId} ` +
@@ -171,13 +169,15 @@ export function createSecretBox(options: { currentKey: string; oldKeys?: string[
       }
     },
 
+    // deno-lint-ignore require-await
     async needsReencryption(ciphertext) {
       const parts = parse(ciphertext);
-      return parts?.version !== VERSION || parts.keyId !== (await load()).current.id;
+      return parts?.version !== VERSION || parts.keyId !== current.id;
     },
 
+    // deno-lint-ignore require-await
     async currentKeyId() {
-      return (await load()).current.id;
+      return current.id;
     },
   };
 }

@@ -173,3 +173,34 @@ Deno.test("unicode secrets survive the round trip", async () => {
   assert.equal(await box.decrypt(await box.encrypt("søcret-✓", ROW), ROW), "søcret-✓");
   assert.equal(await box.decrypt(await box.encrypt("", ROW), ROW), "");
 });
+
+Deno.test("ciphertexts are WebCrypto's AES-GCM both ways, as the box stored them before node:crypto", async () => {
+  const base64Key = randomEncryptionKey();
+  const box = createSecretBox({ currentKey: base64Key });
+  const raw = Uint8Array.from(atob(base64Key), (c) => c.charCodeAt(0));
+  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+  const aad = new TextEncoder().encode(JSON.stringify([ROW.rowId, ROW.column, ROW.userId]));
+  const fromBase64Url = (text: string) =>
+    Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+  const b64url = (b: Uint8Array) =>
+    btoa(String.fromCharCode(...b)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+
+  const [, , iv, data] = (await box.encrypt("cal_live_both_ways", ROW)).split(".");
+  const plain = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: fromBase64Url(iv), additionalData: aad },
+    key,
+    fromBase64Url(data),
+  );
+  assert.equal(new TextDecoder().decode(plain), "cal_live_both_ways");
+
+  const webIv = crypto.getRandomValues(new Uint8Array(12));
+  const webData = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv: webIv, additionalData: aad },
+      key,
+      new TextEncoder().encode("cal_live_from_webcrypto"),
+    ),
+  );
+  const stored = ["v2", sha256Prefix(base64Key), b64url(webIv), b64url(webData)].join(".");
+  assert.equal(await box.decrypt(stored, ROW), "cal_live_from_webcrypto");
+});
