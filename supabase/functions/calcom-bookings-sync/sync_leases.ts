@@ -34,8 +34,8 @@ export interface SyncLease {
   reconcileDue: boolean;
   /**
    * What the quiet check needs (`quiet_check.ts`), when the connection may be checked that way: its last
-   * unscoped run completed and left the connection's watermark, no run is going on, no webhook delivery
-   * waits to be read again (`calcom_webhook_deferrals`) and no reconciliation is due. Absent: it syncs.
+   * unscoped run completed and left the connection's watermark, no run is going on and no webhook
+   * delivery waits to be read again (`calcom_webhook_deferrals`). Absent: it syncs.
    */
   quiet?: QuietCandidate;
 }
@@ -134,7 +134,7 @@ export async function claimDueConnections(
     select cl.id, cl.previous_owner, cl.consecutive_failures, cl.last_change_at, cl.reconcile_due,
            cl.user_id, cl.auth_kind, cl.calcom_api_url, cl.sync_watermark,
            coalesce(
-             not cl.reconcile_due and cl.last_sync_status = 'succeeded' and last_run.status = 'succeeded'
+             cl.last_sync_status = 'succeeded' and last_run.status = 'succeeded'
                and last_run.watermark_after = cl.sync_watermark
                and not exists (
                  select 1 from public.calcom_sync_runs r

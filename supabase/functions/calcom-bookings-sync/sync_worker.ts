@@ -14,7 +14,7 @@ import { checkQuietly } from "./quiet_check.ts";
 import { type ScheduledResult, syncScheduledConnection } from "./scheduled_sync.ts";
 import type { PrefetchedRead, SyncEngineDeps, SyncTiming } from "./sync_engine.ts";
 import type { Tx } from "../_shared/platform/db.ts";
-import { reconcileCadenceMs } from "./reconcile_schedule.ts";
+import { reconcileCadenceMs, scheduledReconcile } from "./reconcile_schedule.ts";
 import {
   claimDueConnections,
   type LeaseRelease,
@@ -109,6 +109,11 @@ export async function runSyncWorker(deps: SyncEngineDeps, options: WorkerOptions
           pages: 1,
           quiet: true,
         };
+        // A due reconciliation follows the check as it follows a run (never throws).
+        if (lease.reconcileDue && deps.now() < deadlineAt) {
+          const reconciled = await scheduledReconcile(deps, lease.connectionId, { deadlineAt });
+          if (reconciled) result.reconciled = reconciled;
+        }
         results.push(result);
         return { lease, outcome: "succeeded", changed: false, quiet: true, now: deps.now() };
       }

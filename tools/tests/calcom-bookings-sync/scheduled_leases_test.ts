@@ -252,9 +252,15 @@ Deno.test("a user's own sync and a worker never sync one connection at the same 
     assert.equal(row.next_due_at.getTime() - row.last_run_at!.getTime(), defaultCadence.activeIntervalMs);
   });
 
-  await t.step("the owner's sync answers 409 while a worker syncs the connection", async () => {
+  await t.step("the owner's sync answers 409 while a worker's run syncs the connection", async () => {
     stack.advanceClock(defaultCadence.activeIntervalMs);
-    await sandbox.createBooking(cal.user.id);
+    const booked = await sandbox.createBooking(cal.user.id);
+    // A delivery beyond the webhook quota waits to be read again: the worker syncs with a run, no quiet check.
+    await stack.db.sql`
+      insert into public.calcom_webhook_deferrals (user_id, calcom_connection_id, booking_uid, trigger_event,
+                                                   received_at)
+      select user_id, id, ${booked.uid}, 'BOOKING_CREATED', now() from public.calcom_connections
+      where id = ${connectionId}`;
     const { promise: held, resolve: release } = Promise.withResolvers<void>();
     sandbox.setFaults({ path: "/v2/bookings", holdUntil: held });
     const worker = work(stack);
@@ -268,7 +274,8 @@ Deno.test("a user's own sync and a worker never sync one connection at the same 
       sandbox.setFaults({});
     }
     const answer = await worker;
-    assert.deepEqual(answer.body.results.map((r: Result) => [r.status, r.count]), [["succeeded", 1]]);
+    // the changed booking, and the same booking read again for its deferred delivery
+    assert.deepEqual(answer.body.results.map((r: Result) => [r.status, r.count]), [["succeeded", 2]]);
     await assertMirrors(stack, connectionId, cal);
     const runs = await stack.db.sql`
       select trigger, status from public.calcom_sync_runs where calcom_connection_id = ${connectionId}
@@ -278,6 +285,34 @@ Deno.test("a user's own sync and a worker never sync one connection at the same 
       "succeeded",
     ]]);
   });
+
+  await t.step(
+    "the owner's sync during a worker's quiet check goes ahead; the worker then skips",
+    async () => {
+      stack.advanceClock(defaultCadence.activeIntervalMs);
+      await sandbox.createBooking(cal.user.id);
+      const { promise: held, resolve: release } = Promise.withResolvers<void>();
+      const requests = sandbox.requests.length;
+      sandbox.setFaults({ path: "/v2/bookings", holdUntil: held });
+      const worker = work(stack);
+      let own: ReturnType<typeof postSync>;
+      try {
+        await until(() => sandbox.requests.length > requests, "the worker's check to reach Cal.com");
+        assert.equal(await running(), false, "a quiet check is no run");
+        own = postSync(user);
+        await until(running, "the owner's sync to start");
+      } finally {
+        release();
+        sandbox.setFaults({});
+      }
+      const answer = await worker;
+      // The check saw the change; its run then met the owner's and left the connection to it.
+      assert.deepEqual(answer.body.results.map((r: Result) => r.status), ["skipped"]);
+      const mine = await own!;
+      assert.deepEqual([mine.status, mine.body.count], [200, 1]);
+      await assertMirrors(stack, connectionId, cal);
+    },
+  );
 });
 
 Deno.test("a worker that cannot be reached leaves the due connections for the next sweep", async () => {

@@ -2,7 +2,7 @@
  * The scheduled sweep's quiet check, over real HTTP, Postgres and the sandbox: an unchanged connection
  * is brought current with one request and no run; a changed one is synced from the check's page without
  * asking twice; the connections the check may not stand for (a stopped run, deferred webhook deliveries,
- * a reconciliation due, a failed last sync) are synced as before; a refused check is the run's failure;
+ * a failed last sync) are synced as before, and a due reconciliation follows the check; a refused check is the run's failure;
  * an OAuth connection's check renews its expired token first; and a worker past its deadline gives back
  * the connections of its batch it did not start.
  */
@@ -138,7 +138,7 @@ Deno.test("a changed connection is synced from the check's page, never asking fo
   await assertMirrors(stack, many.connectionId, many.cal, 3);
 });
 
-Deno.test("connections the check may not stand for are synced as before", async () => {
+Deno.test("connections the check may not stand for are synced as before; a reconciliation follows", async () => {
   await using stack = await startScheduledStack();
   const [stopped, deferred, reconcileDue, failed, plain] = await syncedAccounts(stack, 5);
   const sql = stack.db.sql;
@@ -160,14 +160,17 @@ Deno.test("connections the check may not stand for are synced as before", async 
   const res = await work(stack);
   assert.equal(res.status, 200);
   const results = byConnection(res.body.results);
-  for (const a of [stopped, deferred, reconcileDue, failed]) {
+  for (const a of [stopped, deferred, failed]) {
     const r = results.get(a.connectionId)!;
     assert.equal(r.status, "succeeded", a.connectionId);
     assert.equal(r.quiet, undefined, "synced by a run");
     assert.ok(r.syncRunId, "a run was recorded");
   }
   assert.equal(results.get(plain.connectionId)?.quiet, true);
-  assert.equal(results.get(reconcileDue.connectionId)?.reconciled?.status, "succeeded");
+  // A due reconciliation follows the quiet check as it follows a run.
+  const reconciled = results.get(reconcileDue.connectionId)!;
+  assert.deepEqual([reconciled.quiet, reconciled.reconciled?.status], [true, "succeeded"]);
+  assert.equal(results.get(plain.connectionId)?.reconciled, undefined);
   assert.equal(results.get(deferred.connectionId)?.count, 1, "the deferred booking was read again");
   const [{ n }] = await sql<{ n: number }[]>`
     select count(*)::int as n from public.calcom_webhook_deferrals where calcom_connection_id = ${deferred.connectionId}`;
