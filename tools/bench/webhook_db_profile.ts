@@ -3,7 +3,8 @@
  * fresh database with `track_functions = all`, loads it with wrk (plain unique deliveries, 16
  * connections by default, `--connections 1` for times without lock waits, or the benchmark's mix), and prints the PL/pgSQL and SQL functions it ran (the log call,
  * the upsert, the triggers, realtime.send) with their calls and self and total time per delivery, from
- * `pg_stat_user_functions`. Needs no `pg_stat_statements` (the shared server does not preload it).
+ * `pg_stat_user_functions`, and what the active backends were doing (running or waiting, and for what)
+ * in samples of `pg_stat_activity` every 10 ms. Needs no `pg_stat_statements` (the shared server does not preload it).
  *
  * Run: `DENO_NO_PACKAGE_JSON=1 deno run -A tools/bench/webhook_db_profile.ts [--seconds 5] [--mixed]
  * [--bare] [--connections N]`.
@@ -53,7 +54,23 @@ await using server = await startWebhookServer(args.bare ? "bare" : "function", d
 const load = { baseUrl: server.url, connections: Number(args.connections ?? 16) };
 await runWrk({ ...load, payloadFile: files.warmup, seconds: 2 });
 await db.sql`select pg_stat_reset()`;
+// what the database's backends are doing meanwhile, sampled every 10 ms: running, or waiting for what
+const waits = new Map<string, number>();
+let sampling = true;
+const sampler = (async () => {
+  while (sampling) {
+    const rows = await db.sql<{ state: string; n: number }[]>`
+      select coalesce(wait_event_type || ':' || wait_event, 'on CPU') as state, count(*)::int as n
+      from pg_stat_activity
+      where datname = ${db.name} and pid <> pg_backend_pid() and state = 'active'
+      group by 1`;
+    for (const { state, n } of rows) waits.set(state, (waits.get(state) ?? 0) + n);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+})();
 const result = await runWrk({ ...load, payloadFile: files.load, seconds });
+sampling = false;
+await sampler;
 // the backends report their counters when their transaction ends; give the last ones a moment
 await new Promise((resolve) => setTimeout(resolve, 1500));
 const requests = result.requests;
@@ -70,5 +87,10 @@ for (const row of rows) {
       perReq(row.self_ms)
     }  ${perReq(row.total_ms)}`,
   );
+}
+const samples = [...waits.values()].reduce((a, b) => a + b, 0);
+console.log("\nactive backends sampled every 10 ms: share of samples by state");
+for (const [state, n] of [...waits].sort((a, b) => b[1] - a[1])) {
+  console.log(`${state.padEnd(46)} ${(100 * n / samples).toFixed(1).padStart(5)}%`);
 }
 await Deno.remove(dir, { recursive: true });
