@@ -35,8 +35,8 @@ export interface AppEnv {
     errorCode: ErrorCode;
     /**
      * The request's exact body bytes, read once (within the size limit) by the app's body limit; unset
-     * for a request without a body. Read the body from here or through {@linkcode jsonBody}: the
-     * request's own stream has been consumed.
+     * for a request without a body. `c.req.json()`, `.text()` and `.arrayBuffer()` answer from these
+     * bytes too; `c.req.raw`'s own stream has been consumed, so never read the body from it.
      */
     body: Uint8Array<ArrayBuffer>;
   };
@@ -117,8 +117,11 @@ export function createFunctionApp(name: string, options: FunctionAppOptions = {}
       if (!bytes) {
         throw apiError(413, "payload_too_large", `Request body is larger than ${maxBodyBytes} bytes`);
       }
-      // what reads the body next (jsonBody, the webhook's signature check) reads these bytes, once
+      // what reads the body next (jsonBody, the webhook's signature check, c.req.json()) reads these
+      // bytes: no second copy of the request. Hono's request keeps a read body as a promise in
+      // bodyCache (typed as the value) and answers json(), text() and arrayBuffer() from it.
       c.set("body", bytes);
+      (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(exactBuffer(bytes));
     }
     await next();
   });
@@ -162,6 +165,13 @@ async function readRequestBody(
     return bytes.byteLength <= maxBytes ? bytes : undefined;
   }
   return await readCapped(request, maxBytes);
+}
+
+/** The bytes' own buffer when they fill it (as read bodies do), else a copy of just them. */
+function exactBuffer(bytes: Uint8Array<ArrayBuffer>): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes.buffer
+    : bytes.slice().buffer;
 }
 
 /** One zod issue as the client sees it: where and what, never the value. */
@@ -225,6 +235,8 @@ export function jsonBody(): MiddlewareHandler {
     headers.set("content-type", "application/json");
     headers.delete("content-length");
     c.req.raw = new Request(c.req.raw, { headers, body });
+    // the validator reads the body as given here, not the bytes the body limit read
+    c.req.bodyCache = {};
     await next();
   };
 }
