@@ -78,13 +78,18 @@ export async function goneAsNotFound<T>(write: Promise<T>): Promise<T> {
   }
 }
 
+/** Strict UTF-8, the BOM kept: one decoder for every delivery (decoding a whole input keeps no state). */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** Lenient UTF-8, for the raw text of a body that is not valid UTF-8. */
+const LENIENT_UTF8 = new TextDecoder();
+
 /** The body as text and JSON, or why it is neither (the raw text is then kept for a replay). */
 function parseBody(bytes: Uint8Array): { value: unknown; json: string } | { error: string; rawBody: string } {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    text = STRICT_UTF8.decode(bytes);
   } catch {
-    return { error: "Body is not valid UTF-8", rawBody: new TextDecoder().decode(bytes) };
+    return { error: "Body is not valid UTF-8", rawBody: LENIENT_UTF8.decode(bytes) };
   }
   let value: unknown;
   try {
@@ -216,7 +221,8 @@ export async function receiveDelivery(
   const stored = cached ? null : await readConnection(deps, connectionId);
   if (!cached && !stored) throw connectionNotFound();
 
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  // read once, within the size limit, by the app's body limit (`_shared/platform/http.ts`)
+  const bytes = c.get("body") ?? new Uint8Array(0);
   const receivedAt = deps.now();
   const signature = c.req.header("x-cal-signature-256");
   const verify = (read: VerifiedConnection) =>

@@ -33,6 +33,12 @@ export interface AppEnv {
     log: Logger;
     /** The error code of a failed request, for the request log line. */
     errorCode: ErrorCode;
+    /**
+     * The request's exact body bytes, read once (within the size limit) by the app's body limit; unset
+     * for a request without a body. `c.req.json()`, `.text()` and `.arrayBuffer()` answer from these
+     * bytes too; `c.req.raw`'s own stream has been consumed, so never read the body from it.
+     */
+    body: Uint8Array<ArrayBuffer>;
   };
 }
 
@@ -107,12 +113,15 @@ export function createFunctionApp(name: string, options: FunctionAppOptions = {}
 
   app.use(async function bodyLimit(c, next) {
     if (c.req.raw.body) {
-      const bytes = await readCapped(c.req.raw, maxBodyBytes);
+      const bytes = await readRequestBody(c.req.raw, maxBodyBytes);
       if (!bytes) {
         throw apiError(413, "payload_too_large", `Request body is larger than ${maxBodyBytes} bytes`);
       }
-      // what reads the body next (jsonBody, the webhook's signature check) reads these bytes
-      c.req.raw = new Request(c.req.raw, { body: bytes });
+      // what reads the body next (jsonBody, the webhook's signature check, c.req.json()) reads these
+      // bytes: no second copy of the request. Hono's request keeps a read body as a promise in
+      // bodyCache (typed as the value) and answers json(), text() and arrayBuffer() from it.
+      c.set("body", bytes);
+      (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(exactBuffer(bytes));
     }
     await next();
   });
@@ -138,6 +147,31 @@ export function createFunctionApp(name: string, options: FunctionAppOptions = {}
   });
 
   return app;
+}
+
+/**
+ * A request's body within `maxBytes`, or `undefined` when it declares or sends more. A declared
+ * `Content-Length` within the limit is read in one go: the HTTP server delivers exactly that many bytes
+ * (it frames the body by that length and decodes no content encoding), so no count is needed; any other
+ * body is counted as it arrives (`readCapped`).
+ */
+async function readRequestBody(
+  request: Request,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && /^\d{1,10}$/.test(declared) && Number(declared) <= maxBytes) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    return bytes.byteLength <= maxBytes ? bytes : undefined;
+  }
+  return await readCapped(request, maxBytes);
+}
+
+/** The bytes' own buffer when they fill it (as read bodies do), else a copy of just them. */
+function exactBuffer(bytes: Uint8Array<ArrayBuffer>): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes.buffer
+    : bytes.slice().buffer;
 }
 
 /** One zod issue as the client sees it: where and what, never the value. */
@@ -185,7 +219,8 @@ interface ZodIssueLike {
  */
 export function jsonBody(): MiddlewareHandler {
   return async function jsonBody(c, next) {
-    const text = await c.req.raw.text();
+    const bytes = c.get("body");
+    const text = bytes ? new TextDecoder().decode(bytes) : "";
     let body = "{}";
     if (text.trim() !== "") {
       try {
@@ -200,6 +235,8 @@ export function jsonBody(): MiddlewareHandler {
     headers.set("content-type", "application/json");
     headers.delete("content-length");
     c.req.raw = new Request(c.req.raw, { headers, body });
+    // the validator reads the body as given here, not the bytes the body limit read
+    c.req.bodyCache = {};
     await next();
   };
 }

@@ -153,6 +153,31 @@ Deno.test("a body over the limit is a 413 payload_too_large, with or without con
   assert.equal(streamed.status, 413);
 });
 
+Deno.test("a body within the limit is read once: c.var.body and c.req's readers hold its exact bytes", async () => {
+  const { app } = testApp({ maxBodyBytes: 64 });
+  app.post("/bytes", async (c) => {
+    const seen = [c.var.body, new Uint8Array(await c.req.arrayBuffer()), await c.req.text()];
+    return c.json({ seen: seen.map((v) => typeof v === "string" ? v : [...v]) });
+  });
+  // a BOM, a two-byte character and a quote: the exact bytes, whether declared or streamed
+  const bytes = new Uint8Array([0xef, 0xbb, 0xbf, 0x68, 0xc3, 0xa9, 0x22]);
+  const declared = await app.request("/demo/bytes", {
+    method: "POST",
+    body: bytes,
+    headers: { "content-length": String(bytes.length) },
+  });
+  const streamed = await app.request("/demo/bytes", {
+    method: "POST",
+    body: new Blob([bytes]).stream(),
+    // @ts-ignore: Deno's RequestInit needs duplex for streamed bodies
+    duplex: "half",
+  });
+  for (const res of [declared, streamed]) {
+    assert.equal(res.status, 200);
+    assert.deepEqual((await res.json()).seen, [[...bytes], [...bytes], new TextDecoder().decode(bytes)]);
+  }
+});
+
 Deno.test("unknown routes and methods are a 404 not_found envelope", async () => {
   const { app } = testApp();
   for (const [method, path] of [["GET", "/demo/nope"], ["GET", "/elsewhere"], ["PUT", "/demo"]]) {
