@@ -19,6 +19,7 @@ import { createTestDatabase } from "../db/test_database.ts";
 import { signTestJwt } from "../testing/jwt.ts";
 import { createBenchConnection, functionEnv } from "./bench_connection.ts";
 import { type DenoInfo, median, type ModuleGraphSize, moduleGraphSize, staticGraph } from "./cold_start.ts";
+import { readProcCpuSeconds } from "./proc_cpu.ts";
 import { readProcMemory } from "./proc_memory.ts";
 import { buildDeliveries } from "./webhook_deliveries.ts";
 
@@ -107,7 +108,7 @@ export interface FirstRequest {
 
 /**
  * Starts `entry` (a path below `root`, default this checkout) once; answers the milliseconds to the first
- * answer, its status and the RSS then.
+ * answer, its status, and the RSS and CPU time (user + system, in 10 ms ticks) of the process then.
  */
 export async function startOnce(
   entry: string,
@@ -115,7 +116,7 @@ export async function startOnce(
   request: FirstRequest,
   start: number,
   root: string = ROOT,
-): Promise<{ ms: number; status: number; rssBytes: number }> {
+): Promise<{ ms: number; status: number; rssBytes: number; cpuMs: number }> {
   const port = freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const began = performance.now();
@@ -142,8 +143,11 @@ export async function startOnce(
         const res = await fetch(request.make(baseUrl, start));
         await res.body?.cancel();
         const ms = performance.now() - began;
-        const memory = await readProcMemory(child.pid);
-        return { ms, status: res.status, rssBytes: memory.rssBytes };
+        const [memory, cpuSeconds] = await Promise.all([
+          readProcMemory(child.pid),
+          readProcCpuSeconds(child.pid),
+        ]);
+        return { ms, status: res.status, rssBytes: memory.rssBytes, cpuMs: cpuSeconds * 1000 };
       } catch {
         if (exited || performance.now() > deadline) {
           throw new Error(`${entry} did not answer${exited ? " (it exited)" : " in time"}:\n${await stderr}`);

@@ -4,8 +4,10 @@
  * checkout between them, `--reps` times after one unmeasured start of each (Deno's transpile cache), in
  * rotating order. Both checkouts' functions read the same database and answer the same kind of first
  * request as in `cold_start_bench.ts`. On a shared, noisy machine the medians of one run move together;
- * what this prints is each one's median, its ratio to the bare server's median of the same run, and the
- * median of the paired differences (this checkout − base, start by start).
+ * what this prints is each one's median, its ratio to the bare server's median of the same run, the
+ * median of the paired differences (this checkout − base, start by start), and the mean CPU time the
+ * process had used when it answered (user + system; /proc counts it in 10 ms ticks, hence the mean),
+ * which a neighbour's load moves less than the wall time.
  *
  * ```sh
  * git archive HEAD~1 | tar -x -C /tmp/base
@@ -48,6 +50,7 @@ export async function runColdStartPair(options: {
   const starts = options.reps + 1;
   const { env, requests } = await prepareColdStart(db, starts * variants.length);
   const samples = new Map<string, number[]>(variants.map((v) => [v.label, []]));
+  const cpu = new Map<string, number[]>(variants.map((v) => [v.label, []]));
   for (let start = 0; start < starts; start++) {
     const order = variants.map((_, i) => variants[(i + start) % variants.length]);
     for (const [i, v] of order.entries()) {
@@ -59,7 +62,10 @@ export async function runColdStartPair(options: {
         v.root,
       );
       if (run.status >= 400) throw new Error(`${v.label} answered ${run.status}`);
-      if (start > 0) samples.get(v.label)!.push(run.ms);
+      if (start > 0) {
+        samples.get(v.label)!.push(run.ms);
+        cpu.get(v.label)!.push(run.cpuMs);
+      }
     }
     if (start > 0) {
       options.log(
@@ -69,22 +75,30 @@ export async function runColdStartPair(options: {
     }
   }
   const bare = median(samples.get("bare")!);
+  const meanCpu = (label: string) => {
+    const values = cpu.get(label)!;
+    return (values.reduce((a, b) => a + b, 0) / values.length).toFixed(1);
+  };
   const lines = [
-    `| entry | median ms | ratio to bare | paired difference (this − base), median ms |`,
-    `| --- | --- | --- | --- |`,
-    `| bare Deno.serve | ${bare.toFixed(1)} | 1.00× | |`,
+    `| entry | median ms | ratio to bare | paired difference (this − base), median ms | mean CPU ms |`,
+    `| --- | --- | --- | --- | --- |`,
+    `| bare Deno.serve | ${bare.toFixed(1)} | 1.00× | | ${meanCpu("bare")} |`,
   ];
   for (const target of options.functions) {
     const before = samples.get(`${target} (base)`)!;
     const after = samples.get(`${target} (this)`)!;
     const diff = median(after.map((ms, i) => ms - before[i]));
+    const base = `${target} (base)`;
+    const self = `${target} (this)`;
     lines.push(
-      `| ${target} (base) | ${median(before).toFixed(1)} | ${(median(before) / bare).toFixed(2)}× | |`,
+      `| ${base} | ${median(before).toFixed(1)} | ${(median(before) / bare).toFixed(2)}× | | ${
+        meanCpu(base)
+      } |`,
     );
     lines.push(
-      `| ${target} (this) | ${median(after).toFixed(1)} | ${(median(after) / bare).toFixed(2)}× | ${
+      `| ${self} | ${median(after).toFixed(1)} | ${(median(after) / bare).toFixed(2)}× | ${
         diff.toFixed(1)
-      } |`,
+      } | ${meanCpu(self)} |`,
     );
   }
   return lines.join("\n");
