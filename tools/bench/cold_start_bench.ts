@@ -13,11 +13,13 @@
  *
  * @module
  */
+import type postgres from "postgres";
 import { randomEncryptionKey } from "../../supabase/functions/_shared/platform/secret_box.ts";
 import { createTestDatabase } from "../db/test_database.ts";
 import { signTestJwt } from "../testing/jwt.ts";
 import { createBenchConnection, functionEnv } from "./bench_connection.ts";
 import { type DenoInfo, median, type ModuleGraphSize, moduleGraphSize, staticGraph } from "./cold_start.ts";
+import { readProcCpuSeconds } from "./proc_cpu.ts";
 import { readProcMemory } from "./proc_memory.ts";
 import { buildDeliveries } from "./webhook_deliveries.ts";
 
@@ -71,7 +73,8 @@ export interface ColdStartBenchResult {
   targets: ColdStartFigures[];
 }
 
-function entryOf(target: ColdStartTarget): string {
+/** The file `deno run` starts for `target`. */
+export function entryOf(target: ColdStartTarget): string {
   if (target === "bare") return "tools/bench/bare_http_server.ts";
   if (target.startsWith("bare+")) return "tools/bench/bare_db_server.ts";
   return `supabase/functions/${target}/index.ts`;
@@ -98,24 +101,28 @@ function freePort(): number {
 }
 
 /** A request to time, made fresh for each attempt. */
-interface FirstRequest {
+export interface FirstRequest {
   label: string;
   make(baseUrl: string, start: number): Request;
 }
 
-/** Starts `entry` once; answers the milliseconds to the first answer, its status and the RSS then. */
-async function startOnce(
+/**
+ * Starts `entry` (a path below `root`, default this checkout) once; answers the milliseconds to the first
+ * answer, its status, and the RSS and CPU time (user + system, in 10 ms ticks) of the process then.
+ */
+export async function startOnce(
   entry: string,
   env: Record<string, string>,
   request: FirstRequest,
   start: number,
-): Promise<{ ms: number; status: number; rssBytes: number }> {
+  root: string = ROOT,
+): Promise<{ ms: number; status: number; rssBytes: number; cpuMs: number }> {
   const port = freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const began = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", `--config=${ROOT}deno.json`, `${ROOT}${entry}`],
-    cwd: ROOT,
+    args: ["run", "-A", "--quiet", `--config=${root}deno.json`, `${root}${entry}`],
+    cwd: root,
     env: {
       ...env,
       DENO_NO_PACKAGE_JSON: "1",
@@ -136,8 +143,11 @@ async function startOnce(
         const res = await fetch(request.make(baseUrl, start));
         await res.body?.cancel();
         const ms = performance.now() - began;
-        const memory = await readProcMemory(child.pid);
-        return { ms, status: res.status, rssBytes: memory.rssBytes };
+        const [memory, cpuSeconds] = await Promise.all([
+          readProcMemory(child.pid),
+          readProcCpuSeconds(child.pid),
+        ]);
+        return { ms, status: res.status, rssBytes: memory.rssBytes, cpuMs: cpuSeconds * 1000 };
       } catch {
         if (exited || performance.now() > deadline) {
           throw new Error(`${entry} did not answer${exited ? " (it exited)" : " in time"}:\n${await stderr}`);
@@ -158,9 +168,20 @@ export interface ColdStartBenchOptions {
   log: (line: string) => void;
 }
 
-/** Starts each function and the bare server `repetitions` times and compares the medians. */
-export async function runColdStartBench(options: ColdStartBenchOptions): Promise<ColdStartBenchResult> {
-  await using db = await createTestDatabase();
+/** What every start needs: the functions' environment and each target's first request. */
+export interface ColdStartSetup {
+  env: Record<string, string>;
+  requests: Record<ColdStartTarget, FirstRequest>;
+}
+
+/**
+ * Seeds a user and a connection in `db` and signs what the first requests need: a user JWT and, for the
+ * webhook, `deliveries` distinct signed deliveries (request `n` of a start sends delivery `n`).
+ */
+export async function prepareColdStart(
+  db: { sql: postgres.Sql; url: string },
+  deliveries: number,
+): Promise<ColdStartSetup> {
   const encryptionKey = randomEncryptionKey();
   const connectionId = crypto.randomUUID();
   const webhookSecret = `whsec_${crypto.randomUUID().replaceAll("-", "")}`;
@@ -173,9 +194,8 @@ export async function runColdStartBench(options: ColdStartBenchOptions): Promise
   });
   const jwt = await signTestJwt({ sub: connection.userId, expiresIn: 7200 });
   const env = functionEnv({ dbUrl: db.url, encryptionKey });
-  const starts = options.repetitions + 1;
-  const deliveries = buildDeliveries({
-    count: starts,
+  const signed = buildDeliveries({
+    count: deliveries,
     secret: webhookSecret,
     path: `/calcom-webhook/${connectionId}`,
     prefix: "cold",
@@ -191,10 +211,10 @@ export async function runColdStartBench(options: ColdStartBenchOptions): Promise
     "calcom-webhook": {
       label: "POST /calcom-webhook/:connectionId (a signed BOOKING_CREATED)",
       make: (base, start) =>
-        new Request(`${base}${deliveries[start].path}`, {
+        new Request(`${base}${signed[start].path}`, {
           method: "POST",
-          headers: { "content-type": "application/json", "x-cal-signature-256": deliveries[start].signature },
-          body: deliveries[start].body,
+          headers: { "content-type": "application/json", "x-cal-signature-256": signed[start].signature },
+          body: signed[start].body,
         }),
     },
     "calcom-connection": {
@@ -206,6 +226,19 @@ export async function runColdStartBench(options: ColdStartBenchOptions): Promise
       make: (base) => authorized(`${base}/calcom-bookings-sync?fromDb=true`),
     },
   };
+  return { env, requests };
+}
+
+/** The environment of `target` (the libraries floor imports them first). */
+export function targetEnv(target: ColdStartTarget, env: Record<string, string>): Record<string, string> {
+  return target === "bare+libraries" ? { ...env, BENCH_IMPORT_LIBRARIES: "1" } : env;
+}
+
+/** Starts each function and the bare server `repetitions` times and compares the medians. */
+export async function runColdStartBench(options: ColdStartBenchOptions): Promise<ColdStartBenchResult> {
+  await using db = await createTestDatabase();
+  const starts = options.repetitions + 1;
+  const { env, requests } = await prepareColdStart(db, starts);
   const samples = new Map<ColdStartTarget, { ms: number; status: number; rssBytes: number }[]>(
     TARGETS.map((t) => [t, []]),
   );
@@ -213,8 +246,7 @@ export async function runColdStartBench(options: ColdStartBenchOptions): Promise
     // rotate the order, so drift and a neighbour's burst spread over every target
     const order = TARGETS.map((_, i) => TARGETS[(i + start) % TARGETS.length]);
     for (const target of order) {
-      const targetEnv = target === "bare+libraries" ? { ...env, BENCH_IMPORT_LIBRARIES: "1" } : env;
-      const run = await startOnce(entryOf(target), targetEnv, requests[target], start);
+      const run = await startOnce(entryOf(target), targetEnv(target, env), requests[target], start);
       if (start > 0) samples.get(target)!.push(run);
     }
     if (start > 0) {

@@ -35,20 +35,12 @@ import {
   jsonBody,
   rejectInvalid,
 } from "../_shared/platform/http.ts";
-import { mountBookingActions } from "./booking_actions_app.ts";
 import { decodeCursor, readBookingsPage } from "./bookings_query.ts";
 import { readSetAside } from "./set_aside_query.ts";
-import { createBookingRoutes } from "./create_booking.ts";
-import { eventTypesRoutes } from "./event_types_app.ts";
-import { slotsRoutes } from "./slots_app.ts";
 import { resolveConnection } from "./connection_access.ts";
 import { cronSecretHeader, cronSecretMatches } from "./cron_auth.ts";
-import { reconcileForUser } from "./reconcile_request.ts";
 import { defaultCadence, type SyncCadence } from "./connection_schedule.ts";
-import { defaultSyncWorkers, dispatchScheduledSync } from "./sync_dispatcher.ts";
-import { recordOwnerSync } from "./sync_leases.ts";
-import { runSyncWorker, WorkerBodySchema } from "./sync_worker.ts";
-import { firstPageBudgetMs, runSync, type SyncOutcome, type SyncTiming } from "./sync_engine.ts";
+import type { SyncOutcome, SyncTiming } from "./sync_engine.ts";
 import { ReadQuerySchema, type SyncBody, SyncBodySchema } from "./sync_request.ts";
 import type {
   ReadPage,
@@ -57,7 +49,36 @@ import type {
   SyncResult,
   WorkerSummaryResponse,
 } from "./responses.ts";
-import { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } from "./sync_run_store.ts";
+import { lazyImport } from "../_shared/platform/lazy_import.ts";
+import { type LazyRoute, lazyRoutes } from "../_shared/platform/lazy_routes.ts";
+
+/**
+ * The sync machinery (engine, run store, schedule leases), imported by the first request that syncs
+ * rather than at start: a read of stored bookings, the usual first request, needs none of it. The
+ * dispatcher, the worker and reconcile come the same way, each with the route that uses it.
+ */
+const syncCode = lazyImport(async () => {
+  const [engine, runs, leases] = await Promise.all([
+    import("./sync_engine.ts"),
+    import("./sync_run_store.ts"),
+    import("./sync_leases.ts"),
+  ]);
+  return { ...engine, ...runs, ...leases };
+});
+
+/**
+ * The routes that call Cal.com for the user (offering times, booking, acting on a booking), in modules
+ * imported on their first request (lazy_routes.ts): a read of stored bookings, the usual first request,
+ * loads none of them.
+ */
+const BOOKING_ACTION_ROUTES: readonly LazyRoute[] = [
+  "cancel",
+  "reschedule",
+  "confirm",
+  "decline",
+  "mark-absent",
+]
+  .map((action) => ({ method: "POST", path: `/bookings/:uid/${action}` }));
 
 /** Settings of the app beyond `Deps` (all optional). */
 export interface SyncAppOptions {
@@ -85,10 +106,11 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
   const app = createFunctionApp("calcom-bookings-sync", { log: deps.log });
   const auth = requireUser(deps.verifyUser);
   const deadlineMs = options.deadlineMs ?? deps.config.syncDeadlineSeconds * 1000;
-  const timing: SyncTiming = {
+  // firstPageBudgetMs comes with the engine (syncCode), so the timing is worked out when it is there
+  const timingFor = ({ firstPageBudgetMs }: { firstPageBudgetMs: number }): SyncTiming => ({
     staleAfterMs: options.staleAfterMs ?? Math.max(deadlineMs, firstPageBudgetMs) + marginMs,
     watermarkLagMs: options.watermarkLagMs ?? 60_000,
-  };
+  });
   const cadence = options.cadence ?? defaultCadence;
   const requireCron = (secret: string | undefined) => {
     if (!cronSecretMatches(options.cronSecret, secret)) {
@@ -101,6 +123,7 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
     const outcome = await runOwnerSync(connectionId, body);
     // An unscoped sync the owner asked for counts for the schedule too (a failure backs off as well).
     if (!body.status && !body.afterStart && !body.beforeEnd) {
+      const { recordOwnerSync } = await syncCode();
       await deps.db.asService((tx) =>
         recordOwnerSync(
           tx,
@@ -118,14 +141,16 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
   }
 
   async function runOwnerSync(connectionId: string, body: SyncBody): Promise<SyncOutcome> {
+    const code = await syncCode();
+    const { SyncConflictError, SyncConnectionGoneError, SyncRunLostError } = code;
     try {
-      return await runSync(deps, {
+      return await code.runSync(deps, {
         connectionId,
         trigger: "manual",
         full: body.full,
         scope: { status: body.status, afterStart: body.afterStart, beforeEnd: body.beforeEnd },
         deadlineAt: new Date(deps.now().getTime() + deadlineMs),
-        ...timing,
+        ...timingFor(code),
       });
     } catch (err) {
       if (err instanceof SyncConflictError) {
@@ -143,12 +168,22 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
     }
   }
 
-  app.route("/", eventTypesRoutes(deps));
-  app.route("/", slotsRoutes(deps));
-  app.route("/", createBookingRoutes(deps));
+  lazyRoutes(app, [{ method: "GET", path: "/event-types" }], async (into) => {
+    into.route("/", (await import("./event_types_app.ts")).eventTypesRoutes(deps));
+  });
+  lazyRoutes(app, [{ method: "GET", path: "/slots" }], async (into) => {
+    into.route("/", (await import("./slots_app.ts")).slotsRoutes(deps));
+  });
+  lazyRoutes(app, [{ method: "POST", path: "/bookings" }], async (into) => {
+    into.route("/", (await import("./create_booking.ts")).createBookingRoutes(deps));
+  });
 
   app.post("/scheduled", async (c) => {
     requireCron(c.req.header(cronSecretHeader));
+    const [{ defaultSyncWorkers, dispatchScheduledSync }, { firstPageBudgetMs }] = await Promise.all([
+      import("./sync_dispatcher.ts"),
+      syncCode(),
+    ]);
     const summary = await dispatchScheduledSync(deps, {
       workers: options.workers ?? defaultSyncWorkers,
       workerUrl: options.workerUrl ??
@@ -170,35 +205,47 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
   });
 
   // The cron secret is checked before the body is read, so a caller without it learns nothing.
-  app.post(
-    "/scheduled/work",
-    (c, next) => {
-      requireCron(c.req.header(cronSecretHeader));
-      return next();
-    },
-    jsonBody(),
-    zValidator("json", WorkerBodySchema, rejectInvalid),
-    async (c) => {
-      const now = deps.now().getTime();
-      const summary = await runSyncWorker(deps, {
-        ...timing,
-        deadlineAt: new Date(now + deadlineMs),
-        perConnectionMs: Math.max(10_000, deadlineMs / 4),
-        minSliceMs: Math.min(5_000, deadlineMs / 10),
-        // A lease outlives the longest run, as a run's heartbeat does (see SyncTiming.staleAfterMs).
-        leaseMs: timing.staleAfterMs,
-        limit: c.req.valid("json").limit,
-        cadence,
-      });
-      return c.json({ success: true, source: "api", ...summary } satisfies WorkerSummaryResponse);
-    },
-  );
+  lazyRoutes(app, [{ method: "POST", path: "/scheduled/work" }], async (into) => {
+    const [{ runSyncWorker, WorkerBodySchema }, code] = await Promise.all([
+      import("./sync_worker.ts"),
+      syncCode(),
+    ]);
+    const timing = timingFor(code);
+    into.post(
+      "/scheduled/work",
+      (c, next) => {
+        requireCron(c.req.header(cronSecretHeader));
+        return next();
+      },
+      jsonBody(),
+      zValidator("json", WorkerBodySchema, rejectInvalid),
+      async (c) => {
+        const now = deps.now().getTime();
+        const summary = await runSyncWorker(deps, {
+          ...timing,
+          deadlineAt: new Date(now + deadlineMs),
+          perConnectionMs: Math.max(10_000, deadlineMs / 4),
+          minSliceMs: Math.min(5_000, deadlineMs / 10),
+          // A lease outlives the longest run, as a run's heartbeat does (see SyncTiming.staleAfterMs).
+          leaseMs: timing.staleAfterMs,
+          limit: c.req.valid("json").limit,
+          cadence,
+        });
+        return c.json({ success: true, source: "api", ...summary } satisfies WorkerSummaryResponse);
+      },
+    );
+  });
 
-  mountBookingActions(app, deps);
+  lazyRoutes(app, BOOKING_ACTION_ROUTES, async (into) => {
+    (await import("./booking_actions_app.ts")).mountBookingActions(into, deps);
+  });
 
   app.post("/", auth, jsonBody(), zValidator("json", SyncBodySchema, rejectInvalid), async (c) => {
     const body = c.req.valid("json");
-    if (body.mode === "reconcile") return c.json(await reconcileForUser(deps, c.var.user, body, deadlineMs));
+    if (body.mode === "reconcile") {
+      const { reconcileForUser } = await import("./reconcile_request.ts");
+      return c.json(await reconcileForUser(deps, c.var.user, body, deadlineMs));
+    }
     const outcome = await sync(c.var.user, body);
     return c.json({ success: true, source: "api", ...outcomeFields(outcome) } satisfies SyncResult);
   });

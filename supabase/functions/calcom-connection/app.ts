@@ -56,7 +56,7 @@ import { type CalcomAccount, calcomAccount } from "./calcom_account.ts";
 import { isUuid } from "../_shared/platform/uuid.ts";
 import { connectionSecret } from "../_shared/platform/connection_secret.ts";
 import { cloudSubscriberUrlProblem, isCalcomCloud, isLocalUrl, webhookUrlFor } from "./webhook_url.ts";
-import { registerOAuthRoutes } from "./oauth_app.ts";
+import { lazyRoutes } from "../_shared/platform/lazy_routes.ts";
 import { readCredential } from "./oauth_connection_store.ts";
 import { calcomForConnection } from "../_shared/oauth/connection_client.ts";
 import { allowedServers, serverUrlFor, storedServerFor } from "../_shared/platform/calcom_servers.ts";
@@ -219,7 +219,14 @@ export function createApp(deps: Deps): Hono<AppEnv> {
     );
   });
 
-  registerOAuthRoutes(app, deps);
+  // "Continue with Cal.com": its flow's modules are imported on the first OAuth request (lazy_routes.ts)
+  lazyRoutes(
+    app,
+    [{ method: "POST", path: "/oauth/start" }, { method: "GET", path: "/oauth/callback" }],
+    async (into) => {
+      (await import("./oauth_app.ts")).registerOAuthRoutes(into, deps);
+    },
+  );
 
   app.all("/", () => {
     throw apiError(405, "method_not_allowed", "Use GET, POST, PATCH or DELETE on calcom-connection");

@@ -14,13 +14,16 @@ import { createLogger, type Logger } from "./log.ts";
 // deno-lint-ignore no-explicit-any
 type AnyApp = Hono<any, any, any>;
 
+/** Builds a function's app from its dependencies; it may import a module first (so answer a promise). */
+export type AppFactory = (deps: Deps) => AnyApp | Promise<AnyApp>;
+
 /**
  * A fetch handler that builds `deps` once (retrying on the next request after a failure) and hands
  * every request to the app.
  */
 export function createLazyHandler(
   name: string,
-  createApp: (deps: Deps) => AnyApp,
+  createApp: AppFactory,
   options: { createDeps?: () => Deps | Promise<Deps>; log?: Logger } = {},
 ): (request: Request) => Promise<Response> {
   const makeDeps = options.createDeps ?? (() => createDepsFromEnv());
@@ -47,6 +50,6 @@ export function createLazyHandler(
 }
 
 /** Serves a function: `serveFunction("calcom-connection", createApp)` is all an index.ts needs. */
-export function serveFunction(name: string, createApp: (deps: Deps) => AnyApp): void {
+export function serveFunction(name: string, createApp: AppFactory): void {
   Deno.serve(createLazyHandler(name, createApp));
 }
