@@ -45,9 +45,12 @@ export function dispatch(stack: TestStack): Promise<Answer> {
   return post(stack, "scheduled", {});
 }
 
-/** `POST …/scheduled/work`: one worker, claiming at most `limit` connections when given. */
-export function work(stack: TestStack, limit?: number): Promise<Answer> {
-  return post(stack, "scheduled/work", limit === undefined ? {} : { limit });
+/**
+ * `POST …/scheduled/work`: one worker, claiming at most `limit` connections when given (a number), or
+ * with the body given (`{ limit?, batch? }`).
+ */
+export function work(stack: TestStack, body?: number | { limit?: number; batch?: number }): Promise<Answer> {
+  return post(stack, "scheduled/work", typeof body === "number" ? { limit: body } : body ?? {});
 }
 
 /** A connection's `calcom_sync_schedule` row, or undefined. */

@@ -228,7 +228,7 @@ export function createApp(deps: Deps, options: SyncAppOptions = {}): Hono<AppEnv
           minSliceMs: Math.min(5_000, deadlineMs / 10),
           // A lease outlives the longest run, as a run's heartbeat does (see SyncTiming.staleAfterMs).
           leaseMs: timing.staleAfterMs,
-          limit: c.req.valid("json").limit,
+          ...c.req.valid("json"),
           cadence,
         });
         return c.json({ success: true, source: "api", ...summary } satisfies WorkerSummaryResponse);

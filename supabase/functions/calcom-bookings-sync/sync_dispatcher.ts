@@ -39,6 +39,15 @@ export function parseSyncWorkers(value: string | undefined): number {
   return n;
 }
 
+/**
+ * How many connections each of `workers` claims at a time when `due` are due: about half its share, so
+ * that every worker gets some and one slow connection holds few others back, at most
+ * {@linkcode maxClaimBatch}.
+ */
+export function claimBatchFor(due: number, workers: number): number {
+  return Math.max(1, Math.min(maxClaimBatch, Math.ceil(due / Math.max(workers, 1) / 2)));
+}
+
 /** A worker's answer, as the dispatcher reads it: the route's own response schema. */
 const WorkerAnswerSchema = WorkerSummarySchema;
 
@@ -96,8 +105,7 @@ export async function dispatchScheduledSync(
     return await countDue(tx, startedAt);
   });
   const workers = Math.min(options.workers, due);
-  // Batches small enough that every worker gets a share of what is due.
-  const batch = Math.max(1, Math.min(maxClaimBatch, Math.ceil(due / Math.max(workers, 1) / 2)));
+  const batch = claimBatchFor(due, workers);
   const answers = await Promise.all(
     Array.from({ length: workers }, () => callWorker(deps, options, { batch })),
   );

@@ -266,3 +266,19 @@ Deno.test("an OAuth connection's check renews its expired access token once, the
   assert.deepEqual([tokenCalls() - tokensBefore, bookingCalls() - bookingsBefore], [1, 1]);
   assert.equal((await connectionRow(stack, connectionId)).is_active, true);
 });
+
+Deno.test("a worker claims the batch it is told, so workers started together share the due", async () => {
+  await using stack = await startScheduledStack({ workers: 2 });
+  await syncedAccounts(stack, 4);
+  // Answers take a while, so both workers are claiming while the other one checks.
+  stack.sandbox.setFaults({ latencyMs: 20, path: "/v2/bookings" });
+  const together = await Promise.all([work(stack, { batch: 1 }), work(stack, { batch: 1 })]);
+  stack.sandbox.setFaults({});
+  const counts = together.map((a) => a.body.results.length);
+  assert.equal(counts[0] + counts[1], 4);
+  assert.ok(counts.every((n) => n >= 1), `both workers got a share: ${counts}`);
+  // With batches of 20, whichever worker claims first takes all four.
+  stack.advanceClock(defaultCadence.activeIntervalMs);
+  const whole = await Promise.all([work(stack, { batch: 20 }), work(stack, { batch: 20 })]);
+  assert.deepEqual(whole.map((a) => a.body.results.length).sort(), [0, 4]);
+});
