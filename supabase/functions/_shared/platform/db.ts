@@ -17,8 +17,11 @@ export type Tx = postgres.TransactionSql;
 
 /** The pool and the two ways to use it. */
 export interface Db {
-  /** The pool itself, for work outside any role (tests, maintenance); functions use the helpers. */
-  sql: postgres.Sql;
+  /**
+   * The pool itself, for work outside any role (tests, maintenance); functions use the helpers. Read it
+   * each time: after the database was unreachable it is a new pool (see {@linkcode createDb}).
+   */
+  readonly sql: postgres.Sql;
   /**
    * Runs `fn` in one transaction as the user, under RLS; commits when `fn` resolves. Runs it again when
    * Postgres aborted it as a deadlock or serialization victim (see {@linkcode transactionAttempts}).
@@ -55,6 +58,9 @@ export interface DbOptions {
 /** Re-exported: the transaction setup quotes the JWT claims with it. */
 export { quoteLiteral };
 
+/** Hands out a connection of the pool for one transaction. */
+type Reserve = () => Promise<postgres.ReservedSql>;
+
 /**
  * Runs `fn` in a transaction on a connection of its own: `begin`, the parameterless `setup` and `fn`'s
  * first statement go out in one write and one round trip (`sql.begin` waits for `begin` to answer before
@@ -62,8 +68,8 @@ export { quoteLiteral };
  * when `begin`, the setup or `fn` failed. The connection returns to the pool only once `fn` has settled,
  * so none of its statements can run in another transaction.
  */
-async function inTransaction<T>(sql: postgres.Sql, setup: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const c = await sql.reserve();
+async function inTransaction<T>(reserve: Reserve, setup: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const c = await reserve();
   try {
     const steps = await Promise.allSettled([
       c.unsafe("begin").execute(),
@@ -95,8 +101,8 @@ async function inTransaction<T>(sql: postgres.Sql, setup: string, fn: (tx: Tx) =
  * none first and queues each right behind the one before). A failed setup or statement aborts the
  * transaction, and Postgres answers the queued `commit` with ROLLBACK; the first failure is rethrown.
  */
-async function oneStatement<T>(sql: postgres.Sql, setup: string, statement: string): Promise<T> {
-  const c = await sql.reserve();
+async function oneStatement<T>(reserve: Reserve, setup: string, statement: string): Promise<T> {
+  const c = await reserve();
   try {
     const steps = await Promise.allSettled([
       c.unsafe("begin").execute(),
@@ -163,25 +169,46 @@ async function retryConflicts<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates the pool (connections open lazily, on first query). */
+/**
+ * Creates the pool (connections open lazily, on first query). When a connection cannot be reserved (the
+ * database is unreachable), the pool is replaced by a new one: postgres.js 3.4 keeps a reservation whose
+ * connect failed in its queue and hands it the first connection that opens later, which is then never
+ * released, so after as many failures as the pool has connections every transaction would wait forever
+ * (tools/tests/_shared/platform/db_outage_test.ts).
+ */
 export function createDb(url: string, options: DbOptions = {}): Db {
-  const sql = postgres(url, {
-    max: options.max ?? 4,
-    idle_timeout: options.idleTimeout ?? 20,
-    connect_timeout: 10,
-    // Supabase's pooler (Supavisor, transaction mode) cannot keep named prepared statements
-    prepare: false,
-    onnotice: () => {},
-    connection: { application_name: "calcom-supabase" },
-    types: {
-      bigint: {
-        to: 20,
-        from: [20],
-        serialize: (value: number | bigint) => value.toString(),
-        parse: (value: string) => Number(value),
+  const connect = () =>
+    postgres(url, {
+      max: options.max ?? 4,
+      idle_timeout: options.idleTimeout ?? 20,
+      connect_timeout: 10,
+      // Supabase's pooler (Supavisor, transaction mode) cannot keep named prepared statements
+      prepare: false,
+      onnotice: () => {},
+      connection: { application_name: "calcom-supabase" },
+      types: {
+        bigint: {
+          to: 20,
+          from: [20],
+          serialize: (value: number | bigint) => value.toString(),
+          parse: (value: string) => Number(value),
+        },
       },
-    },
-  });
+    });
+  let sql = connect();
+  const reserve: Reserve = async () => {
+    const pool = sql;
+    try {
+      return await pool.reserve();
+    } catch (err) {
+      if (sql === pool) {
+        sql = connect();
+        // closes what the lost reservation would have kept; nothing else of this pool is in use
+        pool.end({ timeout: 0 }).catch(() => {});
+      }
+      throw err;
+    }
+  };
   const timeoutMs = options.statementTimeoutMs ?? 30_000;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
     throw new RangeError("statementTimeoutMs must be a non-negative integer");
@@ -197,14 +224,16 @@ export function createDb(url: string, options: DbOptions = {}): Db {
       quoteLiteral(claims)
     }, true), set_config('statement_timeout', '${timeout}', true)`;
   return {
-    sql,
+    get sql() {
+      return sql;
+    },
     asUser: (user, fn) => {
       const setup = userSetup(JSON.stringify({ ...user.claims, sub: user.sub, role: "authenticated" }));
-      return retryConflicts(() => inTransaction(sql, setup, fn));
+      return retryConflicts(() => inTransaction(reserve, setup, fn));
     },
-    asService: (fn) => retryConflicts(() => inTransaction(sql, serviceSetup, fn)),
+    asService: (fn) => retryConflicts(() => inTransaction(reserve, serviceSetup, fn)),
     asServiceOnce: <T>(statement: InlineSql) =>
-      retryConflicts(() => oneStatement<T>(sql, serviceSetup, statement.text)),
+      retryConflicts(() => oneStatement<T>(reserve, serviceSetup, statement.text)),
     async end() {
       await sql.end({ timeout: 5 });
     },
