@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "../db/test_database.ts";
-import { buildDeliveries, MIXED, writeDeliveries } from "./webhook_deliveries.ts";
+import { writeProfileDeliveries } from "./webhook_deliveries.ts";
 import { startWebhookServer, webhookTarget } from "./webhook_server.ts";
 import { runWrk } from "./wrk.ts";
 import { summarizeProfile } from "./cpu_profile.ts";
@@ -32,20 +32,13 @@ const seconds = Number(args.seconds ?? 8);
 const inspectPort = Number(args.port ?? 9239);
 
 const target = webhookTarget();
-const { secret, path } = target;
-const dir = await Deno.makeTempDir({ prefix: "profile_webhook_" });
-const files = { warmup: `${dir}/warmup.tsv`, load: `${dir}/load.tsv` };
-await writeDeliveries(files.warmup, buildDeliveries({ count: 3000, secret, path, prefix: "warm" }));
-await writeDeliveries(
-  files.load,
-  buildDeliveries({
-    count: seconds * 1000,
-    secret,
-    path,
-    prefix: "load",
-    ...(args.mixed ? { mix: MIXED, seed: 7 } : {}),
-  }),
-);
+const files = await writeProfileDeliveries({
+  prefix: "profile_webhook_",
+  target,
+  warmup: 3000,
+  load: seconds * 1000,
+  mixed: Boolean(args.mixed),
+});
 
 await using db = await createTestDatabase();
 // --limit: the limit server under the same load, to compare where the time goes
@@ -69,4 +62,4 @@ if (args.out) {
   await Deno.writeTextFile(args.out, JSON.stringify(profile));
   console.log(`\nProfile written to ${args.out}`);
 }
-await Deno.remove(dir, { recursive: true });
+await Deno.remove(files.dir, { recursive: true });

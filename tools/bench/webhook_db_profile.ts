@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "../db/test_database.ts";
-import { buildDeliveries, MIXED, writeDeliveries } from "./webhook_deliveries.ts";
+import { writeProfileDeliveries } from "./webhook_deliveries.ts";
 import { startWebhookServer, webhookTarget } from "./webhook_server.ts";
 import { runWrk } from "./wrk.ts";
 
@@ -29,20 +29,13 @@ const { values: args } = parseArgs({
 const seconds = Number(args.seconds ?? 5);
 
 const target = webhookTarget();
-const { secret, path } = target;
-const dir = await Deno.makeTempDir({ prefix: "webhook_db_profile_" });
-const files = { warmup: `${dir}/warmup.tsv`, load: `${dir}/load.tsv` };
-await writeDeliveries(files.warmup, buildDeliveries({ count: 2000, secret, path, prefix: "warm" }));
-await writeDeliveries(
-  files.load,
-  buildDeliveries({
-    count: seconds * 1000,
-    secret,
-    path,
-    prefix: "load",
-    ...(args.mixed ? { mix: MIXED, seed: 7 } : {}),
-  }),
-);
+const files = await writeProfileDeliveries({
+  prefix: "webhook_db_profile_",
+  target,
+  warmup: 2000,
+  load: seconds * 1000,
+  mixed: Boolean(args.mixed),
+});
 
 await using db = await createTestDatabase();
 // every new session of this database counts its function calls
@@ -93,4 +86,4 @@ console.log("\nactive backends sampled every 10 ms: share of samples by state");
 for (const [state, n] of [...waits].sort((a, b) => b[1] - a[1])) {
   console.log(`${state.padEnd(46)} ${(100 * n / samples).toFixed(1).padStart(5)}%`);
 }
-await Deno.remove(dir, { recursive: true });
+await Deno.remove(files.dir, { recursive: true });

@@ -158,3 +158,34 @@ export async function writeDeliveries(file: string, deliveries: readonly Deliver
   const text = deliveries.map((d) => `${d.path}\t${d.signature}\t${d.body}`).join("\n") + "\n";
   await Deno.writeTextFile(file, text);
 }
+
+/**
+ * A profiler's inputs: `warmup` unique deliveries and `load` more (the benchmark's mix when `mixed`),
+ * signed for `target`, written as wrk replay files into a new temporary folder (`dir`) named after `prefix`.
+ */
+export async function writeProfileDeliveries(options: {
+  prefix: string;
+  target: { secret: string; path: string };
+  warmup: number;
+  load: number;
+  mixed: boolean;
+}): Promise<{ dir: string; warmup: string; load: string }> {
+  const { secret, path } = options.target;
+  const dir = await Deno.makeTempDir({ prefix: options.prefix });
+  const files = { warmup: `${dir}/warmup.tsv`, load: `${dir}/load.tsv` };
+  await writeDeliveries(
+    files.warmup,
+    buildDeliveries({ count: options.warmup, secret, path, prefix: "warm" }),
+  );
+  await writeDeliveries(
+    files.load,
+    buildDeliveries({
+      count: options.load,
+      secret,
+      path,
+      prefix: "load",
+      ...(options.mixed ? { mix: MIXED, seed: 7 } : {}),
+    }),
+  );
+  return { dir, ...files };
+}
