@@ -140,8 +140,9 @@ export type Database = {
           "truncated_fields": (string)[] | null;
           "updated_at": string;
           "user_id": string;
+          "calcom_booking_summary": Json | null;
         };
-        ComputedFields: never;
+        ComputedFields: "calcom_booking_summary";
         Insert: {
           "absent_host"?: boolean;
           "attendees"?: NonNullable<Json>;
@@ -268,8 +269,9 @@ export type Database = {
           "updated_at": string;
           "user_id": string;
           "webhook_secret_encrypted": string;
+          "calcom_connection_summary": Json | null;
         };
-        ComputedFields: never;
+        ComputedFields: "calcom_connection_summary";
         Insert: {
           "api_key_encrypted": string;
           "api_key_hint": string;
@@ -640,6 +642,24 @@ export type Database = {
       [_ in never]: never;
     };
     Functions: {
+      "calcom_booking_summary": {
+        Args: {
+          "b": Omit<
+            Database["public"]["Tables"]["calcom_bookings"]["Row"],
+            Database["public"]["Tables"]["calcom_bookings"]["ComputedFields"]
+          >;
+        };
+        Returns: Json;
+      };
+      "calcom_connection_summary": {
+        Args: {
+          "c": Omit<
+            Database["public"]["Tables"]["calcom_connections"]["Row"],
+            Database["public"]["Tables"]["calcom_connections"]["ComputedFields"]
+          >;
+        };
+        Returns: Json;
+      };
       "calcom_is_action_echo": {
         Args: {
           "incoming": Omit<
