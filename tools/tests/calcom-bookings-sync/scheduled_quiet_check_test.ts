@@ -17,8 +17,8 @@ import {
   work,
 } from "../../testing/scheduled_test_support.ts";
 import { connectWithOAuth, startOAuthStack } from "../../testing/oauth_test_support.ts";
-import { assertMirrors, bookingRequests, connectedUser } from "../../testing/sync_test_support.ts";
-import type { TestStack } from "../../testing/test_stack.ts";
+import { assertMirrors, bookingRequests, connectedUser, syncClock } from "../../testing/sync_test_support.ts";
+import { startTestStack, type TestStack } from "../../testing/test_stack.ts";
 import type { Sandbox } from "../../calcom_sandbox/mod.ts";
 
 interface Result {
@@ -281,4 +281,27 @@ Deno.test("a worker claims the batch it is told, so workers started together sha
   stack.advanceClock(defaultCadence.activeIntervalMs);
   const whole = await Promise.all([work(stack, { batch: 20 }), work(stack, { batch: 20 })]);
   assert.deepEqual(whole.map((a) => a.body.results.length).sort(), [0, 4]);
+});
+
+Deno.test("with cursor paging the check is the run's first cursor page, quiet or not", async () => {
+  await using stack = await startTestStack({
+    apps: { sync: { cronSecret: CRON_SECRET } },
+    clock: syncClock,
+    env: { CALCOM_DB_POOL_MAX: "12", CALCOM_BOOKINGS_PAGING: "auto" },
+  });
+  const [quiet, changed] = await syncedAccounts(stack, 2);
+  await stack.sandbox.createBooking(changed.cal.user.id);
+  const before = [quiet, changed].map((a) => bookingRequests(stack, a.cal.apiKey).length);
+
+  const res = await work(stack);
+  assert.equal(res.status, 200);
+  const results = byConnection(res.body.results);
+  assert.equal(results.get(quiet.connectionId)?.quiet, true);
+  const run = results.get(changed.connectionId)!;
+  assert.deepEqual([run.status, run.count, run.quiet], ["succeeded", 1, undefined]);
+  for (const [i, a] of [quiet, changed].entries()) {
+    const asked = bookingRequests(stack, a.cal.apiKey).slice(before[i]);
+    assert.deepEqual(asked.map((r) => r.version), ["2026-05-01"], "one cursor request each");
+  }
+  await assertMirrors(stack, changed.connectionId, changed.cal, 3);
 });
